@@ -1,0 +1,1 @@
+/* vfp-alloc.c: placeholder until written. */

@@ -1,0 +1,1 @@
+/* vfp-config.c: placeholder until written. */

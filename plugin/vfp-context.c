@@ -1,0 +1,1 @@
+/* vfp-context.c: placeholder until written. */

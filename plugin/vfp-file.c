@@ -1,0 +1,1 @@
+/* vfp-file.c: placeholder until written. */

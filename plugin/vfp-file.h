@@ -1,0 +1,36 @@
+/* vfp-file.h: small, safe file helpers: bounded reads, durable writes and
+ * atomic exclusive creation, and the check that a name may become a path. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Read a whole file of at most @max_size bytes into a NUL-terminated string;
+ * trailing newlines are stripped.  G_IO_ERROR with the errno kept. */
+gboolean vfp_file_read (const char *path, gsize max_size, char **out, GError **error);
+
+/* Write @data to a temporary in the same directory, fsync it, rename it over
+ * @path and fsync the directory: readers see the old or the new file, never a
+ * partial one, also across a crash or power loss. */
+gboolean vfp_file_replace (const char *path, const char *data, gsize len,
+                           int mode, GError **error);
+
+/* Create @path with @data only if it does not exist yet.  The content is
+ * written and synced under a temporary name first and then link()ed, so the
+ * claim is atomic (like O_EXCL) and a crash never leaves an empty claim.
+ * G_IO_ERROR_EXISTS when @path exists. */
+gboolean vfp_file_create_exclusive (const char *path, const char *data, gsize len,
+                                    int mode, GError **error);
+
+/* Remove @path and fsync its directory; a missing file is success. */
+gboolean vfp_file_remove (const char *path, GError **error);
+
+/* Make @path (and parents) a directory of @mode if missing. */
+gboolean vfp_file_ensure_dir (const char *path, int mode, GError **error);
+
+/* TRUE if @name may be used as one path component: non-empty, at most 255
+ * bytes, no '/', not "." or "..", printable ASCII without spaces. */
+gboolean vfp_name_is_safe (const char *name);
+
+G_END_DECLS

@@ -1,0 +1,1 @@
+/* vfp-history.c: placeholder until written. */

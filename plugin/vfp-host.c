@@ -1,0 +1,1 @@
+/* vfp-host.c: placeholder until written. */

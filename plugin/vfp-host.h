@@ -1,0 +1,64 @@
+/* vfp-host.h: SR-IOV host discovery from sysfs under a configurable root.
+ * Knows PFs, their VFs and the facts allocation and safety checks need; knows
+ * nothing about pools or leases. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _VfpPf VfpPf;
+
+typedef struct {
+  VfpPf *pf;            /* weak back pointer to the owning PF */
+  guint index;          /* N of virtfnN */
+  char *pci;            /* "0000:01:10.0" */
+} VfpVf;
+
+struct _VfpPf {
+  char *pci;            /* "0000:01:00.0" */
+  char *netdev;         /* "ens1f0", NULL when the PF has no netdev */
+  char *driver;         /* "igb", NULL when unbound */
+  guint vendor, device; /* PCI ids */
+  int numa_node;        /* -1 when unknown */
+  guint total_vfs;      /* sriov_totalvfs */
+  guint num_vfs;        /* sriov_numvfs (enabled) */
+  GPtrArray *vfs;       /* VfpVf*, index i = virtfn i, length num_vfs */
+};
+
+/* Details of one VF read on demand (allocation reads them only for the
+ * candidate it picks, so a 1024-VF pool costs one readlink per VF). */
+typedef struct {
+  char *pci;
+  char *netdev;         /* NULL when bound to vfio-pci or unbound */
+  char *driver;         /* "igbvf", "vfio-pci", NULL */
+  guint vendor, device;
+  int numa_node;
+  int iommu_group;      /* -1 without IOMMU */
+  GStrv iommu_peers;    /* other PCI devices in the same group */
+  GStrv iommu_foreign;  /* peers that are not VFs of any PF (unsafe to pass) */
+} VfpVfInfo;
+
+/* Resolve @name (a netdev name or a PCI address "DDDD:BB:SS.F") under
+ * @sysfs_root and read the PF and its enabled VFs.  VFP_ERROR_NOT_FOUND when
+ * there is no such device; VFP_ERROR_INVALID_CONFIG when it is not an SR-IOV
+ * PF or SR-IOV is off (num_vfs = 0).  Names with '/' or ".." are refused. */
+gboolean vfp_host_read_pf (const char *sysfs_root, const char *name,
+                           VfpPf **out, GError **error);
+
+gboolean vfp_host_read_vf_info (const char *sysfs_root, const char *vf_pci,
+                                VfpVfInfo **out, GError **error);
+
+/* TRUE for a well-formed "DDDD:BB:SS.F" (lower-case hex). */
+gboolean vfp_pci_address_is_valid (const char *text);
+/* Split into numbers (for domain XML <address>). */
+gboolean vfp_pci_address_parse (const char *text, guint *domain, guint *bus,
+                                guint *slot, guint *function);
+
+void vfp_pf_free (VfpPf *pf);
+void vfp_vf_info_free (VfpVfInfo *info);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpPf, vfp_pf_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpVfInfo, vfp_vf_info_free)
+
+G_END_DECLS

@@ -1,0 +1,1 @@
+/* vfp-lease.c: placeholder until written. */

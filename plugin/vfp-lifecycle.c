@@ -1,0 +1,1 @@
+/* vfp-lifecycle.c: placeholder until written. */

@@ -1,0 +1,1 @@
+/* vfp-liveness.c: placeholder until written. */

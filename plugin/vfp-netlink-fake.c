@@ -1,0 +1,1 @@
+/* vfp-netlink-fake.c: placeholder until written. */

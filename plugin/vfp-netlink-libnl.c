@@ -1,0 +1,1 @@
+/* vfp-netlink-libnl.c: placeholder until written. */

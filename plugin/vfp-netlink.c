@@ -1,0 +1,1 @@
+/* vfp-netlink.c: placeholder until written. */

@@ -1,0 +1,1 @@
+/* vfp-vf-apply.c: placeholder until written. */

@@ -1,0 +1,1 @@
+/* vfp-vf-config.c: placeholder until written. */

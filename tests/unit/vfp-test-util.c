@@ -1,0 +1,60 @@
+/* vfp-test-util.c: shared helpers for the cmocka unit tests. */
+#include "vfp-test-util.h"
+
+#include <stdlib.h>
+#include <glib/gstdio.h>
+
+char *
+vfp_test_mkdtemp (const char *tag)
+{
+  g_autofree char *base = g_build_filename (TEST_BUILDDIR, "tmp", NULL);
+  g_autofree char *tmpl = NULL;
+  char *dir;
+
+  g_mkdir_with_parents (base, 0755);
+  tmpl = g_strdup_printf ("%s/%s-XXXXXX", base, tag);
+  dir = g_mkdtemp (g_steal_pointer (&tmpl));
+  if (dir == NULL)
+    g_error ("mkdtemp in %s: %s", base, g_strerror (errno));
+  return dir;
+}
+
+void
+vfp_test_make_sysfs (const char *root, const char *layout)
+{
+  g_autofree char *script = vfp_test_srcpath ("sysfs/mksysfs");
+  const char *argv[] = { "/bin/bash", script, root, layout, NULL };
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                     NULL, NULL, &status, &error)
+      || !g_spawn_check_wait_status (status, &error))
+    g_error ("mksysfs %s %s: %s", root, layout, error->message);
+}
+
+void
+vfp_test_write (const char *dir, const char *name, const char *text)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_autoptr (GError) error = NULL;
+
+  g_mkdir_with_parents (parent, 0755);
+  if (!g_file_set_contents (path, text, -1, &error))
+    g_error ("write %s: %s", path, error->message);
+}
+
+void
+vfp_test_rmtree (const char *path)
+{
+  const char *argv[] = { "/bin/rm", "-rf", path, NULL };
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+                NULL, NULL, NULL);
+}
+
+char *
+vfp_test_srcpath (const char *relpath)
+{
+  return g_build_filename (TEST_SRCDIR, relpath, NULL);
+}

@@ -1,0 +1,1 @@
+/* vfp-domxml.c: placeholder until written. */

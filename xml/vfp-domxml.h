@@ -1,0 +1,78 @@
+/* vfp-domxml.h: a libvirt domain XML document, parsed safely (no network, no
+ * DTD, no entities, size cap), and the edits vfpool makes to it: add, list,
+ * remove and re-point its devices (alias "ua-vfpool-N"). */
+#pragma once
+
+#include <glib.h>
+#include "vfp-vf-config.h"
+
+G_BEGIN_DECLS
+
+/* Hard cap on the size of a domain XML we parse (bytes). */
+#define VFP_DOMXML_MAX_SIZE (4 * 1024 * 1024)
+#define VFP_ALIAS_PREFIX "ua-vfpool-"
+#define VFP_REQUEST_NS "urn:vfpool:domain:1"
+
+typedef enum {
+  VFP_FORM_HOSTDEV,     /* <hostdev mode='subsystem' type='pci' managed='yes'> */
+  VFP_FORM_INTERFACE,   /* <interface type='hostdev' managed='yes'> with mac/vlan */
+} VfpDeviceForm;
+
+typedef struct _VfpDomXml VfpDomXml;
+
+/* A vfpool device found in the XML. */
+typedef struct {
+  guint nic;            /* N of ua-vfpool-N */
+  char *pci;            /* source address as "DDDD:BB:SS.F" */
+  VfpDeviceForm form;
+} VfpDomDevice;
+
+/* Cheap pre-check on raw text: TRUE if @data may concern vfpool (mentions the
+ * request namespace or a vfpool alias).  Lets the hook leave other domains
+ * alone without parsing. */
+gboolean vfp_domxml_mentions_vfpool (const char *data, gsize len);
+
+/* Parse.  Refuses: more than VFP_DOMXML_MAX_SIZE bytes, malformed XML, any
+ * DTD/internal subset/entity, a root other than <domain>, a missing <name>
+ * or malformed <uuid>.  Errors are VFP_ERROR_INVALID_REQUEST. */
+gboolean vfp_domxml_parse (const char *data, gsize len, VfpDomXml **out, GError **error);
+
+const char *vfp_domxml_get_name (VfpDomXml *dom);
+const char *vfp_domxml_get_uuid (VfpDomXml *dom);   /* lower-case, dashed */
+/* First host NUMA node of <numatune><memory nodeset=…>, -1 when none. */
+int vfp_domxml_get_numa_node (VfpDomXml *dom);
+/* Number of free hot-plug slots: on q35, pcie-root-port controllers no device
+ * sits on; G_MAXUINT for machine types that hot-plug on the root bus (pc). */
+guint vfp_domxml_count_free_hotplug_slots (VfpDomXml *dom);
+
+/* The vfpool devices (VfpDomDevice*, sorted by nic). */
+GPtrArray *vfp_domxml_list_devices (VfpDomXml *dom);
+
+/* Append a device for nic @nic on VF @vf_pci.  For VFP_FORM_INTERFACE @cfg's
+ * MAC and VLAN go into <mac>/<vlan>.  Fails if alias ua-vfpool-@nic exists. */
+gboolean vfp_domxml_add_device (VfpDomXml *dom, guint nic, const char *vf_pci,
+                                VfpDeviceForm form, const VfpVfConfig *cfg,
+                                GError **error);
+/* Change the source address of ua-vfpool-@nic to @vf_pci (restore/migrate). */
+gboolean vfp_domxml_repoint_device (VfpDomXml *dom, guint nic, const char *vf_pci,
+                                    GError **error);
+/* Remove every vfpool device; returns how many were removed. */
+guint vfp_domxml_remove_devices (VfpDomXml *dom);
+
+/* The standalone device element, for virDomainAttachDeviceFlags. */
+char *vfp_domxml_device_to_string (guint nic, const char *vf_pci, VfpDeviceForm form,
+                                   const VfpVfConfig *cfg);
+
+/* Serialise the (edited) document. */
+char *vfp_domxml_to_string (VfpDomXml *dom);
+
+/* Internal to xml/: the libxml2 document, for vfp-request.c. */
+struct _xmlDoc *vfp_domxml_get_doc (VfpDomXml *dom);
+
+void vfp_domxml_free (VfpDomXml *dom);
+void vfp_dom_device_free (VfpDomDevice *dev);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpDomXml, vfp_domxml_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpDomDevice, vfp_dom_device_free)
+
+G_END_DECLS

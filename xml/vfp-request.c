@@ -1,0 +1,1 @@
+/* vfp-request.c: placeholder until written. */

@@ -1,0 +1,40 @@
+/* vfp-request.h: the VF request in a domain's <metadata> (namespace
+ * urn:vfpool:domain:1, DESIGN.md §3), read and validated. */
+#pragma once
+
+#include <glib.h>
+#include "vfp-vf-config.h"
+#include "vfp-domxml.h"
+
+G_BEGIN_DECLS
+
+/* More nics than this in one request is refused (a VM cannot take them). */
+#define VFP_REQUEST_MAX_NICS 32
+
+typedef struct {
+  guint index;          /* position in the request, 0-based: the N of ua-vfpool-N */
+  char *pool;
+  VfpVfConfig cfg;      /* only what the nic names; MAC derived if absent */
+} VfpNicRequest;
+
+typedef struct {
+  GPtrArray *nics;      /* VfpNicRequest* */
+} VfpRequest;
+
+/* Read the request of @dom.  *@out = NULL (and TRUE) when the domain has no
+ * request.  Each nic's cfg has every attribute it names; when it names no
+ * MAC, the MAC derived from the domain UUID and the nic index is set.
+ * Errors (VFP_ERROR_INVALID_REQUEST) name the domain, the nic index and the
+ * bad attribute and value, e.g.
+ *   domain 'web1' nic 0: vlan '4095' is out of range 0-4094
+ * Refused: unknown attributes, a missing or empty pool, VLAN outside 0-4094,
+ * qos outside 0-7, a malformed or multicast or all-zero MAC, rates that are
+ * not numbers, two <request> elements, more than VFP_REQUEST_MAX_NICS nics. */
+gboolean vfp_request_read (VfpDomXml *dom, VfpRequest **out, GError **error);
+
+void vfp_request_free (VfpRequest *req);
+void vfp_nic_request_free (VfpNicRequest *nic);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpRequest, vfp_request_free)
+
+G_END_DECLS
