@@ -1,1 +1,415 @@
-/* vfp-config.c: placeholder until written. */
+/* vfp-config.c: load and validate pools.d/ *.conf and resolve the PFs. */
+#include "config.h"
+#include "vfp-config.h"
+#include "vfp-error.h"
+#include "vfp-file.h"
+
+#include <string.h>
+
+#define POOL_GROUP_PREFIX "pool "
+
+static void
+pool_free (VfpPool *pool)
+{
+  if (pool == NULL)
+    return;
+  g_free (pool->name);
+  g_free (pool->file);
+  g_strfreev (pool->allow);
+  g_clear_pointer (&pool->members, g_ptr_array_unref);
+  g_clear_pointer (&pool->pfs, g_ptr_array_unref);
+  g_free (pool);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpPool, pool_free)
+
+void
+vfp_config_free (VfpConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_ptr_array_unref (config->pools);
+  g_free (config);
+}
+
+static gboolean
+pool_name_is_valid (const char *name)
+{
+  gsize len = strlen (name);
+
+  if (len == 0 || len > 64)
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+      return FALSE;
+  return strcmp (name, ".") != 0 && strcmp (name, "..") != 0;
+}
+
+/* "0-3,6" → sorted unique indices into @out.  Errors name the bad part. */
+static gboolean
+parse_ranges (const char *text, GArray *out, GError **error)
+{
+  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+
+  if (*text == '\0')
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG, "empty VF range after '#'");
+      return FALSE;
+    }
+  for (char **p = parts; *p; p++)
+    {
+      g_auto (GStrv) ends = g_strsplit (*p, "-", 3);
+      guint64 lo, hi;
+
+      if (g_strv_length (ends) > 2
+          || !g_ascii_string_to_unsigned (ends[0], 10, 0, 4095, &lo, NULL)
+          || (ends[1] != NULL && !g_ascii_string_to_unsigned (ends[1], 10, 0, 4095, &hi, NULL)))
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                       "VF range '%s' is not N or N-M", *p);
+          return FALSE;
+        }
+      if (ends[1] == NULL)
+        hi = lo;
+      if (hi < lo)
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                       "VF range '%s' is backwards", *p);
+          return FALSE;
+        }
+      for (guint64 i = lo; i <= hi; i++)
+        {
+          guint idx = (guint) i;
+          if (g_hash_table_contains (seen, GUINT_TO_POINTER (idx + 1)))
+            {
+              g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                           "VF %u is listed twice in '%s'", idx, text);
+              return FALSE;
+            }
+          g_hash_table_add (seen, GUINT_TO_POINTER (idx + 1));
+          g_array_append_val (out, idx);
+        }
+    }
+  return TRUE;
+}
+
+/* One pfs= item: "ens1f0", "0000:3b:00.1" or "ens1f0#0-3,6". */
+static gboolean
+add_pf_item (VfpPool *pool, const char *item, const char *sysfs_root, GError **error)
+{
+  g_autofree char *name = g_strdup (item);
+  char *hash = strchr (name, '#');
+  g_autoptr (GArray) indices = NULL;
+  g_autoptr (VfpPf) pf = NULL;
+  VfpPf *kept;
+
+  if (hash != NULL)
+    {
+      *hash = '\0';
+      indices = g_array_new (FALSE, FALSE, sizeof (guint));
+      if (!parse_ranges (hash + 1, indices, error))
+        return FALSE;
+    }
+  if (!vfp_host_read_pf (sysfs_root, name, &pf, error))
+    return FALSE;
+  for (guint i = 0; i < pool->pfs->len; i++)
+    if (g_strcmp0 (((VfpPf *) pool->pfs->pdata[i])->pci, pf->pci) == 0)
+      {
+        g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                     "PF '%s' (%s) is listed twice", name, pf->pci);
+        return FALSE;
+      }
+
+  kept = g_steal_pointer (&pf);
+  g_ptr_array_add (pool->pfs, kept);
+  if (indices == NULL)
+    {
+      for (guint i = 0; i < kept->vfs->len; i++)
+        g_ptr_array_add (pool->members, kept->vfs->pdata[i]);
+      return TRUE;
+    }
+  for (guint i = 0; i < indices->len; i++)
+    {
+      guint idx = g_array_index (indices, guint, i);
+      if (idx >= kept->vfs->len)
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                       "VF %u of PF '%s' does not exist (%u VFs enabled)",
+                       idx, name, kept->vfs->len);
+          return FALSE;
+        }
+      g_ptr_array_add (pool->members, kept->vfs->pdata[idx]);
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_pool_key (VfpPool *pool, GKeyFile *kf, const char *group, const char *key,
+                const char *sysfs_root, GError **error)
+{
+  g_autofree char *value = g_key_file_get_value (kf, group, key, NULL);
+
+  if (strcmp (key, "pfs") == 0)
+    {
+      g_auto (GStrv) items = g_strsplit (value, ";", -1);
+      guint n = 0;
+
+      for (char **p = items; *p; p++)
+        {
+          g_strstrip (*p);
+          if (**p == '\0')
+            continue;
+          n++;
+          if (!add_pf_item (pool, *p, sysfs_root, error))
+            {
+              g_prefix_error (error, "pfs '%s': ", *p);
+              return FALSE;
+            }
+        }
+      if (n == 0)
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG, "pfs is empty");
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (strcmp (key, "mode") == 0)
+    {
+      if (strcmp (value, "hostdev") == 0)
+        pool->form = VFP_FORM_HOSTDEV;
+      else if (strcmp (value, "interface") == 0)
+        pool->form = VFP_FORM_INTERFACE;
+      else
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                       "mode '%s' is not hostdev or interface", value);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (strcmp (key, "allow") == 0)
+    {
+      g_auto (GStrv) items = g_strsplit (value, ";", -1);
+      g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+
+      for (char **p = items; *p; p++)
+        if (*g_strstrip (*p) != '\0')
+          g_strv_builder_add (b, *p);
+      pool->allow = g_strv_builder_end (b);
+      return TRUE;
+    }
+  /* A shared MAC would give every domain of the pool the same address. */
+  if (strcmp (key, VFP_ATTR_MAC) != 0 && vfp_vf_config_is_attr (key))
+    {
+      if (!vfp_vf_config_set_attr (&pool->defaults, key, value, error))
+        {
+          (*error)->code = VFP_ERROR_INVALID_CONFIG;
+          return FALSE;
+        }
+      return TRUE;
+    }
+  g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG, "unknown key '%s'", key);
+  return FALSE;
+}
+
+static gboolean
+parse_pool (const char *file, GKeyFile *kf, const char *group, const char *sysfs_root,
+            VfpPool **out, GError **error)
+{
+  g_autoptr (VfpPool) pool = g_new0 (VfpPool, 1);
+  g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+  const char *name = group + strlen (POOL_GROUP_PREFIX);
+
+  if (!pool_name_is_valid (name))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                   "%s: [%s]: pool name '%s' must be 1-64 of A-Z a-z 0-9 . _ -",
+                   file, group, name);
+      return FALSE;
+    }
+  pool->name = g_strdup (name);
+  pool->file = g_strdup (file);
+  pool->form = VFP_FORM_HOSTDEV;
+  pool->pfs = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_pf_free);
+  pool->members = g_ptr_array_new ();
+
+  for (char **k = keys; k && *k; k++)
+    if (!parse_pool_key (pool, kf, group, *k, sysfs_root, error))
+      {
+        g_autofree char *value = g_key_file_get_value (kf, group, *k, NULL);
+        g_prefix_error (error, "%s: [%s] %s=%s: ", file, group, *k, value);
+        return FALSE;
+      }
+  if (pool->pfs->len == 0)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                   "%s: [%s]: missing key 'pfs'", file, group);
+      return FALSE;
+    }
+  *out = g_steal_pointer (&pool);
+  return TRUE;
+}
+
+static gint
+compare_pools (gconstpointer a, gconstpointer b)
+{
+  return strcmp ((*(VfpPool **) a)->name, (*(VfpPool **) b)->name);
+}
+
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char **) a, *(char **) b);
+}
+
+static gboolean
+load_file (VfpConfig *config, const char *path, const char *sysfs_root, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_auto (GStrv) groups = NULL;
+
+  g_key_file_set_list_separator (kf, ';');
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      if ((*error)->domain == G_KEY_FILE_ERROR)
+        {
+          (*error)->domain = VFP_ERROR;
+          (*error)->code = VFP_ERROR_INVALID_CONFIG;
+        }
+      return FALSE;
+    }
+  groups = g_key_file_get_groups (kf, NULL);
+  for (char **g = groups; *g; g++)
+    {
+      VfpPool *pool = NULL;
+
+      if (!g_str_has_prefix (*g, POOL_GROUP_PREFIX))
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                       "%s: group [%s] is not [pool NAME]", path, *g);
+          return FALSE;
+        }
+      if (!parse_pool (path, kf, *g, sysfs_root, &pool, error))
+        return FALSE;
+      if (vfp_config_find_pool (config, pool->name) != NULL)
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                       "%s: [%s]: pool '%s' is defined twice", path, *g, pool->name);
+          pool_free (pool);
+          return FALSE;
+        }
+      g_ptr_array_add (config->pools, pool);
+    }
+  return TRUE;
+}
+
+/* A VF handed out by two pools would be leased twice. */
+static gboolean
+check_overlap (VfpConfig *config, GError **error)
+{
+  g_autoptr (GHashTable) owner = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < config->pools->len; i++)
+    {
+      VfpPool *pool = config->pools->pdata[i];
+      for (guint j = 0; j < pool->members->len; j++)
+        {
+          VfpVf *vf = pool->members->pdata[j];
+          VfpPool *other = g_hash_table_lookup (owner, vf->pci);
+          if (other != NULL)
+            {
+              g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                           "%s: [pool %s] pfs: VF %s (VF %u of %s) is also in pool '%s' (%s)",
+                           pool->file, pool->name, vf->pci, vf->index,
+                           vf->pf->netdev ? vf->pf->netdev : vf->pf->pci,
+                           other->name, other->file);
+              return FALSE;
+            }
+          g_hash_table_insert (owner, vf->pci, pool);
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+vfp_config_load (const char *config_dir, const char *sysfs_root,
+                 VfpConfig **out, GError **error)
+{
+  g_autoptr (VfpConfig) config = g_new0 (VfpConfig, 1);
+  g_autofree char *dir_path = g_build_filename (config_dir, "pools.d", NULL);
+  g_autoptr (GDir) dir = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) local_error = NULL;
+  const char *name;
+
+  config->pools = g_ptr_array_new_with_free_func ((GDestroyNotify) pool_free);
+  dir = g_dir_open (dir_path, 0, &local_error);
+  if (dir == NULL)
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        {
+          *out = g_steal_pointer (&config);
+          return TRUE;
+        }
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "cannot read pool config: ");
+      return FALSE;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".conf") && name[0] != '.')
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_strings);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *path = g_build_filename (dir_path, names->pdata[i], NULL);
+      if (!load_file (config, path, sysfs_root, error))
+        return FALSE;
+    }
+  g_ptr_array_sort (config->pools, compare_pools);
+  if (!check_overlap (config, error))
+    return FALSE;
+  *out = g_steal_pointer (&config);
+  return TRUE;
+}
+
+VfpPool *
+vfp_config_find_pool (VfpConfig *config, const char *name)
+{
+  for (guint i = 0; i < config->pools->len; i++)
+    if (strcmp (((VfpPool *) config->pools->pdata[i])->name, name) == 0)
+      return config->pools->pdata[i];
+  return NULL;
+}
+
+VfpPool *
+vfp_config_find_vf (VfpConfig *config, const char *vf_pci, VfpVf **vf_out)
+{
+  for (guint i = 0; i < config->pools->len; i++)
+    {
+      VfpPool *pool = config->pools->pdata[i];
+      for (guint j = 0; j < pool->members->len; j++)
+        {
+          VfpVf *vf = pool->members->pdata[j];
+          if (strcmp (vf->pci, vf_pci) == 0)
+            {
+              if (vf_out != NULL)
+                *vf_out = vf;
+              return pool;
+            }
+        }
+    }
+  return NULL;
+}
+
+gboolean
+vfp_pool_allows (VfpPool *pool, const char *name, const char *uuid)
+{
+  if (pool->allow == NULL)
+    return TRUE;
+  for (char **p = pool->allow; *p; p++)
+    if (g_ascii_strcasecmp (*p, uuid) == 0 || g_pattern_match_simple (*p, name))
+      return TRUE;
+  return FALSE;
+}

@@ -17,6 +17,8 @@ typedef struct {
   char *netlink_spec;   /* NULL/"kernel" or "fake:FILE" */
   char *libvirt_uri;    /* "qemu:///system", or "record:FILE" for tests */
   char *boot_id_path;   /* "/proc/sys/kernel/random/boot_id" */
+  char *libvirt_run_dir;/* "/run/libvirt/qemu": NAME.pid of running domains */
+  char *proc_root;      /* "/proc" */
   VfpNetlink *netlink;  /* opened on first use by vfp_context_get_netlink() */
 } VfpContext;
 
@@ -25,7 +27,8 @@ VfpContext *vfp_context_new (void);
 
 /* Override defaults from an environment block (VFPOOL_SYSFS_ROOT,
  * VFPOOL_CONFIG_DIR, VFPOOL_STATE_DIR, VFPOOL_HISTORY_DIR, VFPOOL_NETLINK,
- * VFPOOL_LIBVIRT_URI).  Only main() calls this, with its own environ. */
+ * VFPOOL_LIBVIRT_URI, VFPOOL_BOOT_ID_FILE, VFPOOL_LIBVIRT_RUN_DIR,
+ * VFPOOL_PROC_ROOT).  Only main() calls this, with its own environ. */
 void vfp_context_apply_environ (VfpContext *ctx, char **envp);
 
 VfpNetlink *vfp_context_get_netlink (VfpContext *ctx, GError **error);

@@ -1,1 +1,190 @@
-/* vfp-file.c: placeholder until written. */
+/* vfp-file.c: small, safe file helpers (bounded reads, durable writes,
+ * atomic exclusive creation). */
+#include "config.h"
+#include "vfp-file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+static gboolean
+set_errno_error (GError **error, int errsv, const char *what, const char *path)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+               "%s %s: %s", what, path, g_strerror (errsv));
+  return FALSE;
+}
+
+gboolean
+vfp_file_read (const char *path, gsize max_size, char **out, GError **error)
+{
+  g_autoptr (GString) buf = NULL;
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  char chunk[4096];
+
+  if (fd < 0)
+    return set_errno_error (error, errno, "cannot open", path);
+  buf = g_string_new (NULL);
+  for (;;)
+    {
+      ssize_t n = read (fd, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int errsv = errno;
+          close (fd);
+          return set_errno_error (error, errsv, "cannot read", path);
+        }
+      if (n == 0)
+        break;
+      if (buf->len + (gsize) n > max_size)
+        {
+          close (fd);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                       "%s is larger than %" G_GSIZE_FORMAT " bytes", path, max_size);
+          return FALSE;
+        }
+      g_string_append_len (buf, chunk, n);
+    }
+  close (fd);
+  while (buf->len > 0 && buf->str[buf->len - 1] == '\n')
+    g_string_truncate (buf, buf->len - 1);
+  *out = g_string_free (g_steal_pointer (&buf), FALSE);
+  return TRUE;
+}
+
+static gboolean
+fsync_dir_of (const char *path, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0)
+    return set_errno_error (error, errno, "cannot open directory", dir);
+  if (fsync (fd) < 0 && errno != EINVAL)
+    {
+      int errsv = errno;
+      close (fd);
+      return set_errno_error (error, errsv, "cannot sync directory", dir);
+    }
+  close (fd);
+  return TRUE;
+}
+
+/* Write @data to a new unique temporary beside @path and fsync it. */
+static char *
+write_temp (const char *path, const char *data, gsize len, int mode, GError **error)
+{
+  g_autofree char *tmp = g_strdup_printf ("%s.tmp-XXXXXX", path);
+  int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, mode);
+  gsize done = 0;
+
+  if (fd < 0)
+    {
+      set_errno_error (error, errno, "cannot create", tmp);
+      return NULL;
+    }
+  while (done < len)
+    {
+      ssize_t n = write (fd, data + done, len - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        goto fail;
+      done += n;
+    }
+  if (fchmod (fd, mode) < 0 || fsync (fd) < 0)
+    goto fail;
+  if (close (fd) < 0)
+    {
+      fd = -1;
+      goto fail;
+    }
+  return g_steal_pointer (&tmp);
+
+fail:
+  {
+    int errsv = errno;
+    if (fd >= 0)
+      close (fd);
+    unlink (tmp);
+    set_errno_error (error, errsv, "cannot write", tmp);
+    return NULL;
+  }
+}
+
+gboolean
+vfp_file_replace (const char *path, const char *data, gsize len, int mode, GError **error)
+{
+  g_autofree char *tmp = write_temp (path, data, len, mode, error);
+
+  if (tmp == NULL)
+    return FALSE;
+  if (rename (tmp, path) < 0)
+    {
+      int errsv = errno;
+      unlink (tmp);
+      return set_errno_error (error, errsv, "cannot replace", path);
+    }
+  return fsync_dir_of (path, error);
+}
+
+gboolean
+vfp_file_create_exclusive (const char *path, const char *data, gsize len,
+                           int mode, GError **error)
+{
+  g_autofree char *tmp = write_temp (path, data, len, mode, error);
+  int rc, errsv;
+
+  if (tmp == NULL)
+    return FALSE;
+  /* link() fails with EEXIST atomically, like O_EXCL, but the file appears
+   * with its whole content already on disk. */
+  rc = link (tmp, path);
+  errsv = errno;
+  unlink (tmp);
+  if (rc < 0)
+    return set_errno_error (error, errsv, "cannot create", path);
+  return fsync_dir_of (path, error);
+}
+
+gboolean
+vfp_file_remove (const char *path, GError **error)
+{
+  if (unlink (path) < 0)
+    {
+      if (errno == ENOENT)
+        return TRUE;
+      return set_errno_error (error, errno, "cannot remove", path);
+    }
+  return fsync_dir_of (path, error);
+}
+
+gboolean
+vfp_file_ensure_dir (const char *path, int mode, GError **error)
+{
+  if (g_mkdir_with_parents (path, mode) < 0)
+    return set_errno_error (error, errno, "cannot create directory", path);
+  return TRUE;
+}
+
+gboolean
+vfp_name_is_safe (const char *name)
+{
+  gsize len;
+
+  if (name == NULL)
+    return FALSE;
+  len = strlen (name);
+  if (len == 0 || len > 255 || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (*p == '/' || !g_ascii_isgraph (*p))
+      return FALSE;
+  return TRUE;
+}

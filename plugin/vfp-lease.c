@@ -1,1 +1,334 @@
-/* vfp-lease.c: placeholder until written. */
+/* vfp-lease.c: lease files under STATE_DIR/leases/ (see vfp-lease.h). */
+#include "config.h"
+#include "vfp-lease.h"
+#include "vfp-error.h"
+#include "vfp-file.h"
+#include "vfp-host.h"
+
+#include <errno.h>
+#include <string.h>
+#include <gio/gio.h>
+
+#define LEASE_DIR "leases"
+#define LEASE_MAX_SIZE 16384
+#define G_LEASE "lease"
+#define G_APPLIED "applied"
+#define G_ORIGINAL "original"
+
+static const char *state_names[] = { "reserved", "configuring", "configured" };
+
+const char *
+vfp_lease_state_to_string (VfpLeaseState state)
+{
+  return state_names[state];
+}
+
+VfpLease *
+vfp_lease_new (void)
+{
+  return g_new0 (VfpLease, 1);
+}
+
+void
+vfp_lease_free (VfpLease *lease)
+{
+  if (lease == NULL)
+    return;
+  g_free (lease->vf_pci);
+  g_free (lease->pf_pci);
+  g_free (lease->pf_netdev);
+  g_free (lease->pool);
+  g_free (lease->owner_uuid);
+  g_free (lease->owner_name);
+  g_free (lease->boot_id);
+  g_free (lease);
+}
+
+static char *
+lease_path (const char *state_dir, const char *vf_pci)
+{
+  return g_build_filename (state_dir, LEASE_DIR, vf_pci, NULL);
+}
+
+/* A VF address becomes a file name: only well-formed addresses may. */
+static gboolean
+check_vf_name (const char *vf_pci, GError **error)
+{
+  if (vf_pci == NULL || !vfp_pci_address_is_valid (vf_pci))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "'%s' is not a PCI address", vf_pci ? vf_pci : "(null)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vfp_lease_store_open (const char *state_dir, GError **error)
+{
+  g_autofree char *dir = g_build_filename (state_dir, LEASE_DIR, NULL);
+  return vfp_file_ensure_dir (dir, 0700, error);
+}
+
+char *
+vfp_lease_to_data (const VfpLease *lease, gsize *len)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+
+  g_key_file_set_string (kf, G_LEASE, "vf", lease->vf_pci);
+  g_key_file_set_string (kf, G_LEASE, "pf", lease->pf_pci);
+  if (lease->pf_netdev != NULL)
+    g_key_file_set_string (kf, G_LEASE, "pf-netdev", lease->pf_netdev);
+  g_key_file_set_uint64 (kf, G_LEASE, "vf-index", lease->vf_index);
+  g_key_file_set_string (kf, G_LEASE, "pool", lease->pool);
+  g_key_file_set_uint64 (kf, G_LEASE, "nic", lease->nic);
+  g_key_file_set_string (kf, G_LEASE, "owner-uuid", lease->owner_uuid);
+  g_key_file_set_string (kf, G_LEASE, "owner-name", lease->owner_name);
+  if (lease->boot_id != NULL)
+    g_key_file_set_string (kf, G_LEASE, "boot-id", lease->boot_id);
+  g_key_file_set_int64 (kf, G_LEASE, "created", lease->created);
+  g_key_file_set_int64 (kf, G_LEASE, "qemu-pid", lease->qemu_pid);
+  g_key_file_set_string (kf, G_LEASE, "state", state_names[lease->state]);
+  g_key_file_set_string (kf, G_LEASE, "form",
+                         lease->form == VFP_FORM_INTERFACE ? "interface" : "hostdev");
+  vfp_vf_config_to_keyfile (&lease->applied, kf, G_APPLIED);
+  if (lease->state != VFP_LEASE_RESERVED)
+    vfp_vf_config_to_keyfile (&lease->original, kf, G_ORIGINAL);
+  return g_key_file_to_data (kf, len, NULL);
+}
+
+static gboolean
+corrupt (GError **error, const char *key, const char *why)
+{
+  g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT, "key '%s' %s", key, why);
+  return FALSE;
+}
+
+static gboolean
+get_string (GKeyFile *kf, const char *key, gboolean required, char **out, GError **error)
+{
+  g_autofree char *value = g_key_file_get_string (kf, G_LEASE, key, NULL);
+
+  if (value == NULL)
+    return required ? corrupt (error, key, "is missing") : TRUE;
+  *out = g_steal_pointer (&value);
+  return TRUE;
+}
+
+static gboolean
+get_number (GKeyFile *kf, const char *key, gint64 max, gint64 *out, GError **error)
+{
+  g_autofree char *value = g_key_file_get_value (kf, G_LEASE, key, NULL);
+  gint64 n;
+
+  if (value == NULL)
+    return corrupt (error, key, "is missing");
+  if (!g_ascii_string_to_signed (value, 10, 0, max, &n, NULL))
+    return corrupt (error, key, "is not a number in range");
+  *out = n;
+  return TRUE;
+}
+
+gboolean
+vfp_lease_from_data (const char *data, gsize len, VfpLease **out, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (VfpLease) lease = vfp_lease_new ();
+  g_autofree char *state = NULL;
+  g_autofree char *form = NULL;
+  gint64 n;
+  gboolean found = FALSE;
+
+  if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, NULL)
+      || !g_key_file_has_group (kf, G_LEASE))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT, "not a lease file");
+      return FALSE;
+    }
+  if (!get_string (kf, "vf", TRUE, &lease->vf_pci, error)
+      || !get_string (kf, "pf", TRUE, &lease->pf_pci, error)
+      || !get_string (kf, "pf-netdev", FALSE, &lease->pf_netdev, error)
+      || !get_string (kf, "pool", TRUE, &lease->pool, error)
+      || !get_string (kf, "owner-uuid", TRUE, &lease->owner_uuid, error)
+      || !get_string (kf, "owner-name", TRUE, &lease->owner_name, error)
+      || !get_string (kf, "boot-id", FALSE, &lease->boot_id, error)
+      || !get_string (kf, "state", TRUE, &state, error)
+      || !get_string (kf, "form", TRUE, &form, error))
+    return FALSE;
+  if (strcmp (form, "interface") == 0)
+    lease->form = VFP_FORM_INTERFACE;
+  else if (strcmp (form, "hostdev") != 0)
+    return corrupt (error, "form", "is not hostdev or interface");
+  if (!vfp_pci_address_is_valid (lease->vf_pci))
+    return corrupt (error, "vf", "is not a PCI address");
+  if (!vfp_pci_address_is_valid (lease->pf_pci))
+    return corrupt (error, "pf", "is not a PCI address");
+  if (lease->pf_netdev != NULL && !vfp_name_is_safe (lease->pf_netdev))
+    return corrupt (error, "pf-netdev", "is not a safe interface name");
+  if (!get_number (kf, "vf-index", 65535, &n, error))
+    return FALSE;
+  lease->vf_index = n;
+  if (!get_number (kf, "nic", 1023, &n, error))
+    return FALSE;
+  lease->nic = n;
+  if (!get_number (kf, "created", G_MAXINT64, &lease->created, error)
+      || !get_number (kf, "qemu-pid", G_MAXINT32, &lease->qemu_pid, error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (state_names); i++)
+    if (strcmp (state, state_names[i]) == 0)
+      {
+        lease->state = i;
+        found = TRUE;
+      }
+  if (!found)
+    return corrupt (error, "state", "is not reserved, configuring or configured");
+  if (!vfp_vf_config_from_keyfile (&lease->applied, kf, G_APPLIED, error)
+      || !vfp_vf_config_from_keyfile (&lease->original, kf, G_ORIGINAL, error))
+    return FALSE;
+  if (lease->state != VFP_LEASE_RESERVED && lease->original.set == 0)
+    return corrupt (error, "original", "is missing for a configured lease");
+  *out = g_steal_pointer (&lease);
+  return TRUE;
+}
+
+gboolean
+vfp_lease_claim (const char *state_dir, const VfpLease *lease, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *data = NULL;
+  g_autoptr (GError) local_error = NULL;
+  gsize len;
+
+  if (!check_vf_name (lease->vf_pci, error))
+    return FALSE;
+  path = lease_path (state_dir, lease->vf_pci);
+  data = vfp_lease_to_data (lease, &len);
+  if (!vfp_file_create_exclusive (path, data, len, 0600, &local_error))
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_BUSY, "VF %s is already leased",
+                       lease->vf_pci);
+          return FALSE;
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vfp_lease_update (const char *state_dir, const VfpLease *lease, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *data = NULL;
+  gsize len;
+
+  if (!check_vf_name (lease->vf_pci, error))
+    return FALSE;
+  path = lease_path (state_dir, lease->vf_pci);
+  data = vfp_lease_to_data (lease, &len);
+  return vfp_file_replace (path, data, len, 0600, error);
+}
+
+gboolean
+vfp_lease_read (const char *state_dir, const char *vf_pci, VfpLease **out, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *data = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (VfpLease) lease = NULL;
+
+  if (!check_vf_name (vf_pci, error))
+    return FALSE;
+  path = lease_path (state_dir, vf_pci);
+  if (!vfp_file_read (path, LEASE_MAX_SIZE, &data, &local_error))
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND, "VF %s has no lease", vf_pci);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (!vfp_lease_from_data (data, strlen (data), &lease, error))
+    {
+      g_prefix_error (error, "lease file %s: ", path);
+      return FALSE;
+    }
+  if (strcmp (lease->vf_pci, vf_pci) != 0)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT,
+                   "lease file %s: names VF %s", path, lease->vf_pci);
+      return FALSE;
+    }
+  *out = g_steal_pointer (&lease);
+  return TRUE;
+}
+
+gboolean
+vfp_lease_remove (const char *state_dir, const char *vf_pci, GError **error)
+{
+  g_autofree char *path = NULL;
+
+  if (!check_vf_name (vf_pci, error))
+    return FALSE;
+  path = lease_path (state_dir, vf_pci);
+  return vfp_file_remove (path, error);
+}
+
+gboolean
+vfp_lease_list_names (const char *state_dir, GHashTable **out, GError **error)
+{
+  g_autofree char *dir_path = g_build_filename (state_dir, LEASE_DIR, NULL);
+  g_autoptr (GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GDir) dir = NULL;
+  g_autoptr (GError) local_error = NULL;
+  const char *name;
+
+  dir = g_dir_open (dir_path, 0, &local_error);
+  if (dir == NULL && !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "cannot read lease directory: ");
+      return FALSE;
+    }
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (vfp_pci_address_is_valid (name))   /* skips temporaries */
+      g_hash_table_add (names, g_strdup (name));
+  *out = g_steal_pointer (&names);
+  return TRUE;
+}
+
+static gint
+compare_leases (gconstpointer a, gconstpointer b)
+{
+  return strcmp ((*(VfpLease **) a)->vf_pci, (*(VfpLease **) b)->vf_pci);
+}
+
+gboolean
+vfp_lease_list (const char *state_dir, GPtrArray **out, GPtrArray *corrupt_names,
+                GError **error)
+{
+  g_autoptr (GHashTable) names = NULL;
+  g_autoptr (GPtrArray) leases = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_lease_free);
+  GHashTableIter iter;
+  gpointer key;
+
+  if (!vfp_lease_list_names (state_dir, &names, error))
+    return FALSE;
+  g_hash_table_iter_init (&iter, names);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      g_autoptr (GError) local_error = NULL;
+      VfpLease *lease = NULL;
+
+      if (vfp_lease_read (state_dir, key, &lease, &local_error))
+        g_ptr_array_add (leases, lease);
+      else if (!g_error_matches (local_error, VFP_ERROR, VFP_ERROR_NOT_FOUND)
+               && corrupt_names != NULL)
+        g_ptr_array_add (corrupt_names, g_strdup (key));
+    }
+  g_ptr_array_sort (leases, compare_leases);
+  *out = g_steal_pointer (&leases);
+  return TRUE;
+}

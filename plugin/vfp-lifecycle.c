@@ -1,1 +1,673 @@
-/* vfp-lifecycle.c: placeholder until written. */
+/* vfp-lifecycle.c: prepare / inject / started / release / reconnect /
+ * reconcile — the steps of a domain's life, with unwinding on failure. */
+#include "config.h"
+#include "vfp-lifecycle.h"
+#include "vfp-alloc.h"
+#include "vfp-config.h"
+#include "vfp-error.h"
+#include "vfp-history.h"
+#include "vfp-quarantine.h"
+#include "vfp-request.h"
+#include "vfp-vf-apply.h"
+
+#include <string.h>
+
+/* What one nic of the request resolves to while an operation runs. */
+typedef struct {
+  VfpNicRequest *nic;     /* borrowed from the request */
+  VfpPool *pool;          /* borrowed from the config */
+  VfpVfConfig want;       /* pool defaults overlaid with the nic's request */
+  char *xml_pci;          /* VF a vfpool device in the XML names, or NULL */
+  VfpVf *vf;              /* chosen VF (borrowed from the config) */
+  VfpLease *lease;        /* held lease, NULL before the claim */
+  gboolean claimed;       /* this call created the lease (else adopted) */
+} NicPlan;
+
+/* Everything one operation on one domain works with. */
+typedef struct {
+  VfpContext *ctx;
+  VfpDomXml *dom;
+  const char *name;
+  const char *uuid;
+  VfpRequest *request;
+  VfpConfig *config;
+  GArray *plans;          /* NicPlan */
+  char *boot_id;
+} Operation;
+
+static void
+nic_plan_clear (NicPlan *plan)
+{
+  g_free (plan->xml_pci);
+  vfp_lease_free (plan->lease);
+}
+
+static void
+operation_clear (Operation *op)
+{
+  g_clear_pointer (&op->plans, g_array_unref);
+  g_clear_pointer (&op->request, vfp_request_free);
+  g_clear_pointer (&op->config, vfp_config_free);
+  g_clear_pointer (&op->boot_id, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Operation, operation_clear)
+
+void
+vfp_hotplug_free (VfpHotplug *hp)
+{
+  if (hp == NULL)
+    return;
+  g_free (hp->vf_pci);
+  g_free (hp);
+}
+
+static VfpVfTarget
+target_of (const VfpLease *lease, const char *driver)
+{
+  VfpVfTarget t = { lease->pf_netdev, driver, lease->vf_pci, lease->vf_index };
+  return t;
+}
+
+/* Step 1: read the request, the config, and resolve each nic to its pool and
+ * wanted config.  *has_request = FALSE for domains vfpool leaves alone. */
+static gboolean
+operation_plan (Operation *op, gboolean *has_request, GError **error)
+{
+  g_autoptr (GPtrArray) devices = NULL;
+
+  op->name = vfp_domxml_get_name (op->dom);
+  op->uuid = vfp_domxml_get_uuid (op->dom);
+  if (!vfp_request_read (op->dom, &op->request, error))
+    return FALSE;
+  *has_request = op->request != NULL;
+  if (op->request == NULL)
+    return TRUE;
+  if (!vfp_config_load (op->ctx->config_dir, op->ctx->sysfs_root, &op->config, error))
+    return FALSE;
+  op->boot_id = vfp_context_read_boot_id (op->ctx, NULL);
+  op->plans = g_array_sized_new (FALSE, TRUE, sizeof (NicPlan), op->request->nics->len);
+  g_array_set_clear_func (op->plans, (GDestroyNotify) nic_plan_clear);
+  devices = vfp_domxml_list_devices (op->dom);
+
+  for (guint i = 0; i < op->request->nics->len; i++)
+    {
+      VfpNicRequest *nic = op->request->nics->pdata[i];
+      NicPlan plan = { nic, NULL };
+
+      plan.pool = vfp_config_find_pool (op->config, nic->pool);
+      if (plan.pool == NULL)
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                       "domain '%s' nic %u: unknown pool '%s' (pools are defined in %s/pools.d)",
+                       op->name, nic->index, nic->pool, op->ctx->config_dir);
+          return FALSE;
+        }
+      if (!vfp_pool_allows (plan.pool, op->name, op->uuid))
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                       "domain '%s' nic %u: pool '%s' does not allow this domain (allow= in %s)",
+                       op->name, nic->index, nic->pool, plan.pool->file);
+          return FALSE;
+        }
+      plan.want = plan.pool->defaults;
+      vfp_vf_config_merge (&plan.want, &nic->cfg);
+      for (guint d = 0; d < devices->len; d++)
+        {
+          VfpDomDevice *dev = devices->pdata[d];
+          if (dev->nic == nic->index)
+            plan.xml_pci = g_strdup (dev->pci);
+        }
+      g_array_append_val (op->plans, plan);
+    }
+  for (guint d = 0; d < devices->len; d++)
+    {
+      VfpDomDevice *dev = devices->pdata[d];
+      if (dev->nic >= op->request->nics->len)
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                       "domain '%s': device %s%u has no nic %u in the request",
+                       op->name, VFP_ALIAS_PREFIX, dev->nic, dev->nic);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static VfpLease *
+new_lease (Operation *op, NicPlan *plan, VfpVf *vf)
+{
+  VfpLease *lease = vfp_lease_new ();
+
+  lease->vf_pci = g_strdup (vf->pci);
+  lease->pf_pci = g_strdup (vf->pf->pci);
+  lease->pf_netdev = g_strdup (vf->pf->netdev);
+  lease->vf_index = vf->index;
+  lease->pool = g_strdup (plan->pool->name);
+  lease->nic = plan->nic->index;
+  lease->owner_uuid = g_strdup (op->uuid);
+  lease->owner_name = g_strdup (op->name);
+  lease->boot_id = g_strdup (op->boot_id);
+  lease->created = g_get_real_time () / G_USEC_PER_SEC;
+  lease->state = VFP_LEASE_RESERVED;
+  lease->form = plan->pool->form;
+  lease->applied = plan->want;
+  return lease;
+}
+
+/* Step 2a (boot-time path): hold exactly the VF the XML names — free, or
+ * already leased to this domain's nic (by inject). */
+static gboolean
+claim_named_vf (Operation *op, NicPlan *plan, GError **error)
+{
+  g_autoptr (VfpLease) existing = NULL;
+  g_autoptr (VfpLease) lease = NULL;
+  g_autoptr (GError) local_error = NULL;
+  VfpVf *vf = NULL;
+
+  if (vfp_config_find_vf (op->config, plan->xml_pci, &vf) != plan->pool)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "domain '%s' nic %u: VF %s in the XML is not in pool '%s'",
+                   op->name, plan->nic->index, plan->xml_pci, plan->pool->name);
+      return FALSE;
+    }
+  plan->vf = vf;
+  if (vfp_lease_read (op->ctx->state_dir, vf->pci, &existing, &local_error))
+    {
+      if (strcmp (existing->owner_uuid, op->uuid) != 0 || existing->nic != plan->nic->index)
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_BUSY,
+                       "domain '%s' nic %u: VF %s is leased to domain '%s' (nic %u)",
+                       op->name, plan->nic->index, vf->pci, existing->owner_name,
+                       existing->nic);
+          return FALSE;
+        }
+      existing->applied = plan->want;
+      plan->lease = g_steal_pointer (&existing);
+      plan->claimed = FALSE;
+      return TRUE;
+    }
+  if (!g_error_matches (local_error, VFP_ERROR, VFP_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  lease = new_lease (op, plan, vf);
+  if (!vfp_lease_claim (op->ctx->state_dir, lease, error))
+    {
+      g_prefix_error (error, "domain '%s' nic %u: ", op->name, plan->nic->index);
+      return FALSE;
+    }
+  plan->lease = g_steal_pointer (&lease);
+  plan->claimed = TRUE;
+  return TRUE;
+}
+
+/* The "why" of an exhausted pool: who holds its VFs. */
+static char *
+describe_holders (Operation *op, VfpPool *pool, GHashTable *quarantined)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  guint held = 0, out = 0;
+
+  for (guint i = 0; i < pool->members->len; i++)
+    {
+      VfpVf *vf = pool->members->pdata[i];
+      g_autoptr (VfpLease) lease = NULL;
+
+      if (g_hash_table_contains (quarantined, vf->pci))
+        {
+          out++;
+          continue;
+        }
+      if (!vfp_lease_read (op->ctx->state_dir, vf->pci, &lease, NULL))
+        continue;
+      g_string_append_printf (s, "%s%s on %s", held ? ", " : "", lease->owner_name, vf->pci);
+      held++;
+    }
+  if (held == 0)
+    g_string_append (s, "nobody");
+  if (out > 0)
+    g_string_append_printf (s, "; %u quarantined", out);
+  return g_strdup_printf ("%u VF%s held by %s", held, held == 1 ? "" : "s", s->str);
+}
+
+/* Step 2b: the best free VF of the pool.  Claims race with other hooks:
+ * a VF taken in between (BUSY) just means trying the next candidate. */
+static gboolean
+claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *taken,
+               GError **error)
+{
+  g_autoptr (GHashTable) unavailable = NULL;
+  g_autoptr (GHashTable) quarantined = vfp_quarantine_list (op->ctx->state_dir);
+  g_autoptr (GPtrArray) ranked = NULL;
+  g_autofree char *sticky = NULL;
+  g_autofree char *holders = NULL;
+  GHashTableIter iter;
+  gpointer key;
+  guint unsafe = 0;
+
+  if (!vfp_lease_list_names (op->ctx->state_dir, &unavailable, error))
+    return FALSE;
+  g_hash_table_iter_init (&iter, quarantined);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_hash_table_add (unavailable, g_strdup (key));
+  g_hash_table_iter_init (&iter, taken);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_hash_table_add (unavailable, g_strdup (key));
+
+  sticky = vfp_history_lookup (op->ctx->history_dir, op->uuid, plan->nic->index);
+  ranked = vfp_alloc_rank (plan->pool, unavailable, sticky,
+                           vfp_domxml_get_numa_node (op->dom));
+  for (guint i = 0; i < ranked->len; i++)
+    {
+      VfpVf *vf = ranked->pdata[i];
+      g_autoptr (VfpVfInfo) info = NULL;
+      g_autoptr (VfpLease) lease = NULL;
+      g_autoptr (GError) local_error = NULL;
+
+      /* A VF whose IOMMU group holds a non-VF device cannot be passed
+       * through safely; libvirt would refuse it late, so skip it here. */
+      if (vfp_host_read_vf_info (op->ctx->sysfs_root, vf->pci, &info, NULL)
+          && info->iommu_foreign != NULL && info->iommu_foreign[0] != NULL)
+        {
+          unsafe++;
+          continue;
+        }
+      plan->vf = vf;
+      if (dry_run)
+        return TRUE;
+      lease = new_lease (op, plan, vf);
+      if (vfp_lease_claim (op->ctx->state_dir, lease, &local_error))
+        {
+          plan->lease = g_steal_pointer (&lease);
+          plan->claimed = TRUE;
+          return TRUE;
+        }
+      if (!g_error_matches (local_error, VFP_ERROR, VFP_ERROR_BUSY))
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                      "domain '%s' nic %u: ", op->name, plan->nic->index);
+          return FALSE;
+        }
+    }
+  plan->vf = NULL;
+  holders = describe_holders (op, plan->pool, quarantined);
+  g_set_error (error, VFP_ERROR, VFP_ERROR_POOL_EXHAUSTED,
+               "domain '%s' nic %u: pool '%s' has no free VF (%u in pool: %s%s)",
+               op->name, plan->nic->index, plan->pool->name, plan->pool->members->len,
+               holders, unsafe ? "; some skipped: IOMMU group shared with a non-VF device" : "");
+  return FALSE;
+}
+
+/* Step 3: save the VF's original state in the lease, then change it. */
+static gboolean
+configure_vf (Operation *op, NicPlan *plan, GError **error)
+{
+  VfpLease *lease = plan->lease;
+  VfpNetlink *nl = vfp_context_get_netlink (op->ctx, error);
+  VfpVfTarget target = target_of (lease, plan->vf->pf->driver);
+
+  if (nl == NULL)
+    return FALSE;
+  if (lease->pf_netdev == NULL)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                   "PF %s of VF %s has no network interface to configure VFs through",
+                   lease->pf_pci, lease->vf_pci);
+      return FALSE;
+    }
+  /* An adopted lease that is already CONFIGURING/CONFIGURED keeps the
+   * original it saved: the VF now holds our values, not the original ones. */
+  if (lease->state == VFP_LEASE_RESERVED)
+    {
+      if (!vfp_netlink_get_vf (nl, lease->pf_netdev, lease->vf_index, &lease->original, error))
+        return FALSE;
+      lease->state = VFP_LEASE_CONFIGURING;
+      if (!vfp_lease_update (op->ctx->state_dir, lease, error))
+        return FALSE;
+    }
+  if (!vfp_vf_apply (nl, &target, &lease->applied, &lease->original, error))
+    return FALSE;
+  lease->state = VFP_LEASE_CONFIGURED;
+  return vfp_lease_update (op->ctx->state_dir, lease, error);
+}
+
+/* Restore (when changed) and drop one lease.  Restore failures quarantine
+ * the VF so it is never handed out half-configured. */
+static gboolean
+release_lease (VfpContext *ctx, VfpLease *lease, GPtrArray *warnings, GError **error)
+{
+  if (lease->state != VFP_LEASE_RESERVED)
+    {
+      g_autoptr (GError) local_error = NULL;
+      VfpNetlink *nl = vfp_context_get_netlink (ctx, &local_error);
+      VfpVfTarget target = target_of (lease, NULL);
+
+      if (nl == NULL || lease->pf_netdev == NULL
+          || !vfp_vf_restore (nl, &target, &lease->original, lease->applied.set,
+                              warnings, &local_error))
+        {
+          const char *why = local_error ? local_error->message : "PF has no netdev";
+          if (!vfp_quarantine_add (ctx->state_dir, lease->vf_pci, why, error))
+            return FALSE;
+          if (warnings != NULL)
+            g_ptr_array_add (warnings,
+                             g_strdup_printf ("VF %s quarantined: %s", lease->vf_pci, why));
+        }
+    }
+  return vfp_lease_remove (ctx->state_dir, lease->vf_pci, error);
+}
+
+/* Unwind: undo every plan's changes and leases, last first. */
+static void
+operation_rollback (Operation *op)
+{
+  for (guint i = op->plans ? op->plans->len : 0; i-- > 0;)
+    {
+      NicPlan *plan = &g_array_index (op->plans, NicPlan, i);
+      if (plan->lease != NULL)
+        release_lease (op->ctx, plan->lease, NULL, NULL);
+      g_clear_pointer (&plan->lease, vfp_lease_free);
+    }
+}
+
+static gboolean
+claim_all (Operation *op, gboolean dry_run, GError **error)
+{
+  g_autoptr (GHashTable) taken = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < op->plans->len; i++)
+    {
+      NicPlan *plan = &g_array_index (op->plans, NicPlan, i);
+      if (plan->xml_pci != NULL && !claim_named_vf (op, plan, error))
+        return FALSE;
+      if (plan->vf != NULL)
+        g_hash_table_add (taken, plan->vf->pci);
+    }
+  for (guint i = 0; i < op->plans->len; i++)
+    {
+      NicPlan *plan = &g_array_index (op->plans, NicPlan, i);
+      if (plan->xml_pci == NULL && !claim_free_vf (op, plan, dry_run, taken, error))
+        return FALSE;
+      g_hash_table_add (taken, plan->vf->pci);
+    }
+  return TRUE;
+}
+
+static void
+record_history (Operation *op)
+{
+  for (guint i = 0; i < op->plans->len; i++)
+    {
+      NicPlan *plan = &g_array_index (op->plans, NicPlan, i);
+      /* Stickiness is a preference: failing to remember it must not fail a start. */
+      vfp_history_record (op->ctx->history_dir, op->uuid, plan->nic->index,
+                          plan->vf->pci, NULL);
+    }
+}
+
+gboolean
+vfp_lifecycle_prepare (VfpContext *ctx, VfpDomXml *dom, GError **error)
+{
+  g_auto (Operation) op = { ctx, dom };
+  gboolean has_request = FALSE;
+  guint plain = 0;
+
+  if (!operation_plan (&op, &has_request, error))
+    return FALSE;
+  if (!has_request)
+    return TRUE;
+  if (!vfp_lease_store_open (ctx->state_dir, error))
+    return FALSE;
+
+  /* Plain-start path: devices get hot-plugged, which needs free slots. */
+  for (guint i = 0; i < op.plans->len; i++)
+    if (g_array_index (op.plans, NicPlan, i).xml_pci == NULL)
+      plain++;
+  if (plain > 0)
+    {
+      guint slots = vfp_domxml_count_free_hotplug_slots (dom);
+      if (slots < plain)
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_NO_HOTPLUG_SLOT,
+                       "domain '%s': %u VF%s to hot-plug but %u free pcie-root-port%s; add "
+                       "<controller type='pci' model='pcie-root-port'/> to the domain, or "
+                       "start it with 'vfpoolctl start %s'",
+                       op.name, plain, plain == 1 ? "" : "s", slots, slots == 1 ? "" : "s",
+                       op.name);
+          return FALSE;
+        }
+    }
+
+  if (!claim_all (&op, FALSE, error))
+    goto unwind;
+  for (guint i = 0; i < op.plans->len; i++)
+    if (!configure_vf (&op, &g_array_index (op.plans, NicPlan, i), error))
+      {
+        g_prefix_error (error, "domain '%s' nic %u (pool '%s'): ", op.name,
+                        g_array_index (op.plans, NicPlan, i).nic->index,
+                        g_array_index (op.plans, NicPlan, i).pool->name);
+        goto unwind;
+      }
+  record_history (&op);
+  return TRUE;
+
+unwind:
+  operation_rollback (&op);
+  return FALSE;
+}
+
+gboolean
+vfp_lifecycle_inject (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run, GError **error)
+{
+  g_auto (Operation) op = { ctx, dom };
+  gboolean has_request = FALSE;
+
+  if (!operation_plan (&op, &has_request, error))
+    return FALSE;
+  if (!has_request)
+    return TRUE;
+  if (!dry_run && !vfp_lease_store_open (ctx->state_dir, error))
+    return FALSE;
+  if (!claim_all (&op, dry_run, error))
+    goto unwind;
+  for (guint i = 0; i < op.plans->len; i++)
+    {
+      NicPlan *plan = &g_array_index (op.plans, NicPlan, i);
+      if (plan->xml_pci == NULL
+          && !vfp_domxml_add_device (dom, plan->nic->index, plan->vf->pci, plan->pool->form,
+                                     &plan->want, error))
+        goto unwind;
+    }
+  /* The leases stay RESERVED: prepare begin adopts and configures them. */
+  for (guint i = 0; i < op.plans->len; i++)
+    g_clear_pointer (&g_array_index (op.plans, NicPlan, i).lease, vfp_lease_free);
+  return TRUE;
+
+unwind:
+  /* Only what this call claimed goes; adopted leases were there before. */
+  for (guint i = 0; i < op.plans->len; i++)
+    {
+      NicPlan *plan = &g_array_index (op.plans, NicPlan, i);
+      if (!plan->claimed)
+        g_clear_pointer (&plan->lease, vfp_lease_free);
+    }
+  operation_rollback (&op);
+  return FALSE;
+}
+
+/* The leases @uuid holds, sorted by VF. */
+static gboolean
+leases_of (VfpContext *ctx, const char *uuid, GPtrArray **out, GError **error)
+{
+  g_autoptr (GPtrArray) all = NULL;
+  GPtrArray *mine = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_lease_free);
+
+  if (!vfp_lease_list (ctx->state_dir, &all, NULL, error))
+    {
+      g_ptr_array_unref (mine);
+      return FALSE;
+    }
+  for (guint i = 0; i < all->len; i++)
+    if (strcmp (((VfpLease *) all->pdata[i])->owner_uuid, uuid) == 0)
+      g_ptr_array_add (mine, g_ptr_array_steal_index (all, i--));
+  *out = mine;
+  return TRUE;
+}
+
+gboolean
+vfp_lifecycle_started (VfpContext *ctx, VfpDomXml *dom, GPtrArray **hotplug, GError **error)
+{
+  g_autoptr (GPtrArray) mine = NULL;
+  g_autoptr (GPtrArray) devices = vfp_domxml_list_devices (dom);
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_hotplug_free);
+  gint64 pid = vfp_liveness_read_qemu_pid (ctx, vfp_domxml_get_name (dom));
+
+  if (!leases_of (ctx, vfp_domxml_get_uuid (dom), &mine, error))
+    return FALSE;
+  for (guint i = 0; i < mine->len; i++)
+    {
+      VfpLease *lease = mine->pdata[i];
+      gboolean present = FALSE;
+
+      if (pid > 0 && lease->qemu_pid != pid)
+        {
+          lease->qemu_pid = pid;
+          if (!vfp_lease_update (ctx->state_dir, lease, error))
+            return FALSE;
+        }
+      for (guint d = 0; d < devices->len; d++)
+        if (((VfpDomDevice *) devices->pdata[d])->nic == lease->nic)
+          present = TRUE;
+      if (!present)
+        {
+          VfpHotplug *hp = g_new0 (VfpHotplug, 1);
+          hp->nic = lease->nic;
+          hp->vf_pci = g_strdup (lease->vf_pci);
+          hp->form = lease->form;
+          hp->cfg = lease->applied;
+          g_ptr_array_add (out, hp);
+        }
+    }
+  *hotplug = g_steal_pointer (&out);
+  return TRUE;
+}
+
+gboolean
+vfp_lifecycle_release (VfpContext *ctx, const char *uuid, GPtrArray *warnings, GError **error)
+{
+  g_autoptr (GPtrArray) mine = NULL;
+  g_autoptr (GError) first = NULL;
+
+  if (!leases_of (ctx, uuid, &mine, error))
+    return FALSE;
+  /* Go on after a failure: every other VF of the domain still goes back. */
+  for (guint i = 0; i < mine->len; i++)
+    {
+      g_autoptr (GError) local_error = NULL;
+      if (!release_lease (ctx, mine->pdata[i], warnings, &local_error) && first == NULL)
+        first = g_steal_pointer (&local_error);
+    }
+  if (first != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&first));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vfp_lifecycle_release_vf (VfpContext *ctx, const char *uuid, const char *vf_pci,
+                          GPtrArray *warnings, GError **error)
+{
+  g_autoptr (VfpLease) lease = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (!vfp_lease_read (ctx->state_dir, vf_pci, &lease, &local_error))
+    {
+      if (g_error_matches (local_error, VFP_ERROR, VFP_ERROR_NOT_FOUND))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (strcmp (lease->owner_uuid, uuid) != 0)
+    return TRUE;   /* someone else's now: not ours to release */
+  return release_lease (ctx, lease, warnings, error);
+}
+
+void
+vfp_lifecycle_reconnect (VfpContext *ctx, VfpDomXml *dom, GPtrArray *warnings)
+{
+  g_autoptr (GPtrArray) mine = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 pid = vfp_liveness_read_qemu_pid (ctx, vfp_domxml_get_name (dom));
+
+  if (!leases_of (ctx, vfp_domxml_get_uuid (dom), &mine, &error))
+    {
+      g_ptr_array_add (warnings, g_strdup_printf ("reading leases: %s, ignoring", error->message));
+      return;
+    }
+  for (guint i = 0; i < mine->len; i++)
+    {
+      VfpLease *lease = mine->pdata[i];
+      g_autoptr (GError) local_error = NULL;
+
+      if (pid <= 0 || lease->qemu_pid == pid)
+        continue;
+      lease->qemu_pid = pid;
+      if (!vfp_lease_update (ctx->state_dir, lease, &local_error))
+        g_ptr_array_add (warnings, g_strdup_printf ("updating lease of VF %s: %s, ignoring",
+                                                    lease->vf_pci, local_error->message));
+    }
+}
+
+gboolean
+vfp_lifecycle_reconcile (VfpContext *ctx, VfpOwnerProbe probe, gpointer data,
+                         GPtrArray *report, GError **error)
+{
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (GPtrArray) corrupt = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *boot_id = vfp_context_read_boot_id (ctx, NULL);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gboolean ok = TRUE;
+
+  if (!vfp_lease_list (ctx->state_dir, &all, corrupt, error))
+    return FALSE;
+  for (guint i = 0; i < corrupt->len; i++)
+    g_ptr_array_add (report, g_strdup_printf ("%s: lease file unreadable, left alone "
+                                              "(inspect %s/leases/%s)",
+                                              (char *) corrupt->pdata[i], ctx->state_dir,
+                                              (char *) corrupt->pdata[i]));
+  for (guint i = 0; i < all->len; i++)
+    {
+      VfpLease *lease = all->pdata[i];
+      VfpOwnerState local = vfp_liveness_check (ctx, lease, boot_id, now);
+      VfpOwnerState remote = probe ? probe (lease->owner_uuid, lease->owner_name, data)
+                                   : VFP_OWNER_UNKNOWN;
+      g_autoptr (GError) local_error = NULL;
+
+      /* Free only what no source thinks alive: never a running domain's VF. */
+      if (local == VFP_OWNER_ALIVE || remote == VFP_OWNER_ALIVE
+          || (local == VFP_OWNER_UNKNOWN && remote != VFP_OWNER_GONE))
+        {
+          g_ptr_array_add (report, g_strdup_printf ("%s: kept, domain '%s' %s", lease->vf_pci,
+                                                    lease->owner_name,
+                                                    local == VFP_OWNER_ALIVE || remote == VFP_OWNER_ALIVE
+                                                      ? "is running" : "may be starting"));
+          continue;
+        }
+      if (release_lease (ctx, lease, report, &local_error))
+        g_ptr_array_add (report, g_strdup_printf ("%s: released, domain '%s' is gone",
+                                                  lease->vf_pci, lease->owner_name));
+      else
+        {
+          ok = FALSE;
+          g_ptr_array_add (report, g_strdup_printf ("%s: release failed: %s", lease->vf_pci,
+                                                    local_error->message));
+        }
+    }
+  if (!ok)
+    g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "some leases could not be released");
+  return ok;
+}

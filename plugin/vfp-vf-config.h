@@ -89,4 +89,20 @@ gboolean vfp_vf_config_from_keyfile (VfpVfConfig *cfg, GKeyFile *kf,
 /* One-line human form, e.g. "mac 02:..:01 vlan 100 qos 0 spoofchk on". */
 char *vfp_vf_config_describe (const VfpVfConfig *cfg);
 
+/* Private bits of VfpVfConfig.set above VFP_KNOB_ALL: which attributes of a
+ * multi-attribute knob were named, so merging can overlay per attribute (a
+ * request's max-tx-rate alone keeps the pool's min-tx-rate).  A knob set
+ * without any of its attribute bits (e.g. read from the kernel) counts as all
+ * of its attributes named. */
+#define VFP_ATTR_FLAG_MIN_RATE (1 << 8)
+#define VFP_ATTR_FLAG_MAX_RATE (1 << 9)
+#define VFP_ATTR_FLAG_QOS      (1 << 10)
+#define VFP_ATTR_FLAG_PROTO    (1 << 11)
+#define VFP_ATTR_FLAG_VLAN_ID  (1 << 12)
+#define VFP_ATTR_FLAGS_VLAN (VFP_ATTR_FLAG_VLAN_ID | VFP_ATTR_FLAG_QOS | VFP_ATTR_FLAG_PROTO)
+#define VFP_ATTR_FLAGS_RATE (VFP_ATTR_FLAG_MIN_RATE | VFP_ATTR_FLAG_MAX_RATE)
+
+/* "802.1Q" / "802.1ad"; NULL for any other protocol number. */
+const char *vfp_vlan_proto_to_string (guint vlan_proto);
+
 G_END_DECLS

@@ -1,1 +1,1002 @@
-/* vfp-domxml.c: placeholder until written. */
+/* vfp-domxml.c: safe parsing of libvirt domain XML and vfpool's device edits. */
+/* memmem() */
+#define _GNU_SOURCE 1
+#include "config.h"
+
+#include "vfp-domxml.h"
+#include "vfp-error.h"
+#include "vfp-xml-util.h"
+
+#include <errno.h>
+#include <string.h>
+#include <libxml/xmlsave.h>
+
+struct _VfpDomXml {
+  xmlDoc *doc;
+  char *name;
+  char *uuid;
+};
+
+/* What the per-parse libxml2 callbacks learn; lives in ctxt->_private. */
+typedef struct {
+  gboolean saw_dtd;
+  int err_line;
+  char *err_message;    /* first error libxml2 reported, NULL when none */
+} VfpParseState;
+
+/* ---- small tree helpers ------------------------------------------------- */
+
+/* libvirt's own elements have no namespace; an element with the same local
+ * name in another namespace (e.g. inside <metadata>) is not one of them. */
+static gboolean
+vfp_is_elem (const xmlNode *node, const char *name)
+{
+  return node != NULL && node->type == XML_ELEMENT_NODE && node->ns == NULL
+         && xmlStrEqual (node->name, (const xmlChar *) name);
+}
+
+static xmlNode *
+vfp_first_child (const xmlNode *parent, const char *name)
+{
+  if (parent == NULL)
+    return NULL;
+  for (xmlNode *n = parent->children; n != NULL; n = n->next)
+    if (vfp_is_elem (n, name))
+      return n;
+  return NULL;
+}
+
+/* Attribute value as a GLib string (NULL when absent). */
+static char *
+vfp_get_prop (const xmlNode *node, const char *name)
+{
+  g_autoptr (xmlChar) value = xmlGetNoNsProp (node, (const xmlChar *) name);
+
+  return value != NULL ? g_strdup ((const char *) value) : NULL;
+}
+
+static gboolean
+vfp_prop_equals (const xmlNode *node, const char *name, const char *expected)
+{
+  g_autofree char *value = vfp_get_prop (node, name);
+
+  return g_strcmp0 (value, expected) == 0;
+}
+
+static char *
+vfp_get_content (const xmlNode *node)
+{
+  g_autoptr (xmlChar) text = xmlNodeGetContent (node);
+
+  return g_strdup (text != NULL ? (const char *) text : "");
+}
+
+/* Number as libvirt reads it: base 0 lets "0x03" and "3" mean the same bus.
+ * Signs and leading blanks, which g_ascii_strtoull would accept, are not. */
+static gboolean
+vfp_parse_number (const char *text, guint base, guint max, guint *out)
+{
+  guint64 n;
+  char *end = NULL;
+
+  if (text == NULL || !g_ascii_isdigit (text[0]))
+    return FALSE;
+  errno = 0;
+  n = g_ascii_strtoull (text, &end, base);
+  if (errno != 0 || end == text || *end != '\0' || n > max)
+    return FALSE;
+  *out = (guint) n;
+  return TRUE;
+}
+
+/* "DDDD:BB:SS.F", lower-case hex, as vfp_pci_address_is_valid() defines it.
+ * Parsed here because vfp-host is sysfs code that xml/ should not need. */
+static gboolean
+vfp_pci_split (const char *text, guint *domain, guint *bus, guint *slot,
+               guint *function)
+{
+  static const char shape[] = "xxxx:xx:xx.x";
+  guint v[4] = { 0, 0, 0, 0 };
+  guint field = 0;
+
+  if (text == NULL || strlen (text) != sizeof shape - 1)
+    return FALSE;
+  for (gsize i = 0; i < sizeof shape - 1; i++)
+    {
+      char c = text[i];
+
+      if (shape[i] != 'x')
+        {
+          if (c != shape[i])
+            return FALSE;
+          field++;
+          continue;
+        }
+      if (!g_ascii_isxdigit (c) || g_ascii_isupper (c))
+        return FALSE;
+      v[field] = v[field] * 16 + (guint) g_ascii_xdigit_value (c);
+    }
+  if (v[2] > 0x1f || v[3] > 7)
+    return FALSE;
+  *domain = v[0];
+  *bus = v[1];
+  *slot = v[2];
+  *function = v[3];
+  return TRUE;
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+gboolean
+vfp_domxml_mentions_vfpool (const char *data, gsize len)
+{
+  static const char *const needles[] = { VFP_REQUEST_NS, VFP_ALIAS_PREFIX };
+
+  if (data == NULL)
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (needles); i++)
+    if (memmem (data, len, needles[i], strlen (needles[i])) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* Structured error handler of our parser context only: libxml2 would
+ * otherwise print to the hook's stderr, which libvirt shows the user. */
+static void
+vfp_on_xml_error (void *user_data, xmlError *err)
+{
+  xmlParserCtxt *ctxt = user_data;
+  VfpParseState *state = ctxt != NULL ? ctxt->_private : NULL;
+
+  if (state == NULL || err == NULL || err->level < XML_ERR_ERROR
+      || state->err_message != NULL)
+    return;
+  state->err_line = err->line;
+  state->err_message = g_strstrip (g_strdup (err->message != NULL ? err->message
+                                                                   : "unknown error"));
+}
+
+/* Called at <!DOCTYPE …> before any entity in it is declared: stopping here
+ * means an entity bomb is never even read. */
+static void
+vfp_on_internal_subset (void *user_data, const xmlChar *name,
+                        const xmlChar *external_id, const xmlChar *system_id)
+{
+  xmlParserCtxt *ctxt = user_data;
+  VfpParseState *state = ctxt->_private;
+
+  state->saw_dtd = TRUE;
+  xmlStopParser (ctxt);
+}
+
+/* Second line of defence: whatever the parser let through, a tree holding a
+ * DTD or entity node is refused. */
+static gboolean
+vfp_tree_has_dtd_or_entity (xmlDoc *doc)
+{
+  xmlNode *node;
+
+  if (doc->intSubset != NULL || doc->extSubset != NULL)
+    return TRUE;
+
+  node = doc->children;
+  while (node != NULL)
+    {
+      switch (node->type)
+        {
+        case XML_DTD_NODE:
+        case XML_ENTITY_REF_NODE:
+        case XML_ENTITY_NODE:
+        case XML_ENTITY_DECL:
+          return TRUE;
+        default:
+          break;
+        }
+      /* iterative pre-order walk: depth is attacker-controlled */
+      if (node->type == XML_ELEMENT_NODE && node->children != NULL)
+        {
+          node = node->children;
+          continue;
+        }
+      while (node != NULL && node->next == NULL)
+        {
+          node = node->parent;
+          if (node == NULL || node->type == XML_DOCUMENT_NODE)
+            return FALSE;
+        }
+      if (node != NULL)
+        node = node->next;
+    }
+  return FALSE;
+}
+
+/* libvirt writes UUIDs dashed; 32 bare hex digits are accepted as well.
+ * Returns the canonical lower-case dashed form, NULL when malformed. */
+static char *
+vfp_uuid_normalise (const char *text)
+{
+  g_autofree char *copy = g_strstrip (g_strdup (text));
+  gsize len = strlen (copy);
+  GString *out;
+  guint digits = 0;
+
+  if (len != 36 && len != 32)
+    return NULL;
+  out = g_string_sized_new (36);
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = copy[i];
+
+      if (len == 36 && (i == 8 || i == 13 || i == 18 || i == 23))
+        {
+          if (c != '-')
+            break;
+          continue;
+        }
+      if (!g_ascii_isxdigit (c))
+        break;
+      if (digits == 8 || digits == 12 || digits == 16 || digits == 20)
+        g_string_append_c (out, '-');
+      g_string_append_c (out, g_ascii_tolower (c));
+      digits++;
+    }
+  if (digits != 32)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+vfp_domxml_parse (const char *data, gsize len, VfpDomXml **out, GError **error)
+{
+  /* No NOENT/DTDLOAD/DTDATTR: nothing is substituted or fetched; blanks are
+   * kept so a filtered document comes back as the user wrote it. */
+  const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
+  g_autoptr (xmlParserCtxt) ctxt = NULL;
+  g_autoptr (xmlDoc) doc = NULL;
+  VfpParseState state = { FALSE, 0, NULL };
+  g_autofree char *err_message = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *uuid_text = NULL;
+  g_autofree char *uuid = NULL;
+  xmlNode *root, *node;
+  VfpDomXml *dom;
+
+  if (len > VFP_DOMXML_MAX_SIZE)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "domain XML is %" G_GSIZE_FORMAT " bytes, over the %d-byte limit",
+                   len, VFP_DOMXML_MAX_SIZE);
+      return FALSE;
+    }
+  if (data == NULL)
+    {
+      data = "";
+      len = 0;
+    }
+
+  xmlInitParser ();
+  ctxt = xmlNewParserCtxt ();
+  if (ctxt == NULL)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
+                   "cannot create an XML parser (out of memory)");
+      return FALSE;
+    }
+  ctxt->_private = &state;
+  ctxt->sax->serror = vfp_on_xml_error;
+  ctxt->sax->internalSubset = vfp_on_internal_subset;
+
+  doc = xmlCtxtReadMemory (ctxt, data, (int) len, NULL, NULL, options);
+  err_message = g_steal_pointer (&state.err_message);
+
+  if (state.saw_dtd || (doc != NULL && vfp_tree_has_dtd_or_entity (doc)))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "domain XML has a DTD or entities, which vfpool refuses");
+      return FALSE;
+    }
+  if (doc == NULL || !ctxt->wellFormed)
+    {
+      if (err_message != NULL)
+        g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                     "domain XML is not well-formed: line %d: %s",
+                     state.err_line, err_message);
+      else
+        g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                     "domain XML is not well-formed");
+      return FALSE;
+    }
+
+  root = xmlDocGetRootElement (doc);
+  if (!vfp_is_elem (root, "domain"))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "domain XML has root element <%s>, not <domain>",
+                   root != NULL ? (const char *) root->name : "");
+      return FALSE;
+    }
+
+  node = vfp_first_child (root, "name");
+  if (node != NULL)
+    name = vfp_get_content (node);
+  if (name == NULL || name[0] == '\0')
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "domain XML has no <name>");
+      return FALSE;
+    }
+
+  node = vfp_first_child (root, "uuid");
+  if (node == NULL)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "domain '%s' has no <uuid>", name);
+      return FALSE;
+    }
+  uuid_text = vfp_get_content (node);
+  uuid = vfp_uuid_normalise (uuid_text);
+  if (uuid == NULL)
+    {
+      g_autofree char *shown = g_strescape (uuid_text, NULL);
+
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "domain '%s' has a malformed <uuid> '%s'", name, shown);
+      return FALSE;
+    }
+
+  dom = g_new0 (VfpDomXml, 1);
+  dom->doc = g_steal_pointer (&doc);
+  dom->name = g_steal_pointer (&name);
+  dom->uuid = g_steal_pointer (&uuid);
+  *out = dom;
+  return TRUE;
+}
+
+const char *
+vfp_domxml_get_name (VfpDomXml *dom)
+{
+  return dom->name;
+}
+
+const char *
+vfp_domxml_get_uuid (VfpDomXml *dom)
+{
+  return dom->uuid;
+}
+
+struct _xmlDoc *
+vfp_domxml_get_doc (VfpDomXml *dom)
+{
+  return dom->doc;
+}
+
+/* ---- NUMA and hot-plug slots -------------------------------------------- */
+
+/* Lowest node of a libvirt nodeset ("1-3,^2,5"), -1 when it names none or
+ * cannot be read: the node is only a placement preference. */
+static int
+vfp_nodeset_first (const char *nodeset)
+{
+  g_auto (GStrv) parts = g_strsplit (nodeset, ",", -1);
+  g_autoptr (GArray) excluded = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint best = G_MAXUINT;
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      const char *p = g_strstrip (parts[i]);
+      guint n;
+
+      if (p[0] == '^')
+        {
+          if (!vfp_parse_number (p + 1, 10, G_MAXINT, &n))
+            return -1;
+          g_array_append_val (excluded, n);
+        }
+    }
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      const char *p = parts[i];
+      g_auto (GStrv) range = NULL;
+      guint lo, hi;
+
+      if (p[0] == '^')
+        continue;
+      range = g_strsplit (p, "-", 2);
+      if (!vfp_parse_number (range[0], 10, G_MAXINT, &lo))
+        return -1;
+      hi = lo;
+      if (range[1] != NULL && !vfp_parse_number (range[1], 10, G_MAXINT, &hi))
+        return -1;
+      if (hi < lo)
+        return -1;
+      /* each exclusion can push the candidate up by one at most */
+      for (guint v = lo; v <= hi && v < best; v++)
+        {
+          gboolean is_excluded = FALSE;
+
+          for (guint j = 0; j < excluded->len; j++)
+            if (g_array_index (excluded, guint, j) == v)
+              is_excluded = TRUE;
+          if (!is_excluded)
+            {
+              best = v;
+              break;
+            }
+        }
+    }
+  return best == G_MAXUINT ? -1 : (int) best;
+}
+
+int
+vfp_domxml_get_numa_node (VfpDomXml *dom)
+{
+  xmlNode *root = xmlDocGetRootElement (dom->doc);
+  xmlNode *memory = vfp_first_child (vfp_first_child (root, "numatune"), "memory");
+  g_autofree char *nodeset = NULL;
+
+  if (memory == NULL)
+    return -1;
+  nodeset = vfp_get_prop (memory, "nodeset");
+  if (nodeset == NULL)
+    return -1;
+  return vfp_nodeset_first (nodeset);
+}
+
+static gboolean
+vfp_is_q35 (xmlNode *root)
+{
+  xmlNode *type = vfp_first_child (vfp_first_child (root, "os"), "type");
+  g_autofree char *machine = NULL;
+
+  if (type == NULL)
+    return FALSE;
+  machine = vfp_get_prop (type, "machine");
+  return machine != NULL && strstr (machine, "q35") != NULL;
+}
+
+guint
+vfp_domxml_count_free_hotplug_slots (VfpDomXml *dom)
+{
+  xmlNode *root = xmlDocGetRootElement (dom->doc);
+  g_autoptr (GHashTable) ports = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable) used = g_hash_table_new (NULL, NULL);
+  GHashTableIter iter;
+  gpointer key;
+  guint free_ports = 0;
+
+  /* pc (i440fx) hot-plugs into slots of the root bus itself */
+  if (!vfp_is_q35 (root))
+    return G_MAXUINT;
+
+  for (xmlNode *devices = root->children; devices != NULL; devices = devices->next)
+    {
+      if (!vfp_is_elem (devices, "devices"))
+        continue;
+      for (xmlNode *dev = devices->children; dev != NULL; dev = dev->next)
+        {
+          guint n;
+
+          if (dev->type != XML_ELEMENT_NODE)
+            continue;
+          if (vfp_is_elem (dev, "controller")
+              && vfp_prop_equals (dev, "type", "pci")
+              && vfp_prop_equals (dev, "model", "pcie-root-port"))
+            {
+              g_autofree char *index = vfp_get_prop (dev, "index");
+
+              if (vfp_parse_number (index, 10, G_MAXINT, &n))
+                g_hash_table_add (ports, GUINT_TO_POINTER (n));
+            }
+          /* Only the device's own (guest) <address>: the one under <source>
+           * of a hostdev is a host address and occupies no guest slot. */
+          for (xmlNode *addr = dev->children; addr != NULL; addr = addr->next)
+            {
+              g_autofree char *bus = NULL;
+
+              if (!vfp_is_elem (addr, "address") || !vfp_prop_equals (addr, "type", "pci"))
+                continue;
+              bus = vfp_get_prop (addr, "bus");
+              if (vfp_parse_number (bus, 0, G_MAXINT, &n))
+                g_hash_table_add (used, GUINT_TO_POINTER (n));
+            }
+        }
+    }
+
+  g_hash_table_iter_init (&iter, ports);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (used, key))
+      free_ports++;
+  return free_ports;
+}
+
+/* ---- vfpool devices ----------------------------------------------------- */
+
+static gboolean
+vfp_device_form (const xmlNode *dev, VfpDeviceForm *form)
+{
+  if (vfp_is_elem (dev, "hostdev") && vfp_prop_equals (dev, "mode", "subsystem")
+      && vfp_prop_equals (dev, "type", "pci"))
+    {
+      *form = VFP_FORM_HOSTDEV;
+      return TRUE;
+    }
+  if (vfp_is_elem (dev, "interface") && vfp_prop_equals (dev, "type", "hostdev"))
+    {
+      *form = VFP_FORM_INTERFACE;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* N of alias "ua-vfpool-N".  Only the canonical decimal form counts, so two
+ * spellings ("01", "1") cannot name the same nic. */
+static gboolean
+vfp_device_nic (const xmlNode *dev, guint *nic)
+{
+  xmlNode *alias = vfp_first_child (dev, "alias");
+  g_autofree char *name = NULL;
+  const char *digits;
+
+  if (alias == NULL)
+    return FALSE;
+  name = vfp_get_prop (alias, "name");
+  if (name == NULL || !g_str_has_prefix (name, VFP_ALIAS_PREFIX))
+    return FALSE;
+  digits = name + strlen (VFP_ALIAS_PREFIX);
+  if (digits[0] == '0' && digits[1] != '\0')
+    return FALSE;
+  return vfp_parse_number (digits, 10, G_MAXINT, nic);
+}
+
+static xmlNode *
+vfp_device_source_address (const xmlNode *dev)
+{
+  return vfp_first_child (vfp_first_child (dev, "source"), "address");
+}
+
+/* Host PCI address of <source><address …/></source> as "DDDD:BB:SS.F";
+ * missing attributes are 0, as libvirt reads them. */
+static char *
+vfp_device_source_pci (const xmlNode *dev)
+{
+  static const char *const attrs[] = { "domain", "bus", "slot", "function" };
+  static const guint max[] = { 0xffff, 0xff, 0x1f, 0x7 };
+  xmlNode *addr = vfp_device_source_address (dev);
+  guint v[4] = { 0, 0, 0, 0 };
+
+  if (addr == NULL)
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (attrs); i++)
+    {
+      g_autofree char *text = vfp_get_prop (addr, attrs[i]);
+
+      if (text != NULL && !vfp_parse_number (text, 0, max[i], &v[i]))
+        return NULL;
+    }
+  return g_strdup_printf ("%04x:%02x:%02x.%x", v[0], v[1], v[2], v[3]);
+}
+
+/* Calls @fn for every vfpool device under any <devices>; @fn may unlink it. */
+typedef void (*VfpDeviceFunc) (xmlNode *dev, VfpDeviceForm form, guint nic,
+                               gpointer user_data);
+
+static void
+vfp_foreach_device (VfpDomXml *dom, VfpDeviceFunc fn, gpointer user_data)
+{
+  xmlNode *root = xmlDocGetRootElement (dom->doc);
+
+  for (xmlNode *devices = root->children; devices != NULL; devices = devices->next)
+    {
+      xmlNode *dev, *next;
+
+      if (!vfp_is_elem (devices, "devices"))
+        continue;
+      for (dev = devices->children; dev != NULL; dev = next)
+        {
+          VfpDeviceForm form;
+          guint nic;
+
+          next = dev->next;
+          if (vfp_device_form (dev, &form) && vfp_device_nic (dev, &nic))
+            fn (dev, form, nic, user_data);
+        }
+    }
+}
+
+static void
+vfp_collect_device (xmlNode *dev, VfpDeviceForm form, guint nic, gpointer user_data)
+{
+  GPtrArray *list = user_data;
+  char *pci = vfp_device_source_pci (dev);
+  VfpDomDevice *d;
+
+  /* libvirt refuses such a device at start anyway; without an address there
+   * is no VF to claim */
+  if (pci == NULL)
+    return;
+  d = g_new0 (VfpDomDevice, 1);
+  d->nic = nic;
+  d->pci = pci;
+  d->form = form;
+  g_ptr_array_add (list, d);
+}
+
+static int
+vfp_device_cmp (gconstpointer a, gconstpointer b)
+{
+  const VfpDomDevice *da = *(VfpDomDevice *const *) a;
+  const VfpDomDevice *db = *(VfpDomDevice *const *) b;
+
+  return da->nic < db->nic ? -1 : da->nic > db->nic ? 1 : 0;
+}
+
+GPtrArray *
+vfp_domxml_list_devices (VfpDomXml *dom)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_dom_device_free);
+
+  vfp_foreach_device (dom, vfp_collect_device, list);
+  g_ptr_array_sort (list, vfp_device_cmp);
+  return list;
+}
+
+typedef struct {
+  guint nic;
+  xmlNode *found;
+} VfpFindDevice;
+
+static void
+vfp_match_device (xmlNode *dev, VfpDeviceForm form, guint nic, gpointer user_data)
+{
+  VfpFindDevice *find = user_data;
+
+  if (nic == find->nic && find->found == NULL)
+    find->found = dev;
+}
+
+static xmlNode *
+vfp_find_device (VfpDomXml *dom, guint nic)
+{
+  VfpFindDevice find = { nic, NULL };
+
+  vfp_foreach_device (dom, vfp_match_device, &find);
+  return find.found;
+}
+
+/* libvirt aliases are unique over all devices, not just ours. */
+static gboolean
+vfp_alias_in_use (VfpDomXml *dom, const char *alias)
+{
+  xmlNode *root = xmlDocGetRootElement (dom->doc);
+
+  for (xmlNode *devices = root->children; devices != NULL; devices = devices->next)
+    {
+      if (!vfp_is_elem (devices, "devices"))
+        continue;
+      for (xmlNode *dev = devices->children; dev != NULL; dev = dev->next)
+        {
+          xmlNode *node = vfp_first_child (dev, "alias");
+
+          if (node != NULL && vfp_prop_equals (node, "name", alias))
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* ---- building devices --------------------------------------------------- */
+
+static gboolean
+vfp_is_blank_text (const xmlNode *node)
+{
+  return node != NULL && node->type == XML_TEXT_NODE && xmlIsBlankNode ((xmlNode *) node);
+}
+
+/* The line break + indentation in front of @node, NULL when there is none. */
+static const char *
+vfp_indent_of (const xmlNode *node)
+{
+  if (node == NULL || !vfp_is_blank_text (node->prev) || node->prev->content == NULL
+      || strchr ((const char *) node->prev->content, '\n') == NULL)
+    return NULL;
+  return (const char *) node->prev->content;
+}
+
+/* Indentation for a new last child of @parent, copied from its siblings or
+ * one step deeper than @parent.  NULL for a document written without
+ * whitespace: then none is added. */
+static char *
+vfp_child_indent (const xmlNode *parent)
+{
+  const char *indent;
+
+  for (xmlNode *n = parent->last; n != NULL; n = n->prev)
+    if (n->type == XML_ELEMENT_NODE)
+      {
+        indent = vfp_indent_of (n);
+        return indent != NULL ? g_strdup (indent) : NULL;
+      }
+  indent = vfp_indent_of (parent);
+  return indent != NULL ? g_strconcat (indent, "  ", NULL) : NULL;
+}
+
+/* Appends @child to @parent on its own line before @parent's closing tag. */
+static void
+vfp_append_indented (xmlNode *parent, xmlNode *child, const char *indent)
+{
+  xmlNode *closing = parent->last;
+
+  if (indent == NULL)
+    {
+      xmlAddChild (parent, child);
+      return;
+    }
+  if (!vfp_is_blank_text (closing))
+    {
+      const char *parent_indent = vfp_indent_of (parent);
+
+      closing = xmlAddChild (parent, xmlNewDocText (parent->doc,
+                                                    (const xmlChar *) (parent_indent != NULL
+                                                                       ? parent_indent : "\n")));
+    }
+  /* child first: libxml2 merges adjacent text nodes, and the node before the
+   * closing text is an element or nothing */
+  xmlAddPrevSibling (closing, child);
+  xmlAddPrevSibling (child, xmlNewDocText (parent->doc, (const xmlChar *) indent));
+}
+
+static xmlNode *
+vfp_new_child (xmlNode *parent, const char *name, const char *indent)
+{
+  xmlNode *node = xmlNewDocNode (parent->doc, NULL, (const xmlChar *) name, NULL);
+
+  if (indent != NULL)
+    xmlAddChild (parent, xmlNewDocText (parent->doc, (const xmlChar *) indent));
+  xmlAddChild (parent, node);
+  return node;
+}
+
+static void
+vfp_set_prop (xmlNode *node, const char *name, const char *value)
+{
+  xmlSetProp (node, (const xmlChar *) name, (const xmlChar *) value);
+}
+
+static void
+vfp_set_address (xmlNode *addr, guint domain, guint bus, guint slot, guint function)
+{
+  char text[16];
+
+  g_snprintf (text, sizeof text, "0x%04x", domain);
+  vfp_set_prop (addr, "domain", text);
+  g_snprintf (text, sizeof text, "0x%02x", bus);
+  vfp_set_prop (addr, "bus", text);
+  g_snprintf (text, sizeof text, "0x%02x", slot);
+  vfp_set_prop (addr, "slot", text);
+  g_snprintf (text, sizeof text, "0x%x", function);
+  vfp_set_prop (addr, "function", text);
+}
+
+/* The device element, not yet linked into @doc's tree.  @indent is the
+ * whitespace in front of the element itself (NULL: none anywhere). */
+static xmlNode *
+vfp_build_device (xmlDoc *doc, guint nic, guint domain, guint bus, guint slot,
+                  guint function, VfpDeviceForm form, const VfpVfConfig *cfg,
+                  const char *indent)
+{
+  g_autofree char *inner = indent != NULL ? g_strconcat (indent, "  ", NULL) : NULL;
+  g_autofree char *alias_name = g_strdup_printf (VFP_ALIAS_PREFIX "%u", nic);
+  gboolean interface = form == VFP_FORM_INTERFACE;
+  xmlNode *dev, *source, *addr, *node;
+
+  dev = xmlNewDocNode (doc, NULL, (const xmlChar *) (interface ? "interface" : "hostdev"), NULL);
+  if (interface)
+    vfp_set_prop (dev, "type", "hostdev");
+  else
+    {
+      vfp_set_prop (dev, "mode", "subsystem");
+      vfp_set_prop (dev, "type", "pci");
+    }
+  vfp_set_prop (dev, "managed", "yes");
+
+  if (interface && cfg != NULL && (cfg->set & VFP_KNOB_MAC))
+    {
+      g_autofree char *mac = vfp_mac_to_string (cfg->mac);
+
+      node = vfp_new_child (dev, "mac", inner);
+      vfp_set_prop (node, "address", mac);
+    }
+
+  source = vfp_new_child (dev, "source", inner);
+  addr = vfp_new_child (source, "address", NULL);
+  if (interface)
+    vfp_set_prop (addr, "type", "pci");
+  vfp_set_address (addr, domain, bus, slot, function);
+
+  if (interface && cfg != NULL && (cfg->set & VFP_KNOB_VLAN) && cfg->vlan != 0)
+    {
+      char id[16];
+
+      g_snprintf (id, sizeof id, "%u", cfg->vlan);
+      node = vfp_new_child (vfp_new_child (dev, "vlan", inner), "tag", NULL);
+      vfp_set_prop (node, "id", id);
+    }
+
+  node = vfp_new_child (dev, "alias", inner);
+  vfp_set_prop (node, "name", alias_name);
+
+  if (indent != NULL)
+    xmlAddChild (dev, xmlNewDocText (doc, (const xmlChar *) indent));
+  return dev;
+}
+
+static gboolean
+vfp_check_pci (const char *vf_pci, guint *domain, guint *bus, guint *slot,
+               guint *function, GError **error)
+{
+  if (vfp_pci_split (vf_pci, domain, bus, slot, function))
+    return TRUE;
+  g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
+               "'%s' is not a PCI address (expected DDDD:BB:SS.F)",
+               vf_pci != NULL ? vf_pci : "");
+  return FALSE;
+}
+
+gboolean
+vfp_domxml_add_device (VfpDomXml *dom, guint nic, const char *vf_pci,
+                       VfpDeviceForm form, const VfpVfConfig *cfg,
+                       GError **error)
+{
+  xmlNode *root = xmlDocGetRootElement (dom->doc);
+  g_autofree char *alias = g_strdup_printf (VFP_ALIAS_PREFIX "%u", nic);
+  g_autofree char *indent = NULL;
+  xmlNode *devices;
+  guint domain, bus, slot, function;
+
+  if (!vfp_check_pci (vf_pci, &domain, &bus, &slot, &function, error))
+    return FALSE;
+  if (vfp_alias_in_use (dom, alias))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "domain '%s' already has a device with alias '%s'",
+                   dom->name, alias);
+      return FALSE;
+    }
+
+  devices = vfp_first_child (root, "devices");
+  if (devices == NULL)
+    {
+      g_autofree char *root_indent = vfp_child_indent (root);
+
+      devices = xmlNewDocNode (dom->doc, NULL, (const xmlChar *) "devices", NULL);
+      vfp_append_indented (root, devices, root_indent);
+    }
+
+  indent = vfp_child_indent (devices);
+  vfp_append_indented (devices,
+                       vfp_build_device (dom->doc, nic, domain, bus, slot, function,
+                                         form, cfg, indent),
+                       indent);
+  return TRUE;
+}
+
+gboolean
+vfp_domxml_repoint_device (VfpDomXml *dom, guint nic, const char *vf_pci,
+                           GError **error)
+{
+  guint domain, bus, slot, function;
+  xmlNode *dev, *addr;
+
+  if (!vfp_check_pci (vf_pci, &domain, &bus, &slot, &function, error))
+    return FALSE;
+  dev = vfp_find_device (dom, nic);
+  if (dev == NULL)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                   "domain '%s' has no device with alias '" VFP_ALIAS_PREFIX "%u'",
+                   dom->name, nic);
+      return FALSE;
+    }
+  addr = vfp_device_source_address (dev);
+  if (addr == NULL)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "domain '%s' device '" VFP_ALIAS_PREFIX "%u' has no <source><address>",
+                   dom->name, nic);
+      return FALSE;
+    }
+  /* only the host side changes; the guest <address> stays for the ABI check */
+  vfp_set_address (addr, domain, bus, slot, function);
+  return TRUE;
+}
+
+static void
+vfp_unlink_device (xmlNode *dev, VfpDeviceForm form, guint nic, gpointer user_data)
+{
+  guint *removed = user_data;
+  xmlNode *before = dev->prev;
+
+  /* the indentation in front goes too, so no blank line is left behind */
+  if (vfp_is_blank_text (before))
+    {
+      xmlUnlinkNode (before);
+      xmlFreeNode (before);
+    }
+  xmlUnlinkNode (dev);
+  xmlFreeNode (dev);
+  (*removed)++;
+}
+
+guint
+vfp_domxml_remove_devices (VfpDomXml *dom)
+{
+  guint removed = 0;
+
+  vfp_foreach_device (dom, vfp_unlink_device, &removed);
+  return removed;
+}
+
+char *
+vfp_domxml_device_to_string (guint nic, const char *vf_pci, VfpDeviceForm form,
+                             const VfpVfConfig *cfg)
+{
+  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (xmlBuffer) buf = NULL;
+  guint domain, bus, slot, function;
+  xmlNode *dev;
+
+  if (!vfp_pci_split (vf_pci, &domain, &bus, &slot, &function))
+    return NULL;
+
+  doc = xmlNewDoc ((const xmlChar *) "1.0");
+  dev = vfp_build_device (doc, nic, domain, bus, slot, function, form, cfg, "\n");
+  xmlDocSetRootElement (doc, dev);
+  buf = xmlBufferCreate ();
+  if (xmlNodeDump (buf, doc, dev, 0, 0) < 0)
+    return NULL;
+  return g_strdup ((const char *) xmlBufferContent (buf));
+}
+
+char *
+vfp_domxml_to_string (VfpDomXml *dom)
+{
+  g_autoptr (xmlBuffer) buf = xmlBufferCreate ();
+  xmlSaveCtxt *save;
+
+  /* UTF-8 keeps non-ASCII text as it was instead of character references */
+  save = xmlSaveToBuffer (buf, "UTF-8", XML_SAVE_NO_DECL);
+  if (save == NULL)
+    return NULL;
+  if (xmlSaveDoc (save, dom->doc) < 0)
+    {
+      xmlSaveClose (save);
+      return NULL;
+    }
+  if (xmlSaveClose (save) < 0)
+    return NULL;
+  return g_strdup ((const char *) xmlBufferContent (buf));
+}
+
+void
+vfp_domxml_free (VfpDomXml *dom)
+{
+  if (dom == NULL)
+    return;
+  xmlFreeDoc (dom->doc);
+  g_free (dom->name);
+  g_free (dom->uuid);
+  g_free (dom);
+}
+
+void
+vfp_dom_device_free (VfpDomDevice *dev)
+{
+  if (dev == NULL)
+    return;
+  g_free (dev->pci);
+  g_free (dev);
+}

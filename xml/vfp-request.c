@@ -1,1 +1,284 @@
-/* vfp-request.c: placeholder until written. */
+/* vfp-request.c: reads and validates the vfpool request in <metadata>. */
+#include "config.h"
+
+#include "vfp-request.h"
+#include "vfp-error.h"
+#include "vfp-xml-util.h"
+
+#include <string.h>
+
+/* Pool names end up in messages and may become part of paths. */
+#define VFP_POOL_NAME_MAX 64
+/* Longer than any valid attribute value: such a value is refused without
+ * being echoed whole into a one-line message. */
+#define VFP_ATTR_VALUE_MAX 64
+
+/* An element of the request namespace.  The URI must match exactly: the
+ * prefix is the author's choice and means nothing, and a look-alike URI
+ * (urn:vfpool:domain:10) is someone else's. */
+static gboolean
+vfp_is_ours (const xmlNode *node, const char *name)
+{
+  return node->type == XML_ELEMENT_NODE && node->ns != NULL
+         && node->ns->href != NULL
+         && strcmp ((const char *) node->ns->href, VFP_REQUEST_NS) == 0
+         && (name == NULL || xmlStrEqual (node->name, (const xmlChar *) name));
+}
+
+/* A value from the XML as it may appear in a message: at most
+ * VFP_ATTR_VALUE_MAX characters, control characters escaped. */
+static char *
+vfp_quote (const char *value)
+{
+  g_autofree char *cut = NULL;
+  GString *out = g_string_new (NULL);
+  gboolean truncated = FALSE;
+
+  if (g_utf8_validate (value, -1, NULL)
+      && g_utf8_strlen (value, -1) > VFP_ATTR_VALUE_MAX)
+    {
+      cut = g_utf8_substring (value, 0, VFP_ATTR_VALUE_MAX);
+      truncated = TRUE;
+      value = cut;
+    }
+  for (const char *p = value; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c < 0x20 || c == 0x7f)
+        g_string_append_printf (out, "\\x%02x", c);
+      else
+        g_string_append_c (out, (char) c);
+    }
+  if (truncated)
+    g_string_append (out, "...");
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+vfp_pool_name_is_valid (const char *name)
+{
+  gsize len = strlen (name);
+
+  if (len == 0 || len > VFP_POOL_NAME_MAX)
+    return FALSE;
+  /* "." and ".." are directory names, not pool names */
+  if (strspn (name, ".") == len)
+    return FALSE;
+  for (const char *p = name; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '_' && *p != '-')
+      return FALSE;
+  return TRUE;
+}
+
+/* One <nic>.  Errors here say what is wrong; the caller adds which domain and
+ * nic. */
+static gboolean
+vfp_nic_parse (xmlNode *node, guint index, const char *uuid,
+               VfpNicRequest **out, GError **error)
+{
+  g_autoptr (VfpNicRequest) nic = g_new0 (VfpNicRequest, 1);
+
+  nic->index = index;
+
+  for (xmlAttr *attr = node->properties; attr != NULL; attr = attr->next)
+    {
+      const char *name = (const char *) attr->name;
+      g_autoptr (xmlChar) raw = xmlNodeGetContent ((xmlNode *) attr);
+      const char *value = raw != NULL ? (const char *) raw : "";
+
+      if (attr->ns != NULL)
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                       "unknown attribute '%s:%s'",
+                       attr->ns->prefix != NULL ? (const char *) attr->ns->prefix : "",
+                       name);
+          return FALSE;
+        }
+      if (strcmp (name, "pool") == 0)
+        {
+          if (!vfp_pool_name_is_valid (value))
+            {
+              g_autofree char *shown = vfp_quote (value);
+
+              g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                           "pool '%s' is not a valid pool name (1-%d letters, "
+                           "digits, '.', '_' or '-')", shown, VFP_POOL_NAME_MAX);
+              return FALSE;
+            }
+          nic->pool = g_strdup (value);
+          continue;
+        }
+      if (!vfp_vf_config_is_attr (name))
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                       "unknown attribute '%s'", name);
+          return FALSE;
+        }
+      if (strlen (value) > VFP_ATTR_VALUE_MAX)
+        {
+          g_autofree char *shown = vfp_quote (value);
+
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                       "%s '%s' is too long to be valid", name, shown);
+          return FALSE;
+        }
+      if (!vfp_vf_config_set_attr (&nic->cfg, name, value, error))
+        return FALSE;
+    }
+
+  for (xmlNode *child = node->children; child != NULL; child = child->next)
+    if (vfp_is_ours (child, NULL))
+      {
+        g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                     "unknown element <%s> inside <nic>", (const char *) child->name);
+        return FALSE;
+      }
+
+  if (nic->pool == NULL)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "no pool (every <nic> needs pool=\"NAME\")");
+      return FALSE;
+    }
+
+  if (nic->cfg.set & VFP_KNOB_MAC)
+    {
+      g_autofree char *mac = vfp_mac_to_string (nic->cfg.mac);
+
+      if (vfp_mac_is_multicast (nic->cfg.mac))
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                       "mac '%s' is a multicast address", mac);
+          return FALSE;
+        }
+      if (vfp_mac_is_zero (nic->cfg.mac))
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                       "mac '%s' is all zeros", mac);
+          return FALSE;
+        }
+    }
+  else
+    {
+      /* stable across starts and hosts, so the guest keeps its NIC identity */
+      vfp_mac_derive (uuid, index, nic->cfg.mac);
+      nic->cfg.set |= VFP_KNOB_MAC;
+    }
+
+  *out = g_steal_pointer (&nic);
+  return TRUE;
+}
+
+/* The one <request> directly under /domain/metadata, NULL when none. */
+static gboolean
+vfp_find_request (xmlNode *root, const char *dom_name, xmlNode **out, GError **error)
+{
+  xmlNode *found = NULL;
+
+  for (xmlNode *metadata = root->children; metadata != NULL; metadata = metadata->next)
+    {
+      if (metadata->type != XML_ELEMENT_NODE || metadata->ns != NULL
+          || !xmlStrEqual (metadata->name, (const xmlChar *) "metadata"))
+        continue;
+      for (xmlNode *node = metadata->children; node != NULL; node = node->next)
+        {
+          if (!vfp_is_ours (node, "request"))
+            continue;
+          /* two requests would leave it to chance which one is honoured */
+          if (found != NULL)
+            {
+              g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                           "domain '%s' has more than one vfpool <request> in "
+                           "<metadata>; merge them into one", dom_name);
+              return FALSE;
+            }
+          found = node;
+        }
+    }
+  *out = found;
+  return TRUE;
+}
+
+gboolean
+vfp_request_read (VfpDomXml *dom, VfpRequest **out, GError **error)
+{
+  const char *dom_name = vfp_domxml_get_name (dom);
+  xmlNode *root = xmlDocGetRootElement (vfp_domxml_get_doc (dom));
+  g_autoptr (VfpRequest) req = NULL;
+  xmlNode *request = NULL;
+  guint count = 0;
+
+  if (!vfp_find_request (root, dom_name, &request, error))
+    return FALSE;
+  if (request == NULL)
+    {
+      *out = NULL;
+      return TRUE;
+    }
+
+  for (xmlNode *node = request->children; node != NULL; node = node->next)
+    {
+      if (!vfp_is_ours (node, NULL))
+        continue;
+      if (!xmlStrEqual (node->name, (const xmlChar *) "nic"))
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                       "domain '%s': unknown element <%s> in the vfpool request "
+                       "(only <nic> is allowed)", dom_name, (const char *) node->name);
+          return FALSE;
+        }
+      count++;
+    }
+  /* an empty request asks for nothing: same as none */
+  if (count == 0)
+    {
+      *out = NULL;
+      return TRUE;
+    }
+  if (count > VFP_REQUEST_MAX_NICS)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "domain '%s' requests %u nics, more than the %d vfpool allows",
+                   dom_name, count, VFP_REQUEST_MAX_NICS);
+      return FALSE;
+    }
+
+  req = g_new0 (VfpRequest, 1);
+  req->nics = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_nic_request_free);
+  for (xmlNode *node = request->children; node != NULL; node = node->next)
+    {
+      VfpNicRequest *nic = NULL;
+
+      if (!vfp_is_ours (node, "nic"))
+        continue;
+      if (!vfp_nic_parse (node, req->nics->len, vfp_domxml_get_uuid (dom), &nic, error))
+        {
+          g_prefix_error (error, "domain '%s' nic %u: ", dom_name, req->nics->len);
+          return FALSE;
+        }
+      g_ptr_array_add (req->nics, nic);
+    }
+
+  *out = g_steal_pointer (&req);
+  return TRUE;
+}
+
+void
+vfp_nic_request_free (VfpNicRequest *nic)
+{
+  if (nic == NULL)
+    return;
+  g_free (nic->pool);
+  g_free (nic);
+}
+
+void
+vfp_request_free (VfpRequest *req)
+{
+  if (req == NULL)
+    return;
+  if (req->nics != NULL)
+    g_ptr_array_unref (req->nics);
+  g_free (req);
+}

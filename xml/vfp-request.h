@@ -36,5 +36,6 @@ void vfp_request_free (VfpRequest *req);
 void vfp_nic_request_free (VfpNicRequest *nic);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpRequest, vfp_request_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpNicRequest, vfp_nic_request_free)
 
 G_END_DECLS

@@ -1,0 +1,194 @@
+/* vfp-hotplug.c: the detached hot-plug worker.  libvirt.so is dlopen'ed in
+ * the worker only, so the hook's common path does not pay its load time. */
+#include "config.h"
+#include "vfp-hotplug.h"
+#include "vfp-lifecycle.h"
+#include "vfp-error.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <syslog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <gio/gio.h>
+
+#define RECORD_PREFIX "record:"
+#define VIR_DOMAIN_AFFECT_LIVE 1
+#define ATTACH_ATTEMPTS 5
+
+/* The few libvirt entry points the worker needs (stable public ABI). */
+typedef struct {
+  void *handle;
+  void *(*connect_open) (const char *uri);
+  int (*connect_close) (void *conn);
+  void *(*lookup_by_uuid) (void *conn, const char *uuid);
+  int (*attach) (void *dom, const char *xml, unsigned int flags);
+  int (*is_active) (void *dom);
+  int (*domain_free) (void *dom);
+  const char *(*last_error) (void);
+} Libvirt;
+
+static gboolean
+libvirt_load (Libvirt *lv, GError **error)
+{
+  struct { const char *name; void **slot; } syms[] = {
+    { "virConnectOpen", (void **) &lv->connect_open },
+    { "virConnectClose", (void **) &lv->connect_close },
+    { "virDomainLookupByUUIDString", (void **) &lv->lookup_by_uuid },
+    { "virDomainAttachDeviceFlags", (void **) &lv->attach },
+    { "virDomainIsActive", (void **) &lv->is_active },
+    { "virDomainFree", (void **) &lv->domain_free },
+    { "virGetLastErrorMessage", (void **) &lv->last_error },
+  };
+
+  lv->handle = dlopen (VFP_LIBVIRT_SONAME, RTLD_NOW | RTLD_LOCAL);
+  if (lv->handle == NULL)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "cannot load %s: %s",
+                   VFP_LIBVIRT_SONAME, dlerror ());
+      return FALSE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (syms); i++)
+    if ((*syms[i].slot = dlsym (lv->handle, syms[i].name)) == NULL)
+      {
+        g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "%s lacks %s",
+                     VFP_LIBVIRT_SONAME, syms[i].name);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* Test seam: VFPOOL_LIBVIRT_URI=record:FILE appends what would be attached. */
+static gboolean
+record_attach (const char *file, const char *uuid, const char *xml, GError **error)
+{
+  g_autofree char *line = g_strdup_printf ("attach %s %s\n", uuid, xml);
+  int fd = open (file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  gboolean ok;
+
+  if (fd < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", file,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  for (char *p = line; *p; p++)
+    if (*p == '\n' && p[1] != '\0')
+      *p = ' ';
+  ok = write (fd, line, strlen (line)) == (ssize_t) strlen (line);
+  close (fd);
+  if (!ok)
+    g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "%s: short write", file);
+  return ok;
+}
+
+static gboolean
+attach_one (Libvirt *lv, void *dom, const char *xml, GError **error)
+{
+  for (int attempt = 1;; attempt++)
+    {
+      /* Blocks until the start job is released, then attaches. */
+      if (lv->attach (dom, xml, VIR_DOMAIN_AFFECT_LIVE) == 0)
+        return TRUE;
+      if (attempt >= ATTACH_ATTEMPTS || lv->is_active (dom) != 1)
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "%s", lv->last_error ());
+          return FALSE;
+        }
+      g_usleep (2 * G_USEC_PER_SEC);
+    }
+}
+
+static void
+worker_run (VfpContext *ctx, const char *uuid, const char *name, GPtrArray *hotplug)
+{
+  Libvirt lv = { NULL };
+  void *conn = NULL, *dom = NULL;
+  gboolean record = g_str_has_prefix (ctx->libvirt_uri, RECORD_PREFIX);
+  g_autoptr (GError) setup_error = NULL;
+
+  if (!record)
+    {
+      if (!libvirt_load (&lv, &setup_error))
+        {
+          /* reported per device below */
+        }
+      else if ((conn = lv.connect_open (ctx->libvirt_uri)) == NULL)
+        g_set_error (&setup_error, VFP_ERROR, VFP_ERROR_FAILED, "cannot connect to %s: %s",
+                     ctx->libvirt_uri, lv.last_error ());
+      else if ((dom = lv.lookup_by_uuid (conn, uuid)) == NULL)
+        g_set_error (&setup_error, VFP_ERROR, VFP_ERROR_NOT_FOUND, "no domain %s: %s",
+                     uuid, lv.last_error ());
+    }
+
+  for (guint i = 0; i < hotplug->len; i++)
+    {
+      VfpHotplug *hp = hotplug->pdata[i];
+      g_autofree char *xml = vfp_domxml_device_to_string (hp->nic, hp->vf_pci, hp->form, &hp->cfg);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GError) release_error = NULL;
+      gboolean ok;
+
+      if (setup_error != NULL)
+        {
+          error = g_error_copy (setup_error);
+          ok = FALSE;
+        }
+      else if (record)
+        ok = record_attach (ctx->libvirt_uri + strlen (RECORD_PREFIX), uuid, xml, &error);
+      else
+        ok = attach_one (&lv, dom, xml, &error);
+      if (ok)
+        {
+          syslog (LOG_INFO, "domain '%s' nic %u: hot-plugged VF %s", name, hp->nic, hp->vf_pci);
+          continue;
+        }
+      /* A VF the domain never got must not stay leased to it. */
+      syslog (LOG_ERR, "domain '%s' nic %u: hot-plug of VF %s failed: %s; releasing it",
+              name, hp->nic, hp->vf_pci, error->message);
+      if (!vfp_lifecycle_release_vf (ctx, uuid, hp->vf_pci, warnings, &release_error))
+        syslog (LOG_ERR, "domain '%s' nic %u: releasing VF %s failed: %s", name, hp->nic,
+                hp->vf_pci, release_error->message);
+      for (guint w = 0; w < warnings->len; w++)
+        syslog (LOG_WARNING, "domain '%s': %s", name, (char *) warnings->pdata[w]);
+    }
+  if (dom != NULL)
+    lv.domain_free (dom);
+  if (conn != NULL)
+    lv.connect_close (conn);
+}
+
+gboolean
+vfp_hotplug_spawn (VfpContext *ctx, const char *uuid, const char *name,
+                   GPtrArray *hotplug, GError **error)
+{
+  pid_t pid = fork ();
+
+  if (pid < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   "cannot fork the hot-plug worker: %s", g_strerror (errno));
+      return FALSE;
+    }
+  if (pid == 0)
+    {
+      /* Double fork + setsid: libvirt waits for every holder of the hook's
+       * stdout/stderr, so the worker must hold none of them. */
+      int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      if (setsid () < 0 || devnull < 0)
+        _exit (1);
+      if (fork () != 0)
+        _exit (0);
+      dup2 (devnull, 0);
+      dup2 (devnull, 1);
+      dup2 (devnull, 2);
+      worker_run (ctx, uuid, name, hotplug);
+      _exit (0);
+    }
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  return TRUE;
+}

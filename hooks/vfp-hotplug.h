@@ -1,0 +1,17 @@
+/* vfp-hotplug.h: the detached worker that hot-plugs the plain-start path's
+ * devices once libvirt releases the start job (DESIGN.md §2). */
+#pragma once
+
+#include <glib.h>
+#include "vfp-context.h"
+
+G_BEGIN_DECLS
+
+/* Fork a fully detached worker (setsid, stdio on /dev/null, no exec) that
+ * attaches each VfpHotplug of @hotplug to domain @uuid, live.  A device that
+ * cannot be attached has its lease released; the worker logs to syslog.
+ * Returns once the worker is detached. */
+gboolean vfp_hotplug_spawn (VfpContext *ctx, const char *uuid, const char *name,
+                            GPtrArray *hotplug, GError **error);
+
+G_END_DECLS

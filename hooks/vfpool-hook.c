@@ -1,0 +1,161 @@
+/* vfpool-hook.c: the libvirt QEMU hook (qemu.d/vfpool).  argv + stdin in,
+ * one library call per operation, exit status and one stderr line out. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "vfp-context.h"
+#include "vfp-domxml.h"
+#include "vfp-error.h"
+#include "vfp-hotplug.h"
+#include "vfp-lifecycle.h"
+
+extern char **environ;
+
+/* Read all of stdin, up to one byte over the cap so oversize is detected. */
+static GString *
+read_stdin (void)
+{
+  GString *buf = g_string_sized_new (16384);
+  char chunk[16384];
+
+  for (;;)
+    {
+      ssize_t n = read (0, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      g_string_append_len (buf, chunk, n);
+      if (buf->len > VFP_DOMXML_MAX_SIZE)
+        break;
+    }
+  return buf;
+}
+
+static void
+log_warnings (const char *domain, GPtrArray *warnings)
+{
+  for (guint i = 0; i < warnings->len; i++)
+    syslog (LOG_WARNING, "domain '%s': %s", domain, (char *) warnings->pdata[i]);
+}
+
+static int
+do_prepare (VfpContext *ctx, VfpDomXml *dom)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!vfp_lifecycle_prepare (ctx, dom, &error))
+    {
+      /* libvirt shows this line to the person who started the domain. */
+      fprintf (stderr, "vfpool: %s\n", error->message);
+      syslog (LOG_ERR, "prepare: %s", error->message);
+      return 1;
+    }
+  return 0;
+}
+
+static int
+do_started (VfpContext *ctx, VfpDomXml *dom)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) hotplug = NULL;
+  const char *name = vfp_domxml_get_name (dom);
+
+  if (!vfp_lifecycle_started (ctx, dom, &hotplug, &error))
+    {
+      syslog (LOG_ERR, "domain '%s': started: %s", name, error->message);
+      return 0;   /* the domain runs; a failure here must not stop it */
+    }
+  if (hotplug->len > 0
+      && !vfp_hotplug_spawn (ctx, vfp_domxml_get_uuid (dom), name, hotplug, &error))
+    syslog (LOG_ERR, "domain '%s': %s", name, error->message);
+  return 0;
+}
+
+static int
+do_release (VfpContext *ctx, VfpDomXml *dom)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  const char *name = vfp_domxml_get_name (dom);
+
+  if (!vfp_lifecycle_release (ctx, vfp_domxml_get_uuid (dom), warnings, &error))
+    {
+      fprintf (stderr, "vfpool: domain '%s': release: %s\n", name, error->message);
+      syslog (LOG_ERR, "domain '%s': release: %s", name, error->message);
+    }
+  log_warnings (name, warnings);
+  return 0;   /* nothing libvirt could do with a failure at release */
+}
+
+static int
+do_reconnect (VfpContext *ctx, VfpDomXml *dom)
+{
+  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+
+  vfp_lifecycle_reconnect (ctx, dom, warnings);
+  log_warnings (vfp_domxml_get_name (dom), warnings);
+  return 0;   /* a non-zero exit here makes libvirt kill the VM */
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (VfpContext) ctx = NULL;
+  g_autoptr (VfpDomXml) dom = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) xml = NULL;
+  const char *op, *sub;
+  gboolean is_prepare;
+
+  if (argc < 4)
+    {
+      fprintf (stderr, "usage: %s DOMAIN OPERATION SUB-OPERATION [EXTRA] < domain.xml\n"
+                       "This is the vfpool libvirt hook; see vfpool-hook(8).\n", argv[0]);
+      return 2;
+    }
+  op = argv[2];
+  sub = argv[3];
+  is_prepare = strcmp (op, "prepare") == 0 && strcmp (sub, "begin") == 0;
+
+  /* restore/migrate filter the XML through stdout: empty output = unchanged.
+   * Every other operation vfpool does not handle needs no XML at all. */
+  if (!(is_prepare
+        || (strcmp (op, "started") == 0 && strcmp (sub, "begin") == 0)
+        || (strcmp (op, "release") == 0 && strcmp (sub, "end") == 0)
+        || (strcmp (op, "reconnect") == 0 && strcmp (sub, "begin") == 0)))
+    return 0;
+
+  xml = read_stdin ();
+  /* Domains without a request are left alone, before any parsing. */
+  if (xml->len <= VFP_DOMXML_MAX_SIZE && !vfp_domxml_mentions_vfpool (xml->str, xml->len))
+    return 0;
+
+  openlog ("vfpool", LOG_PID, LOG_DAEMON);
+  ctx = vfp_context_new ();
+  vfp_context_apply_environ (ctx, environ);
+
+  if (!vfp_domxml_parse (xml->str, xml->len, &dom, &error))
+    {
+      if (is_prepare)
+        {
+          fprintf (stderr, "vfpool: domain '%s': %s\n", argv[1], error->message);
+          return 1;
+        }
+      syslog (LOG_ERR, "domain '%s': %s %s: %s, ignoring", argv[1], op, sub, error->message);
+      return 0;
+    }
+
+  if (is_prepare)
+    return do_prepare (ctx, dom);
+  if (strcmp (op, "started") == 0)
+    return do_started (ctx, dom);
+  if (strcmp (op, "release") == 0)
+    return do_release (ctx, dom);
+  return do_reconnect (ctx, dom);
+}

@@ -1,0 +1,67 @@
+/* vfp-lease.h: the lease store: one file per leased VF under
+ * STATE_DIR/leases/, claimed atomically and written durably.  A lease records
+ * who holds the VF, what was applied and what the VF was before. */
+#pragma once
+
+#include <glib.h>
+#include "vfp-vf-config.h"
+#include "vfp-domxml.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  VFP_LEASE_RESERVED,     /* claimed, VF untouched (inject / before configure) */
+  VFP_LEASE_CONFIGURING,  /* original saved, changes may be half applied */
+  VFP_LEASE_CONFIGURED,   /* every requested knob applied */
+} VfpLeaseState;
+
+typedef struct {
+  char *vf_pci;           /* also the file name */
+  char *pf_pci;
+  char *pf_netdev;
+  guint vf_index;
+  char *pool;
+  guint nic;
+  char *owner_uuid;
+  char *owner_name;
+  char *boot_id;
+  gint64 created;         /* unix seconds */
+  gint64 qemu_pid;        /* 0 until started begin */
+  VfpLeaseState state;
+  VfpDeviceForm form;     /* device form the pool uses (for hot-plug) */
+  VfpVfConfig applied;    /* what the request asked for (knobs set) */
+  VfpVfConfig original;   /* the VF before any change (valid from CONFIGURING) */
+} VfpLease;
+
+VfpLease *vfp_lease_new (void);
+void vfp_lease_free (VfpLease *lease);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpLease, vfp_lease_free)
+
+/* Make sure STATE_DIR/leases exists (0700). */
+gboolean vfp_lease_store_open (const char *state_dir, GError **error);
+
+/* Claim @lease->vf_pci for its owner.  VFP_ERROR_BUSY if it is leased. */
+gboolean vfp_lease_claim (const char *state_dir, const VfpLease *lease, GError **error);
+/* Durably replace an existing lease with new content. */
+gboolean vfp_lease_update (const char *state_dir, const VfpLease *lease, GError **error);
+/* VFP_ERROR_NOT_FOUND if there is no lease; VFP_ERROR_STATE_CORRUPT if the
+ * file cannot be understood. */
+gboolean vfp_lease_read (const char *state_dir, const char *vf_pci,
+                         VfpLease **out, GError **error);
+/* Drop the lease; a missing one is success. */
+gboolean vfp_lease_remove (const char *state_dir, const char *vf_pci, GError **error);
+
+/* The set of leased VF PCI addresses (one readdir, no file reads). */
+gboolean vfp_lease_list_names (const char *state_dir, GHashTable **out, GError **error);
+/* Every lease, parsed.  Unreadable ones are skipped and their names added to
+ * @corrupt (if not NULL) so callers can report them. */
+gboolean vfp_lease_list (const char *state_dir, GPtrArray **out, GPtrArray *corrupt,
+                         GError **error);
+
+/* Text form (GKeyFile) — exposed for the fuzzer and tests. */
+char *vfp_lease_to_data (const VfpLease *lease, gsize *len);
+gboolean vfp_lease_from_data (const char *data, gsize len, VfpLease **out, GError **error);
+
+const char *vfp_lease_state_to_string (VfpLeaseState state);
+
+G_END_DECLS

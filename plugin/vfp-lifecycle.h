@@ -1,0 +1,63 @@
+/* vfp-lifecycle.h: the operations of a domain's life (DESIGN.md §1-2), one
+ * library call per hook operation or CLI command. */
+#pragma once
+
+#include <glib.h>
+#include "vfp-context.h"
+#include "vfp-domxml.h"
+#include "vfp-lease.h"
+#include "vfp-liveness.h"
+
+G_BEGIN_DECLS
+
+/* A device the plain-start path must hot-plug once the domain runs. */
+typedef struct {
+  guint nic;
+  char *vf_pci;
+  VfpDeviceForm form;
+  VfpVfConfig cfg;
+} VfpHotplug;
+
+void vfp_hotplug_free (VfpHotplug *hp);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpHotplug, vfp_hotplug_free)
+
+/* prepare begin: lease every nic of the request (exactly the VF a vfpool
+ * device in the XML names, or the best free one of the pool) and configure
+ * it.  On any failure everything this call claimed or changed is rolled back.
+ * A domain without a request: TRUE, nothing done. */
+gboolean vfp_lifecycle_prepare (VfpContext *ctx, VfpDomXml *dom, GError **error);
+
+/* Boot-time path: lease (reserve) a VF per nic and add the devices to @dom.
+ * With @dry_run nothing is leased: the devices show the VFs it would pick. */
+gboolean vfp_lifecycle_inject (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run,
+                               GError **error);
+
+/* started begin: record the QEMU pid; *@hotplug gets the devices the XML
+ * lacks (plain-start path), possibly empty. */
+gboolean vfp_lifecycle_started (VfpContext *ctx, VfpDomXml *dom, GPtrArray **hotplug,
+                                GError **error);
+
+/* release end (and vfpoolctl release): restore and drop every lease of
+ * @uuid.  Idempotent.  A VF that cannot be restored is quarantined, with a
+ * line in @warnings. */
+gboolean vfp_lifecycle_release (VfpContext *ctx, const char *uuid, GPtrArray *warnings,
+                                GError **error);
+
+/* Release the one VF @vf_pci if @uuid holds it (failed hot-plug). */
+gboolean vfp_lifecycle_release_vf (VfpContext *ctx, const char *uuid, const char *vf_pci,
+                                   GPtrArray *warnings, GError **error);
+
+/* reconnect begin: refresh the QEMU pid of the domain's leases.  Never fails:
+ * problems become @warnings. */
+void vfp_lifecycle_reconnect (VfpContext *ctx, VfpDomXml *dom, GPtrArray *warnings);
+
+/* Optional extra liveness source (the CLI asks libvirt).  Returns ALIVE,
+ * GONE or UNKNOWN for the domain. */
+typedef VfpOwnerState (*VfpOwnerProbe) (const char *uuid, const char *name, gpointer data);
+
+/* Release every lease whose owner is gone; never one of a running domain.
+ * @report gets one line per lease looked at. */
+gboolean vfp_lifecycle_reconcile (VfpContext *ctx, VfpOwnerProbe probe, gpointer data,
+                                  GPtrArray *report, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,30 @@
+/* vfp-liveness.h: is a lease's owner still running?  Decided without calling
+ * libvirt (usable from the hook): boot id, the QEMU pid and its command
+ * line, libvirt's own pid file. */
+#pragma once
+
+#include <glib.h>
+#include "vfp-context.h"
+#include "vfp-lease.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  VFP_OWNER_UNKNOWN,   /* cannot tell (e.g. a start still in progress) */
+  VFP_OWNER_ALIVE,
+  VFP_OWNER_GONE,
+} VfpOwnerState;
+
+/* Leases younger than this without a QEMU pid may belong to a start in
+ * progress (prepare runs before QEMU exists). */
+#define VFP_LIVENESS_GRACE_SECONDS 300
+
+VfpOwnerState vfp_liveness_check (VfpContext *ctx, const VfpLease *lease,
+                                  const char *boot_id, gint64 now);
+
+/* The QEMU pid of running domain @name from libvirt's pid file, 0 if none. */
+gint64 vfp_liveness_read_qemu_pid (VfpContext *ctx, const char *name);
+
+const char *vfp_owner_state_to_string (VfpOwnerState state);
+
+G_END_DECLS

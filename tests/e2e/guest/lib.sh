@@ -1,0 +1,122 @@
+# guest/lib.sh: helpers the e2e scenarios source ($E2E_LIB): assertions, pools, tiny domains, and reads of the real VF state.
+# Needs E2E_PF, E2E_PF_PCI, E2E_NUMVFS (set by init.sh).
+
+LEASE_DIR=/run/vfpool/leases
+POOLS_DIR=/etc/vfpool/pools.d
+E2E_HOOK_ALIAS=ua-vfpool-0
+
+log () { echo "$(date +%T) $*"; }
+fail () { echo "FAIL: $*"; exit 1; }
+# assert DESCRIPTION COMMAND...: runs COMMAND, fails the scenario naming the check.
+assert () { local what=$1; shift; "$@" || fail "$what"; log "ok: $what"; }
+
+# ---- VFs: real state --------------------------------------------------------
+vf_pci () { basename "$(readlink "/sys/bus/pci/devices/$E2E_PF_PCI/virtfn$1")"; }
+vf_index_of () {   # VF PCI address -> index
+  local l
+  for l in /sys/bus/pci/devices/"$E2E_PF_PCI"/virtfn*; do
+    [ "$(basename "$(readlink "$l")")" = "$1" ] && { echo "${l##*virtfn}"; return 0; }
+  done
+  return 1
+}
+vf_driver () { local d; d=$(readlink "/sys/bus/pci/devices/$(vf_pci "$1")/driver") && basename "$d" || echo none; }
+# The VF's line of `ip -d link show PF` (MAC, VLAN, rate, spoofchk, trust, link-state).
+vf_line () { /sbin/ip -d link show "$E2E_PF" | sed -n "s/^ *vf $1 \(.*\)$/\1/p" | sed 's/ *$//'; }
+vf_all_lines () { local i; for i in $(seq 0 $((E2E_NUMVFS - 1))); do echo "vf $i: $(vf_line "$i")"; done; }
+wait_driver () {   # IDX DRIVER [SECONDS]
+  local i
+  for i in $(seq $(( ${3:-30} * 2 ))); do
+    [ "$(vf_driver "$1")" = "$2" ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
+# ---- leases -------------------------------------------------------------------
+lease_count () { ls "$LEASE_DIR" 2>/dev/null | wc -l; }
+lease_of_vf () { [ -e "$LEASE_DIR/$(vf_pci "$1")" ]; }
+leases_of_uuid () { grep -l -- "$1" "$LEASE_DIR"/* 2>/dev/null | xargs -r -n1 basename; }
+show_leases () { local f; for f in "$LEASE_DIR"/*; do [ -e "$f" ] && { echo "--- $f"; cat "$f"; }; done; true; }
+
+# ---- pools --------------------------------------------------------------------
+# pool NAME FIRST LAST [key=value ...]: a pool of VFs FIRST..LAST of the PF.
+pool () {
+  local name=$1 first=$2 last=$3; shift 3
+  mkdir -p "$POOLS_DIR"
+  { echo "[pool $name]"; echo "pfs=$E2E_PF#$first-$last"; for kv in "$@"; do echo "$kv"; done; } \
+    > "$POOLS_DIR/$name.conf"
+}
+
+# ---- domains --------------------------------------------------------------------
+# domain_xml NAME UUID NIC_ATTRS: a tiny q35 TCG domain with no disk and no OS
+# (SeaBIOS finds nothing to boot and waits: the domain still "runs"), two
+# spare pcie-root-ports for the hot-plug, and a vfpool request.
+domain_xml () {
+  local name=$1 uuid=$2 nic=$3
+  cat <<EOF
+<domain type='qemu'>
+  <name>$name</name>
+  <uuid>$uuid</uuid>
+  <memory unit='MiB'>48</memory>
+  <vcpu>1</vcpu>
+  <metadata>
+    <vfpool:request xmlns:vfpool="urn:vfpool:domain:1"><vfpool:nic $nic/></vfpool:request>
+  </metadata>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <controller type='pci' index='0' model='pcie-root'/>
+    <controller type='pci' index='1' model='pcie-root-port'/>
+    <controller type='pci' index='2' model='pcie-root-port'/>
+    <controller type='usb' model='none'/>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+EOF
+}
+
+# define_domain NAME N NIC_ATTRS: UUIDs are fixed per N so leases can be matched.
+dom_uuid () { printf 'e2e00000-0000-4000-8000-%012d' "$1"; }
+define_domain () {
+  local f=/tmp/$1.xml
+  domain_xml "$1" "$(dom_uuid "$2")" "$3" > "$f"
+  virsh -q define "$f" >/dev/null || fail "virsh define $1"
+}
+dom_state () { virsh -q domstate "$1" 2>/dev/null | head -1; }
+dom_running () { [ "$(dom_state "$1")" = running ]; }
+live_has_hostdev () { virsh -q dumpxml "$1" 2>/dev/null | grep -q "$E2E_HOOK_ALIAS"; }
+# The VF PCI address of the domain's live <hostdev>, as 0000:bb:ss.f.
+live_vf () {
+  local a
+  a=$(virsh -q dumpxml "$1" 2>/dev/null | tr -d '\n' | grep -o "<hostdev[^>]*>.*</hostdev>" \
+      | grep -o "<source>.*</source>" | grep -o "<address [^>]*>" | head -1 \
+      | sed -E "s/.*domain='0x([0-9a-f]+)' bus='0x([0-9a-f]+)' slot='0x([0-9a-f]+)' function='0x([0-9a-f]+)'.*/\1 \2 \3 \4/")
+  [ -n "$a" ] || return 1
+  set -- $a
+  printf '%04x:%02x:%02x.%x\n' $((0x$1)) $((0x$2)) $((0x$3)) $((0x$4))
+}
+wait_until () {   # SECONDS COMMAND...
+  local t=$1 i; shift
+  for i in $(seq $((t * 2))); do "$@" && return 0; sleep 0.5; done
+  return 1
+}
+qemu_pid_of () { cat "/run/libvirt/qemu/$1.pid" 2>/dev/null; }
+
+# Everything a scenario may leave behind: domains, pools, leases.
+e2e_cleanup_all () {
+  local d
+  for d in $(virsh -q list --all --name 2>/dev/null); do
+    virsh -q destroy "$d" >/dev/null 2>&1
+    virsh -q undefine "$d" >/dev/null 2>&1
+  done
+  rm -f "$POOLS_DIR"/*.conf
+  if [ "$(lease_count)" != 0 ]; then
+    echo "e2e: note: $(lease_count) lease(s) left after ${1:-scenario}: $(ls "$LEASE_DIR" | tr '\n' ' ')"
+    command -v vfpoolctl >/dev/null && vfpoolctl reconcile >/dev/null 2>&1
+    rm -f "$LEASE_DIR"/*
+  fi
+}

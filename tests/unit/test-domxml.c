@@ -1,0 +1,816 @@
+/* test-domxml.c: unit tests for safe domain XML parsing and vfpool's device edits. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <cmocka.h>
+
+#include "vfp-domxml.h"
+#include "vfp-error.h"
+#include "vfp-test-util.h"
+
+#define CHECK(what, cond)                                                       \
+  do {                                                                          \
+    if (!(cond))                                                                \
+      fail_msg ("%s: %s is false (%s:%d)", (what), #cond, __FILE__, __LINE__);  \
+  } while (0)
+
+#define CHECK_STR(what, got, want)                                              \
+  do {                                                                          \
+    if (g_strcmp0 ((got), (want)) != 0)                                         \
+      fail_msg ("%s: got '%s', want '%s' (line %d)", (what), (got), (want),     \
+                __LINE__);                                                      \
+  } while (0)
+
+#define CHECK_CONTAINS(what, haystack, needle)                                  \
+  do {                                                                          \
+    if ((haystack) == NULL || strstr ((haystack), (needle)) == NULL)            \
+      fail_msg ("%s: '%s' does not contain '%s' (line %d)", (what),             \
+                (haystack), (needle), __LINE__);                                \
+  } while (0)
+
+#define CHECK_NOT_CONTAINS(what, haystack, needle)                              \
+  do {                                                                          \
+    if ((haystack) != NULL && strstr ((haystack), (needle)) != NULL)            \
+      fail_msg ("%s: '%s' contains '%s' (line %d)", (what), (haystack),         \
+                (needle), __LINE__);                                            \
+  } while (0)
+
+#define CHECK_INT(what, got, want)                                              \
+  do {                                                                          \
+    if ((gint64) (got) != (gint64) (want))                                      \
+      fail_msg ("%s: got %" G_GINT64_FORMAT ", want %" G_GINT64_FORMAT          \
+                " (line %d)", (what), (gint64) (got), (gint64) (want),          \
+                __LINE__);                                                      \
+  } while (0)
+
+#define UUID_WEB1 "6f1c7b1e-2a4d-4c3b-9e8f-0123456789ab"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static char *
+load_xml (const char *file)
+{
+  g_autofree char *rel = g_build_filename ("data", "xml", file, NULL);
+  g_autofree char *path = vfp_test_srcpath (rel);
+  g_autoptr (GError) error = NULL;
+  char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, &error))
+    fail_msg ("cannot read %s: %s", path, error->message);
+  return text;
+}
+
+/* A case's document: a file under tests/data/xml, or inline text. */
+static char *
+case_text (const char *file, const char *inline_text)
+{
+  return file != NULL ? load_xml (file) : g_strdup (inline_text);
+}
+
+static VfpDomXml *
+parse_or_fail (const char *what, const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  VfpDomXml *dom = NULL;
+
+  if (!vfp_domxml_parse (text, strlen (text), &dom, &error))
+    fail_msg ("%s: parse failed: %s", what, error->message);
+  CHECK (what, dom != NULL);
+  return dom;
+}
+
+static VfpDomXml *
+parse_file_or_fail (const char *file)
+{
+  g_autofree char *text = load_xml (file);
+
+  return parse_or_fail (file, text);
+}
+
+/* Serialise and parse again: every edit must leave a document libvirt (and
+ * we) can read. */
+static VfpDomXml *
+reparse (const char *what, VfpDomXml *dom, char **text_out)
+{
+  g_autofree char *text = vfp_domxml_to_string (dom);
+  VfpDomXml *again;
+
+  CHECK (what, text != NULL);
+  again = parse_or_fail (what, text);
+  if (text_out != NULL)
+    *text_out = g_steal_pointer (&text);
+  return again;
+}
+
+static VfpVfConfig
+config_of (const char *what, const char *mac, const char *vlan)
+{
+  g_autoptr (GError) error = NULL;
+  VfpVfConfig cfg = { 0 };
+
+  if (mac != NULL && !vfp_vf_config_set_attr (&cfg, VFP_ATTR_MAC, mac, &error))
+    fail_msg ("%s: %s", what, error->message);
+  if (vlan != NULL && !vfp_vf_config_set_attr (&cfg, VFP_ATTR_VLAN, vlan, &error))
+    fail_msg ("%s: %s", what, error->message);
+  return cfg;
+}
+
+/* ---- parse: accepted documents ------------------------------------------ */
+
+typedef struct {
+  const char *name;
+  const char *file;         /* under tests/data/xml, or NULL for text */
+  const char *text;
+  const char *dom_name;
+  const char *uuid;
+  int numa;
+  guint free_slots;
+} ParseOkCase;
+
+#define MINI(extra)                                                             \
+  "<domain type='kvm'><name>mini</name>"                                        \
+  "<uuid>" UUID_WEB1 "</uuid>" extra "</domain>"
+
+#define NUMA(nodeset)                                                           \
+  MINI ("<numatune><memory mode='strict' nodeset='" nodeset "'/></numatune>")
+
+static const ParseOkCase parse_ok_cases[] = {
+  { "q35 with 2 free root ports", "q35-2free.xml", NULL, "web1", UUID_WEB1, 1, 2 },
+  { "q35 with every root port used", "q35-0free.xml", NULL, "full",
+    "11111111-2222-3333-4444-555555555555", -1, 0 },
+  { "pc hot-plugs on the root bus", "pc.xml", NULL, "legacy",
+    "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", -1, G_MAXUINT },
+  { "q35 with vfpool devices on ports", "vfpool-devices.xml", NULL, "db1",
+    "0e1d2c3b-4a59-6877-8695-a4b3c2d1e0f9", -1, 1 },
+  { "request with 2 nics", "request-2nics.xml", NULL, "web1", UUID_WEB1, -1, G_MAXUINT },
+  { "no os element", NULL, MINI (""), "mini", UUID_WEB1, -1, G_MAXUINT },
+  { "q35 without root ports", NULL,
+    MINI ("<os><type machine='pc-q35-7.2'>hvm</type></os><devices/>"),
+    "mini", UUID_WEB1, -1, 0 },
+  { "root port with index used in decimal and hex", NULL,
+    MINI ("<os><type machine='q35'>hvm</type></os><devices>"
+          "<controller type='pci' index='10' model='pcie-root-port'/>"
+          "<controller type='pci' index='11' model='pcie-root-port'/>"
+          "<controller type='pci' index='12' model='pcie-root-port'/>"
+          "<disk><address type='pci' bus='0x0a'/></disk>"
+          "<disk><address type='pci' bus='11'/></disk>"
+          "<disk><address type='drive' bus='12'/></disk>"
+          "</devices>"),
+    "mini", UUID_WEB1, -1, 1 },
+  { "host address under source takes no slot", NULL,
+    MINI ("<os><type machine='q35'>hvm</type></os><devices>"
+          "<controller type='pci' index='1' model='pcie-root-port'/>"
+          "<interface type='hostdev'><source><address type='pci' domain='0x0000' "
+          "bus='0x01' slot='0x10' function='0x0'/></source></interface>"
+          "</devices>"),
+    "mini", UUID_WEB1, -1, 1 },
+  { "uuid without dashes", NULL,
+    "<domain><name>n</name><uuid> 6F1C7B1E2A4D4C3B9E8F0123456789AB </uuid></domain>",
+    "n", UUID_WEB1, -1, G_MAXUINT },
+  { "numa single node", NULL, NUMA ("5"), "mini", UUID_WEB1, 5, G_MAXUINT },
+  { "numa list picks the lowest", NULL, NUMA ("3,1"), "mini", UUID_WEB1, 1, G_MAXUINT },
+  { "numa range with exclusions", NULL, NUMA ("0-3,^0,^1"), "mini", UUID_WEB1, 2, G_MAXUINT },
+  { "numa everything excluded", NULL, NUMA ("1,^1"), "mini", UUID_WEB1, -1, G_MAXUINT },
+  { "numa garbage", NULL, NUMA ("lots"), "mini", UUID_WEB1, -1, G_MAXUINT },
+  { "numa placement auto", NULL,
+    MINI ("<numatune><memory mode='strict' placement='auto'/></numatune>"),
+    "mini", UUID_WEB1, -1, G_MAXUINT },
+  { "non-ascii and xml declaration", NULL,
+    "<?xml version='1.0' encoding='UTF-8'?>\n"
+    "<domain><name>caf\xc3\xa9</name><uuid>" UUID_WEB1 "</uuid>"
+    "<description>&lt;&#233;&gt;</description></domain>",
+    "caf\xc3\xa9", UUID_WEB1, -1, G_MAXUINT },
+};
+
+static void
+test_parse_ok (void **state)
+{
+  const ParseOkCase *c = *state;
+  g_autofree char *text = case_text (c->file, c->text);
+  g_autoptr (VfpDomXml) dom = parse_or_fail (c->name, text);
+
+  CHECK_STR (c->name, vfp_domxml_get_name (dom), c->dom_name);
+  CHECK_STR (c->name, vfp_domxml_get_uuid (dom), c->uuid);
+  CHECK_INT (c->name, vfp_domxml_get_numa_node (dom), c->numa);
+  CHECK_INT (c->name, vfp_domxml_count_free_hotplug_slots (dom), c->free_slots);
+  CHECK (c->name, vfp_domxml_get_doc (dom) != NULL);
+}
+
+/* ---- parse: refused documents ------------------------------------------- */
+
+typedef struct {
+  const char *name;
+  const char *file;
+  const char *text;
+  gsize generate;           /* >0: a well-formed document of this many bytes */
+  const char *want[3];      /* substrings of the message */
+} ParseBadCase;
+
+static const ParseBadCase parse_bad_cases[] = {
+  { "malformed", "malformed.xml", NULL, 0,
+    { "domain XML is not well-formed: line 5: ", "uuid" } },
+  { "empty input", NULL, "", 0, { "domain XML is not well-formed" } },
+  { "trailing garbage", NULL, MINI ("") "<domain/>", 0,
+    { "domain XML is not well-formed: line 1: " } },
+  { "billion laughs", "billion-laughs.xml", NULL, 0,
+    { "domain XML has a DTD or entities, which vfpool refuses" } },
+  { "external DTD", "external-dtd.xml", NULL, 0,
+    { "domain XML has a DTD or entities, which vfpool refuses" } },
+  { "external entity", "external-entity.xml", NULL, 0,
+    { "domain XML has a DTD or entities, which vfpool refuses" } },
+  { "empty internal subset", NULL,
+    "<!DOCTYPE domain []>" MINI (""), 0, { "has a DTD or entities" } },
+  { "undeclared entity", NULL, MINI ("<description>&foo;</description>"), 0,
+    { "domain XML is not well-formed: line 1: ", "foo" } },
+  { "wrong root", NULL, "<network><name>n</name></network>", 0,
+    { "root element <network>, not <domain>" } },
+  { "root in a namespace", NULL,
+    "<d:domain xmlns:d='urn:x'><name>n</name><uuid>" UUID_WEB1 "</uuid></d:domain>", 0,
+    { "not <domain>" } },
+  { "no name", NULL, "<domain><uuid>" UUID_WEB1 "</uuid></domain>", 0,
+    { "domain XML has no <name>" } },
+  { "empty name", NULL, "<domain><name></name><uuid>" UUID_WEB1 "</uuid></domain>", 0,
+    { "domain XML has no <name>" } },
+  { "no uuid", NULL, "<domain><name>nouuid</name></domain>", 0,
+    { "domain 'nouuid' has no <uuid>" } },
+  { "short uuid", NULL, "<domain><name>web1</name><uuid>6f1c7b1e-2a4d</uuid></domain>", 0,
+    { "domain 'web1' has a malformed <uuid> '6f1c7b1e-2a4d'" } },
+  { "uuid with bad digit", NULL,
+    "<domain><name>web1</name><uuid>6f1c7b1e-2a4d-4c3b-9e8f-0123456789ag</uuid></domain>", 0,
+    { "domain 'web1' has a malformed <uuid>", "89ag" } },
+  { "uuid with dashes misplaced", NULL,
+    "<domain><name>web1</name><uuid>6f1c7b1e2-a4d-4c3b-9e8f-0123456789ab</uuid></domain>", 0,
+    { "malformed <uuid>" } },
+  { "10 MB", NULL, NULL, 10 * 1024 * 1024,
+    { "domain XML is 10485760 bytes, over the 4194304-byte limit" } },
+  { "one byte over the limit", NULL, NULL, VFP_DOMXML_MAX_SIZE + 1,
+    { "domain XML is 4194305 bytes, over the 4194304-byte limit" } },
+};
+
+/* A well-formed domain padded with a comment to exactly @size bytes, so only
+ * the size can be the reason for a refusal. */
+static char *
+make_big_domain (gsize size)
+{
+  static const char head[] = MINI ("") "<!--";
+  static const char tail[] = "-->";
+  char *text = g_malloc (size + 1);
+
+  g_assert (size > sizeof head + sizeof tail);
+  memset (text, 'x', size);
+  memcpy (text, head, sizeof head - 1);
+  memcpy (text + size - (sizeof tail - 1), tail, sizeof tail - 1);
+  text[size] = '\0';
+  return text;
+}
+
+static void
+test_parse_bad (void **state)
+{
+  const ParseBadCase *c = *state;
+  g_autofree char *text = c->generate > 0 ? make_big_domain (c->generate)
+                                          : case_text (c->file, c->text);
+  g_autoptr (GError) error = NULL;
+  VfpDomXml *dom = NULL;
+
+  CHECK (c->name, !vfp_domxml_parse (text, strlen (text), &dom, &error));
+  CHECK (c->name, dom == NULL);
+  CHECK (c->name, error != NULL);
+  if (!g_error_matches (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST))
+    fail_msg ("%s: wrong error code %d: %s", c->name, error->code, error->message);
+  for (guint i = 0; i < G_N_ELEMENTS (c->want) && c->want[i] != NULL; i++)
+    CHECK_CONTAINS (c->name, error->message, c->want[i]);
+}
+
+/* The padding itself is not the problem: just under the limit parses. */
+static void
+test_parse_at_limit (void **state)
+{
+  g_autofree char *text = make_big_domain (VFP_DOMXML_MAX_SIZE);
+  g_autoptr (VfpDomXml) dom = parse_or_fail ("exactly at the limit", text);
+
+  CHECK_STR ("exactly at the limit", vfp_domxml_get_name (dom), "mini");
+}
+
+/* libvirt shows the hook's stderr to the user: libxml2 must not write its
+ * own messages there. */
+static void
+test_parse_is_silent (void **state)
+{
+  static const char *const files[] = {
+    "malformed.xml", "billion-laughs.xml", "external-dtd.xml", "external-entity.xml",
+  };
+  g_autofree char *dir = vfp_test_mkdtemp ("domxml-stderr");
+  g_autofree char *path = g_build_filename (dir, "stderr", NULL);
+  g_autofree char *captured = NULL;
+  int saved = dup (STDERR_FILENO);
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+  CHECK ("stderr capture", saved >= 0 && fd >= 0);
+  dup2 (fd, STDERR_FILENO);
+  close (fd);
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *text = load_xml (files[i]);
+      g_autoptr (GError) error = NULL;
+      VfpDomXml *dom = NULL;
+
+      if (vfp_domxml_parse (text, strlen (text), &dom, &error))
+        vfp_domxml_free (dom);
+    }
+  {
+    g_autoptr (GError) error = NULL;
+    VfpDomXml *dom = NULL;
+    const char *text = MINI ("<description>&foo;</description><a xmlns:p='x'/>");
+
+    if (vfp_domxml_parse (text, strlen (text), &dom, &error))
+      vfp_domxml_free (dom);
+  }
+  dup2 (saved, STDERR_FILENO);
+  close (saved);
+
+  CHECK ("stderr capture", g_file_get_contents (path, &captured, NULL, NULL));
+  CHECK_STR ("libxml2 stderr output", captured, "");
+  vfp_test_rmtree (dir);
+}
+
+/* ---- mentions_vfpool ---------------------------------------------------- */
+
+typedef struct {
+  const char *name;
+  const char *text;
+  gboolean want;
+} MentionsCase;
+
+static const MentionsCase mentions_cases[] = {
+  { "request namespace", "<domain><metadata><v:request xmlns:v='urn:vfpool:domain:1'/>", TRUE },
+  { "alias", "<alias name='ua-vfpool-3'/>", TRUE },
+  { "plain domain", "<domain><name>web1</name></domain>", FALSE },
+  { "vfpool in a name only", "<domain><name>vfpool-test</name></domain>", FALSE },
+  { "empty", "", FALSE },
+};
+
+static void
+test_mentions (void **state)
+{
+  const MentionsCase *c = *state;
+
+  CHECK_INT (c->name, vfp_domxml_mentions_vfpool (c->text, strlen (c->text)), c->want);
+}
+
+/* The check works on bytes, not C strings: a NUL early on hides nothing. */
+static void
+test_mentions_past_nul (void **state)
+{
+  static const char data[] = "<domain>\0<alias name='ua-vfpool-0'/>";
+
+  CHECK ("NUL before alias", vfp_domxml_mentions_vfpool (data, sizeof data - 1));
+  CHECK ("length limits the search", !vfp_domxml_mentions_vfpool (data, 20));
+  CHECK ("NULL data", !vfp_domxml_mentions_vfpool (NULL, 0));
+}
+
+/* ---- devices ------------------------------------------------------------ */
+
+static void
+check_device (const char *what, GPtrArray *devices, guint i, guint nic,
+              const char *pci, VfpDeviceForm form)
+{
+  const VfpDomDevice *d;
+
+  if (i >= devices->len)
+    fail_msg ("%s: only %u devices, want one at %u", what, devices->len, i);
+  d = devices->pdata[i];
+  CHECK_INT (what, d->nic, nic);
+  CHECK_STR (what, d->pci, pci);
+  CHECK_INT (what, d->form, form);
+}
+
+static void
+test_list_devices (void **state)
+{
+  g_autoptr (VfpDomXml) dom = parse_file_or_fail ("vfpool-devices.xml");
+  g_autoptr (GPtrArray) devices = vfp_domxml_list_devices (dom);
+
+  /* sorted by nic; the usb hostdev with a vfpool-like alias and the GPU are
+   * not vfpool devices */
+  CHECK_INT ("vfpool-devices.xml", devices->len, 2);
+  check_device ("vfpool-devices.xml", devices, 0, 0, "0000:01:10.0", VFP_FORM_HOSTDEV);
+  check_device ("vfpool-devices.xml", devices, 1, 1, "0000:01:10.2", VFP_FORM_INTERFACE);
+}
+
+typedef struct {
+  const char *name;
+  const char *devices_xml;  /* inside <devices> */
+  guint count;
+  guint nic;                /* of the first device when count > 0 */
+  const char *pci;
+} ListCase;
+
+static const ListCase list_cases[] = {
+  { "no devices", "", 0, 0, NULL },
+  { "address attributes default to 0", "<hostdev mode='subsystem' type='pci'>"
+    "<source><address bus='0x3'/></source><alias name='ua-vfpool-4'/></hostdev>",
+    1, 4, "0000:03:00.0" },
+  { "decimal address", "<hostdev mode='subsystem' type='pci'>"
+    "<source><address domain='1' bus='10' slot='31' function='7'/></source>"
+    "<alias name='ua-vfpool-0'/></hostdev>", 1, 0, "0001:0a:1f.7" },
+  { "slot out of range", "<hostdev mode='subsystem' type='pci'>"
+    "<source><address bus='0x3' slot='0x20'/></source><alias name='ua-vfpool-4'/></hostdev>",
+    0, 0, NULL },
+  { "no source address", "<hostdev mode='subsystem' type='pci'>"
+    "<alias name='ua-vfpool-4'/></hostdev>", 0, 0, NULL },
+  { "alias with leading zero", "<hostdev mode='subsystem' type='pci'>"
+    "<source><address bus='0x3'/></source><alias name='ua-vfpool-01'/></hostdev>",
+    0, 0, NULL },
+  { "alias without number", "<hostdev mode='subsystem' type='pci'>"
+    "<source><address bus='0x3'/></source><alias name='ua-vfpool-'/></hostdev>",
+    0, 0, NULL },
+  { "alias with suffix", "<hostdev mode='subsystem' type='pci'>"
+    "<source><address bus='0x3'/></source><alias name='ua-vfpool-1x'/></hostdev>",
+    0, 0, NULL },
+  { "network interface", "<interface type='network'><source network='default'/>"
+    "<alias name='ua-vfpool-0'/></interface>", 0, 0, NULL },
+  { "hostdev capabilities mode", "<hostdev mode='capabilities' type='pci'>"
+    "<source><address bus='0x3'/></source><alias name='ua-vfpool-0'/></hostdev>",
+    0, 0, NULL },
+};
+
+static void
+test_list_case (void **state)
+{
+  const ListCase *c = *state;
+  g_autofree char *text = g_strconcat ("<domain><name>l</name><uuid>" UUID_WEB1
+                                       "</uuid><devices>", c->devices_xml,
+                                       "</devices></domain>", NULL);
+  g_autoptr (VfpDomXml) dom = parse_or_fail (c->name, text);
+  g_autoptr (GPtrArray) devices = vfp_domxml_list_devices (dom);
+
+  CHECK_INT (c->name, devices->len, c->count);
+  if (c->count > 0)
+    CHECK_STR (c->name, ((VfpDomDevice *) devices->pdata[0])->pci, c->pci);
+  if (c->count > 0)
+    CHECK_INT (c->name, ((VfpDomDevice *) devices->pdata[0])->nic, c->nic);
+}
+
+/* Add two devices to a libvirt-formatted domain, read back, remove: the
+ * document must come back byte for byte, and the additions must be laid out
+ * like the rest of the file. */
+static void
+test_add_list_remove (void **state)
+{
+  const char *what = "q35-2free.xml add/remove";
+  g_autoptr (VfpDomXml) dom = parse_file_or_fail ("q35-2free.xml");
+  g_autofree char *before = vfp_domxml_to_string (dom);
+  g_autofree char *added = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr (VfpDomXml) again = NULL;
+  g_autoptr (VfpDomXml) third = NULL;
+  g_autoptr (GPtrArray) devices = NULL;
+  g_autoptr (GError) error = NULL;
+  VfpVfConfig cfg = config_of (what, "02:11:22:33:44:55", "100");
+
+  CHECK (what, vfp_domxml_add_device (dom, 1, "0000:01:10.3", VFP_FORM_INTERFACE, &cfg, &error));
+  CHECK (what, vfp_domxml_add_device (dom, 0, "0000:01:10.1", VFP_FORM_HOSTDEV, &cfg, &error));
+  CHECK (what, error == NULL);
+
+  again = reparse (what, dom, &added);
+  devices = vfp_domxml_list_devices (again);
+  CHECK_INT (what, devices->len, 2);
+  check_device (what, devices, 0, 0, "0000:01:10.1", VFP_FORM_HOSTDEV);
+  check_device (what, devices, 1, 1, "0000:01:10.3", VFP_FORM_INTERFACE);
+
+  CHECK_CONTAINS (what, added,
+                  "    </serial>\n"
+                  "    <interface type=\"hostdev\" managed=\"yes\">\n"
+                  "      <mac address=\"02:11:22:33:44:55\"/>\n"
+                  "      <source><address type=\"pci\" domain=\"0x0000\" bus=\"0x01\" "
+                  "slot=\"0x10\" function=\"0x3\"/></source>\n"
+                  "      <vlan><tag id=\"100\"/></vlan>\n"
+                  "      <alias name=\"ua-vfpool-1\"/>\n"
+                  "    </interface>\n"
+                  "    <hostdev mode=\"subsystem\" type=\"pci\" managed=\"yes\">\n"
+                  "      <source><address domain=\"0x0000\" bus=\"0x01\" slot=\"0x10\" "
+                  "function=\"0x1\"/></source>\n"
+                  "      <alias name=\"ua-vfpool-0\"/>\n"
+                  "    </hostdev>\n"
+                  "  </devices>\n"
+                  "</domain>\n");
+  /* the hostdev form carries no MAC or VLAN: the plugin sets them by netlink */
+  CHECK_INT (what, g_strstr_len (added, -1, "02:11:22:33:44:55") != NULL, TRUE);
+  CHECK_NOT_CONTAINS (what, strstr (added, "<hostdev mode=\"subsystem\" type=\"pci\" managed=\"yes\">\n      <source><address domain=\"0x0000\" bus=\"0x01\" slot=\"0x10\" function=\"0x1\""), "<mac");
+
+  /* new devices get no guest address: libvirt picks a port at plug time */
+  CHECK_INT (what, vfp_domxml_count_free_hotplug_slots (again), 2);
+
+  CHECK_INT (what, vfp_domxml_remove_devices (again), 2);
+  third = reparse (what, again, &after);
+  CHECK_STR (what, after, before);
+  g_ptr_array_unref (devices);
+  devices = vfp_domxml_list_devices (third);
+  CHECK_INT (what, devices->len, 0);
+}
+
+typedef struct {
+  const char *name;
+  const char *text;
+  const char *want;         /* substring of to_string after adding nic 2 */
+} AddLayoutCase;
+
+static const AddLayoutCase add_layout_cases[] = {
+  { "no devices element",
+    "<domain>\n  <name>n</name>\n  <uuid>" UUID_WEB1 "</uuid>\n</domain>\n",
+    "  <uuid>" UUID_WEB1 "</uuid>\n  <devices>\n    <hostdev mode=\"subsystem\" "
+    "type=\"pci\" managed=\"yes\">\n      <source><address domain=\"0x0000\" "
+    "bus=\"0x01\" slot=\"0x10\" function=\"0x0\"/></source>\n      <alias "
+    "name=\"ua-vfpool-2\"/>\n    </hostdev>\n  </devices>\n</domain>\n" },
+  { "empty devices element",
+    "<domain>\n  <name>n</name>\n  <uuid>" UUID_WEB1 "</uuid>\n  <devices/>\n</domain>\n",
+    "  <devices>\n    <hostdev mode=\"subsystem\" type=\"pci\" managed=\"yes\">\n"
+    "      <source>" },
+  { "compact document",
+    "<domain><name>n</name><uuid>" UUID_WEB1 "</uuid><devices><emulator>e</emulator>"
+    "</devices></domain>",
+    "<devices><emulator>e</emulator><hostdev mode=\"subsystem\" type=\"pci\" "
+    "managed=\"yes\"><source><address domain=\"0x0000\" bus=\"0x01\" slot=\"0x10\" "
+    "function=\"0x0\"/></source><alias name=\"ua-vfpool-2\"/></hostdev></devices></domain>" },
+  { "compact document without devices",
+    "<domain><name>n</name><uuid>" UUID_WEB1 "</uuid></domain>",
+    "</uuid><devices><hostdev mode=\"subsystem\"" },
+  { "tab indentation",
+    "<domain>\n\t<name>n</name>\n\t<uuid>" UUID_WEB1 "</uuid>\n\t<devices>\n"
+    "\t\t<emulator>e</emulator>\n\t</devices>\n</domain>",
+    "\t\t<emulator>e</emulator>\n\t\t<hostdev mode=\"subsystem\" type=\"pci\" "
+    "managed=\"yes\">\n\t\t  <source>" },
+};
+
+static void
+test_add_layout (void **state)
+{
+  const AddLayoutCase *c = *state;
+  g_autoptr (VfpDomXml) dom = parse_or_fail (c->name, c->text);
+  g_autoptr (VfpDomXml) again = NULL;
+  g_autoptr (GPtrArray) devices = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (!vfp_domxml_add_device (dom, 2, "0000:01:10.0", VFP_FORM_HOSTDEV, NULL, &error))
+    fail_msg ("%s: %s", c->name, error->message);
+  again = reparse (c->name, dom, &text);
+  CHECK_CONTAINS (c->name, text, c->want);
+  devices = vfp_domxml_list_devices (again);
+  CHECK_INT (c->name, devices->len, 1);
+  check_device (c->name, devices, 0, 2, "0000:01:10.0", VFP_FORM_HOSTDEV);
+}
+
+typedef struct {
+  const char *name;
+  guint nic;
+  const char *pci;
+  VfpErrorCode code;
+  const char *want;
+} AddBadCase;
+
+static const AddBadCase add_bad_cases[] = {
+  { "alias already used by vfpool", 0, "0000:01:10.4", VFP_ERROR_INVALID_REQUEST,
+    "domain 'db1' already has a device with alias 'ua-vfpool-0'" },
+  { "alias already used by another device", 7, "0000:01:10.4", VFP_ERROR_INVALID_REQUEST,
+    "domain 'db1' already has a device with alias 'ua-vfpool-7'" },
+  { "upper-case PCI address", 3, "0000:01:10.A", VFP_ERROR_FAILED, "'0000:01:10.A' is not a PCI address" },
+  { "short PCI address", 3, "01:10.0", VFP_ERROR_FAILED, "'01:10.0' is not a PCI address" },
+  { "function out of range", 3, "0000:01:10.8", VFP_ERROR_FAILED, "is not a PCI address" },
+  { "slot out of range", 3, "0000:01:20.0", VFP_ERROR_FAILED, "is not a PCI address" },
+};
+
+static void
+test_add_bad (void **state)
+{
+  const AddBadCase *c = *state;
+  g_autoptr (VfpDomXml) dom = parse_file_or_fail ("vfpool-devices.xml");
+  g_autofree char *before = vfp_domxml_to_string (dom);
+  g_autofree char *after = NULL;
+  g_autoptr (GError) error = NULL;
+
+  CHECK (c->name, !vfp_domxml_add_device (dom, c->nic, c->pci, VFP_FORM_HOSTDEV, NULL, &error));
+  if (!g_error_matches (error, VFP_ERROR, (gint) c->code))
+    fail_msg ("%s: wrong error %d: %s", c->name, error->code, error->message);
+  CHECK_CONTAINS (c->name, error->message, c->want);
+  after = vfp_domxml_to_string (dom);
+  CHECK_STR (c->name, after, before);
+}
+
+static void
+test_repoint (void **state)
+{
+  const char *what = "repoint ua-vfpool-1";
+  g_autoptr (VfpDomXml) dom = parse_file_or_fail ("vfpool-devices.xml");
+  g_autoptr (VfpDomXml) again = NULL;
+  g_autoptr (GPtrArray) devices = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (!vfp_domxml_repoint_device (dom, 1, "0001:82:1f.7", &error))
+    fail_msg ("%s: %s", what, error->message);
+  if (!vfp_domxml_repoint_device (dom, 0, "0000:03:00.1", &error))
+    fail_msg ("%s: %s", what, error->message);
+  again = reparse (what, dom, &text);
+  devices = vfp_domxml_list_devices (again);
+  CHECK_INT (what, devices->len, 2);
+  check_device (what, devices, 0, 0, "0000:03:00.1", VFP_FORM_HOSTDEV);
+  check_device (what, devices, 1, 1, "0001:82:1f.7", VFP_FORM_INTERFACE);
+  /* only the host side moved: the guest addresses (ABI) stay */
+  CHECK_CONTAINS (what, text,
+                  "<address type=\"pci\" domain=\"0x0001\" bus=\"0x82\" slot=\"0x1f\" function=\"0x7\"/>");
+  CHECK_CONTAINS (what, text, "<alias name='ua-vfpool-1'/>\n      <address type='pci' domain='0x0000' bus='0x02'");
+  CHECK_INT (what, vfp_domxml_count_free_hotplug_slots (again), 1);
+  /* the unrelated GPU is untouched */
+  CHECK_CONTAINS (what, text, "<address domain='0x0000' bus='0x03' slot='0x00' function='0x0'/>");
+}
+
+typedef struct {
+  const char *name;
+  guint nic;
+  const char *pci;
+  VfpErrorCode code;
+  const char *want;
+} RepointBadCase;
+
+static const RepointBadCase repoint_bad_cases[] = {
+  { "no such nic", 5, "0000:01:10.4", VFP_ERROR_NOT_FOUND,
+    "domain 'db1' has no device with alias 'ua-vfpool-5'" },
+  { "usb hostdev is not a vfpool device", 7, "0000:01:10.4", VFP_ERROR_NOT_FOUND,
+    "domain 'db1' has no device with alias 'ua-vfpool-7'" },
+  { "bad PCI address", 0, "garbage", VFP_ERROR_FAILED, "'garbage' is not a PCI address" },
+};
+
+static void
+test_repoint_bad (void **state)
+{
+  const RepointBadCase *c = *state;
+  g_autoptr (VfpDomXml) dom = parse_file_or_fail ("vfpool-devices.xml");
+  g_autofree char *before = vfp_domxml_to_string (dom);
+  g_autofree char *after = NULL;
+  g_autoptr (GError) error = NULL;
+
+  CHECK (c->name, !vfp_domxml_repoint_device (dom, c->nic, c->pci, &error));
+  if (!g_error_matches (error, VFP_ERROR, (gint) c->code))
+    fail_msg ("%s: wrong error %d: %s", c->name, error->code, error->message);
+  CHECK_CONTAINS (c->name, error->message, c->want);
+  after = vfp_domxml_to_string (dom);
+  CHECK_STR (c->name, after, before);
+}
+
+static void
+test_remove (void **state)
+{
+  const char *what = "remove from vfpool-devices.xml";
+  g_autoptr (VfpDomXml) dom = parse_file_or_fail ("vfpool-devices.xml");
+  g_autoptr (VfpDomXml) again = NULL;
+  g_autoptr (GPtrArray) devices = NULL;
+  g_autofree char *text = NULL;
+
+  CHECK_INT (what, vfp_domxml_remove_devices (dom), 2);
+  CHECK_INT (what, vfp_domxml_remove_devices (dom), 0);
+  again = reparse (what, dom, &text);
+  devices = vfp_domxml_list_devices (again);
+  CHECK_INT (what, devices->len, 0);
+  CHECK_NOT_CONTAINS (what, text, "ua-vfpool-0");
+  CHECK_NOT_CONTAINS (what, text, "ua-vfpool-1");
+  CHECK_NOT_CONTAINS (what, text, "02:11:22:33:44:55");
+  CHECK_CONTAINS (what, text, "ua-vfpool-7");   /* usb: not ours */
+  CHECK_CONTAINS (what, text, "ua-gpu0");
+  /* tidy: the indentation of removed devices went with them */
+  CHECK_CONTAINS (what, text,
+                  "function='0x2'/>\n    </controller>\n    <hostdev mode='subsystem' "
+                  "type='pci' managed='yes'>\n      <source>\n        <address "
+                  "domain='0x0000' bus='0x03'");
+  CHECK_NOT_CONTAINS (what, text, "\n    \n");
+  /* the request stays: it is what the next start reads */
+  CHECK_CONTAINS (what, text, "urn:vfpool:domain:1");
+}
+
+/* ---- device_to_string ---------------------------------------------------- */
+
+typedef struct {
+  const char *name;
+  guint nic;
+  const char *pci;
+  VfpDeviceForm form;
+  const char *mac;
+  const char *vlan;
+  const char *want;         /* NULL: refused */
+} DeviceStringCase;
+
+static const DeviceStringCase device_string_cases[] = {
+  { "hostdev", 0, "0000:01:10.0", VFP_FORM_HOSTDEV, "02:11:22:33:44:55", "100",
+    "<hostdev mode=\"subsystem\" type=\"pci\" managed=\"yes\">\n"
+    "  <source><address domain=\"0x0000\" bus=\"0x01\" slot=\"0x10\" function=\"0x0\"/></source>\n"
+    "  <alias name=\"ua-vfpool-0\"/>\n"
+    "</hostdev>" },
+  { "interface with mac and vlan", 3, "0001:a0:1f.7", VFP_FORM_INTERFACE,
+    "02:11:22:33:44:55", "100",
+    "<interface type=\"hostdev\" managed=\"yes\">\n"
+    "  <mac address=\"02:11:22:33:44:55\"/>\n"
+    "  <source><address type=\"pci\" domain=\"0x0001\" bus=\"0xa0\" slot=\"0x1f\" function=\"0x7\"/></source>\n"
+    "  <vlan><tag id=\"100\"/></vlan>\n"
+    "  <alias name=\"ua-vfpool-3\"/>\n"
+    "</interface>" },
+  { "interface untagged", 1, "0000:01:10.1", VFP_FORM_INTERFACE, "02:11:22:33:44:55", "0",
+    "<interface type=\"hostdev\" managed=\"yes\">\n"
+    "  <mac address=\"02:11:22:33:44:55\"/>\n"
+    "  <source><address type=\"pci\" domain=\"0x0000\" bus=\"0x01\" slot=\"0x10\" function=\"0x1\"/></source>\n"
+    "  <alias name=\"ua-vfpool-1\"/>\n"
+    "</interface>" },
+  { "interface without config", 12, "0000:01:10.1", VFP_FORM_INTERFACE, NULL, NULL,
+    "<interface type=\"hostdev\" managed=\"yes\">\n"
+    "  <source><address type=\"pci\" domain=\"0x0000\" bus=\"0x01\" slot=\"0x10\" function=\"0x1\"/></source>\n"
+    "  <alias name=\"ua-vfpool-12\"/>\n"
+    "</interface>" },
+  { "bad PCI address", 0, "0000:01:10", VFP_FORM_HOSTDEV, NULL, NULL, NULL },
+  { "NULL PCI address", 0, NULL, VFP_FORM_INTERFACE, NULL, NULL, NULL },
+};
+
+static void
+test_device_string (void **state)
+{
+  const DeviceStringCase *c = *state;
+  VfpVfConfig cfg = config_of (c->name, c->mac, c->vlan);
+  g_autofree char *text = vfp_domxml_device_to_string (c->nic, c->pci, c->form, &cfg);
+
+  CHECK_STR (c->name, text, c->want);
+  if (c->mac == NULL && c->vlan == NULL)
+    {
+      g_autofree char *without = vfp_domxml_device_to_string (c->nic, c->pci, c->form, NULL);
+
+      CHECK_STR (c->name, without, c->want);
+    }
+  if (text != NULL)
+    {
+      /* what libvirt gets must be a standalone, well-formed element */
+      g_autofree char *doc = g_strconcat ("<domain><name>d</name><uuid>" UUID_WEB1
+                                          "</uuid><devices>", text,
+                                          "</devices></domain>", NULL);
+      g_autoptr (VfpDomXml) dom = parse_or_fail (c->name, doc);
+      g_autoptr (GPtrArray) devices = vfp_domxml_list_devices (dom);
+
+      CHECK_INT (c->name, devices->len, 1);
+      check_device (c->name, devices, 0, c->nic, c->pci, c->form);
+    }
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+static void
+add_table (GArray *tests, CMUnitTestFunction fn, const void *rows, gsize row_size,
+           gsize n_rows)
+{
+  for (gsize i = 0; i < n_rows; i++)
+    {
+      const void *row = (const char *) rows + i * row_size;
+      /* every row struct starts with its name */
+      struct CMUnitTest t = { *(const char *const *) row, fn, NULL, NULL, (void *) row };
+
+      g_array_append_val (tests, t);
+    }
+}
+
+#define ADD_TABLE(tests, fn, rows) \
+  add_table ((tests), (fn), (rows), sizeof (rows)[0], G_N_ELEMENTS (rows))
+
+static void
+add_test (GArray *tests, const char *name, CMUnitTestFunction fn)
+{
+  struct CMUnitTest t = { name, fn, NULL, NULL, NULL };
+
+  g_array_append_val (tests, t);
+}
+
+int
+main (void)
+{
+  g_autoptr (GArray) tests = g_array_new (FALSE, TRUE, sizeof (struct CMUnitTest));
+
+  ADD_TABLE (tests, test_parse_ok, parse_ok_cases);
+  ADD_TABLE (tests, test_parse_bad, parse_bad_cases);
+  add_test (tests, "parse at the size limit", test_parse_at_limit);
+  add_test (tests, "parse writes nothing to stderr", test_parse_is_silent);
+  ADD_TABLE (tests, test_mentions, mentions_cases);
+  add_test (tests, "mentions past a NUL byte", test_mentions_past_nul);
+  add_test (tests, "list devices", test_list_devices);
+  ADD_TABLE (tests, test_list_case, list_cases);
+  add_test (tests, "add, list, remove round trip", test_add_list_remove);
+  ADD_TABLE (tests, test_add_layout, add_layout_cases);
+  ADD_TABLE (tests, test_add_bad, add_bad_cases);
+  add_test (tests, "repoint", test_repoint);
+  ADD_TABLE (tests, test_repoint_bad, repoint_bad_cases);
+  add_test (tests, "remove devices", test_remove);
+  ADD_TABLE (tests, test_device_string, device_string_cases);
+
+  return _cmocka_run_group_tests ("domxml", (struct CMUnitTest *) tests->data,
+                                  tests->len, NULL, NULL);
+}

@@ -1,0 +1,152 @@
+/* vfpoolctl-release.c: release, reconcile and quarantine subcommands. */
+#include "config.h"
+#include "vfpoolctl.h"
+#include "vfp-error.h"
+#include "vfp-lease.h"
+#include "vfp-lifecycle.h"
+#include "vfp-quarantine.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+/* Positional argument @n (0-based, after the command), skipping options. */
+static const char *
+positional (int argc, char **argv, int n)
+{
+  for (int i = 1; i < argc; i++)
+    if (argv[i][0] != '-' && n-- == 0)
+      return argv[i];
+  return NULL;
+}
+
+/* DOMAIN may be a UUID or the name the leases record. */
+static gboolean
+resolve_owner (VfpCtl *ctl, const char *domain, char **uuid, GError **error)
+{
+  g_autoptr (GPtrArray) leases = NULL;
+
+  if (g_uuid_string_is_valid (domain))
+    {
+      *uuid = g_ascii_strdown (domain, -1);
+      return TRUE;
+    }
+  if (!vfp_lease_list (ctl->ctx->state_dir, &leases, NULL, error))
+    return FALSE;
+  for (guint i = 0; i < leases->len; i++)
+    if (strcmp (((VfpLease *) leases->pdata[i])->owner_name, domain) == 0)
+      {
+        *uuid = g_strdup (((VfpLease *) leases->pdata[i])->owner_uuid);
+        return TRUE;
+      }
+  g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND, "domain '%s' holds no VF", domain);
+  return FALSE;
+}
+
+int
+vfpctl_release (VfpCtl *ctl, int argc, char **argv)
+{
+  const char *domain = positional (argc, argv, 0);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *uuid = NULL;
+
+  if (domain == NULL)
+    {
+      fprintf (stderr, "vfpoolctl: release needs a DOMAIN name or UUID\n");
+      return 2;
+    }
+  if (!resolve_owner (ctl, domain, &uuid, &error)
+      || !vfp_lifecycle_release (ctl->ctx, uuid, warnings, &error))
+    return vfpctl_fail (error);
+  for (guint i = 0; i < warnings->len; i++)
+    fprintf (stderr, "vfpoolctl: warning: %s\n", (char *) warnings->pdata[i]);
+  printf ("released every VF of domain '%s'\n", domain);
+  return 0;
+}
+
+/* Liveness from libvirt itself, when it can be reached (the CLI may call
+ * libvirt; the hook never does). */
+static VfpOwnerState
+probe_libvirt (const char *uuid, const char *name, gpointer data)
+{
+  virConnectPtr conn = data;
+  virDomainPtr dom;
+  int active;
+
+  if (conn == NULL)
+    return VFP_OWNER_UNKNOWN;
+  dom = virDomainLookupByUUIDString (conn, uuid);
+  if (dom == NULL)
+    return VFP_OWNER_GONE;
+  active = virDomainIsActive (dom);
+  virDomainFree (dom);
+  return active == 1 ? VFP_OWNER_ALIVE : active == 0 ? VFP_OWNER_GONE : VFP_OWNER_UNKNOWN;
+}
+
+static void
+silence_libvirt (void *data, virErrorPtr err)
+{
+}
+
+int
+vfpctl_reconcile (VfpCtl *ctl, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
+  virConnectPtr conn = NULL;
+  gboolean ok;
+
+  if (!g_str_has_prefix (ctl->ctx->libvirt_uri, "record:"))
+    {
+      virSetErrorFunc (NULL, silence_libvirt);
+      conn = virConnectOpenReadOnly (ctl->ctx->libvirt_uri);
+    }
+  ok = vfp_lifecycle_reconcile (ctl->ctx, probe_libvirt, conn, report, &error);
+  if (conn != NULL)
+    virConnectClose (conn);
+  if (ctl->json)
+    {
+      g_autoptr (GString) out = g_string_new ("{\"report\": [");
+      for (guint i = 0; i < report->len; i++)
+        {
+          g_string_append (out, i ? ", " : "");
+          vfpctl_json_string (out, report->pdata[i]);
+        }
+      g_string_append_printf (out, "], \"ok\": %s}\n", ok ? "true" : "false");
+      fputs (out->str, stdout);
+    }
+  else
+    for (guint i = 0; i < report->len; i++)
+      printf ("%s\n", (char *) report->pdata[i]);
+  return ok ? 0 : vfpctl_fail (error);
+}
+
+int
+vfpctl_quarantine (VfpCtl *ctl, int argc, char **argv)
+{
+  const char *what = positional (argc, argv, 0);
+  g_autoptr (GError) error = NULL;
+
+  if (what == NULL || strcmp (what, "list") == 0)
+    {
+      g_autoptr (GHashTable) q = vfp_quarantine_list (ctl->ctx->state_dir);
+      GHashTableIter iter;
+      gpointer vf, reason;
+
+      g_hash_table_iter_init (&iter, q);
+      while (g_hash_table_iter_next (&iter, &vf, &reason))
+        printf ("%s %s\n", (char *) vf, (char *) reason);
+      return 0;
+    }
+  if (strcmp (what, "clear") == 0 && positional (argc, argv, 1) != NULL)
+    {
+      if (!vfp_quarantine_clear (ctl->ctx->state_dir, positional (argc, argv, 1), &error))
+        return vfpctl_fail (error);
+      printf ("VF %s can be leased again\n", positional (argc, argv, 1));
+      return 0;
+    }
+  fprintf (stderr, "vfpoolctl: usage: quarantine list | quarantine clear VF-PCI-ADDRESS\n");
+  return 2;
+}

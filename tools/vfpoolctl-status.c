@@ -1,0 +1,146 @@
+/* vfpoolctl-status.c: "vfpoolctl status": every pool VF and who holds it. */
+#include "config.h"
+#include "vfpoolctl.h"
+#include "vfp-config.h"
+#include "vfp-lease.h"
+#include "vfp-quarantine.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  const char *pool;
+  VfpVf *vf;
+  const char *state;          /* free, leased, reserved, quarantined */
+  VfpLease *lease;            /* NULL unless leased */
+  const char *reason;         /* quarantine reason */
+} Row;
+
+static char *
+format_since (gint64 created)
+{
+  g_autoptr (GDateTime) dt = created > 0 ? g_date_time_new_from_unix_utc (created) : NULL;
+  return dt ? g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup ("-");
+}
+
+static char *
+format_vlan (const VfpLease *lease)
+{
+  if (lease == NULL || !(lease->applied.set & VFP_KNOB_VLAN))
+    return g_strdup ("-");
+  return g_strdup_printf ("%u", lease->applied.vlan);
+}
+
+static char *
+format_mac (const VfpLease *lease)
+{
+  if (lease == NULL || !(lease->applied.set & VFP_KNOB_MAC))
+    return g_strdup ("-");
+  return vfp_mac_to_string (lease->applied.mac);
+}
+
+static void
+print_table (GArray *rows)
+{
+  printf ("%-12s %-10s %3s %-13s %4s %-11s %-16s %-17s %4s %s\n", "POOL", "PF", "VF", "PCI",
+          "NUMA", "STATE", "OWNER", "MAC", "VLAN", "SINCE");
+  for (guint i = 0; i < rows->len; i++)
+    {
+      Row *r = &g_array_index (rows, Row, i);
+      g_autofree char *mac = format_mac (r->lease);
+      g_autofree char *vlan = format_vlan (r->lease);
+      g_autofree char *since = format_since (r->lease ? r->lease->created : 0);
+
+      printf ("%-12s %-10s %3u %-13s %4d %-11s %-16s %-17s %4s %s\n", r->pool,
+              r->vf->pf->netdev ? r->vf->pf->netdev : r->vf->pf->pci, r->vf->index, r->vf->pci,
+              r->vf->pf->numa_node, r->state, r->lease ? r->lease->owner_name : "-", mac, vlan,
+              r->reason ? r->reason : since);
+    }
+}
+
+static void
+print_json (GArray *rows)
+{
+  g_autoptr (GString) out = g_string_new ("{\"vfs\": [");
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      Row *r = &g_array_index (rows, Row, i);
+      g_autofree char *mac = format_mac (r->lease);
+      g_autofree char *since = format_since (r->lease ? r->lease->created : 0);
+
+      g_string_append (out, i ? ",\n  {" : "\n  {");
+      g_string_append (out, "\"pool\": ");
+      vfpctl_json_string (out, r->pool);
+      g_string_append (out, ", \"pf\": ");
+      vfpctl_json_string (out, r->vf->pf->netdev);
+      g_string_append (out, ", \"pf_pci\": ");
+      vfpctl_json_string (out, r->vf->pf->pci);
+      g_string_append_printf (out, ", \"vf_index\": %u, \"pci\": ", r->vf->index);
+      vfpctl_json_string (out, r->vf->pci);
+      g_string_append_printf (out, ", \"numa_node\": %d, \"state\": ", r->vf->pf->numa_node);
+      vfpctl_json_string (out, r->state);
+      g_string_append (out, ", \"owner\": ");
+      vfpctl_json_string (out, r->lease ? r->lease->owner_name : NULL);
+      g_string_append (out, ", \"owner_uuid\": ");
+      vfpctl_json_string (out, r->lease ? r->lease->owner_uuid : NULL);
+      if (r->lease != NULL)
+        {
+          g_string_append_printf (out, ", \"nic\": %u, \"mac\": ", r->lease->nic);
+          vfpctl_json_string (out, mac);
+          if (r->lease->applied.set & VFP_KNOB_VLAN)
+            g_string_append_printf (out, ", \"vlan\": %u", r->lease->applied.vlan);
+          g_string_append_printf (out, ", \"qemu_pid\": %" G_GINT64_FORMAT ", \"since\": ",
+                                  r->lease->qemu_pid);
+          vfpctl_json_string (out, since);
+        }
+      if (r->reason != NULL)
+        {
+          g_string_append (out, ", \"reason\": ");
+          vfpctl_json_string (out, r->reason);
+        }
+      g_string_append_c (out, '}');
+    }
+  g_string_append (out, "\n]}\n");
+  fputs (out->str, stdout);
+}
+
+int
+vfpctl_status (VfpCtl *ctl, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VfpConfig) config = NULL;
+  g_autoptr (GPtrArray) leases = NULL;
+  g_autoptr (GHashTable) quarantined = vfp_quarantine_list (ctl->ctx->state_dir);
+  g_autoptr (GHashTable) by_vf = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GArray) rows = g_array_new (FALSE, TRUE, sizeof (Row));
+
+  if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &config, &error)
+      || !vfp_lease_list (ctl->ctx->state_dir, &leases, NULL, &error))
+    return vfpctl_fail (error);
+  for (guint i = 0; i < leases->len; i++)
+    g_hash_table_insert (by_vf, ((VfpLease *) leases->pdata[i])->vf_pci, leases->pdata[i]);
+
+  for (guint p = 0; p < config->pools->len; p++)
+    {
+      VfpPool *pool = config->pools->pdata[p];
+      for (guint v = 0; v < pool->members->len; v++)
+        {
+          Row r = { pool->name, pool->members->pdata[v], "free", NULL, NULL };
+          r.lease = g_hash_table_lookup (by_vf, r.vf->pci);
+          r.reason = g_hash_table_lookup (quarantined, r.vf->pci);
+          if (r.reason != NULL)
+            r.state = "quarantined";
+          else if (r.lease != NULL)
+            r.state = r.lease->state == VFP_LEASE_RESERVED ? "reserved" : "leased";
+          g_array_append_val (rows, r);
+        }
+    }
+  if (ctl->json)
+    print_json (rows);
+  else if (rows->len == 0)
+    printf ("no pools configured (add one to %s/pools.d/)\n", ctl->ctx->config_dir);
+  else
+    print_table (rows);
+  return 0;
+}

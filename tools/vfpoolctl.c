@@ -1,0 +1,109 @@
+/* vfpoolctl.c: the vfpool command line — option parsing and dispatch. */
+#include "config.h"
+#include "vfpoolctl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern char **environ;
+
+static const struct {
+  const char *name;
+  int (*run) (VfpCtl *ctl, int argc, char **argv);
+  const char *summary;
+} commands[] = {
+  { "status", vfpctl_status, "show every pool VF: free, leased (to whom, how) or quarantined" },
+  { "start", vfpctl_start, "DOMAIN: start a defined domain with its VFs present from boot" },
+  { "inject", vfpctl_inject, "[--dry-run] [FILE]: lease VFs for a domain XML, print it with the devices" },
+  { "release", vfpctl_release, "DOMAIN|UUID: restore and free every VF the domain holds" },
+  { "reconcile", vfpctl_reconcile, "free the leases of domains that are gone" },
+  { "quarantine", vfpctl_quarantine, "list | clear VF: VFs set aside because restoring failed" },
+};
+
+static void
+usage (FILE *out)
+{
+  fprintf (out, "Usage: vfpoolctl [--json] COMMAND [ARGS]\n\n"
+                "Hand SR-IOV VFs to libvirt domains from named pools.\n\nCommands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-11s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nOptions:\n  --json      machine-readable output (status, reconcile)\n"
+                "  --help      this text\n  --version   print the version\n\n"
+                "Environment (tests and simulations): VFPOOL_SYSFS_ROOT, VFPOOL_CONFIG_DIR,\n"
+                "VFPOOL_STATE_DIR, VFPOOL_HISTORY_DIR, VFPOOL_NETLINK=fake:FILE, VFPOOL_LIBVIRT_URI.\n"
+                "See vfpoolctl(8).\n");
+}
+
+int
+vfpctl_fail (const GError *error)
+{
+  fprintf (stderr, "vfpoolctl: %s\n", error->message);
+  return 1;
+}
+
+void
+vfpctl_json_string (GString *out, const char *s)
+{
+  if (s == NULL)
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  g_string_append_c (out, '"');
+  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_printf (out, "\\%c", *p);
+      else if (*p < 0x20)
+        g_string_append_printf (out, "\\u%04x", *p);
+      else
+        g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (VfpContext) ctx = vfp_context_new ();
+  VfpCtl ctl = { ctx, FALSE };
+  int i = 1;
+
+  vfp_context_apply_environ (ctx, environ);
+  for (; i < argc && argv[i][0] == '-'; i++)
+    {
+      if (strcmp (argv[i], "--json") == 0)
+        ctl.json = TRUE;
+      else if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0)
+        {
+          usage (stdout);
+          return 0;
+        }
+      else if (strcmp (argv[i], "--version") == 0)
+        {
+          printf ("vfpoolctl %s\n", PACKAGE_VERSION);
+          return 0;
+        }
+      else
+        {
+          fprintf (stderr, "vfpoolctl: unknown option '%s' (see vfpoolctl --help)\n", argv[i]);
+          return 2;
+        }
+    }
+  if (i >= argc)
+    {
+      usage (stderr);
+      return 2;
+    }
+  for (guint c = 0; c < G_N_ELEMENTS (commands); c++)
+    if (strcmp (argv[i], commands[c].name) == 0)
+      {
+        /* Options may also follow the command: "status --json". */
+        for (int j = i + 1; j < argc; j++)
+          if (strcmp (argv[j], "--json") == 0)
+            ctl.json = TRUE;
+        return commands[c].run (&ctl, argc - i, argv + i);
+      }
+  fprintf (stderr, "vfpoolctl: unknown command '%s' (see vfpoolctl --help)\n", argv[i]);
+  return 2;
+}

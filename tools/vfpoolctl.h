@@ -1,0 +1,28 @@
+/* vfpoolctl.h: what the vfpoolctl subcommands share. */
+#pragma once
+
+#include <glib.h>
+#include "vfp-context.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  VfpContext *ctx;
+  gboolean json;
+} VfpCtl;
+
+/* Each subcommand: argv[0] is its own name; returns the exit status and
+ * prints its own errors as one line "vfpoolctl: …". */
+int vfpctl_status (VfpCtl *ctl, int argc, char **argv);
+int vfpctl_start (VfpCtl *ctl, int argc, char **argv);
+int vfpctl_inject (VfpCtl *ctl, int argc, char **argv);
+int vfpctl_release (VfpCtl *ctl, int argc, char **argv);
+int vfpctl_reconcile (VfpCtl *ctl, int argc, char **argv);
+int vfpctl_quarantine (VfpCtl *ctl, int argc, char **argv);
+
+/* Print "vfpoolctl: MESSAGE" and return 1. */
+int vfpctl_fail (const GError *error);
+/* Append @s as a JSON string literal. */
+void vfpctl_json_string (GString *out, const char *s);
+
+G_END_DECLS
