@@ -1,1 +1,28 @@
 # tests/e2e/e2e.mk: the QEMU igb fixture (make check-e2e); included by Makefile.am.
+#
+# check-e2e needs root and network access to a Debian mirror on first run
+# (see docs/e2e.md).  It is not part of `make check`.
+#   make check-e2e E2E_SCENARIOS="path/a.sh path/b.sh" E2E_CACHE=/var/cache/vfpool-e2e
+
+# nl-probe drives plugin/vfp-netlink-libnl.c from inside the guest.  A plain
+# rule rather than an automake program: it must not be built by `make all`
+# or `make check`, and EXTRA_PROGRAMS is owned by Makefile.am.
+E2E_PROBE = tests/e2e/nl-probe
+$(E2E_PROBE): $(top_srcdir)/tests/e2e/nl-probe.c plugin/libvfpool.a
+	@$(MKDIR_P) tests/e2e
+	$(AM_V_CCLD)$(CC) $(DEFS) $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) $(CPPFLAGS) \
+	  $(AM_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(top_srcdir)/tests/e2e/nl-probe.c \
+	  $(VFP_LIBS) $(LIBS)
+
+check-e2e: all $(E2E_PROBE)
+	E2E_SRCDIR='$(abs_top_srcdir)' E2E_BUILDDIR='$(abs_top_builddir)' \
+	E2E_SCENARIOS='$(E2E_SCENARIOS)' \
+	  bash $(top_srcdir)/tests/e2e/run-e2e.sh
+
+CLEANFILES += $(E2E_PROBE)
+EXTRA_DIST += tests/e2e
+clean-local: clean-e2e
+clean-e2e:
+	rm -rf tests/e2e/work tests/e2e/console*.log
+
+.PHONY: check-e2e clean-e2e

@@ -10,6 +10,7 @@
 #   E2E_TIMEOUT   wall limit of one QEMU run in seconds (default 1500)
 #   E2E_SILENCE   seconds without console output that count as a hang (default 420)
 #   E2E_KEEP      keep the work dir (image, initramfs) after the run
+#   E2E_SKIP_INSTALL  boot without `make install` (fixture work while the project does not build)
 # Exit: 0 all passed, 1 a scenario failed, 2 the fixture itself failed.
 set -euo pipefail
 
@@ -42,7 +43,7 @@ rm -f "$ROOT/.complete"
 # Modules: the closure of what the fixture needs, from the cached kernel.
 KMOD=$KERNEL_DIR/lib/modules/$KVER
 [ -e "$KMOD/modules.dep" ] || depmod -b "$KERNEL_DIR" "$KVER"
-mods=$(modprobe -d "$KERNEL_DIR" -S "$KVER" --show-depends $E2E_GUEST_MODULES | awk '$1 == "insmod" {print $2}' | sort -u)
+mods=$(modprobe -d "$KERNEL_DIR" -S "$KVER" --show-depends -a $E2E_GUEST_MODULES | awk '$1 == "insmod" {print $2}' | sort -u)
 for m in $mods; do
   rel=${m#"$KERNEL_DIR"}
   mkdir -p "$ROOT$(dirname "$rel")"
@@ -52,8 +53,12 @@ cp "$KMOD"/modules.order "$KMOD"/modules.builtin* "$ROOT/lib/modules/$KVER/"
 depmod -b "$ROOT" "$KVER"
 
 # The project, exactly as `make install` lays it out.
-make -C "$E2E_BUILDDIR" install DESTDIR="$ROOT" >"$WORK/install.log" 2>&1 \
-  || { tail -20 "$WORK/install.log" >&2; e2e_die "make install DESTDIR=… failed"; }
+if [ -n "${E2E_SKIP_INSTALL:-}" ]; then
+  e2e_log "E2E_SKIP_INSTALL set: the guest gets no vfpool (only nl-probe)"
+else
+  make -C "$E2E_BUILDDIR" install DESTDIR="$ROOT" >"$WORK/install.log" 2>&1 \
+    || { tail -20 "$WORK/install.log" >&2; e2e_die "make install DESTDIR=… failed"; }
+fi
 [ -x "$ROOT/etc/libvirt/hooks/qemu.d/vfpool" ] || e2e_log "warning: the hook was not installed at /etc/libvirt/hooks/qemu.d/vfpool"
 
 mkdir -p "$ROOT/e2e/scenarios" "$ROOT/e2e/extra"
@@ -76,7 +81,7 @@ E2E_NUMVFS=$E2E_NUMVFS
 EOF
 
 rm -f "$WORK/rootfs.img"
-mke2fs -q -t ext4 -L e2eroot -d "$ROOT" "$WORK/rootfs.img" 2G
+mke2fs -q -F -t ext4 -L e2eroot -d "$ROOT" "$WORK/rootfs.img" 2G >/dev/null
 rm -rf "$ROOT"
 
 # ---- initramfs: busybox + the modules that reach the ext4 root ------------
@@ -84,7 +89,7 @@ IRD=$WORK/initramfs
 mkdir -p "$IRD/bin" "$IRD/mods"
 cp /bin/busybox "$IRD/bin/busybox"
 : > "$IRD/mods/order"
-for m in $(modprobe -d "$KERNEL_DIR" -S "$KVER" --show-depends $E2E_INITRD_MODULES | awk '$1 == "insmod" {print $2}'); do
+for m in $(modprobe -d "$KERNEL_DIR" -S "$KVER" --show-depends -a $E2E_INITRD_MODULES | awk '$1 == "insmod" {print $2}'); do
   b=$(basename "$m")
   grep -qx "$b" "$IRD/mods/order" && continue
   cp "$m" "$IRD/mods/$b"

@@ -1,0 +1,42 @@
+#!/bin/bash
+# bench.sh (make bench): hook latency on simulated pools of 8/64/512/1024 VFs
+# against the floor (exec of a trivial C program), and the wall time of the
+# 64-way concurrent scenario.  Prints numbers; asserts nothing.
+set -eu
+. "$VFP_TOP_SRCDIR/tests/scenario/lib.sh"
+set +u
+ITER=${BENCH_ITER:-200}
+OUT=${BENCH_OUT:-/dev/null}
+HB="$VFP_BENCHDIR/hookbench"
+
+{
+echo "# vfpool hook benchmark"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ), iterations: $ITER"
+echo
+echo "## floor"
+domain_xml floor 1 > "$T/none.xml"
+"$HB" "$ITER" "$T/none.xml" "$VFP_TRIVIAL"
+echo
+echo "## domain without a request (prepare begin, fast path)"
+"$HB" "$ITER" "$T/none.xml" "$HOOK" floor | head -1
+for layout in scale:1:8 scale:1:64 scale:2:256 scale:4:256; do
+  rm -rf "$T/sys" "$T/run" "$T/nl.log" "$T/nl.log.d"; mkdir -p "$T/run"
+  make_host "$layout"
+  IFS=: read -r _ pfs vfs <<< "$layout"
+  pf_list=$(for p in $(seq 1 "$pfs"); do printf 'ens%sf0;' "$p"; done)
+  POOL_FILE=bench.conf pool "[pool bench]" "pfs=$pf_list" "vlan=10"
+  # Lease all but one VF to other domains, so the hook works on a full pool.
+  echo
+  echo "## pool of $((pfs * vfs)) VFs ($pfs PF x $vfs), all other VFs leased"
+  domain_xml b 1 'pool="bench" vlan="100"' > "$T/b.xml"
+  for i in $(seq 2 $((pfs * vfs))); do
+    domain_xml "o$i" "$i" 'pool="bench"' > "$T/o.xml"
+    hook "o$i" prepare begin "$T/o.xml" 2>/dev/null || break
+  done
+  "$HB" "$ITER" "$T/b.xml" "$HOOK" b
+done
+echo
+echo "## 64 concurrent hooks on a 32-VF pool (tests/scenario/concurrency.sh)"
+bash "$VFP_TOP_SRCDIR/tests/scenario/concurrency.sh" | grep -E 'concurrent|passed'
+} | tee "$OUT"

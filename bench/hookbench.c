@@ -1,0 +1,106 @@
+/* hookbench.c: time exec'ing the hook the way libvirt does (argv, domain XML
+ * on stdin) and print median and p99 per operation, in milliseconds.
+ *   hookbench ITER XMLFILE PROGRAM [DOMAIN]
+ * With DOMAIN: each iteration runs "prepare begin" then "release end" and
+ * both are timed; without: PROGRAM runs with no arguments (the floor). */
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static double
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double
+run (const char *xml, char **argv)
+{
+  posix_spawn_file_actions_t fa;
+  pid_t pid;
+  int status;
+  double t0 = now_ms ();
+
+  posix_spawn_file_actions_init (&fa);
+  posix_spawn_file_actions_addopen (&fa, 0, xml, O_RDONLY, 0);
+  posix_spawn_file_actions_addopen (&fa, 2, "/dev/null", O_WRONLY, 0);
+  if (posix_spawn (&pid, argv[0], &fa, NULL, argv, environ) != 0)
+    {
+      perror (argv[0]);
+      exit (1);
+    }
+  waitpid (pid, &status, 0);
+  posix_spawn_file_actions_destroy (&fa);
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    {
+      fprintf (stderr, "hookbench: %s %s exited %d\n", argv[0], argv[2] ? argv[2] : "",
+               WEXITSTATUS (status));
+      exit (1);
+    }
+  return now_ms () - t0;
+}
+
+static int
+cmp (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static void
+report (const char *what, double *t, int n)
+{
+  qsort (t, n, sizeof *t, cmp);
+  printf ("%-8s median %.2f ms  p99 %.2f ms  (n=%d)\n", what, t[n / 2],
+          t[(int) (n * 0.99) < n ? (int) (n * 0.99) : n - 1], n);
+}
+
+int
+main (int argc, char **argv)
+{
+  int iter;
+  double *a, *b;
+
+  if (argc < 4)
+    {
+      fprintf (stderr, "usage: hookbench ITER XMLFILE PROGRAM [DOMAIN]\n");
+      return 2;
+    }
+  iter = atoi (argv[1]);
+  a = calloc (iter, sizeof *a);
+  b = calloc (iter, sizeof *b);
+  for (int i = 0; i < iter; i++)
+    {
+      if (argc > 4)
+        {
+          char *prep[] = { argv[3], argv[4], "prepare", "begin", "-", NULL };
+          char *rel[] = { argv[3], argv[4], "release", "end", "-", NULL };
+          a[i] = run (argv[2], prep);
+          b[i] = run (argv[2], rel);
+        }
+      else
+        {
+          char *floor_argv[] = { argv[3], NULL };
+          a[i] = run (argv[2], floor_argv);
+        }
+    }
+  if (argc > 4)
+    {
+      report ("prepare", a, iter);
+      report ("release", b, iter);
+    }
+  else
+    report ("floor", a, iter);
+  free (a);
+  free (b);
+  return 0;
+}

@@ -1,0 +1,81 @@
+# lib.sh: shared setup for the scenario tests.  They run the *installed*
+# hook and vfpoolctl (make install DESTDIR=tests/_inst) on a simulated host:
+# a fake sysfs tree, the recording netlink fake, a temp state dir, and the
+# hot-plug worker recording instead of calling libvirt.
+set -u
+
+: "${VFP_TOP_SRCDIR:?run through make check}"
+: "${VFP_INST:?run through make check}"
+HOOK="$VFP_INST$VFP_HOOKDIR/vfpool"
+CTL="$VFP_INST$VFP_SBINDIR/vfpoolctl"
+MKSYSFS="$VFP_TOP_SRCDIR/tests/sysfs/mksysfs"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/vfpool-scenario.XXXXXX")
+trap 'rm -rf "$T"; [ -n "${KEEP_PIDS:-}" ] && kill $KEEP_PIDS 2>/dev/null' EXIT
+mkdir -p "$T/etc/pools.d" "$T/run" "$T/lib" "$T/libvirt"
+echo "11111111-2222-3333-4444-555555555555" > "$T/boot_id"
+
+export VFPOOL_SYSFS_ROOT="$T/sys" VFPOOL_CONFIG_DIR="$T/etc" VFPOOL_STATE_DIR="$T/run" \
+       VFPOOL_HISTORY_DIR="$T/lib" VFPOOL_NETLINK="fake:$T/nl.log" \
+       VFPOOL_LIBVIRT_URI="record:$T/attach.log" VFPOOL_LIBVIRT_RUN_DIR="$T/libvirt" \
+       VFPOOL_BOOT_ID_FILE="$T/boot_id"
+
+PASSED=0
+FAILED=0
+ok() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
+not_ok() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+finish() { echo "$PASSED passed, $FAILED failed"; [ "$FAILED" -eq 0 ]; }
+
+make_host() { bash "$MKSYSFS" "$T/sys" "$1"; }
+pool() { printf '%s\n' "$@" > "$T/etc/pools.d/$POOL_FILE"; }
+
+# uuid_of N: a stable UUID per domain number.
+uuid_of() { printf '00000000-0000-4000-8000-%012d' "$1"; }
+
+# domain_xml NAME N [NIC-ATTRS...]: a q35 domain with 2 free root ports and
+# one request nic per NIC-ATTRS argument (none: no request at all).
+domain_xml() {
+  local name=$1 n=$2; shift 2
+  echo "<domain type='qemu'><name>$name</name><uuid>$(uuid_of "$n")</uuid>"
+  echo "<memory unit='KiB'>65536</memory><os><type arch='x86_64' machine='q35'>hvm</type></os>"
+  if [ $# -gt 0 ]; then
+    echo "<metadata><vfpool:request xmlns:vfpool='urn:vfpool:domain:1'>"
+    for a in "$@"; do echo "<vfpool:nic $a/>"; done
+    echo "</vfpool:request></metadata>"
+  fi
+  echo "<devices><controller type='pci' index='0' model='pcie-root'/>"
+  echo "<controller type='pci' index='1' model='pcie-root-port'/>"
+  echo "<controller type='pci' index='2' model='pcie-root-port'/></devices></domain>"
+}
+
+# hook NAME OP SUB XMLFILE: one hook call the way libvirt makes it.
+hook() { env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+           VFPOOL_SYSFS_ROOT="$VFPOOL_SYSFS_ROOT" VFPOOL_CONFIG_DIR="$VFPOOL_CONFIG_DIR" \
+           VFPOOL_STATE_DIR="$VFPOOL_STATE_DIR" VFPOOL_HISTORY_DIR="$VFPOOL_HISTORY_DIR" \
+           VFPOOL_NETLINK="$VFPOOL_NETLINK" VFPOOL_LIBVIRT_URI="$VFPOOL_LIBVIRT_URI" \
+           VFPOOL_LIBVIRT_RUN_DIR="$VFPOOL_LIBVIRT_RUN_DIR" VFPOOL_BOOT_ID_FILE="$VFPOOL_BOOT_ID_FILE" \
+           "$HOOK" "$1" "$2" "$3" - < "$4"; }
+
+# The libvirt sequences (DESIGN.md §1).
+start_plain() { hook "$1" prepare begin "$2" && hook "$1" start begin "$2" && hook "$1" started begin "$2"; }
+stop_domain() { hook "$1" stopped end "$2"; hook "$1" release end "$2"; }
+
+lease_count() { ls "$T/run/leases" 2>/dev/null | wc -l; }
+lease_of() { grep -l "owner-name=$1\$" "$T"/run/leases/* 2>/dev/null | xargs -r -n1 basename; }
+# vf_state PF N KEY: current value in the fake backend (default when untouched).
+vf_state() {
+  local f="$T/nl.log.d/$1-vf$2"
+  if [ -f "$f" ]; then sed -n "s/^$3=//p" "$f"; else
+    case $3 in mac) echo 00:00:00:00:00:00;; vlan|qos|min-tx-rate|max-tx-rate) echo 0;;
+      spoofchk) echo on;; trust) echo off;; link-state) echo auto;; vlan-proto) echo 802.1Q;; esac
+  fi
+}
+# seed_vf PF N MAC VLAN: give a VF a non-default original state.
+seed_vf() {
+  mkdir -p "$T/nl.log.d"
+  printf '[vf]\nmac=%s\nvlan=%s\nqos=0\nvlan-proto=802.1Q\nspoofchk=on\ntrust=off\nmin-tx-rate=0\nmax-tx-rate=0\nlink-state=auto\n' \
+    "$3" "$4" > "$T/nl.log.d/$1-vf$2"
+}
+# wait_for FILE PATTERN: the detached worker appends shortly after started.
+wait_for() { for _ in $(seq 50); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
