@@ -22,6 +22,8 @@ echo 1 > /proc/sys/kernel/sysrq
 . /e2e/config
 
 t0=$SECONDS
+# SeaBIOS leaves escape sequences on the console line: start a fresh one.
+echo
 say () { echo "e2e: $*"; }
 
 poweroff_now () {
