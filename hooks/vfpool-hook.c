@@ -140,11 +140,15 @@ main (int argc, char **argv)
   ctx = vfp_context_new ();
   vfp_context_apply_environ (ctx, environ);
 
-  if (!vfp_domxml_parse (xml->str, xml->len, &dom, &error))
+  if (xml->len > VFP_DOMXML_MAX_SIZE)
+    g_set_error (&error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                 "domain XML is larger than the %d-byte limit", VFP_DOMXML_MAX_SIZE);
+  if (error != NULL || !vfp_domxml_parse (xml->str, xml->len, &dom, &error))
     {
       if (is_prepare)
         {
           fprintf (stderr, "vfpool: domain '%s': %s\n", argv[1], error->message);
+          syslog (LOG_ERR, "domain '%s': prepare: %s", argv[1], error->message);
           return 1;
         }
       syslog (LOG_ERR, "domain '%s': %s %s: %s, ignoring", argv[1], op, sub, error->message);

@@ -196,6 +196,9 @@ parse_pool_key (VfpPool *pool, GKeyFile *kf, const char *group, const char *key,
         if (*g_strstrip (*p) != '\0')
           g_strv_builder_add (b, *p);
       pool->allow = g_strv_builder_end (b);
+      /* "allow=" with nothing in it means no restriction, like no key. */
+      if (pool->allow[0] == NULL)
+        g_clear_pointer (&pool->allow, g_strfreev);
       return TRUE;
     }
   /* A shared MAC would give every domain of the pool the same address. */

@@ -1,1 +1,718 @@
-/* vfp-host.c: placeholder until written. */
+/* vfp-host.c: SR-IOV host discovery (PFs, their VFs, VF details) from sysfs under a configurable root. */
+#include "config.h"
+#include "vfp-host.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <gio/gio.h>
+
+#include "vfp-error.h"
+
+/* Attribute files in sysfs are one short line; anything longer is not the
+ * file we think it is. */
+#define ATTR_MAX 4096
+/* Link texts in sysfs are a few dozen bytes; a longer one is refused. */
+#define LINK_MAX_TEXT 4096
+/* A name longer than this cannot be one path component. */
+#define NAME_MAX_LEN 255
+/* PCIe SR-IOV counts are 16-bit registers. */
+#define VFS_MAX 65535
+
+/* g_autofd needs GLib 2.76; we pin 2.74. */
+typedef int VfpHostFd;
+static void
+host_fd_close (int fd)
+{
+  if (fd >= 0)
+    close (fd);
+}
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (VfpHostFd, host_fd_close, -1)
+
+static const char *
+root_or_default (const char *sysfs_root)
+{
+  return sysfs_root != NULL && *sysfs_root != '\0' ? sysfs_root : "/sys";
+}
+
+static void
+set_errno_error (GError **error, int errnum, const char *format, ...) G_GNUC_PRINTF (3, 4);
+
+/* Syscall failures keep their errno as a G_IO_ERROR code. */
+static void
+set_errno_error (GError **error, int errnum, const char *format, ...)
+{
+  va_list ap;
+  g_autofree char *what = NULL;
+
+  va_start (ap, format);
+  what = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errnum), "%s: %s",
+               what, g_strerror (errnum));
+}
+
+/* The name as it may appear in a one-line message: escaped, and cut short
+ * so a hostile 300-byte name does not flood the user's terminal. */
+static char *
+printable_name (const char *name)
+{
+  g_autofree char *escaped = g_strescape (name, NULL);
+
+  if (strlen (escaped) > 64)
+    return g_strdup_printf ("%.64s…", escaped);
+  return g_steal_pointer (&escaped);
+}
+
+/* Names come from config files and domain XML and become one path
+ * component, so anything that could climb out of the sysfs root or address
+ * more than one component is refused before it touches the file system. */
+static gboolean
+check_name (const char *what, const char *name, GError **error)
+{
+  gsize len = name != NULL ? strlen (name) : 0;
+  const char *problem = NULL;
+
+  if (len == 0)
+    problem = "it is empty";
+  else if (len > NAME_MAX_LEN)
+    problem = "it is longer than 255 bytes";
+  else if (strchr (name, '/') != NULL)
+    problem = "it contains '/'";
+  else if (strstr (name, "..") != NULL || strcmp (name, ".") == 0)
+    problem = "it contains '..' or is '.'";
+  else
+    for (const char *p = name; *p != '\0'; p++)
+      if (!g_ascii_isgraph (*p))
+        {
+          problem = "it contains spaces or control characters";
+          break;
+        }
+
+  if (problem != NULL)
+    {
+      g_autofree char *shown = printable_name (name != NULL ? name : "");
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                   "invalid %s '%s': %s", what, shown, problem);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- small sysfs readers (all relative to an open directory) ---------- */
+
+/* Read attribute @name of @dirfd, trailing whitespace stripped.  Returns
+ * NULL with errno in @errnum (ENOENT when the attribute does not exist). */
+static char *
+attr_read (int dirfd, const char *name, int *errnum)
+{
+  g_auto (VfpHostFd) fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  g_autofree char *buf = NULL;
+  gsize len = 0;
+
+  if (fd < 0)
+    {
+      *errnum = errno;
+      return NULL;
+    }
+  buf = g_malloc (ATTR_MAX + 1);
+  for (;;)
+    {
+      ssize_t n = read (fd, buf + len, ATTR_MAX + 1 - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          *errnum = errno;
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      len += n;
+      if (len > ATTR_MAX)
+        {
+          *errnum = EFBIG;
+          return NULL;
+        }
+    }
+  while (len > 0 && g_ascii_isspace (buf[len - 1]))
+    len--;
+  buf[len] = '\0';
+  return g_steal_pointer (&buf);
+}
+
+/* The last component of the text of link @name in @dirfd ("igb" for
+ * driver -> ../../../bus/pci/drivers/igb).  NULL with errno in @errnum. */
+static char *
+link_base (int dirfd, const char *name, int *errnum)
+{
+  gsize size = 64;
+
+  for (;;)
+    {
+      g_autofree char *buf = g_malloc (size);
+      ssize_t n = readlinkat (dirfd, name, buf, size);
+      char *slash;
+
+      if (n < 0)
+        {
+          *errnum = errno;
+          return NULL;
+        }
+      if ((gsize) n < size)
+        {
+          buf[n] = '\0';
+          while (n > 1 && buf[n - 1] == '/')
+            buf[--n] = '\0';
+          slash = strrchr (buf, '/');
+          if (slash != NULL)
+            memmove (buf, slash + 1, strlen (slash + 1) + 1);
+          return g_steal_pointer (&buf);
+        }
+      if (size >= LINK_MAX_TEXT)
+        {
+          *errnum = ENAMETOOLONG;
+          return NULL;
+        }
+      size *= 2;
+    }
+}
+
+/* Parse an unsigned attribute: hex (with or without "0x") when @base is
+ * 16, decimal otherwise.  Unlike strtoull, "-1", "" and trailing junk fail. */
+static gboolean
+parse_uint (const char *text, guint base, guint64 max, guint64 *out)
+{
+  if (base == 16 && (g_str_has_prefix (text, "0x") || g_str_has_prefix (text, "0X")))
+    text += 2;
+  return g_ascii_string_to_unsigned (text, base, 0, max, out, NULL);
+}
+
+/* Read an unsigned attribute of device @dev_name; a missing or malformed
+ * one is an error that names the device and the attribute. */
+static gboolean
+read_uint_attr (int dirfd, const char *dev_name, const char *attr, guint base,
+                guint64 max, guint64 *out, GError **error)
+{
+  int errnum = 0;
+  g_autofree char *text = attr_read (dirfd, attr, &errnum);
+
+  if (text == NULL)
+    {
+      set_errno_error (error, errnum, "reading %s of %s", attr, dev_name);
+      return FALSE;
+    }
+  if (!parse_uint (text, base, max, out))
+    {
+      g_autofree char *shown = printable_name (text);
+      g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
+                   "%s of %s has unexpected content '%s'", attr, dev_name, shown);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* numa_node is "-1" on machines without NUMA and absent on some kernels;
+ * both mean "unknown", which allocation treats as "anywhere". */
+static int
+read_numa_node (int dirfd)
+{
+  int errnum = 0;
+  g_autofree char *text = attr_read (dirfd, "numa_node", &errnum);
+  gint64 node;
+
+  if (text == NULL || !g_ascii_string_to_signed (text, 10, -1, G_MAXINT, &node, NULL))
+    return -1;
+  return (int) node;
+}
+
+/* The driver a device is bound to, NULL when unbound. */
+static char *
+read_driver (int dirfd)
+{
+  int errnum = 0;
+
+  return link_base (dirfd, "driver", &errnum);
+}
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The first (in byte order, so the answer is stable) network interface of
+ * the device: the entries of its net/ directory.  NULL when it has none, e.g.
+ * a VF bound to vfio-pci. */
+static char *
+read_first_netdev (int dirfd)
+{
+  g_autofree char *first = NULL;
+  struct dirent *entry;
+  DIR *dir;
+  int fd;
+
+  fd = openat (dirfd, "net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  dir = fdopendir (fd);
+  if (dir == NULL)
+    {
+      close (fd);
+      return NULL;
+    }
+  while ((entry = readdir (dir)) != NULL)
+    {
+      if (entry->d_name[0] == '.')
+        continue;
+      if (first == NULL || strcmp (entry->d_name, first) < 0)
+        {
+          g_free (first);
+          first = g_strdup (entry->d_name);
+        }
+    }
+  closedir (dir);
+  return g_steal_pointer (&first);
+}
+
+/* Open the device directory of PCI address @pci (already validated). */
+static int
+open_pci_device (const char *root, const char *pci, GError **error)
+{
+  g_autofree char *path = g_build_filename (root, "bus", "pci", "devices", pci, NULL);
+  int fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0)
+    {
+      int errnum = errno;
+      if (errnum == ENOENT || errnum == ENOTDIR)
+        g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                     "no PCI device %s (nothing at %s)", pci, path);
+      else
+        set_errno_error (error, errnum, "opening %s", path);
+    }
+  return fd;
+}
+
+/* ---- PCI addresses --------------------------------------------------- */
+
+static gboolean
+parse_hex_field (const char *text, gsize len, guint max, guint *out)
+{
+  guint value = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = text[i];
+      int digit;
+
+      if (c >= '0' && c <= '9')
+        digit = c - '0';
+      else if (c >= 'a' && c <= 'f')
+        digit = c - 'a' + 10;
+      else
+        return FALSE;
+      value = value * 16 + digit;
+    }
+  if (value > max)
+    return FALSE;
+  *out = value;
+  return TRUE;
+}
+
+gboolean
+vfp_pci_address_parse (const char *text, guint *domain, guint *bus,
+                       guint *slot, guint *function)
+{
+  guint d, b, s, f;
+
+  /* "DDDD:BB:SS.F": exactly 12 bytes; slot is 5 bits, function 3 bits. */
+  if (text == NULL || strlen (text) != 12
+      || text[4] != ':' || text[7] != ':' || text[10] != '.'
+      || !parse_hex_field (text, 4, 0xffff, &d)
+      || !parse_hex_field (text + 5, 2, 0xff, &b)
+      || !parse_hex_field (text + 8, 2, 0x1f, &s)
+      || !parse_hex_field (text + 11, 1, 0x7, &f))
+    return FALSE;
+  if (domain != NULL)
+    *domain = d;
+  if (bus != NULL)
+    *bus = b;
+  if (slot != NULL)
+    *slot = s;
+  if (function != NULL)
+    *function = f;
+  return TRUE;
+}
+
+gboolean
+vfp_pci_address_is_valid (const char *text)
+{
+  return vfp_pci_address_parse (text, NULL, NULL, NULL, NULL);
+}
+
+/* ---- PF ---------------------------------------------------------------- */
+
+static void
+vfp_vf_free (gpointer data)
+{
+  VfpVf *vf = data;
+
+  g_free (vf->pci);
+  g_free (vf);
+}
+
+void
+vfp_pf_free (VfpPf *pf)
+{
+  if (pf == NULL)
+    return;
+  g_free (pf->pci);
+  g_free (pf->netdev);
+  g_free (pf->driver);
+  if (pf->vfs != NULL)
+    g_ptr_array_unref (pf->vfs);
+  g_free (pf);
+}
+
+/* Resolve @name to its device directory: a PCI address through
+ * bus/pci/devices/, anything else as a network interface through
+ * class/net/NAME/device.  Sets @pci (and @netdev for an interface name). */
+static int
+open_pf_device (const char *root, const char *name, char **pci, char **netdev,
+                GError **error)
+{
+  g_autofree char *net_path = NULL;
+  g_autofree char *dev_pci = NULL;
+  g_auto (VfpHostFd) net_fd = -1;
+  int dev_fd, errnum = 0;
+
+  if (vfp_pci_address_is_valid (name))
+    {
+      dev_fd = open_pci_device (root, name, error);
+      if (dev_fd >= 0)
+        *pci = g_strdup (name);
+      return dev_fd;
+    }
+
+  net_path = g_build_filename (root, "class", "net", name, NULL);
+  net_fd = open (net_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (net_fd < 0)
+    {
+      errnum = errno;
+      if (errnum == ENOENT || errnum == ENOTDIR)
+        g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                     "no network interface or PCI device '%s' (nothing at %s)",
+                     name, net_path);
+      else
+        set_errno_error (error, errnum, "opening %s", net_path);
+      return -1;
+    }
+
+  /* Virtual interfaces (bridges, bonds, veths) have no device link. */
+  dev_pci = link_base (net_fd, "device", &errnum);
+  if (dev_pci == NULL || !vfp_pci_address_is_valid (dev_pci))
+    {
+      if (dev_pci == NULL && errnum != ENOENT)
+        set_errno_error (error, errnum, "reading %s/device", net_path);
+      else
+        g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                     "'%s' is not a PCI network interface, so not an SR-IOV "
+                     "physical function", name);
+      return -1;
+    }
+  dev_fd = openat (net_fd, "device", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dev_fd < 0)
+    {
+      set_errno_error (error, errno, "opening %s/device", net_path);
+      return -1;
+    }
+  *pci = g_steal_pointer (&dev_pci);
+  *netdev = g_strdup (name);
+  return dev_fd;
+}
+
+/* The sriov_numvfs file a person would write to, for the error message. */
+static char *
+numvfs_path (const char *root, const VfpPf *pf)
+{
+  if (pf->netdev != NULL)
+    return g_build_filename (root, "class", "net", pf->netdev, "device",
+                             "sriov_numvfs", NULL);
+  return g_build_filename (root, "bus", "pci", "devices", pf->pci,
+                           "sriov_numvfs", NULL);
+}
+
+/* One readlink per VF: virtfnN names the VF's PCI address, which is all a
+ * pool member needs; everything else is read on demand by
+ * vfp_host_read_vf_info() for the one VF allocation picks. */
+static gboolean
+read_vfs (int dev_fd, const char *name, VfpPf *pf, GError **error)
+{
+  for (guint i = 0; i < pf->num_vfs; i++)
+    {
+      char link_name[sizeof "virtfn" + 10];
+      g_autofree char *vf_pci = NULL;
+      VfpVf *vf;
+      int errnum = 0;
+
+      g_snprintf (link_name, sizeof link_name, "virtfn%u", i);
+      vf_pci = link_base (dev_fd, link_name, &errnum);
+      if (vf_pci == NULL)
+        {
+          /* Seen while VFs are being enabled or disabled. */
+          set_errno_error (error, errnum,
+                           "PF '%s' (%s) has sriov_numvfs = %u but %s cannot be read",
+                           name, pf->pci, pf->num_vfs, link_name);
+          return FALSE;
+        }
+      if (!vfp_pci_address_is_valid (vf_pci))
+        {
+          g_autofree char *shown = printable_name (vf_pci);
+          g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
+                       "PF '%s' (%s): %s points to '%s', not a PCI address",
+                       name, pf->pci, link_name, shown);
+          return FALSE;
+        }
+      vf = g_new0 (VfpVf, 1);
+      vf->pf = pf;
+      vf->index = i;
+      vf->pci = g_steal_pointer (&vf_pci);
+      g_ptr_array_add (pf->vfs, vf);
+    }
+  return TRUE;
+}
+
+gboolean
+vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
+                  GError **error)
+{
+  const char *root = root_or_default (sysfs_root);
+  g_autoptr (VfpPf) pf = NULL;
+  g_autofree char *total_text = NULL;
+  g_auto (VfpHostFd) dev_fd = -1;
+  guint64 value;
+  int errnum = 0;
+
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (!check_name ("PF name", name, error))
+    return FALSE;
+
+  pf = g_new0 (VfpPf, 1);
+  pf->numa_node = -1;
+  pf->vfs = g_ptr_array_new_with_free_func (vfp_vf_free);
+  dev_fd = open_pf_device (root, name, &pf->pci, &pf->netdev, error);
+  if (dev_fd < 0)
+    return FALSE;
+
+  /* 1. Is it an SR-IOV PF at all?  The kernel creates sriov_totalvfs only
+   *    for devices with the SR-IOV capability. */
+  total_text = attr_read (dev_fd, "sriov_totalvfs", &errnum);
+  if (total_text == NULL && errnum != ENOENT)
+    {
+      set_errno_error (error, errnum, "reading sriov_totalvfs of '%s' (%s)", name, pf->pci);
+      return FALSE;
+    }
+  if (total_text == NULL
+      || !parse_uint (total_text, 10, VFS_MAX, &value) || value == 0)
+    {
+      int link_errno = 0;
+      g_autofree char *physfn = link_base (dev_fd, "physfn", &link_errno);
+
+      if (physfn != NULL)
+        g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                     "'%s' (%s) is a virtual function of %s, not an SR-IOV "
+                     "physical function", name, pf->pci, physfn);
+      else
+        g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                     "'%s' (%s) is not an SR-IOV physical function "
+                     "(it has no sriov_totalvfs)", name, pf->pci);
+      return FALSE;
+    }
+  pf->total_vfs = value;
+
+  /* 2. Are VFs enabled?  Enabling them is the administrator's decision
+   *    (it resets the PF), so say how instead of doing it. */
+  if (!read_uint_attr (dev_fd, pf->pci, "sriov_numvfs", 10, VFS_MAX, &value, error))
+    return FALSE;
+  pf->num_vfs = value;
+  if (pf->num_vfs == 0)
+    {
+      g_autofree char *path = numvfs_path (root, pf);
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                   "SR-IOV is off on PF '%s' (%s) (sriov_numvfs = 0); enable VFs "
+                   "with: echo N > %s (N from 1 to %u)",
+                   name, pf->pci, path, pf->total_vfs);
+      return FALSE;
+    }
+
+  /* 3. The facts allocation needs. */
+  if (!read_uint_attr (dev_fd, pf->pci, "vendor", 16, 0xffff, &value, error))
+    return FALSE;
+  pf->vendor = value;
+  if (!read_uint_attr (dev_fd, pf->pci, "device", 16, 0xffff, &value, error))
+    return FALSE;
+  pf->device = value;
+  pf->numa_node = read_numa_node (dev_fd);
+  pf->driver = read_driver (dev_fd);
+  if (pf->netdev == NULL)
+    pf->netdev = read_first_netdev (dev_fd);
+
+  /* 4. The enabled VFs. */
+  if (!read_vfs (dev_fd, name, pf, error))
+    return FALSE;
+
+  *out = g_steal_pointer (&pf);
+  return TRUE;
+}
+
+/* ---- VF details -------------------------------------------------------- */
+
+void
+vfp_vf_info_free (VfpVfInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->pci);
+  g_free (info->netdev);
+  g_free (info->driver);
+  g_strfreev (info->iommu_peers);
+  g_strfreev (info->iommu_foreign);
+  g_free (info);
+}
+
+/* The other members of IOMMU group @group, and among them those that are not
+ * VFs (no physfn link).  VFIO hands a VM the whole group, so a VF that shares
+ * its group with a host device (a sound card behind a bridge without ACS)
+ * would give that device to the VM as well. */
+static gboolean
+read_iommu_group (const char *root, int group, const char *self,
+                  GStrv *peers_out, GStrv *foreign_out, GError **error)
+{
+  g_autofree char *group_name = g_strdup_printf ("%d", group);
+  g_autofree char *path = g_build_filename (root, "kernel", "iommu_groups",
+                                            group_name, "devices", NULL);
+  g_autoptr (GPtrArray) peers = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) foreign = g_ptr_array_new_with_free_func (g_free);
+  struct dirent *entry;
+  DIR *dir;
+  int fd;
+
+  fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      set_errno_error (error, errno, "reading IOMMU group %d of %s (%s)", group, self, path);
+      return FALSE;
+    }
+  dir = fdopendir (fd);
+  if (dir == NULL)
+    {
+      set_errno_error (error, errno, "reading %s", path);
+      close (fd);
+      return FALSE;
+    }
+  while ((entry = readdir (dir)) != NULL)
+    {
+      if (entry->d_name[0] == '.' || strcmp (entry->d_name, self) == 0)
+        continue;
+      g_ptr_array_add (peers, g_strdup (entry->d_name));
+    }
+  g_ptr_array_sort (peers, compare_strings);
+
+  for (guint i = 0; i < peers->len; i++)
+    {
+      const char *peer = peers->pdata[i];
+      g_autofree char *physfn_link = g_strconcat (peer, "/physfn", NULL);
+      int errnum = 0;
+      g_autofree char *physfn = link_base (dirfd (dir), physfn_link, &errnum);
+
+      /* Only a readable physfn link proves a VF; anything else counts as
+       * foreign, so a doubt never lets a host device through. */
+      if (physfn == NULL)
+        g_ptr_array_add (foreign, g_strdup (peer));
+    }
+  closedir (dir);
+
+  g_ptr_array_add (peers, NULL);
+  g_ptr_array_add (foreign, NULL);
+  *peers_out = (GStrv) g_ptr_array_free (g_steal_pointer (&peers), FALSE);
+  *foreign_out = (GStrv) g_ptr_array_free (g_steal_pointer (&foreign), FALSE);
+  return TRUE;
+}
+
+gboolean
+vfp_host_read_vf_info (const char *sysfs_root, const char *vf_pci,
+                       VfpVfInfo **out, GError **error)
+{
+  const char *root = root_or_default (sysfs_root);
+  g_autoptr (VfpVfInfo) info = NULL;
+  g_autofree char *group_text = NULL;
+  g_auto (VfpHostFd) dev_fd = -1;
+  guint64 value;
+  int errnum = 0;
+
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (!check_name ("VF PCI address", vf_pci, error))
+    return FALSE;
+  if (!vfp_pci_address_is_valid (vf_pci))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                   "invalid VF PCI address '%s' (expected DDDD:BB:SS.F in "
+                   "lower-case hex)", vf_pci);
+      return FALSE;
+    }
+
+  dev_fd = open_pci_device (root, vf_pci, error);
+  if (dev_fd < 0)
+    return FALSE;
+
+  info = g_new0 (VfpVfInfo, 1);
+  info->pci = g_strdup (vf_pci);
+  info->iommu_group = -1;
+
+  if (!read_uint_attr (dev_fd, vf_pci, "vendor", 16, 0xffff, &value, error))
+    return FALSE;
+  info->vendor = value;
+  if (!read_uint_attr (dev_fd, vf_pci, "device", 16, 0xffff, &value, error))
+    return FALSE;
+  info->device = value;
+  info->numa_node = read_numa_node (dev_fd);
+  info->driver = read_driver (dev_fd);
+  info->netdev = read_first_netdev (dev_fd);
+
+  group_text = link_base (dev_fd, "iommu_group", &errnum);
+  if (group_text == NULL && errnum != ENOENT)
+    {
+      set_errno_error (error, errnum, "reading iommu_group of %s", vf_pci);
+      return FALSE;
+    }
+  if (group_text != NULL)
+    {
+      if (!parse_uint (group_text, 10, G_MAXINT, &value))
+        {
+          g_autofree char *shown = printable_name (group_text);
+          g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
+                       "iommu_group of %s points to '%s', not a group number",
+                       vf_pci, shown);
+          return FALSE;
+        }
+      info->iommu_group = value;
+      if (!read_iommu_group (root, info->iommu_group, vf_pci,
+                             &info->iommu_peers, &info->iommu_foreign, error))
+        return FALSE;
+    }
+  else
+    {
+      /* Without an IOMMU there is no group, and no peers to worry about
+       * (libvirt refuses VFIO passthrough there anyway). */
+      info->iommu_peers = g_new0 (char *, 1);
+      info->iommu_foreign = g_new0 (char *, 1);
+    }
+
+  *out = g_steal_pointer (&info);
+  return TRUE;
+}

@@ -83,7 +83,10 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
   if (op->request == NULL)
     return TRUE;
   if (!vfp_config_load (op->ctx->config_dir, op->ctx->sysfs_root, &op->config, error))
-    return FALSE;
+    {
+      g_prefix_error (error, "domain '%s': ", op->name);
+      return FALSE;
+    }
   op->boot_id = vfp_context_read_boot_id (op->ctx, NULL);
   op->plans = g_array_sized_new (FALSE, TRUE, sizeof (NicPlan), op->request->nics->len);
   g_array_set_clear_func (op->plans, (GDestroyNotify) nic_plan_clear);
@@ -419,7 +422,10 @@ vfp_lifecycle_prepare (VfpContext *ctx, VfpDomXml *dom, GError **error)
   if (!has_request)
     return TRUE;
   if (!vfp_lease_store_open (ctx->state_dir, error))
-    return FALSE;
+    {
+      g_prefix_error (error, "domain '%s': lease store: ", op.name);
+      return FALSE;
+    }
 
   /* Plain-start path: devices get hot-plugged, which needs free slots. */
   for (guint i = 0; i < op.plans->len; i++)
@@ -469,7 +475,10 @@ vfp_lifecycle_inject (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run, GError 
   if (!has_request)
     return TRUE;
   if (!dry_run && !vfp_lease_store_open (ctx->state_dir, error))
-    return FALSE;
+    {
+      g_prefix_error (error, "domain '%s': lease store: ", op.name);
+      return FALSE;
+    }
   if (!claim_all (&op, dry_run, error))
     goto unwind;
   for (guint i = 0; i < op.plans->len; i++)

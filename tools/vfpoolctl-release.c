@@ -4,6 +4,7 @@
 #include "vfp-error.h"
 #include "vfp-lease.h"
 #include "vfp-lifecycle.h"
+#include "vfp-liveness.h"
 #include "vfp-quarantine.h"
 
 #include <stdio.h>
@@ -44,28 +45,6 @@ resolve_owner (VfpCtl *ctl, const char *domain, char **uuid, GError **error)
   return FALSE;
 }
 
-int
-vfpctl_release (VfpCtl *ctl, int argc, char **argv)
-{
-  const char *domain = positional (argc, argv, 0);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *uuid = NULL;
-
-  if (domain == NULL)
-    {
-      fprintf (stderr, "vfpoolctl: release needs a DOMAIN name or UUID\n");
-      return 2;
-    }
-  if (!resolve_owner (ctl, domain, &uuid, &error)
-      || !vfp_lifecycle_release (ctl->ctx, uuid, warnings, &error))
-    return vfpctl_fail (error);
-  for (guint i = 0; i < warnings->len; i++)
-    fprintf (stderr, "vfpoolctl: warning: %s\n", (char *) warnings->pdata[i]);
-  printf ("released every VF of domain '%s'\n", domain);
-  return 0;
-}
-
 /* Liveness from libvirt itself, when it can be reached (the CLI may call
  * libvirt; the hook never does). */
 static VfpOwnerState
@@ -88,6 +67,71 @@ probe_libvirt (const char *uuid, const char *name, gpointer data)
 static void
 silence_libvirt (void *data, virErrorPtr err)
 {
+}
+
+/* TRUE if domain @uuid still runs, by the lease's own evidence (QEMU pid)
+ * or by libvirt: releasing a running domain's VF would leave the guest with
+ * a device vfpool then hands to someone else. */
+static gboolean
+owner_is_running (VfpCtl *ctl, const char *uuid)
+{
+  g_autoptr (GPtrArray) leases = NULL;
+  g_autofree char *boot_id = vfp_context_read_boot_id (ctl->ctx, NULL);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  virConnectPtr conn = NULL;
+  gboolean running = FALSE;
+
+  if (!vfp_lease_list (ctl->ctx->state_dir, &leases, NULL, NULL))
+    return FALSE;
+  for (guint i = 0; i < leases->len; i++)
+    {
+      VfpLease *lease = leases->pdata[i];
+      if (strcmp (lease->owner_uuid, uuid) == 0
+          && vfp_liveness_check (ctl->ctx, lease, boot_id, now) == VFP_OWNER_ALIVE)
+        running = TRUE;
+    }
+  if (!running && !g_str_has_prefix (ctl->ctx->libvirt_uri, "record:"))
+    {
+      virSetErrorFunc (NULL, silence_libvirt);
+      conn = virConnectOpenReadOnly (ctl->ctx->libvirt_uri);
+      running = probe_libvirt (uuid, NULL, conn) == VFP_OWNER_ALIVE;
+      if (conn != NULL)
+        virConnectClose (conn);
+    }
+  return running;
+}
+
+int
+vfpctl_release (VfpCtl *ctl, int argc, char **argv)
+{
+  const char *domain = positional (argc, argv, 0);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *uuid = NULL;
+  gboolean force = FALSE;
+
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--force") == 0)
+      force = TRUE;
+  if (domain == NULL)
+    {
+      fprintf (stderr, "vfpoolctl: release needs a DOMAIN name or UUID\n");
+      return 2;
+    }
+  if (!resolve_owner (ctl, domain, &uuid, &error))
+    return vfpctl_fail (error);
+  if (!force && owner_is_running (ctl, uuid))
+    {
+      fprintf (stderr, "vfpoolctl: domain '%s' is running; stop it first "
+                       "(or use --force to take its VFs away anyway)\n", domain);
+      return 1;
+    }
+  if (!vfp_lifecycle_release (ctl->ctx, uuid, warnings, &error))
+    return vfpctl_fail (error);
+  for (guint i = 0; i < warnings->len; i++)
+    fprintf (stderr, "vfpoolctl: warning: %s\n", (char *) warnings->pdata[i]);
+  printf ("released every VF of domain '%s'\n", domain);
+  return 0;
 }
 
 int

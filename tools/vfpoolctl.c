@@ -15,7 +15,7 @@ static const struct {
   { "status", vfpctl_status, "show every pool VF: free, leased (to whom, how) or quarantined" },
   { "start", vfpctl_start, "DOMAIN: start a defined domain with its VFs present from boot" },
   { "inject", vfpctl_inject, "[--dry-run] [FILE]: lease VFs for a domain XML, print it with the devices" },
-  { "release", vfpctl_release, "DOMAIN|UUID: restore and free every VF the domain holds" },
+  { "release", vfpctl_release, "[--force] DOMAIN|UUID: restore and free the VFs of a stopped domain" },
   { "reconcile", vfpctl_reconcile, "free the leases of domains that are gone" },
   { "quarantine", vfpctl_quarantine, "list | clear VF: VFs set aside because restoring failed" },
 };
@@ -30,7 +30,8 @@ usage (FILE *out)
   fprintf (out, "\nOptions:\n  --json      machine-readable output (status, reconcile)\n"
                 "  --help      this text\n  --version   print the version\n\n"
                 "Environment (tests and simulations): VFPOOL_SYSFS_ROOT, VFPOOL_CONFIG_DIR,\n"
-                "VFPOOL_STATE_DIR, VFPOOL_HISTORY_DIR, VFPOOL_NETLINK=fake:FILE, VFPOOL_LIBVIRT_URI.\n"
+                "VFPOOL_STATE_DIR, VFPOOL_HISTORY_DIR, VFPOOL_NETLINK=fake:FILE, VFPOOL_LIBVIRT_URI,\n"
+                "VFPOOL_LIBVIRT_RUN_DIR, VFPOOL_PROC_ROOT, VFPOOL_BOOT_ID_FILE.\n"
                 "See vfpoolctl(8).\n");
 }
 

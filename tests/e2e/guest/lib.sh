@@ -120,3 +120,40 @@ e2e_cleanup_all () {
     rm -f "$LEASE_DIR"/*
   fi
 }
+
+# ---- scenario building blocks ---------------------------------------------------
+# Remember every VF's ip line and driver; later check they are back.
+snapshot_vfs () { SNAP=$(vf_all_lines); local i; SNAP_DRV=; for i in $(seq 0 $((E2E_NUMVFS - 1))); do SNAP_DRV="$SNAP_DRV $(vf_driver "$i")"; done; }
+vfs_restored () {
+  local i now_drv=
+  for i in $(seq 0 $((E2E_NUMVFS - 1))); do now_drv="$now_drv $(vf_driver "$i")"; done
+  [ "$(vf_all_lines)" = "$SNAP" ] && [ "$now_drv" = "$SNAP_DRV" ]
+}
+assert_vfs_restored () {
+  wait_until "${2:-30}" vfs_restored && { log "ok: $1"; return 0; }
+  echo "before:"; echo "$SNAP"; echo "drivers:$SNAP_DRV"
+  echo "now:"; vf_all_lines
+  fail "$1"
+}
+# start_dom NAME: virsh start, output in $OUT, status in $RC.
+start_dom () { OUT=$(virsh start "$1" 2>&1); RC=$?; log "virsh start $1: rc=$RC $(echo "$OUT" | tr '\n' ' ')"; }
+# The domain's VF as the hook leased it: lease file named after the VF, holding the UUID.
+lease_vf_of () { leases_of_uuid "$(dom_uuid "$1")" | head -1; }
+# wait for the hot-plug, then check live XML, lease and driver agree.
+assert_has_vf () {   # NAME N [SECONDS]
+  local name=$1 n=$2 vf idx
+  wait_until "${3:-30}" live_has_hostdev "$name" || { virsh -q dumpxml "$name"; show_leases; fail "$name: no $E2E_HOOK_ALIAS hostdev in the live XML after ${3:-30} s"; }
+  vf=$(live_vf "$name") || fail "$name: cannot read the hostdev address"
+  [ -e "$LEASE_DIR/$vf" ] || { show_leases; fail "$name: its VF $vf has no lease"; }
+  grep -q -- "$(dom_uuid "$n")" "$LEASE_DIR/$vf" || { show_leases; fail "$name: lease of $vf is not its own"; }
+  idx=$(vf_index_of "$vf") || fail "$name: $vf is not a VF of $E2E_PF"
+  [ "$(vf_driver "$idx")" = vfio-pci ] || fail "$name: VF $vf is bound to $(vf_driver "$idx"), not vfio-pci"
+  log "ok: $name runs with VF $idx ($vf): $(vf_line "$idx")"
+  DOM_VF=$vf DOM_VF_IDX=$idx
+}
+vf_line_has () { vf_line "$1" | grep -qF -- "$2"; }
+vf_line_is () { [ "$(vf_line "$1")" = "$2" ]; }
+vf_line_before () { echo "$SNAP" | sed -n "s/^vf $1: //p"; }
+no_lease () { [ ! -e "$LEASE_DIR/$1" ]; }
+no_leases () { [ "$(lease_count)" = 0 ]; }
+out_has () { echo "$OUT" | grep -qiF -- "$1"; }

@@ -1,0 +1,179 @@
+/* test-config.c: pools.d parsing, validation and PF resolution. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "vfp-config.h"
+#include "vfp-error.h"
+#include "vfp-test-util.h"
+
+typedef struct {
+  char *dir;
+  char *sys;
+  char *etc;
+} Env;
+
+static int
+setup (void **state)
+{
+  Env *env = g_new0 (Env, 1);
+
+  env->dir = vfp_test_mkdtemp ("config");
+  env->sys = g_build_filename (env->dir, "sys", NULL);
+  env->etc = g_build_filename (env->dir, "etc", NULL);
+  vfp_test_make_sysfs (env->sys, "numa2");
+  *state = env;
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  Env *env = *state;
+
+  vfp_test_rmtree (env->dir);
+  g_free (env->dir);
+  g_free (env->sys);
+  g_free (env->etc);
+  g_free (env);
+  return 0;
+}
+
+static gboolean
+load_text (Env *env, const char *text, VfpConfig **out, GError **error)
+{
+  g_autofree char *pools = g_build_filename (env->etc, "pools.d", NULL);
+
+  vfp_test_rmtree (pools);
+  vfp_test_write (pools, "a.conf", text);
+  return vfp_config_load (env->etc, env->sys, out, error);
+}
+
+static void
+test_good (void **state)
+{
+  Env *env = *state;
+  g_autoptr (VfpConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
+  VfpPool *p;
+  VfpVf *vf = NULL;
+
+  if (!load_text (env,
+                  "# two pools sharing nothing\n"
+                  "[pool web]\npfs=ens1f0#0-1,3\nvlan=100\nspoofchk=on\nmode=interface\n"
+                  "allow=web*;0000aaaa-0000-4000-8000-000000000000\n"
+                  "[pool storage]\npfs=0000:81:00.0\nmax-tx-rate=1000\n",
+                  &config, &error))
+    fail_msg ("good config refused: %s", error->message);
+  assert_int_equal (config->pools->len, 2);
+  p = vfp_config_find_pool (config, "web");
+  assert_non_null (p);
+  assert_int_equal (p->members->len, 3);
+  assert_int_equal (((VfpVf *) p->members->pdata[2])->index, 3);
+  assert_int_equal (p->form, VFP_FORM_INTERFACE);
+  assert_true (p->defaults.set & VFP_KNOB_VLAN);
+  assert_int_equal (p->defaults.vlan, 100);
+  assert_true (vfp_pool_allows (p, "web7", "x"));
+  assert_true (vfp_pool_allows (p, "db", "0000AAAA-0000-4000-8000-000000000000"));
+  assert_false (vfp_pool_allows (p, "db", "x"));
+  p = vfp_config_find_pool (config, "storage");
+  assert_int_equal (p->members->len, 4);
+  assert_int_equal (((VfpVf *) p->members->pdata[0])->pf->numa_node, 1);
+  assert_true (vfp_pool_allows (p, "anyone", "x"));
+  assert_ptr_equal (vfp_config_find_vf (config, ((VfpVf *) p->members->pdata[1])->pci, &vf), p);
+  assert_int_equal (vf->index, 1);
+  assert_null (vfp_config_find_pool (config, "nosuch"));
+}
+
+static void
+test_missing_dir_is_empty (void **state)
+{
+  g_autoptr (VfpConfig) config = NULL;
+
+  assert_true (vfp_config_load ("/nonexistent/vfpool", "/sys", &config, NULL));
+  assert_int_equal (config->pools->len, 0);
+}
+
+/* Each bad config: INVALID_CONFIG/NOT_FOUND, and the message names file,
+ * group, key and the bad value. */
+static const struct {
+  const char *name;
+  const char *text;
+  const char *expect;   /* substring of the message */
+} bad_cases[] = {
+  { "unknown key", "[pool a]\npfs=ens1f0\ncolour=red\n", "a.conf: [pool a] colour=red: unknown key 'colour'" },
+  { "backwards range", "[pool a]\npfs=ens1f0#3-1\n", "VF range '3-1' is backwards" },
+  { "garbage range", "[pool a]\npfs=ens1f0#x\n", "VF range 'x' is not N or N-M" },
+  { "empty range", "[pool a]\npfs=ens1f0#\n", "empty VF range" },
+  { "range past enabled VFs", "[pool a]\npfs=ens1f0#0-9\n", "VF 4 of PF 'ens1f0' does not exist (4 VFs enabled)" },
+  { "VF in two pools", "[pool a]\npfs=ens1f0#0-1\n[pool b]\npfs=ens1f0#1-2\n", "is also in pool 'a'" },
+  { "duplicate PF (name and address)", "[pool a]\npfs=ens1f0;0000:01:00.0\n", "is listed twice" },
+  { "missing PF", "[pool a]\npfs=ens9f9\n", "ens9f9" },
+  { "hostile PF name", "[pool a]\npfs=../../etc\n", "../../etc" },
+  { "no pfs", "[pool a]\nvlan=1\n", "missing key 'pfs'" },
+  { "bad vlan default", "[pool a]\npfs=ens1f0\nvlan=5000\n", "vlan '5000'" },
+  { "mac as pool default", "[pool a]\npfs=ens1f0\nmac=02:00:00:00:00:01\n", "unknown key 'mac'" },
+  { "bad mode", "[pool a]\npfs=ens1f0\nmode=magic\n", "mode 'magic'" },
+  { "not a pool group", "[pools]\npfs=ens1f0\n", "group [pools] is not [pool NAME]" },
+  { "bad pool name", "[pool a/b]\npfs=ens1f0\n", "pool name 'a/b'" },
+  { "not a keyfile", "pfs=ens1f0\n", "a.conf" },
+};
+
+static void
+test_bad (void **state)
+{
+  Env *env = *state;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
+    {
+      g_autoptr (VfpConfig) config = NULL;
+      g_autoptr (GError) error = NULL;
+
+      if (load_text (env, bad_cases[i].text, &config, &error))
+        fail_msg ("case '%s': accepted", bad_cases[i].name);
+      if (error->domain != VFP_ERROR
+          || (error->code != VFP_ERROR_INVALID_CONFIG && error->code != VFP_ERROR_NOT_FOUND))
+        fail_msg ("case '%s': wrong error %s/%d: %s", bad_cases[i].name,
+                  g_quark_to_string (error->domain), error->code, error->message);
+      if (strstr (error->message, bad_cases[i].expect) == NULL)
+        fail_msg ("case '%s': message '%s' lacks '%s'", bad_cases[i].name, error->message,
+                  bad_cases[i].expect);
+      if (strstr (error->message, "a.conf") == NULL)
+        fail_msg ("case '%s': message '%s' does not name the file", bad_cases[i].name,
+                  error->message);
+    }
+}
+
+static void
+test_sriov_off (void **state)
+{
+  g_autofree char *dir = vfp_test_mkdtemp ("config-off");
+  g_autofree char *sys = g_build_filename (dir, "sys", NULL);
+  g_autofree char *pools = g_build_filename (dir, "pools.d", NULL);
+  g_autoptr (VfpConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
+
+  vfp_test_make_sysfs (sys, "off");
+  vfp_test_write (pools, "off.conf", "[pool a]\npfs=ens1f0\n");
+  assert_false (vfp_config_load (dir, sys, &config, &error));
+  if (strstr (error->message, "sriov_numvfs") == NULL)
+    fail_msg ("SR-IOV off: message '%s' does not say how to enable VFs", error->message);
+  vfp_test_rmtree (dir);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (test_good, setup, teardown),
+    cmocka_unit_test (test_missing_dir_is_empty),
+    cmocka_unit_test_setup_teardown (test_bad, setup, teardown),
+    cmocka_unit_test (test_sriov_off),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}

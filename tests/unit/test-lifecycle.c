@@ -1,0 +1,311 @@
+/* test-lifecycle.c: prepare / inject / release on a fake igb host with the
+ * recording netlink backend: configuration, rollback, stickiness, NUMA,
+ * exhaustion, adoption and quarantine. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "vfp-error.h"
+#include "vfp-lease.h"
+#include "vfp-lifecycle.h"
+#include "vfp-quarantine.h"
+#include "vfp-test-util.h"
+
+typedef struct {
+  char *dir;
+  VfpContext *ctx;
+} Env;
+
+static Env *
+env_new (const char *layout, const char *pools)
+{
+  Env *env = g_new0 (Env, 1);
+  g_autofree char *etc = NULL;
+
+  env->dir = vfp_test_mkdtemp ("lifecycle");
+  env->ctx = vfp_context_new ();
+#define SET(field, ...) (g_free (env->ctx->field), env->ctx->field = g_build_filename (env->dir, __VA_ARGS__, NULL))
+  SET (sysfs_root, "sys");
+  SET (config_dir, "etc");
+  SET (state_dir, "run");
+  SET (history_dir, "lib");
+  SET (libvirt_run_dir, "libvirt");
+  g_free (env->ctx->netlink_spec);
+  env->ctx->netlink_spec = g_strdup_printf ("fake:%s/nl.log", env->dir);
+#undef SET
+  vfp_test_make_sysfs (env->ctx->sysfs_root, layout);
+  etc = g_build_filename (env->ctx->config_dir, "pools.d", NULL);
+  vfp_test_write (etc, "p.conf", pools);
+  return env;
+}
+
+static void
+env_free (Env *env)
+{
+  vfp_context_free (env->ctx);
+  vfp_test_rmtree (env->dir);
+  g_free (env->dir);
+  g_free (env);
+}
+
+static VfpDomXml *
+domain (const char *name, int n, const char *extra, const char *nic_attrs)
+{
+  g_autofree char *xml = g_strdup_printf (
+    "<domain type='qemu'><name>%s</name><uuid>00000000-0000-4000-8000-%012d</uuid>%s"
+    "<os><type machine='q35'>hvm</type></os>"
+    "<metadata><v:request xmlns:v='urn:vfpool:domain:1'><v:nic %s/></v:request></metadata>"
+    "<devices><controller type='pci' index='0' model='pcie-root'/>"
+    "<controller type='pci' index='1' model='pcie-root-port'/></devices></domain>",
+    name, n, extra ? extra : "", nic_attrs);
+  VfpDomXml *dom = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!vfp_domxml_parse (xml, strlen (xml), &dom, &error))
+    fail_msg ("test XML: %s", error->message);
+  return dom;
+}
+
+/* The VF @name holds, or NULL. */
+static char *
+vf_of (Env *env, VfpDomXml *dom)
+{
+  g_autoptr (GPtrArray) leases = NULL;
+
+  assert_true (vfp_lease_list (env->ctx->state_dir, &leases, NULL, NULL));
+  for (guint i = 0; i < leases->len; i++)
+    if (strcmp (((VfpLease *) leases->pdata[i])->owner_uuid, vfp_domxml_get_uuid (dom)) == 0)
+      return g_strdup (((VfpLease *) leases->pdata[i])->vf_pci);
+  return NULL;
+}
+
+static VfpVfConfig
+vf_state (Env *env, guint index)
+{
+  VfpVfConfig cfg = { 0 };
+  VfpNetlink *nl = vfp_context_get_netlink (env->ctx, NULL);
+
+  assert_true (vfp_netlink_get_vf (nl, "ens1f0", index, &cfg, NULL));
+  return cfg;
+}
+
+static void
+release (Env *env, VfpDomXml *dom)
+{
+  g_autoptr (GError) error = NULL;
+  if (!vfp_lifecycle_release (env->ctx, vfp_domxml_get_uuid (dom), NULL, &error))
+    fail_msg ("release: %s", error->message);
+}
+
+static void
+prepare_ok (Env *env, VfpDomXml *dom)
+{
+  g_autoptr (GError) error = NULL;
+  if (!vfp_lifecycle_prepare (env->ctx, dom, &error))
+    fail_msg ("prepare %s: %s", vfp_domxml_get_name (dom), error->message);
+}
+
+static void
+test_configure_and_restore (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0#0-1\ntrust=on\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p' vlan='100' mac='52:54:00:00:00:01'");
+  g_autofree char *vf = NULL;
+  g_autofree char *mac = NULL;
+  VfpVfConfig s;
+
+  prepare_ok (env, d1);
+  vf = vf_of (env, d1);
+  assert_string_equal (vf, "0000:01:10.0");
+  s = vf_state (env, 0);
+  mac = vfp_mac_to_string (s.mac);
+  assert_string_equal (mac, "52:54:00:00:00:01");
+  assert_int_equal (s.vlan, 100);
+  assert_true (s.trust);            /* pool default applied */
+  release (env, d1);
+  s = vf_state (env, 0);
+  assert_true (vfp_mac_is_zero (s.mac));
+  assert_int_equal (s.vlan, 0);
+  assert_false (s.trust);
+  release (env, d1);                /* idempotent */
+  env_free (env);
+}
+
+static void
+test_rollback_on_driver_refusal (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p' vlan='7' link-state='enable'");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *rules = g_build_filename (env->dir, "nl.log.rules", NULL);
+  g_autofree char *vf = NULL;
+  VfpVfConfig s;
+
+  vfp_test_write (env->dir, "nl.log.rules", "* link-state EOPNOTSUPP\n");
+  assert_false (vfp_lifecycle_prepare (env->ctx, d1, &error));
+  assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_UNSUPPORTED));
+  if (!strstr (error->message, "link-state") || !strstr (error->message, "0000:01:10.0")
+      || !strstr (error->message, "ens1f0") || !strstr (error->message, "igb")
+      || !strstr (error->message, "domain 'd1'") || !strstr (error->message, "pool 'p'"))
+    fail_msg ("refusal message lacks knob/VF/PF/driver/domain/pool: %s", error->message);
+  vf = vf_of (env, d1);
+  assert_null (vf);
+  s = vf_state (env, 0);
+  assert_int_equal (s.vlan, 0);     /* the VLAN applied before the refusal was undone */
+  assert_true (vfp_mac_is_zero (s.mac));
+  env_free (env);
+}
+
+static void
+test_sticky (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p'");
+  g_autoptr (VfpDomXml) d2 = domain ("d2", 2, NULL, "pool='p'");
+  g_autofree char *a = NULL, *b = NULL, *c = NULL;
+
+  prepare_ok (env, d1);
+  release (env, d1);
+  prepare_ok (env, d2);             /* takes VF 0, d1's last one */
+  prepare_ok (env, d1);
+  a = vf_of (env, d1);
+  assert_string_equal (a, "0000:01:10.2");
+  release (env, d1);
+  release (env, d2);
+  prepare_ok (env, d1);             /* VF 0 is free and lower, but d1 had VF 1 */
+  b = vf_of (env, d1);
+  assert_string_equal (b, "0000:01:10.2");
+  release (env, d1);
+  prepare_ok (env, d2);
+  c = vf_of (env, d2);
+  assert_string_equal (c, "0000:01:10.0");
+  release (env, d2);
+  env_free (env);
+}
+
+static void
+test_numa (void **state)
+{
+  Env *env = env_new ("numa2", "[pool p]\npfs=ens1f0;ens4f0\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, "<numatune><memory nodeset='1'/></numatune>", "pool='p'");
+  g_autoptr (VfpDomXml) d2 = domain ("d2", 2, NULL, "pool='p'");
+  g_autoptr (VfpDomXml) d3 = domain ("d3", 3, NULL, "pool='p'");
+  g_autofree char *a = NULL, *b = NULL, *c = NULL;
+
+  prepare_ok (env, d1);
+  a = vf_of (env, d1);
+  assert_true (g_str_has_prefix (a, "0000:81:"));   /* ens4f0 is on NUMA 1 */
+  prepare_ok (env, d2);
+  prepare_ok (env, d3);
+  b = vf_of (env, d2);
+  c = vf_of (env, d3);
+  /* spread: after one lease on each PF the loads are equal → first PF. */
+  assert_true (g_str_has_prefix (b, "0000:01:"));
+  assert_true (g_str_has_prefix (c, "0000:01:") || g_str_has_prefix (c, "0000:81:"));
+  assert_string_not_equal (b, c);
+  env_free (env);
+}
+
+static void
+test_exhausted_and_busy (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0#0\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p'");
+  g_autoptr (VfpDomXml) d2 = domain ("d2", 2, NULL, "pool='p'");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *xml = NULL;
+  g_autoptr (VfpDomXml) d2_named = NULL;
+
+  prepare_ok (env, d1);
+  assert_false (vfp_lifecycle_prepare (env->ctx, d2, &error));
+  assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_POOL_EXHAUSTED));
+  if (!strstr (error->message, "pool 'p' has no free VF") || !strstr (error->message, "d1 on 0000:01:10.0"))
+    fail_msg ("exhaustion message: %s", error->message);
+  g_clear_error (&error);
+
+  /* d2's XML naming d1's VF (boot-time path): BUSY, naming the holder. */
+  assert_true (vfp_domxml_add_device (d2, 0, "0000:01:10.0", VFP_FORM_HOSTDEV, NULL, NULL));
+  xml = vfp_domxml_to_string (d2);
+  assert_true (vfp_domxml_parse (xml, strlen (xml), &d2_named, NULL));
+  assert_false (vfp_lifecycle_prepare (env->ctx, d2_named, &error));
+  assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_BUSY));
+  assert_non_null (strstr (error->message, "leased to domain 'd1'"));
+  env_free (env);
+}
+
+static void
+test_inject_then_prepare_adopts (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p' vlan='9'");
+  g_autoptr (VfpDomXml) live = NULL;
+  g_autoptr (VfpLease) lease = NULL;
+  g_autofree char *xml = NULL;
+  g_autoptr (GPtrArray) devices = NULL;
+
+  assert_true (vfp_lifecycle_inject (env->ctx, d1, TRUE, NULL));   /* dry run */
+  assert_null (vf_of (env, d1));
+  vfp_domxml_remove_devices (d1);
+  assert_true (vfp_lifecycle_inject (env->ctx, d1, FALSE, NULL));
+  assert_true (vfp_lease_read (env->ctx->state_dir, "0000:01:10.0", &lease, NULL));
+  assert_int_equal (lease->state, VFP_LEASE_RESERVED);
+  assert_int_equal (vf_state (env, 0).vlan, 0);   /* inject does not touch the VF */
+  g_clear_pointer (&lease, vfp_lease_free);
+
+  xml = vfp_domxml_to_string (d1);
+  assert_true (vfp_domxml_parse (xml, strlen (xml), &live, NULL));
+  devices = vfp_domxml_list_devices (live);
+  assert_int_equal (devices->len, 1);
+  prepare_ok (env, live);
+  assert_true (vfp_lease_read (env->ctx->state_dir, "0000:01:10.0", &lease, NULL));
+  assert_int_equal (lease->state, VFP_LEASE_CONFIGURED);
+  assert_int_equal (vf_state (env, 0).vlan, 9);
+  release (env, live);
+  assert_int_equal (vf_state (env, 0).vlan, 0);
+  env_free (env);
+}
+
+static void
+test_quarantine_on_failed_restore (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0#0-1\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p' vlan='3'");
+  g_autoptr (VfpDomXml) d2 = domain ("d2", 2, NULL, "pool='p'");
+  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) q = NULL;
+  g_autofree char *vf = NULL;
+
+  prepare_ok (env, d1);
+  /* The driver starts refusing VLAN changes: the restore fails. */
+  vfp_test_write (env->dir, "nl.log.rules", "* vlan EIO\n");
+  vfp_netlink_free (env->ctx->netlink);
+  env->ctx->netlink = NULL;
+  assert_true (vfp_lifecycle_release (env->ctx, vfp_domxml_get_uuid (d1), warnings, NULL));
+  assert_int_equal (warnings->len, 1);
+  q = vfp_quarantine_list (env->ctx->state_dir);
+  assert_true (g_hash_table_contains (q, "0000:01:10.0"));
+  prepare_ok (env, d2);             /* skips the quarantined VF */
+  vf = vf_of (env, d2);
+  assert_string_equal (vf, "0000:01:10.2");
+  env_free (env);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_configure_and_restore),
+    cmocka_unit_test (test_rollback_on_driver_refusal),
+    cmocka_unit_test (test_sticky),
+    cmocka_unit_test (test_numa),
+    cmocka_unit_test (test_exhausted_and_busy),
+    cmocka_unit_test (test_inject_then_prepare_adopts),
+    cmocka_unit_test (test_quarantine_on_failed_restore),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
