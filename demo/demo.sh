@@ -19,7 +19,7 @@ domain_xml web1 1 'pool="tenant-a" vlan="100" mac="52:54:00:12:34:56"' > "$T/web
 domain_xml web2 2 'pool="tenant-a" vlan="100" max-tx-rate="1000"' > "$T/web2.xml"
 domain_xml web3 3 'pool="tenant-a" vlan="100"' > "$T/web3.xml"
 say "Each domain carries a request in its metadata, e.g. web1:"
-grep -A3 '<metadata>' "$T/web1.xml"
+sed -n '/<metadata>/,/<\/metadata>/p' "$T/web1.xml"
 
 say "web1: boot-time path (vfpoolctl inject, as 'vfpoolctl start' does) — the VF is in the XML from boot"
 show "vfpoolctl inject < web1.xml"

@@ -434,6 +434,16 @@ open_pf_device (const char *root, const char *name, char **pci, char **netdev,
   return dev_fd;
 }
 
+/* How messages name a PF: as the user wrote it, plus its PCI address when
+ * the user named an interface. */
+static char *
+pf_label (const char *name, const char *pci)
+{
+  if (g_strcmp0 (name, pci) == 0)
+    return g_strdup_printf ("'%s'", name);
+  return g_strdup_printf ("'%s' at %s", name, pci);
+}
+
 /* The sriov_numvfs file a person would write to, for the error message. */
 static char *
 numvfs_path (const char *root, const VfpPf *pf)
@@ -449,7 +459,7 @@ numvfs_path (const char *root, const VfpPf *pf)
  * pool member needs; everything else is read on demand by
  * vfp_host_read_vf_info() for the one VF allocation picks. */
 static gboolean
-read_vfs (int dev_fd, const char *name, VfpPf *pf, GError **error)
+read_vfs (int dev_fd, const char *label, VfpPf *pf, GError **error)
 {
   for (guint i = 0; i < pf->num_vfs; i++)
     {
@@ -464,16 +474,16 @@ read_vfs (int dev_fd, const char *name, VfpPf *pf, GError **error)
         {
           /* Seen while VFs are being enabled or disabled. */
           set_errno_error (error, errnum,
-                           "PF '%s' (%s) has sriov_numvfs = %u but %s cannot be read",
-                           name, pf->pci, pf->num_vfs, link_name);
+                           "PF %s has sriov_numvfs = %u but %s cannot be read",
+                           label, pf->num_vfs, link_name);
           return FALSE;
         }
       if (!vfp_pci_address_is_valid (vf_pci))
         {
           g_autofree char *shown = printable_name (vf_pci);
           g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
-                       "PF '%s' (%s): %s points to '%s', not a PCI address",
-                       name, pf->pci, link_name, shown);
+                       "PF %s: %s points to '%s', not a PCI address",
+                       label, link_name, shown);
           return FALSE;
         }
       vf = g_new0 (VfpVf, 1);
@@ -492,6 +502,7 @@ vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
   const char *root = root_or_default (sysfs_root);
   g_autoptr (VfpPf) pf = NULL;
   g_autofree char *total_text = NULL;
+  g_autofree char *label = NULL;
   g_auto (VfpHostFd) dev_fd = -1;
   guint64 value;
   int errnum = 0;
@@ -507,13 +518,14 @@ vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
   dev_fd = open_pf_device (root, name, &pf->pci, &pf->netdev, error);
   if (dev_fd < 0)
     return FALSE;
+  label = pf_label (name, pf->pci);
 
   /* 1. Is it an SR-IOV PF at all?  The kernel creates sriov_totalvfs only
    *    for devices with the SR-IOV capability. */
   total_text = attr_read (dev_fd, "sriov_totalvfs", &errnum);
   if (total_text == NULL && errnum != ENOENT)
     {
-      set_errno_error (error, errnum, "reading sriov_totalvfs of '%s' (%s)", name, pf->pci);
+      set_errno_error (error, errnum, "reading sriov_totalvfs of %s", label);
       return FALSE;
     }
   if (total_text == NULL
@@ -524,12 +536,12 @@ vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
 
       if (physfn != NULL)
         g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
-                     "'%s' (%s) is a virtual function of %s, not an SR-IOV "
-                     "physical function", name, pf->pci, physfn);
+                     "%s is a virtual function of %s, not an SR-IOV "
+                     "physical function", label, physfn);
       else
         g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
-                     "'%s' (%s) is not an SR-IOV physical function "
-                     "(it has no sriov_totalvfs)", name, pf->pci);
+                     "%s is not an SR-IOV physical function "
+                     "(the device has no SR-IOV capability)", label);
       return FALSE;
     }
   pf->total_vfs = value;
@@ -543,9 +555,9 @@ vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
     {
       g_autofree char *path = numvfs_path (root, pf);
       g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
-                   "SR-IOV is off on PF '%s' (%s) (sriov_numvfs = 0); enable VFs "
+                   "SR-IOV is off on PF %s (sriov_numvfs = 0); enable VFs "
                    "with: echo N > %s (N from 1 to %u)",
-                   name, pf->pci, path, pf->total_vfs);
+                   label, path, pf->total_vfs);
       return FALSE;
     }
 
@@ -562,7 +574,7 @@ vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
     pf->netdev = read_first_netdev (dev_fd);
 
   /* 4. The enabled VFs. */
-  if (!read_vfs (dev_fd, name, pf, error))
+  if (!read_vfs (dev_fd, label, pf, error))
     return FALSE;
 
   *out = g_steal_pointer (&pf);

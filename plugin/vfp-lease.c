@@ -7,9 +7,11 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <gio/gio.h>
 
 #define LEASE_DIR "leases"
+#define OWNER_DIR "owners"
 #define LEASE_MAX_SIZE 16384
 #define G_LEASE "lease"
 #define G_APPLIED "applied"
@@ -42,6 +44,12 @@ vfp_lease_free (VfpLease *lease)
   g_free (lease->owner_name);
   g_free (lease->boot_id);
   g_free (lease);
+}
+
+static gint
+compare_leases (gconstpointer a, gconstpointer b)
+{
+  return strcmp ((*(VfpLease **) a)->vf_pci, (*(VfpLease **) b)->vf_pci);
 }
 
 static char *
@@ -191,20 +199,46 @@ vfp_lease_from_data (const char *data, gsize len, VfpLease **out, GError **error
   return TRUE;
 }
 
+static char *
+owner_entry_path (const char *state_dir, const char *uuid, const char *vf_pci)
+{
+  return g_build_filename (state_dir, OWNER_DIR, uuid, vf_pci, NULL);
+}
+
 gboolean
 vfp_lease_claim (const char *state_dir, const VfpLease *lease, GError **error)
 {
+  g_autofree char *marker = NULL;
+  g_autofree char *marker_dir = NULL;
   g_autofree char *path = NULL;
   g_autofree char *data = NULL;
   g_autoptr (GError) local_error = NULL;
+  gboolean had_marker;
   gsize len;
 
   if (!check_vf_name (lease->vf_pci, error))
+    return FALSE;
+  if (!vfp_name_is_safe (lease->owner_uuid))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "owner '%s' cannot be used as a file name", lease->owner_uuid);
+      return FALSE;
+    }
+  /* Index entry first: a crash between the two leaves a stray entry (which
+   * readers skip), never a lease its owner cannot find. */
+  marker = owner_entry_path (state_dir, lease->owner_uuid, lease->vf_pci);
+  marker_dir = g_path_get_dirname (marker);
+  had_marker = access (marker, F_OK) == 0;
+  if (!had_marker
+      && (!vfp_file_ensure_dir (marker_dir, 0700, error)
+          || !vfp_file_replace (marker, "", 0, 0600, error)))
     return FALSE;
   path = lease_path (state_dir, lease->vf_pci);
   data = vfp_lease_to_data (lease, &len);
   if (!vfp_file_create_exclusive (path, data, len, 0600, &local_error))
     {
+      if (!had_marker)
+        unlink (marker);
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_EXISTS))
         {
           g_set_error (error, VFP_ERROR, VFP_ERROR_BUSY, "VF %s is already leased",
@@ -266,14 +300,76 @@ vfp_lease_read (const char *state_dir, const char *vf_pci, VfpLease **out, GErro
 }
 
 gboolean
-vfp_lease_remove (const char *state_dir, const char *vf_pci, GError **error)
+vfp_lease_remove (const char *state_dir, const VfpLease *lease, GError **error)
 {
   g_autofree char *path = NULL;
+  g_autofree char *marker = NULL;
+  g_autofree char *marker_dir = NULL;
 
-  if (!check_vf_name (vf_pci, error))
+  if (!check_vf_name (lease->vf_pci, error))
     return FALSE;
-  path = lease_path (state_dir, vf_pci);
-  return vfp_file_remove (path, error);
+  path = lease_path (state_dir, lease->vf_pci);
+  if (!vfp_file_remove (path, error))
+    return FALSE;
+  if (!vfp_name_is_safe (lease->owner_uuid))
+    return TRUE;
+  marker = owner_entry_path (state_dir, lease->owner_uuid, lease->vf_pci);
+  marker_dir = g_path_get_dirname (marker);
+  unlink (marker);
+  rmdir (marker_dir);   /* only succeeds once the owner holds nothing */
+  return TRUE;
+}
+
+gboolean
+vfp_lease_list_owner (const char *state_dir, const char *uuid, GPtrArray **out,
+                      GError **error)
+{
+  g_autoptr (GPtrArray) leases = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_lease_free);
+  g_autofree char *dir_path = NULL;
+  g_autoptr (GDir) dir = NULL;
+  g_autoptr (GError) local_error = NULL;
+  const char *name;
+
+  if (!vfp_name_is_safe (uuid))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "'%s' is not a domain UUID", uuid);
+      return FALSE;
+    }
+  dir_path = g_build_filename (state_dir, OWNER_DIR, uuid, NULL);
+  dir = g_dir_open (dir_path, 0, &local_error);
+  if (dir == NULL && !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "cannot read lease index: ");
+      return FALSE;
+    }
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      VfpLease *lease = NULL;
+      g_autoptr (GError) read_error = NULL;
+
+      if (!vfp_pci_address_is_valid (name))
+        continue;
+      if (!vfp_lease_read (state_dir, name, &lease, &read_error))
+        {
+          if (!g_error_matches (read_error, VFP_ERROR, VFP_ERROR_NOT_FOUND))
+            {
+              g_propagate_error (error, g_steal_pointer (&read_error));
+              return FALSE;
+            }
+          continue;   /* stray entry of an interrupted claim */
+        }
+      if (strcmp (lease->owner_uuid, uuid) != 0)
+        {
+          vfp_lease_free (lease);   /* stray entry; the VF is someone else's now */
+          continue;
+        }
+      g_ptr_array_add (leases, lease);
+    }
+  g_ptr_array_sort (leases, compare_leases);
+  *out = g_steal_pointer (&leases);
+  return TRUE;
 }
 
 gboolean
@@ -297,12 +393,6 @@ vfp_lease_list_names (const char *state_dir, GHashTable **out, GError **error)
       g_hash_table_add (names, g_strdup (name));
   *out = g_steal_pointer (&names);
   return TRUE;
-}
-
-static gint
-compare_leases (gconstpointer a, gconstpointer b)
-{
-  return strcmp ((*(VfpLease **) a)->vf_pci, (*(VfpLease **) b)->vf_pci);
 }
 
 gboolean

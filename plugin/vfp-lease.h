@@ -40,7 +40,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpLease, vfp_lease_free)
 /* Make sure STATE_DIR/leases exists (0700). */
 gboolean vfp_lease_store_open (const char *state_dir, GError **error);
 
-/* Claim @lease->vf_pci for its owner.  VFP_ERROR_BUSY if it is leased. */
+/* Claim @lease->vf_pci for its owner.  VFP_ERROR_BUSY if it is leased.
+ * Also files the VF under STATE_DIR/owners/UUID/ so a domain's leases are
+ * found without reading every lease (the index is advisory: the lease file
+ * is the truth, and reconcile reads them all). */
 gboolean vfp_lease_claim (const char *state_dir, const VfpLease *lease, GError **error);
 /* Durably replace an existing lease with new content. */
 gboolean vfp_lease_update (const char *state_dir, const VfpLease *lease, GError **error);
@@ -48,8 +51,12 @@ gboolean vfp_lease_update (const char *state_dir, const VfpLease *lease, GError 
  * file cannot be understood. */
 gboolean vfp_lease_read (const char *state_dir, const char *vf_pci,
                          VfpLease **out, GError **error);
-/* Drop the lease; a missing one is success. */
-gboolean vfp_lease_remove (const char *state_dir, const char *vf_pci, GError **error);
+/* Drop the lease (and its owner index entry); a missing one is success. */
+gboolean vfp_lease_remove (const char *state_dir, const VfpLease *lease, GError **error);
+
+/* The leases domain @uuid holds, sorted by VF, via the owner index. */
+gboolean vfp_lease_list_owner (const char *state_dir, const char *uuid, GPtrArray **out,
+                               GError **error);
 
 /* The set of leased VF PCI addresses (one readdir, no file reads). */
 gboolean vfp_lease_list_names (const char *state_dir, GHashTable **out, GError **error);

@@ -359,7 +359,7 @@ release_lease (VfpContext *ctx, VfpLease *lease, GPtrArray *warnings, GError **e
                              g_strdup_printf ("VF %s quarantined: %s", lease->vf_pci, why));
         }
     }
-  return vfp_lease_remove (ctx->state_dir, lease->vf_pci, error);
+  return vfp_lease_remove (ctx->state_dir, lease, error);
 }
 
 /* Unwind: undo every plan's changes and leases, last first. */
@@ -510,19 +510,7 @@ unwind:
 static gboolean
 leases_of (VfpContext *ctx, const char *uuid, GPtrArray **out, GError **error)
 {
-  g_autoptr (GPtrArray) all = NULL;
-  GPtrArray *mine = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_lease_free);
-
-  if (!vfp_lease_list (ctx->state_dir, &all, NULL, error))
-    {
-      g_ptr_array_unref (mine);
-      return FALSE;
-    }
-  for (guint i = 0; i < all->len; i++)
-    if (strcmp (((VfpLease *) all->pdata[i])->owner_uuid, uuid) == 0)
-      g_ptr_array_add (mine, g_ptr_array_steal_index (all, i--));
-  *out = mine;
-  return TRUE;
+  return vfp_lease_list_owner (ctx->state_dir, uuid, out, error);
 }
 
 gboolean

@@ -79,6 +79,9 @@ echo "$KEEP_PIDS" > "$T/libvirt/d1.pid"
 check "reconnect begin exits 0" hook d1 reconnect begin "$T/d1-saved.xml"
 check "reconnect recorded the QEMU pid" grep -qx "qemu-pid=$KEEP_PIDS" "$T/run/leases/0000:01:10.0"
 
+check "vfpoolctl release refuses a running domain" bash -c "! '$CTL' release d1 2>/dev/null"
+check "... and its lease stays" test "$(lease_of d1)" = 0000:01:10.0
+
 # 8. reconcile: never frees a running domain's VF; frees a dead one's.
 "$CTL" reconcile > "$T/rec1.txt"
 check "reconcile keeps the running domain's lease" test "$(lease_of d1)" = 0000:01:10.0

@@ -73,8 +73,18 @@ test_claim_read_update_remove (void **state)
   assert_int_equal (back2->original.mac[5], 0xaa);
   assert_int_equal (back2->qemu_pid, 4242);
 
-  assert_true (vfp_lease_remove (dir, "0000:01:10.6", &error));
-  assert_true (vfp_lease_remove (dir, "0000:01:10.6", &error));  /* idempotent */
+  {
+    g_autoptr (GPtrArray) mine = NULL;
+    assert_true (vfp_lease_list_owner (dir, l->owner_uuid, &mine, &error));
+    assert_int_equal (mine->len, 1);
+  }
+  assert_true (vfp_lease_remove (dir, back2, &error));
+  assert_true (vfp_lease_remove (dir, back2, &error));  /* idempotent */
+  {
+    g_autoptr (GPtrArray) mine = NULL;
+    assert_true (vfp_lease_list_owner (dir, l->owner_uuid, &mine, &error));
+    assert_int_equal (mine->len, 0);
+  }
   assert_false (vfp_lease_read (dir, "0000:01:10.6", &back, &error));
   assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_NOT_FOUND));
   vfp_test_rmtree (dir);
