@@ -18,6 +18,12 @@ static const struct {
   { "release", vfpctl_release, "[--force] DOMAIN|UUID: restore and free the VFs of a stopped domain" },
   { "reconcile", vfpctl_reconcile, "free the leases of domains that are gone" },
   { "quarantine", vfpctl_quarantine, "list | clear VF: VFs set aside because restoring failed" },
+  { "doctor", vfpctl_doctor, "check the host, pools and domains; say how to fix what is wrong" },
+  { "explain", vfpctl_explain, "DOMAIN: which VF the domain would get and why (or why none)" },
+  { "metrics", vfpctl_metrics, "Prometheus text for node_exporter's textfile collector" },
+  { "request", vfpctl_request, "DOMAIN --pool P [--vlan N --mac M ...]: add a nic to the domain's request" },
+  { "unrequest", vfpctl_unrequest, "DOMAIN: remove the domain's request" },
+  { "enable-vfs", vfpctl_enable_vfs, "create the VFs configured in sriov.conf (run at boot)" },
 };
 
 static void

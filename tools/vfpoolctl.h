@@ -19,6 +19,12 @@ int vfpctl_inject (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_release (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_reconcile (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_quarantine (VfpCtl *ctl, int argc, char **argv);
+int vfpctl_doctor (VfpCtl *ctl, int argc, char **argv);
+int vfpctl_explain (VfpCtl *ctl, int argc, char **argv);
+int vfpctl_metrics (VfpCtl *ctl, int argc, char **argv);
+int vfpctl_request (VfpCtl *ctl, int argc, char **argv);
+int vfpctl_unrequest (VfpCtl *ctl, int argc, char **argv);
+int vfpctl_enable_vfs (VfpCtl *ctl, int argc, char **argv);
 
 /* Print "vfpoolctl: MESSAGE" and return 1. */
 int vfpctl_fail (const GError *error);

@@ -1,0 +1,1 @@
+# packaging/packaging.mk: systemd unit, bash completion, Debian packaging; included by Makefile.am.

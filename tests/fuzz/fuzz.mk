@@ -1,0 +1,1 @@
+# tests/fuzz/fuzz.mk: libFuzzer targets (make fuzz); included by Makefile.am.

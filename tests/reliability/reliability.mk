@@ -1,0 +1,1 @@
+# tests/reliability/reliability.mk: fault injection and torture tests; included by Makefile.am.
