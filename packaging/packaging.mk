@@ -1,1 +1,22 @@
 # packaging/packaging.mk: systemd unit, bash completion, Debian packaging; included by Makefile.am.
+
+# The unit dir is under $(prefix) so `make distcheck` can install it; a
+# distribution build sets it on the make command line (debian/rules does).
+systemdsystemunitdir = $(prefix)/lib/systemd/system
+systemdsystemunit_DATA = packaging/vfpool-vfs.service
+
+bashcompletiondir = $(datadir)/bash-completion/completions
+dist_bashcompletion_DATA = completion/vfpoolctl
+
+sriovconfdir = $(sysconfdir)/vfpool
+dist_sriovconf_DATA = packaging/sriov.conf.sample
+
+# Substituted at make time, not by configure: the paths follow a prefix
+# given to make install.
+packaging/vfpool-vfs.service: $(top_srcdir)/packaging/vfpool-vfs.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) packaging && \
+	sed -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	  $(top_srcdir)/packaging/vfpool-vfs.service.in > $@.tmp && mv $@.tmp $@
+
+CLEANFILES += packaging/vfpool-vfs.service
+EXTRA_DIST += packaging/vfpool-vfs.service.in packaging/build-deb.sh

@@ -61,7 +61,8 @@ parse_ranges (const char *text, GArray *out, GError **error)
       g_auto (GStrv) ends = g_strsplit (*p, "-", 3);
       guint64 lo, hi;
 
-      if (g_strv_length (ends) > 2
+      /* "" (from "1,,2" or a trailing ',') splits into no parts at all */
+      if (ends[0] == NULL || g_strv_length (ends) > 2
           || !g_ascii_string_to_unsigned (ends[0], 10, 0, 4095, &lo, NULL)
           || (ends[1] != NULL && !g_ascii_string_to_unsigned (ends[1], 10, 0, 4095, &hi, NULL)))
         {
@@ -195,6 +196,8 @@ parse_pool_key (VfpPool *pool, GKeyFile *kf, const char *group, const char *key,
       for (char **p = items; *p; p++)
         if (*g_strstrip (*p) != '\0')
           g_strv_builder_add (b, *p);
+      /* GKeyFile lists a key written twice twice (the last value wins) */
+      g_strfreev (pool->allow);
       pool->allow = g_strv_builder_end (b);
       /* "allow=" with nothing in it means no restriction, like no key. */
       if (pool->allow[0] == NULL)

@@ -56,6 +56,7 @@ vfp_context_apply_environ (VfpContext *ctx, char **envp)
   override (&ctx->boot_id_path, envp, "VFPOOL_BOOT_ID_FILE");
   override (&ctx->libvirt_run_dir, envp, "VFPOOL_LIBVIRT_RUN_DIR");
   override (&ctx->proc_root, envp, "VFPOOL_PROC_ROOT");
+  override (&ctx->fault_point, envp, "VFPOOL_FAULT");
 }
 
 VfpNetlink *
@@ -90,6 +91,7 @@ vfp_context_free (VfpContext *ctx)
   g_free (ctx->boot_id_path);
   g_free (ctx->libvirt_run_dir);
   g_free (ctx->proc_root);
+  g_free (ctx->fault_point);
   if (ctx->netlink != NULL)
     vfp_netlink_free (ctx->netlink);
   g_free (ctx);

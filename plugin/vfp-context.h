@@ -20,6 +20,8 @@ typedef struct {
   char *libvirt_run_dir;/* "/run/libvirt/qemu": NAME.pid of running domains */
   char *proc_root;      /* "/proc" */
   VfpNetlink *netlink;  /* opened on first use by vfp_context_get_netlink() */
+  char *fault_point;    /* crash point to die at (fault-injection builds only) */
+  guint fault_hits;     /* times fault_point was reached in this process */
 } VfpContext;
 
 /* Defaults from configure. */
@@ -28,7 +30,9 @@ VfpContext *vfp_context_new (void);
 /* Override defaults from an environment block (VFPOOL_SYSFS_ROOT,
  * VFPOOL_CONFIG_DIR, VFPOOL_STATE_DIR, VFPOOL_HISTORY_DIR, VFPOOL_NETLINK,
  * VFPOOL_LIBVIRT_URI, VFPOOL_BOOT_ID_FILE, VFPOOL_LIBVIRT_RUN_DIR,
- * VFPOOL_PROC_ROOT).  Only main() calls this, with its own environ. */
+ * VFPOOL_PROC_ROOT, and VFPOOL_FAULT: the crash point of vfp-fault.h, used
+ * only by fault-injection builds).  Only main() calls this, with its own
+ * environ. */
 void vfp_context_apply_environ (VfpContext *ctx, char **envp);
 
 VfpNetlink *vfp_context_get_netlink (VfpContext *ctx, GError **error);

@@ -6,12 +6,16 @@
 #include "vfp-host.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <gio/gio.h>
 
 #define LEASE_DIR "leases"
 #define OWNER_DIR "owners"
+#define LOCK_DIR "locks"
 #define LEASE_MAX_SIZE 16384
 #define G_LEASE "lease"
 #define G_APPLIED "applied"
@@ -71,11 +75,96 @@ check_vf_name (const char *vf_pci, GError **error)
   return TRUE;
 }
 
+/* A lease names a VF that gets reconfigured and whose "original" state gets
+ * written back to the NIC: whoever can write the state dir can make vfpool
+ * (root) program any VF.  So it must be ours and closed to everyone else. */
+static gboolean
+check_private_dir (const char *path, GError **error)
+{
+  struct stat st;
+
+  if (lstat (path, &st) < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "cannot examine %s: %s", path, g_strerror (errsv));
+      return FALSE;
+    }
+  if (!S_ISDIR (st.st_mode))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT,
+                   "%s is not a directory (a symlink or file there is refused; "
+                   "remove it and vfpool recreates the directory)", path);
+      return FALSE;
+    }
+  if (st.st_uid != geteuid ())
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT,
+                   "%s is owned by uid %u, not by uid %u that runs vfpool; "
+                   "fix: chown %u %s (or remove it)", path, (guint) st.st_uid,
+                   (guint) geteuid (), (guint) geteuid (), path);
+      return FALSE;
+    }
+  if (st.st_mode & S_IWOTH)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT,
+                   "%s is world-writable (mode %04o); fix: chmod 0700 %s", path,
+                   (guint) (st.st_mode & 07777), path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 vfp_lease_store_open (const char *state_dir, GError **error)
 {
   g_autofree char *dir = g_build_filename (state_dir, LEASE_DIR, NULL);
-  return vfp_file_ensure_dir (dir, 0700, error);
+
+  /* A missing state dir is created 0700 here; an existing one is checked
+   * before anything is read from or written to it. */
+  if (!vfp_file_ensure_dir (state_dir, 0700, error)
+      || !check_private_dir (state_dir, error)
+      || !vfp_file_ensure_dir (dir, 0700, error))
+    return FALSE;
+  return check_private_dir (dir, error);
+}
+
+gboolean
+vfp_lease_lock (const char *state_dir, const char *vf_pci, int *fd_out, GError **error)
+{
+  g_autofree char *dir = g_build_filename (state_dir, LOCK_DIR, NULL);
+  g_autofree char *path = NULL;
+  int fd;
+
+  if (!check_vf_name (vf_pci, error) || !vfp_file_ensure_dir (dir, 0700, error))
+    return FALSE;
+  path = g_build_filename (dir, vf_pci, NULL);
+  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "cannot open lock %s: %s", path, g_strerror (errsv));
+      return FALSE;
+    }
+  while (flock (fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      {
+        int errsv = errno;
+        close (fd);
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                     "cannot lock %s: %s", path, g_strerror (errsv));
+        return FALSE;
+      }
+  *fd_out = fd;
+  return TRUE;
+}
+
+void
+vfp_lease_unlock (int fd)
+{
+  if (fd >= 0)
+    close (fd);   /* drops the flock; a crash drops it too */
 }
 
 char *

@@ -37,8 +37,18 @@ VfpLease *vfp_lease_new (void);
 void vfp_lease_free (VfpLease *lease);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpLease, vfp_lease_free)
 
-/* Make sure STATE_DIR/leases exists (0700). */
+/* Make sure STATE_DIR and STATE_DIR/leases exist (created 0700) and are safe:
+ * directories (not symlinks) owned by the user running vfpool and not
+ * world-writable.  VFP_ERROR_STATE_CORRUPT naming the path and the fix. */
 gboolean vfp_lease_store_open (const char *state_dir, GError **error);
+
+/* Serialise everyone who removes VF @vf_pci's lease (release, rollback,
+ * reconcile, take-over): hold STATE_DIR/locks/VF (flock) while re-reading,
+ * restoring and removing, so two removers never both restore a VF that a
+ * third party claimed in between.  Claims need no lock (O_EXCL link). */
+gboolean vfp_lease_lock (const char *state_dir, const char *vf_pci, int *fd_out,
+                         GError **error);
+void vfp_lease_unlock (int fd);
 
 /* Claim @lease->vf_pci for its owner.  VFP_ERROR_BUSY if it is leased.
  * Also files the VF under STATE_DIR/owners/UUID/ so a domain's leases are

@@ -5,7 +5,9 @@
 #include "vfp-alloc.h"
 #include "vfp-config.h"
 #include "vfp-error.h"
+#include "vfp-fault.h"
 #include "vfp-history.h"
+#include "vfp-metrics.h"
 #include "vfp-quarantine.h"
 #include "vfp-request.h"
 #include "vfp-vf-apply.h"
@@ -21,6 +23,8 @@ typedef struct {
   VfpVf *vf;              /* chosen VF (borrowed from the config) */
   VfpLease *lease;        /* held lease, NULL before the claim */
   gboolean claimed;       /* this call created the lease (else adopted) */
+  guint adopted_set;      /* knobs an adopted lease had applied to the VF */
+  gboolean leftover;      /* adopted from an earlier attempt to start, not from the XML */
 } NicPlan;
 
 /* Everything one operation on one domain works with. */
@@ -66,6 +70,29 @@ target_of (const VfpLease *lease, const char *driver)
 {
   VfpVfTarget t = { lease->pf_netdev, driver, lease->vf_pci, lease->vf_index };
   return t;
+}
+
+/* A lease written in an earlier boot: its domain cannot be running (the
+ * VFs were even recreated), whatever its QEMU pid says. */
+static gboolean
+lease_is_stale (const char *boot_id, const VfpLease *lease)
+{
+  return boot_id != NULL && lease->boot_id != NULL && strcmp (boot_id, lease->boot_id) != 0;
+}
+
+static gboolean release_lease (VfpContext *ctx, const VfpLease *seen, GPtrArray *warnings,
+                               GError **error);
+
+/* Take over @existing, held by someone else or an older start: the VF keeps
+ * the values that start applied, and its lease the original state. */
+static void
+adopt_lease (NicPlan *plan, VfpLease *existing)
+{
+  if (existing->state != VFP_LEASE_RESERVED)
+    plan->adopted_set = existing->applied.set;
+  existing->applied = plan->want;
+  plan->lease = existing;
+  plan->claimed = FALSE;
 }
 
 /* Step 1: read the request, the config, and resolve each nic to its pool and
@@ -158,9 +185,9 @@ new_lease (Operation *op, NicPlan *plan, VfpVf *vf)
 }
 
 /* Step 2a (boot-time path): hold exactly the VF the XML names — free, or
- * already leased to this domain's nic (by inject). */
+ * already leased to this domain's nic (by inject).  A dry run only checks. */
 static gboolean
-claim_named_vf (Operation *op, NicPlan *plan, GError **error)
+claim_named_vf (Operation *op, NicPlan *plan, gboolean dry_run, GError **error)
 {
   g_autoptr (VfpLease) existing = NULL;
   g_autoptr (VfpLease) lease = NULL;
@@ -177,7 +204,17 @@ claim_named_vf (Operation *op, NicPlan *plan, GError **error)
   plan->vf = vf;
   if (vfp_lease_read (op->ctx->state_dir, vf->pci, &existing, &local_error))
     {
-      if (strcmp (existing->owner_uuid, op->uuid) != 0 || existing->nic != plan->nic->index)
+      /* A lease from before a reboot is in the way of nobody's running
+       * domain: restore the VF and drop it, then claim as if it were free. */
+      if (lease_is_stale (op->boot_id, existing))
+        {
+          if (dry_run)
+            return TRUE;
+          if (!release_lease (op->ctx, existing, NULL, error))
+            return FALSE;
+        }
+      else if (strcmp (existing->owner_uuid, op->uuid) != 0
+               || existing->nic != plan->nic->index)
         {
           g_set_error (error, VFP_ERROR, VFP_ERROR_BUSY,
                        "domain '%s' nic %u: VF %s is leased to domain '%s' (nic %u)",
@@ -185,16 +222,20 @@ claim_named_vf (Operation *op, NicPlan *plan, GError **error)
                        existing->nic);
           return FALSE;
         }
-      existing->applied = plan->want;
-      plan->lease = g_steal_pointer (&existing);
-      plan->claimed = FALSE;
-      return TRUE;
+      else
+        {
+          if (!dry_run)
+            adopt_lease (plan, g_steal_pointer (&existing));
+          return TRUE;
+        }
     }
-  if (!g_error_matches (local_error, VFP_ERROR, VFP_ERROR_NOT_FOUND))
+  else if (!g_error_matches (local_error, VFP_ERROR, VFP_ERROR_NOT_FOUND))
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  if (dry_run)
+    return TRUE;
   lease = new_lease (op, plan, vf);
   if (!vfp_lease_claim (op->ctx->state_dir, lease, error))
     {
@@ -203,6 +244,7 @@ claim_named_vf (Operation *op, NicPlan *plan, GError **error)
     }
   plan->lease = g_steal_pointer (&lease);
   plan->claimed = TRUE;
+  vfp_fault_point (op->ctx, VFP_FAULT_AFTER_CLAIM);
   return TRUE;
 }
 
@@ -235,21 +277,80 @@ describe_holders (Operation *op, VfpPool *pool, GHashTable *quarantined)
   return g_strdup_printf ("%u VF%s held by %s", held, held == 1 ? "" : "s", s->str);
 }
 
-/* Step 2b: the best free VF of the pool.  Claims race with other hooks:
- * a VF taken in between (BUSY) just means trying the next candidate. */
+/* Step 2b, first: a lease this domain already holds for this nic — an
+ * inject not started yet, or a start that crashed before libvirt's release
+ * end — is taken up again rather than left behind while a second VF is
+ * leased.  *adopted = FALSE when there is none. */
 static gboolean
-claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *taken,
-               GError **error)
+adopt_own_lease (Operation *op, NicPlan *plan, GHashTable *taken, gboolean *adopted,
+                 GError **error)
+{
+  g_autoptr (GPtrArray) mine = NULL;
+
+  *adopted = FALSE;
+  if (!vfp_lease_list_owner (op->ctx->state_dir, op->uuid, &mine, error))
+    return FALSE;
+  for (guint i = 0; i < mine->len; i++)
+    {
+      VfpLease *lease = mine->pdata[i];
+      VfpVf *vf = NULL;
+
+      if (lease->nic != plan->nic->index || g_hash_table_contains (taken, lease->vf_pci)
+          || vfp_config_find_vf (op->config, lease->vf_pci, &vf) != plan->pool)
+        continue;
+      if (lease_is_stale (op->boot_id, lease))
+        {
+          if (!release_lease (op->ctx, lease, NULL, error))
+            return FALSE;
+          continue;
+        }
+      plan->vf = vf;
+      adopt_lease (plan, g_ptr_array_steal_index (mine, i));
+      plan->leftover = TRUE;
+      *adopted = TRUE;
+      return TRUE;
+    }
+  return TRUE;
+}
+
+/* Leases of @pool's VFs written before the last reboot: restored and
+ * dropped, so a full-looking pool after a reboot (persistent state dir) does
+ * not refuse starts until someone runs reconcile.  Returns how many. */
+static guint
+free_stale_leases (Operation *op, VfpPool *pool)
+{
+  guint freed = 0;
+
+  if (op->boot_id == NULL)
+    return 0;
+  for (guint i = 0; i < pool->members->len; i++)
+    {
+      VfpVf *vf = pool->members->pdata[i];
+      g_autoptr (VfpLease) lease = NULL;
+
+      if (vfp_lease_read (op->ctx->state_dir, vf->pci, &lease, NULL)
+          && lease_is_stale (op->boot_id, lease)
+          && release_lease (op->ctx, lease, NULL, NULL))
+        freed++;
+    }
+  return freed;
+}
+
+/* Step 2b: the best free VF of the pool.  Claims race with other hooks:
+ * a VF taken in between (BUSY) just means trying the next candidate.
+ * *claimed = FALSE (and TRUE returned) when no candidate could be had. */
+static gboolean
+try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *taken,
+                   GHashTable *quarantined, guint *unsafe, gboolean *claimed, GError **error)
 {
   g_autoptr (GHashTable) unavailable = NULL;
-  g_autoptr (GHashTable) quarantined = vfp_quarantine_list (op->ctx->state_dir);
   g_autoptr (GPtrArray) ranked = NULL;
   g_autofree char *sticky = NULL;
-  g_autofree char *holders = NULL;
   GHashTableIter iter;
   gpointer key;
-  guint unsafe = 0;
 
+  *claimed = FALSE;
+  *unsafe = 0;
   if (!vfp_lease_list_names (op->ctx->state_dir, &unavailable, error))
     return FALSE;
   g_hash_table_iter_init (&iter, quarantined);
@@ -274,10 +375,11 @@ claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *taken
       if (vfp_host_read_vf_info (op->ctx->sysfs_root, vf->pci, &info, NULL)
           && info->iommu_foreign != NULL && info->iommu_foreign[0] != NULL)
         {
-          unsafe++;
+          (*unsafe)++;
           continue;
         }
       plan->vf = vf;
+      *claimed = TRUE;
       if (dry_run)
         return TRUE;
       lease = new_lease (op, plan, vf);
@@ -285,8 +387,10 @@ claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *taken
         {
           plan->lease = g_steal_pointer (&lease);
           plan->claimed = TRUE;
+          vfp_fault_point (op->ctx, VFP_FAULT_AFTER_CLAIM);
           return TRUE;
         }
+      *claimed = FALSE;
       if (!g_error_matches (local_error, VFP_ERROR, VFP_ERROR_BUSY))
         {
           g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
@@ -295,13 +399,53 @@ claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *taken
         }
     }
   plan->vf = NULL;
+  return TRUE;
+}
+
+static gboolean
+claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *taken,
+               GError **error)
+{
+  g_autoptr (GHashTable) quarantined = vfp_quarantine_list (op->ctx->state_dir);
+  g_autofree char *holders = NULL;
+  gboolean claimed = FALSE;
+  guint unsafe = 0;
+
+  if (!adopt_own_lease (op, plan, taken, &claimed, error))
+    return FALSE;
+  if (claimed)
+    return TRUE;
+  if (!try_claim_free_vf (op, plan, dry_run, taken, quarantined, &unsafe, &claimed, error))
+    return FALSE;
+  /* Only a pool that looks full pays for reading its leases. */
+  if (!claimed && !dry_run && free_stale_leases (op, plan->pool) > 0
+      && !try_claim_free_vf (op, plan, dry_run, taken, quarantined, &unsafe, &claimed, error))
+    return FALSE;
+  if (claimed)
+    return TRUE;
   holders = describe_holders (op, plan->pool, quarantined);
+  /* Counted where it is detected (the pool is known here); a metric must
+   * never fail a start, so its own errors are dropped. */
+  if (!dry_run)
+    vfp_metrics_count_failure (op->ctx->state_dir, plan->pool->name, NULL);
   g_set_error (error, VFP_ERROR, VFP_ERROR_POOL_EXHAUSTED,
                "domain '%s' nic %u: pool '%s' has no free VF (%u in pool: %s%s)",
                op->name, plan->nic->index, plan->pool->name, plan->pool->members->len,
                holders, unsafe ? "; some skipped: IOMMU group shared with a non-VF device" : "");
   return FALSE;
 }
+
+#ifdef VFP_FAULT_INJECTION
+static void
+fault_after_knob (VfpKnob knob, gpointer data)
+{
+  g_autofree char *point = g_strconcat (VFP_FAULT_AFTER_KNOB_PREFIX, vfp_knob_name (knob), NULL);
+  vfp_fault_point (data, point);
+}
+#define APPLY_STEP fault_after_knob
+#else
+#define APPLY_STEP NULL
+#endif
 
 /* Step 3: save the VF's original state in the lease, then change it. */
 static gboolean
@@ -326,21 +470,43 @@ configure_vf (Operation *op, NicPlan *plan, GError **error)
     {
       if (!vfp_netlink_get_vf (nl, lease->pf_netdev, lease->vf_index, &lease->original, error))
         return FALSE;
-      lease->state = VFP_LEASE_CONFIGURING;
-      if (!vfp_lease_update (op->ctx->state_dir, lease, error))
+    }
+  else
+    {
+      /* Knobs the earlier start set that this request does not name go
+       * back now, while the lease file still lists them (a crash here is
+       * still restored by release); the file then names only this set. */
+      guint dropped = plan->adopted_set & ~lease->applied.set & VFP_KNOB_ALL;
+      if (dropped != 0
+          && !vfp_vf_restore (nl, &target, &lease->original, dropped, NULL, error))
         return FALSE;
     }
-  if (!vfp_vf_apply (nl, &target, &lease->applied, &lease->original, error))
+  /* Written before the first change: from here on, release restores every
+   * knob of the applied set, whichever of them were reached. */
+  lease->state = VFP_LEASE_CONFIGURING;
+  g_free (lease->boot_id);
+  lease->boot_id = g_strdup (op->boot_id);
+  if (!vfp_lease_update (op->ctx->state_dir, lease, error))
+    return FALSE;
+  vfp_fault_point (op->ctx, VFP_FAULT_AFTER_ORIGINAL);
+  if (!vfp_vf_apply_full (nl, &target, &lease->applied, &lease->original, APPLY_STEP, op->ctx,
+                          error))
     return FALSE;
   lease->state = VFP_LEASE_CONFIGURED;
-  return vfp_lease_update (op->ctx->state_dir, lease, error);
+  if (!vfp_lease_update (op->ctx->state_dir, lease, error))
+    return FALSE;
+  vfp_fault_point (op->ctx, VFP_FAULT_AFTER_CONFIGURED);
+  return TRUE;
 }
 
 /* Restore (when changed) and drop one lease.  Restore failures quarantine
  * the VF so it is never handed out half-configured. */
 static gboolean
-release_lease (VfpContext *ctx, VfpLease *lease, GPtrArray *warnings, GError **error)
+restore_and_remove (VfpContext *ctx, const VfpLease *lease, GPtrArray *warnings,
+                    GError **error)
 {
+  /* CONFIGURING means "some knobs may have been applied": restoring every
+   * knob of the applied set covers any prefix of the apply loop. */
   if (lease->state != VFP_LEASE_RESERVED)
     {
       g_autoptr (GError) local_error = NULL;
@@ -359,13 +525,46 @@ release_lease (VfpContext *ctx, VfpLease *lease, GPtrArray *warnings, GError **e
                              g_strdup_printf ("VF %s quarantined: %s", lease->vf_pci, why));
         }
     }
+  vfp_fault_point (ctx, VFP_FAULT_AFTER_RESTORE);
   return vfp_lease_remove (ctx->state_dir, lease, error);
+}
+
+/* Release the lease @seen describes, if it still is that lease.  Release
+ * end, rollback, reconcile and a take-over may all go for the same lease;
+ * under the VF's lock the file is re-read, so only one of them restores and
+ * removes it, and nobody restores a VF that was freed and claimed again in
+ * between (that would undo the new owner's configuration). */
+static gboolean
+release_lease (VfpContext *ctx, const VfpLease *seen, GPtrArray *warnings, GError **error)
+{
+  g_autoptr (VfpLease) lease = NULL;
+  g_autoptr (GError) read_error = NULL;
+  int lock_fd = -1;
+  gboolean ok = TRUE;
+
+  if (!vfp_lease_lock (ctx->state_dir, seen->vf_pci, &lock_fd, error))
+    return FALSE;
+  if (vfp_lease_read (ctx->state_dir, seen->vf_pci, &lease, &read_error))
+    {
+      /* The file, not @seen, says how far configuring got. */
+      if (strcmp (lease->owner_uuid, seen->owner_uuid) == 0 && lease->nic == seen->nic
+          && lease->created == seen->created)
+        ok = restore_and_remove (ctx, lease, warnings, error);
+    }
+  else if (!g_error_matches (read_error, VFP_ERROR, VFP_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&read_error));
+      ok = FALSE;
+    }
+  vfp_lease_unlock (lock_fd);
+  return ok;
 }
 
 /* Unwind: undo every plan's changes and leases, last first. */
 static void
 operation_rollback (Operation *op)
 {
+  vfp_fault_point (op->ctx, VFP_FAULT_ROLLBACK);
   for (guint i = op->plans ? op->plans->len : 0; i-- > 0;)
     {
       NicPlan *plan = &g_array_index (op->plans, NicPlan, i);
@@ -383,7 +582,7 @@ claim_all (Operation *op, gboolean dry_run, GError **error)
   for (guint i = 0; i < op->plans->len; i++)
     {
       NicPlan *plan = &g_array_index (op->plans, NicPlan, i);
-      if (plan->xml_pci != NULL && !claim_named_vf (op, plan, error))
+      if (plan->xml_pci != NULL && !claim_named_vf (op, plan, dry_run, error))
         return FALSE;
       if (plan->vf != NULL)
         g_hash_table_add (taken, plan->vf->pci);
@@ -495,11 +694,13 @@ vfp_lifecycle_inject (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run, GError 
   return TRUE;
 
 unwind:
-  /* Only what this call claimed goes; adopted leases were there before. */
+  /* Only what this call claimed goes; adopted leases were there before —
+   * except leftovers of an earlier attempt (say a `vfpoolctl start` that
+   * died): this attempt replaced them and nobody else will use them. */
   for (guint i = 0; i < op.plans->len; i++)
     {
       NicPlan *plan = &g_array_index (op.plans, NicPlan, i);
-      if (!plan->claimed)
+      if (!plan->claimed && !plan->leftover)
         g_clear_pointer (&plan->lease, vfp_lease_free);
     }
   operation_rollback (&op);
@@ -629,7 +830,8 @@ vfp_lifecycle_reconcile (VfpContext *ctx, VfpOwnerProbe probe, gpointer data,
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   gboolean ok = TRUE;
 
-  if (!vfp_lease_list (ctx->state_dir, &all, corrupt, error))
+  if (!vfp_lease_store_open (ctx->state_dir, error)
+      || !vfp_lease_list (ctx->state_dir, &all, corrupt, error))
     return FALSE;
   for (guint i = 0; i < corrupt->len; i++)
     g_ptr_array_add (report, g_strdup_printf ("%s: lease file unreadable, left alone "
@@ -655,8 +857,11 @@ vfp_lifecycle_reconcile (VfpContext *ctx, VfpOwnerProbe probe, gpointer data,
           continue;
         }
       if (release_lease (ctx, lease, report, &local_error))
-        g_ptr_array_add (report, g_strdup_printf ("%s: released, domain '%s' is gone",
-                                                  lease->vf_pci, lease->owner_name));
+        g_ptr_array_add (report, g_strdup_printf ("%s: released, domain '%s' %s",
+                                                  lease->vf_pci, lease->owner_name,
+                                                  lease_is_stale (boot_id, lease)
+                                                    ? "held it before the last reboot"
+                                                    : "is gone"));
       else
         {
           ok = FALSE;

@@ -3,6 +3,7 @@
 #include "vfp-vf-apply.h"
 #include "vfp-error.h"
 
+#include <string.h>
 #include <gio/gio.h>
 
 static void
@@ -27,6 +28,14 @@ gboolean
 vfp_vf_apply (VfpNetlink *nl, const VfpVfTarget *target, const VfpVfConfig *want,
               const VfpVfConfig *original, GError **error)
 {
+  return vfp_vf_apply_full (nl, target, want, original, NULL, NULL, error);
+}
+
+gboolean
+vfp_vf_apply_full (VfpNetlink *nl, const VfpVfTarget *target, const VfpVfConfig *want,
+                   const VfpVfConfig *original, VfpVfApplyStep step, gpointer step_data,
+                   GError **error)
+{
   VfpVfConfig eff;
   guint done = 0;
 
@@ -49,6 +58,8 @@ vfp_vf_apply (VfpNetlink *nl, const VfpVfTarget *target, const VfpVfConfig *want
       if (vfp_netlink_set_vf (nl, target->pf_netdev, target->vf_index, bit, &eff, error))
         {
           done |= bit;
+          if (step != NULL)
+            step (bit, step_data);
           continue;
         }
       /* Step N failed: put back steps 1..N-1 of this call, then report N. */
@@ -59,6 +70,44 @@ vfp_vf_apply (VfpNetlink *nl, const VfpVfTarget *target, const VfpVfConfig *want
       return FALSE;
     }
   return TRUE;
+}
+
+/* TRUE if @knob has the same value in @a and @b. */
+static gboolean
+knob_equal (guint knob, const VfpVfConfig *a, const VfpVfConfig *b)
+{
+  switch (knob)
+    {
+    case VFP_KNOB_MAC:
+      return memcmp (a->mac, b->mac, sizeof a->mac) == 0;
+    case VFP_KNOB_VLAN:
+      return a->vlan == b->vlan && a->qos == b->qos && a->vlan_proto == b->vlan_proto;
+    case VFP_KNOB_SPOOFCHK:
+      return !a->spoofchk == !b->spoofchk;
+    case VFP_KNOB_TRUST:
+      return !a->trust == !b->trust;
+    case VFP_KNOB_RATE:
+      return a->min_tx_rate == b->min_tx_rate && a->max_tx_rate == b->max_tx_rate;
+    case VFP_KNOB_LINK_STATE:
+      return a->link_state == b->link_state;
+    default:
+      return FALSE;
+    }
+}
+
+/* A knob whose restore failed may never have been changed: release restores
+ * every knob of the request because it cannot know how far an interrupted
+ * apply got, and a driver that refused to set a knob (the very failure that
+ * unwinds a start) refuses to "restore" it too.  If the VF already holds the
+ * original value there is nothing to restore and no reason to quarantine. */
+static gboolean
+knob_is_original (VfpNetlink *nl, const VfpVfTarget *target, guint knob,
+                  const VfpVfConfig *original)
+{
+  VfpVfConfig now = { 0 };
+
+  return vfp_netlink_get_vf (nl, target->pf_netdev, target->vf_index, &now, NULL)
+         && (now.set & knob) && knob_equal (knob, &now, original);
 }
 
 gboolean
@@ -74,7 +123,8 @@ vfp_vf_restore (VfpNetlink *nl, const VfpVfTarget *target, const VfpVfConfig *or
       if (!(knobs & bit) || !(original->set & bit))
         continue;
       if (vfp_netlink_set_vf (nl, target->pf_netdev, target->vf_index, bit, original,
-                              &local_error))
+                              &local_error)
+          || knob_is_original (nl, target, bit, original))
         continue;
       if (bit == VFP_KNOB_MAC && vfp_mac_is_zero (original->mac)
           && g_error_matches (local_error, VFP_ERROR, VFP_ERROR_UNSUPPORTED))

@@ -26,10 +26,19 @@ gboolean vfp_vf_apply (VfpNetlink *nl, const VfpVfTarget *target,
                        const VfpVfConfig *want, const VfpVfConfig *original,
                        GError **error);
 
+/* Called after each knob a vfp_vf_apply_full() applied (crash points). */
+typedef void (*VfpVfApplyStep) (VfpKnob knob, gpointer data);
+
+/* vfp_vf_apply() that calls @step (may be NULL) after each applied knob. */
+gboolean vfp_vf_apply_full (VfpNetlink *nl, const VfpVfTarget *target,
+                            const VfpVfConfig *want, const VfpVfConfig *original,
+                            VfpVfApplyStep step, gpointer step_data, GError **error);
+
 /* Put back every knob of @knobs from @original.  Goes on after a failing
  * knob; returns FALSE with the first error.  A driver that refuses an all-zero
  * MAC (several do) is not a failure: like libvirt we leave the MAC and add a
- * line to @warnings (may be NULL). */
+ * line to @warnings (may be NULL).  Nor is a knob the driver refuses to set
+ * that already holds its original value (re-read after the refusal). */
 gboolean vfp_vf_restore (VfpNetlink *nl, const VfpVfTarget *target,
                          const VfpVfConfig *original, guint knobs,
                          GPtrArray *warnings, GError **error);

@@ -1,12 +1,190 @@
-/* vfpoolctl-doctor.c: placeholder until the subcommand is written. */
+/* vfpoolctl-doctor.c: "vfpoolctl doctor": the host, pool and libvirt checks,
+ * each with what it saw and the fix; exit 1 if any check fails. */
 #include "config.h"
 #include "vfpoolctl.h"
+#include "vfp-doctor.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+/* The hook lives at $(sysconfdir)/libvirt/hooks/qemu.d/vfpool; configure
+ * passes $(sysconfdir)/vfpool as VFP_DEFAULT_CONFIG_DIR, so the hook path
+ * is its sibling. */
+static char *
+default_hook_path (const char *root)
+{
+  g_autofree char *sysconfdir = g_path_get_dirname (VFP_DEFAULT_CONFIG_DIR);
+  return g_build_filename (root ? root : "/", sysconfdir, "libvirt", "hooks", "qemu.d",
+                           "vfpool", NULL);
+}
+
+static void
+silence_libvirt (void *data, virErrorPtr err)
+{
+}
+
+/* The checks that need libvirt: its version, and every defined domain with
+ * a request.  Unreachable libvirt is a warning: the host checks still hold. */
+static void
+check_libvirt (VfpCtl *ctl, VfpConfig *config, GPtrArray *report)
+{
+  virConnectPtr conn;
+  virDomainPtr *domains = NULL;
+  unsigned long version = 0;
+  int n;
+
+  virSetErrorFunc (NULL, silence_libvirt);
+  conn = virConnectOpenReadOnly (ctl->ctx->libvirt_uri);
+  if (conn == NULL)
+    {
+      vfp_doctor_add (report, "libvirt", VFP_CHECK_WARN,
+                      "systemctl start libvirtd (or virtqemud), and run doctor as root",
+                      "cannot connect to %s (%s): libvirt version and domain checks skipped",
+                      ctl->ctx->libvirt_uri, virGetLastErrorMessage ());
+      return;
+    }
+  if (virConnectGetLibVersion (conn, &version) == 0)
+    vfp_doctor_check_libvirt_version (version, report);
+  n = virConnectListAllDomains (conn, &domains, 0);
+  if (n < 0)
+    vfp_doctor_add (report, "libvirt", VFP_CHECK_WARN, NULL,
+                    "cannot list the domains of %s (%s): domain checks skipped",
+                    ctl->ctx->libvirt_uri, virGetLastErrorMessage ());
+  for (int i = 0; i < n; i++)
+    {
+      char *xml = virDomainGetXMLDesc (domains[i], VIR_DOMAIN_XML_INACTIVE);
+      g_autoptr (VfpDomXml) dom = NULL;
+      g_autoptr (GError) error = NULL;
+
+      if (xml != NULL && vfp_domxml_mentions_vfpool (xml, strlen (xml)))
+        {
+          if (vfp_domxml_parse (xml, strlen (xml), &dom, &error))
+            vfp_doctor_check_domain (config, dom, report);
+          else
+            {
+              g_autofree char *id = g_strdup_printf ("domain:%s", virDomainGetName (domains[i]));
+              vfp_doctor_add (report, id, VFP_CHECK_FAIL, NULL, "%s", error->message);
+            }
+        }
+      free (xml);
+      virDomainFree (domains[i]);
+    }
+  free (domains);
+  virConnectClose (conn);
+}
+
+static void
+print_text (GPtrArray *report)
+{
+  guint count[3] = { 0, 0, 0 };
+
+  for (guint i = 0; i < report->len; i++)
+    {
+      VfpCheck *c = report->pdata[i];
+      g_autofree char *status = g_ascii_strup (vfp_check_status_to_string (c->status), -1);
+
+      count[c->status]++;
+      printf ("[%s] %s: %s\n", status, c->id, c->saw);
+      if (c->fix != NULL && c->status != VFP_CHECK_PASS)
+        printf ("       fix: %s\n", c->fix);
+    }
+  printf ("%u passed, %u warning%s, %u failed\n", count[VFP_CHECK_PASS], count[VFP_CHECK_WARN],
+          count[VFP_CHECK_WARN] == 1 ? "" : "s", count[VFP_CHECK_FAIL]);
+}
+
+static void
+print_json (GPtrArray *report)
+{
+  g_autoptr (GString) out = g_string_new ("{\"checks\": [");
+  guint count[3] = { 0, 0, 0 };
+
+  for (guint i = 0; i < report->len; i++)
+    {
+      VfpCheck *c = report->pdata[i];
+
+      count[c->status]++;
+      g_string_append (out, i ? ",\n  {\"id\": " : "\n  {\"id\": ");
+      vfpctl_json_string (out, c->id);
+      g_string_append (out, ", \"status\": ");
+      vfpctl_json_string (out, vfp_check_status_to_string (c->status));
+      g_string_append (out, ", \"saw\": ");
+      vfpctl_json_string (out, c->saw);
+      g_string_append (out, ", \"fix\": ");
+      vfpctl_json_string (out, c->fix);
+      g_string_append_c (out, '}');
+    }
+  g_string_append_printf (out, "\n], \"passed\": %u, \"warnings\": %u, \"failed\": %u, "
+                          "\"status\": ", count[VFP_CHECK_PASS], count[VFP_CHECK_WARN],
+                          count[VFP_CHECK_FAIL]);
+  vfpctl_json_string (out, vfp_check_status_to_string (vfp_doctor_worst (report)));
+  g_string_append (out, "}\n");
+  fputs (out->str, stdout);
+}
+
+static int
+usage_error (const char *what)
+{
+  fprintf (stderr, "vfpoolctl: doctor: %s (usage: vfpoolctl doctor [--json] [--no-libvirt] "
+                   "[--root DIR] [--hook PATH])\n", what);
+  return 2;
+}
 
 int
 vfpctl_doctor (VfpCtl *ctl, int argc, char **argv)
 {
-  fprintf (stderr, "vfpoolctl: doctor is not implemented yet\n");
-  return 1;
+  g_autoptr (GPtrArray) report = vfp_doctor_report_new ();
+  g_autoptr (VfpConfig) config = NULL;
+  g_autofree char *hook_path = NULL;
+  g_autofree char *run_root = NULL;
+  g_autofree char *etc_root = NULL;
+  const char *root = NULL;
+  gboolean use_libvirt = TRUE;
+  VfpDoctorPaths paths;
+
+  for (int i = 1; i < argc; i++)
+    {
+      if (strcmp (argv[i], "--json") == 0)
+        continue;
+      else if (strcmp (argv[i], "--no-libvirt") == 0)
+        use_libvirt = FALSE;
+      else if (strcmp (argv[i], "--root") == 0 && i + 1 < argc)
+        root = argv[++i];
+      else if (strcmp (argv[i], "--hook") == 0 && i + 1 < argc)
+        {
+          g_free (hook_path);
+          hook_path = g_strdup (argv[++i]);
+        }
+      else
+        {
+          g_autofree char *what = g_strdup_printf ("unexpected argument '%s'", argv[i]);
+          return usage_error (what);
+        }
+    }
+  /* --root DIR: the host files sysfs/proc roots do not cover (the hook,
+   * /run/NetworkManager, /etc/NetworkManager) are looked for under DIR. */
+  if (hook_path == NULL)
+    hook_path = default_hook_path (root);
+  run_root = g_build_filename (root ? root : "/", "run", NULL);
+  etc_root = g_build_filename (root ? root : "/", "etc", NULL);
+  paths = (VfpDoctorPaths) {
+    .sysfs_root = ctl->ctx->sysfs_root,
+    .proc_root = ctl->ctx->proc_root,
+    .config_dir = ctl->ctx->config_dir,
+    .hook_path = hook_path,
+    .run_root = run_root,
+    .etc_root = etc_root,
+  };
+
+  vfp_doctor_check_host (&paths, report, &config);
+  if (use_libvirt)
+    check_libvirt (ctl, config, report);
+
+  if (ctl->json)
+    print_json (report);
+  else
+    print_text (report);
+  return vfp_doctor_worst (report) == VFP_CHECK_FAIL ? 1 : 0;
 }

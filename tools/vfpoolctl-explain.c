@@ -1,12 +1,217 @@
-/* vfpoolctl-explain.c: placeholder until the subcommand is written. */
+/* vfpoolctl-explain.c: "vfpoolctl explain": which VF each nic of a domain
+ * would get and why, or why none is free — without claiming anything. */
 #include "config.h"
 #include "vfpoolctl.h"
+#include "vfp-doctor.h"
+#include "vfp-domxml.h"
+#include "vfp-error.h"
+#include "vfp-lifecycle.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+static void
+silence_libvirt (void *data, virErrorPtr err)
+{
+}
+
+/* The persistent XML: what the next start of the domain works from. */
+static gboolean
+read_domain_xml (VfpCtl *ctl, const char *name, char **out, GError **error)
+{
+  virConnectPtr conn;
+  virDomainPtr dom;
+  char *xml = NULL;
+
+  virSetErrorFunc (NULL, silence_libvirt);
+  conn = virConnectOpenReadOnly (ctl->ctx->libvirt_uri);
+  if (conn == NULL)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "%s: %s (or use --xml FILE)",
+                   ctl->ctx->libvirt_uri, virGetLastErrorMessage ());
+      return FALSE;
+    }
+  dom = virDomainLookupByName (conn, name);
+  if (dom != NULL)
+    xml = virDomainGetXMLDesc (dom, VIR_DOMAIN_XML_INACTIVE);
+  if (xml == NULL)
+    g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND, "domain '%s': %s", name,
+                 virGetLastErrorMessage ());
+  else
+    {
+      *out = g_strdup (xml);
+      free (xml);
+    }
+  if (dom != NULL)
+    virDomainFree (dom);
+  virConnectClose (conn);
+  return *out != NULL;
+}
+
+static gboolean
+read_xml_file (const char *path, char **out, GError **error)
+{
+  gsize len = 0;
+
+  if (strcmp (path, "-") == 0)
+    {
+      g_autoptr (GString) buf = g_string_new (NULL);
+      char chunk[4096];
+      size_t n;
+
+      while ((n = fread (chunk, 1, sizeof chunk, stdin)) > 0)
+        {
+          /* The parser refuses oversize documents; stop reading early. */
+          if (buf->len + n > VFP_DOMXML_MAX_SIZE + 1)
+            break;
+          g_string_append_len (buf, chunk, n);
+        }
+      *out = g_string_free (g_steal_pointer (&buf), FALSE);
+      return TRUE;
+    }
+  return g_file_get_contents (path, out, &len, error);
+}
+
+/* vfp_lifecycle_inject (dry run) is what "vfpoolctl start" runs: if it picks
+ * something else than the explanation, say so rather than mislead. */
+static void
+cross_check (VfpCtl *ctl, const char *xml, GPtrArray *nics)
+{
+  g_autoptr (VfpDomXml) copy = NULL;
+  g_autoptr (GPtrArray) devices = NULL;
+
+  if (!vfp_domxml_parse (xml, strlen (xml), &copy, NULL))
+    return;
+  /* The dry run claims the VFs an XML already names, so only XML without
+   * vfpool devices is safe to dry-run. */
+  devices = vfp_domxml_list_devices (copy);
+  if (devices->len > 0 || !vfp_lifecycle_inject (ctl->ctx, copy, TRUE, NULL))
+    return;
+  g_clear_pointer (&devices, g_ptr_array_unref);
+  devices = vfp_domxml_list_devices (copy);
+  for (guint d = 0; d < devices->len; d++)
+    {
+      VfpDomDevice *dev = devices->pdata[d];
+      for (guint i = 0; i < nics->len; i++)
+        {
+          VfpExplainNic *nic = nics->pdata[i];
+          if (nic->nic == dev->nic && g_strcmp0 (nic->vf_pci, dev->pci) != 0)
+            g_ptr_array_add (nic->notes,
+                             g_strdup_printf ("the start path would pick VF %s instead "
+                                              "(explain and the allocator disagree: please "
+                                              "report)", dev->pci));
+        }
+    }
+}
+
+static void
+print_text (VfpDomXml *dom, GPtrArray *nics)
+{
+  printf ("domain '%s' (%s)\n", vfp_domxml_get_name (dom), vfp_domxml_get_uuid (dom));
+  if (nics->len == 0)
+    printf ("  no vfpool request: vfpool leaves this domain alone\n");
+  for (guint i = 0; i < nics->len; i++)
+    {
+      VfpExplainNic *nic = nics->pdata[i];
+
+      if (nic->vf_pci != NULL && nic->pf != NULL)
+        printf ("  nic %u (pool %s): VF %s (%s VF %u) [%s]\n", nic->nic, nic->pool, nic->vf_pci,
+                nic->pf, nic->vf_index, nic->reason);
+      else
+        printf ("  nic %u (pool %s): no VF [%s]\n", nic->nic, nic->pool, nic->reason);
+      printf ("    why: %s\n", nic->why);
+      for (guint n = 0; n < nic->notes->len; n++)
+        printf ("    note: %s\n", (char *) nic->notes->pdata[n]);
+    }
+}
+
+static void
+print_json (VfpDomXml *dom, GPtrArray *nics)
+{
+  g_autoptr (GString) out = g_string_new ("{\"domain\": ");
+
+  vfpctl_json_string (out, vfp_domxml_get_name (dom));
+  g_string_append (out, ", \"uuid\": ");
+  vfpctl_json_string (out, vfp_domxml_get_uuid (dom));
+  g_string_append (out, ", \"nics\": [");
+  for (guint i = 0; i < nics->len; i++)
+    {
+      VfpExplainNic *nic = nics->pdata[i];
+
+      g_string_append_printf (out, "%s\n  {\"nic\": %u, \"pool\": ", i ? "," : "", nic->nic);
+      vfpctl_json_string (out, nic->pool);
+      g_string_append (out, ", \"vf\": ");
+      vfpctl_json_string (out, nic->vf_pci);
+      g_string_append (out, ", \"pf\": ");
+      vfpctl_json_string (out, nic->pf);
+      if (nic->pf != NULL)
+        g_string_append_printf (out, ", \"vf_index\": %u", nic->vf_index);
+      g_string_append (out, ", \"reason\": ");
+      vfpctl_json_string (out, nic->reason);
+      g_string_append (out, ", \"why\": ");
+      vfpctl_json_string (out, nic->why);
+      g_string_append (out, ", \"notes\": [");
+      for (guint n = 0; n < nic->notes->len; n++)
+        {
+          if (n > 0)
+            g_string_append (out, ", ");
+          vfpctl_json_string (out, nic->notes->pdata[n]);
+        }
+      g_string_append (out, "]}");
+    }
+  g_string_append (out, "\n]}\n");
+  fputs (out->str, stdout);
+}
 
 int
 vfpctl_explain (VfpCtl *ctl, int argc, char **argv)
 {
-  fprintf (stderr, "vfpoolctl: explain is not implemented yet\n");
-  return 1;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VfpDomXml) dom = NULL;
+  g_autoptr (GPtrArray) nics = NULL;
+  g_autofree char *xml = NULL;
+  const char *file = NULL, *name = NULL;
+  gboolean all_found = TRUE;
+
+  for (int i = 1; i < argc; i++)
+    {
+      if (strcmp (argv[i], "--json") == 0)
+        continue;
+      if (strcmp (argv[i], "--xml") == 0 && i + 1 < argc && file == NULL)
+        file = argv[++i];
+      else if (argv[i][0] != '-' && name == NULL)
+        name = argv[i];
+      else
+        {
+          fprintf (stderr, "vfpoolctl: explain: unexpected argument '%s' (usage: vfpoolctl "
+                           "explain [--json] DOMAIN | --xml FILE)\n", argv[i]);
+          return 2;
+        }
+    }
+  if ((file == NULL) == (name == NULL))
+    {
+      fprintf (stderr, "vfpoolctl: explain: name a DOMAIN or give --xml FILE\n");
+      return 2;
+    }
+  if (file != NULL ? !read_xml_file (file, &xml, &error)
+                   : !read_domain_xml (ctl, name, &xml, &error))
+    return vfpctl_fail (error);
+  if (!vfp_domxml_parse (xml, strlen (xml), &dom, &error)
+      || !vfp_doctor_explain (ctl->ctx, dom, &nics, &error))
+    return vfpctl_fail (error);
+  cross_check (ctl, xml, nics);
+
+  if (ctl->json)
+    print_json (dom, nics);
+  else
+    print_text (dom, nics);
+  for (guint i = 0; i < nics->len; i++)
+    if (((VfpExplainNic *) nics->pdata[i])->vf_pci == NULL
+        || strcmp (((VfpExplainNic *) nics->pdata[i])->reason, "busy") == 0)
+      all_found = FALSE;
+  /* 1 when a start would be refused, so scripts can ask before starting. */
+  return all_found ? 0 : 1;
 }

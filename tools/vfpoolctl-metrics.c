@@ -1,12 +1,38 @@
-/* vfpoolctl-metrics.c: placeholder until the subcommand is written. */
+/* vfpoolctl-metrics.c: "vfpoolctl metrics": Prometheus text exposition of
+ * the pools for node_exporter's textfile collector. */
 #include "config.h"
 #include "vfpoolctl.h"
+#include "vfp-metrics.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int
 vfpctl_metrics (VfpCtl *ctl, int argc, char **argv)
 {
-  fprintf (stderr, "vfpoolctl: metrics is not implemented yet\n");
-  return 1;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) config_error = NULL;
+  g_autoptr (VfpConfig) config = NULL;
+  g_autofree char *text = NULL;
+
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--json") != 0)
+      {
+        fprintf (stderr, "vfpoolctl: metrics: unexpected argument '%s' (usage: vfpoolctl "
+                         "metrics)\n", argv[i]);
+        return 2;
+      }
+  /* A broken config is reported as vfpool_config_valid 0 (and on stderr)
+   * with status 0: the collector file then carries it to the alert. */
+  if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &config, &config_error))
+    fprintf (stderr, "vfpoolctl: %s\n", config_error->message);
+  if (!vfp_metrics_render (config, ctl->ctx->state_dir, &text, &error))
+    return vfpctl_fail (error);
+  fputs (text, stdout);
+  if (fflush (stdout) != 0 || ferror (stdout))
+    {
+      fprintf (stderr, "vfpoolctl: metrics: writing the output failed\n");
+      return 1;
+    }
+  return 0;
 }

@@ -33,7 +33,7 @@ usage (FILE *out)
                 "Hand SR-IOV VFs to libvirt domains from named pools.\n\nCommands:\n");
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     fprintf (out, "  %-11s %s\n", commands[i].name, commands[i].summary);
-  fprintf (out, "\nOptions:\n  --json      machine-readable output (status, reconcile)\n"
+  fprintf (out, "\nOptions:\n  --json      machine-readable output (status, reconcile, doctor, explain)\n"
                 "  --help      this text\n  --version   print the version\n\n"
                 "Environment (tests and simulations): VFPOOL_SYSFS_ROOT, VFPOOL_CONFIG_DIR,\n"
                 "VFPOOL_STATE_DIR, VFPOOL_HISTORY_DIR, VFPOOL_NETLINK=fake:FILE, VFPOOL_LIBVIRT_URI,\n"

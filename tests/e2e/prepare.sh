@@ -159,7 +159,7 @@ e2e_prepare_kernel () {
 }
 
 e2e_prepare_rootfs () {
-  local key p v
+  local key p
   # Key: the candidate version of every package named (dependencies move
   # with them in practice; a stale base is one `rm -rf` away).
   key=$(for p in ${E2E_GUEST_PACKAGES//,/ }; do printf '%s=%s\n' "$p" "$(e2e_version "$p/bookworm")"; done | sha256sum | cut -c1-16)

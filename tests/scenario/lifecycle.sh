@@ -45,6 +45,8 @@ check "refusal is one line naming domain, pool and holders" \
   bash -c "[[ \$(wc -l <<< \"$err\") == 1 && \"$err\" == *\"domain 'd3'\"*\"pool 'tenant' has no free VF\"*d1*d2* ]]"
 echo "    message: $err"
 stop_domain d3 "$T/d3.xml"
+check "the refusal is counted in the metrics" \
+  bash -c "'$CTL' metrics | grep -qx 'vfpool_allocation_failures_total{pool=\"tenant\"} 1'"
 check "refused start leaves the other leases alone" test "$(lease_count)" = 2
 
 # 4. destroy d1: original state back, lease gone; d3 now starts.

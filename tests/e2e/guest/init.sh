@@ -20,6 +20,7 @@ hostname e2e
 echo 1 > /proc/sys/kernel/sysrq
 
 . /e2e/config
+E2E_SCENARIO_TIMEOUT=${E2E_SCENARIO_TIMEOUT:-480}
 
 t0=$SECONDS
 # SeaBIOS leaves escape sequences on the console line: start a fresh one.
@@ -105,9 +106,12 @@ export E2E_PF E2E_PF_PCI E2E_NUMVFS E2E_DIR=/e2e E2E_LIB=/e2e/lib.sh
 pass=0
 fail=0
 run_one () {
-  local name=$1 script=$2 s0=$SECONDS rc
+  local name=$1 script=$2 s0=$SECONDS rc limit
+  # A scenario may ask for more time with a "# e2e-timeout: SECONDS" line.
+  limit=$(sed -n 's/^# e2e-timeout: *\([0-9][0-9]*\).*/\1/p' "$script" | head -1)
+  limit=${limit:-$E2E_SCENARIO_TIMEOUT}
   say "BEGIN $name"
-  timeout -k 10 "${E2E_SCENARIO_TIMEOUT:-480}" bash "$script" </dev/null 2>&1 | sed -u 's/^/  | /'
+  timeout -k 10 "$limit" bash "$script" </dev/null 2>&1 | sed -u 's/^/  | /'
   rc=${PIPESTATUS[0]}
   say "END $name"
   if [ "$rc" = 0 ]; then
@@ -119,9 +123,14 @@ run_one () {
   e2e_cleanup_all "$name"
 }
 
-for s in /e2e/scenarios/*.sh /e2e/extra/*.sh; do
+for s in /e2e/scenarios/*.sh; do
+  [ -e "$s" ] && run_one "$(basename "$s" .sh)" "$s"
+done
+# Extra scenarios carry an order prefix (NN-) that is not part of their name.
+for s in /e2e/extra/*.sh; do
   [ -e "$s" ] || continue
-  run_one "$(basename "$s" .sh)" "$s"
+  n=$(basename "$s" .sh)
+  run_one "extra:${n#[0-9][0-9]-}" "$s"
 done
 say "guest done in $((SECONDS - t0)) s"
 echo "$pass passed, $fail failed"

@@ -1,4 +1,5 @@
 # guest/lib.sh: helpers the e2e scenarios source ($E2E_LIB): assertions, pools, tiny domains, and reads of the real VF state.
+# shellcheck shell=bash
 # Needs E2E_PF, E2E_PF_PCI, E2E_NUMVFS (set by init.sh).
 
 LEASE_DIR=/run/vfpool/leases

@@ -1,5 +1,6 @@
 #!/bin/bash
 # scenarios/00-netlink-backend.sh: the libnl backend on the real igb PF — every knob set alone and read back (by the backend and by ip), igb's refusals are VFP_ERROR_UNSUPPORTED and change nothing.
+# shellcheck source=../guest/lib.sh
 . "$E2E_LIB"
 set -u
 PROBE=/e2e/nl-probe

@@ -1,5 +1,6 @@
 #!/bin/bash
 # scenarios/01-pool-lifecycle.sh: a pool of 2 VFs and three domains — both start paths, the refusal of an exhausted pool, and a VF handed back exactly as it was.
+# shellcheck source=../guest/lib.sh
 . "$E2E_LIB"
 set -u
 

@@ -1,5 +1,6 @@
 #!/bin/bash
 # scenarios/02-qemu-killed.sh: QEMU dies by SIGKILL while holding a VF — libvirt's stop hooks restore the VF and free it, and the next start gets it.
+# shellcheck source=../guest/lib.sh
 . "$E2E_LIB"
 set -u
 

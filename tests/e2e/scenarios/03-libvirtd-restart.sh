@@ -1,5 +1,6 @@
 #!/bin/bash
 # scenarios/03-libvirtd-restart.sh: libvirtd restarts while a domain holds a VF — the reconnect hook keeps the domain and its lease, reconcile leaves both, and a later destroy frees the VF.
+# shellcheck source=../guest/lib.sh
 . "$E2E_LIB"
 set -u
 

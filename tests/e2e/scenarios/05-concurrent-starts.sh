@@ -1,5 +1,6 @@
 #!/bin/bash
 # scenarios/05-concurrent-starts.sh: four `virsh start` at once on a pool of 3 VFs — exactly three run, the fourth is refused, no VF is leased or plugged twice.
+# shellcheck source=../guest/lib.sh
 . "$E2E_LIB"
 set -u
 

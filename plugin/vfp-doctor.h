@@ -1,0 +1,97 @@
+/* vfp-doctor.h: host, pool and domain checks as data (for "vfpoolctl doctor"),
+ * and the allocation explained without claiming anything ("explain"). */
+#pragma once
+
+#include <glib.h>
+#include "vfp-config.h"
+#include "vfp-context.h"
+#include "vfp-domxml.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  VFP_CHECK_PASS,
+  VFP_CHECK_WARN,
+  VFP_CHECK_FAIL,
+} VfpCheckStatus;
+
+/* One finding: what was checked, how it went, what was seen, and the exact
+ * command or setting that fixes it (NULL when there is nothing to fix). */
+typedef struct {
+  char *id;               /* "iommu", "pf-sriov:ens1f0", "domain-hotplug:web1" */
+  VfpCheckStatus status;
+  char *saw;
+  char *fix;
+} VfpCheck;
+
+/* Where the host facts the context does not carry live.  Every path is
+ * absolute; tests point them into a scratch tree. */
+typedef struct {
+  const char *sysfs_root;   /* "/sys" */
+  const char *proc_root;    /* "/proc" */
+  const char *config_dir;   /* "/etc/vfpool" */
+  const char *hook_path;    /* "/etc/libvirt/hooks/qemu.d/vfpool" */
+  const char *run_root;     /* "/run": NetworkManager's runtime directory */
+  const char *etc_root;     /* "/etc": NetworkManager's configuration */
+} VfpDoctorPaths;
+
+/* A list of VfpCheck*, in the order they were made. */
+GPtrArray *vfp_doctor_report_new (void);
+void vfp_doctor_add (GPtrArray *report, const char *id, VfpCheckStatus status,
+                     const char *fix, const char *saw_format, ...) G_GNUC_PRINTF (5, 6);
+
+/* Every check that needs no libvirt connection: IOMMU, kernel command line,
+ * vfio-pci, pool config, each pool PF (SR-IOV, link, driver, VF driver
+ * autoprobe), IOMMU groups of pool VFs, idle VFs, NetworkManager, the hook
+ * file, AppArmor, the libvirt daemon's start time.  *@config_out (if not
+ * NULL) gets the loaded config, or NULL when it is invalid. */
+void vfp_doctor_check_host (const VfpDoctorPaths *paths, GPtrArray *report,
+                            VfpConfig **config_out);
+
+/* The libvirt library version (virConnectGetLibVersion: major * 1000000 +
+ * minor * 1000 + micro) against the 6.5 that qemu.d/ hooks need. */
+void vfp_doctor_check_libvirt_version (gulong version, GPtrArray *report);
+
+/* A domain's request: valid, its pools exist and allow it (@config NULL =
+ * invalid config, already reported), and on q35 a free pcie-root-port per
+ * nic for the plain-start path.  Domains without a request add nothing. */
+void vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *report);
+
+/* The worst status in @report (PASS when empty). */
+VfpCheckStatus vfp_doctor_worst (GPtrArray *report);
+/* The first check with @id, or NULL (tests). */
+VfpCheck *vfp_doctor_find (GPtrArray *report, const char *id);
+
+const char *vfp_check_status_to_string (VfpCheckStatus status);
+void vfp_check_free (VfpCheck *check);
+
+/* ---- explain ------------------------------------------------------------ */
+
+/* Which VF one nic would get and why. */
+typedef struct {
+  guint nic;
+  char *pool;
+  char *vf_pci;           /* NULL when no VF is free */
+  char *pf;               /* PF netdev (or PCI address) of vf_pci */
+  guint vf_index;
+  char *reason;           /* "sticky", "numa-local", "least-loaded-pf",
+                           * "pf-order", "lowest-index", "only-free",
+                           * "named-in-xml", "none-free", "busy" */
+  char *why;              /* one sentence */
+  GPtrArray *notes;       /* char*: what else was looked at and set aside */
+} VfpExplainNic;
+
+/* Run the allocation of vfp_lifecycle_inject() for every nic of @dom's
+ * request against the current leases, quarantine, history and sysfs —
+ * claiming nothing, writing nothing.  *@out gets VfpExplainNic* (empty when
+ * the domain has no request).  Errors: invalid request or config, unknown
+ * pool, pool that does not allow the domain (as prepare would say). */
+gboolean vfp_doctor_explain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out,
+                             GError **error);
+
+void vfp_explain_nic_free (VfpExplainNic *nic);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpCheck, vfp_check_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpExplainNic, vfp_explain_nic_free)
+
+G_END_DECLS

@@ -1,0 +1,194 @@
+/* vfp-metrics.c: Prometheus text for the pools, and the per-pool failure
+ * counters the hook bumps when a pool is exhausted. */
+#include "config.h"
+#include "vfp-metrics.h"
+#include "vfp-error.h"
+#include "vfp-file.h"
+#include "vfp-lease.h"
+#include "vfp-quarantine.h"
+#include "vfp-request.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <gio/gio.h>
+
+#define METRICS_DIR "metrics"
+#define FAILURES_SUFFIX ".failures"
+#define LOCK_NAME ".lock"
+
+static char *
+failures_path (const char *state_dir, const char *pool)
+{
+  g_autofree char *name = g_strconcat (pool, FAILURES_SUFFIX, NULL);
+  return g_build_filename (state_dir, METRICS_DIR, name, NULL);
+}
+
+guint64
+vfp_metrics_read_failures (const char *state_dir, const char *pool)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  guint64 value = 0;
+
+  if (!vfp_name_is_safe (pool))
+    return 0;
+  path = failures_path (state_dir, pool);
+  if (vfp_file_read (path, 64, &text, NULL))
+    g_ascii_string_to_unsigned (g_strstrip (text), 10, 0, G_MAXUINT64, &value, NULL);
+  return value;
+}
+
+gboolean
+vfp_metrics_count_failure (const char *state_dir, const char *pool, GError **error)
+{
+  g_autofree char *dir = g_build_filename (state_dir, METRICS_DIR, NULL);
+  g_autofree char *lock_path = g_build_filename (dir, LOCK_NAME, NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  gboolean ok;
+  int fd;
+
+  /* The name becomes a file name: never a path. */
+  if (!vfp_name_is_safe (pool))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "pool name '%s' cannot name a counter file", pool);
+      return FALSE;
+    }
+  if (!vfp_file_ensure_dir (dir, 0755, error))
+    return FALSE;
+  fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "cannot open %s: %s",
+                   lock_path, g_strerror (errsv));
+      return FALSE;
+    }
+  /* Hooks of different domains run concurrently: without the lock two
+   * read-increment-write cycles could lose a count. */
+  while (flock (fd, LOCK_EX) != 0)
+    if (errno != EINTR)
+      {
+        int errsv = errno;
+        close (fd);
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "cannot lock %s: %s",
+                     lock_path, g_strerror (errsv));
+        return FALSE;
+      }
+  path = failures_path (state_dir, pool);
+  text = g_strdup_printf ("%" G_GUINT64_FORMAT "\n",
+                          vfp_metrics_read_failures (state_dir, pool) + 1);
+  ok = vfp_file_replace (path, text, strlen (text), 0644, error);
+  close (fd);   /* releases the lock */
+  return ok;
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static void
+append_label (GString *out, const char *value)
+{
+  for (const char *p = value; *p; p++)
+    {
+      if (*p == '\\' || *p == '"')
+        g_string_append_c (out, '\\');
+      if (*p == '\n')
+        g_string_append (out, "\\n");
+      else
+        g_string_append_c (out, *p);
+    }
+}
+
+typedef struct {
+  guint vfs, leased, quarantined;
+} PoolCounts;
+
+static void
+append_family (GString *out, VfpConfig *config, const PoolCounts *counts, const guint64 *failures,
+               const char *name, const char *type, const char *help, int which)
+{
+  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+  for (guint p = 0; p < config->pools->len; p++)
+    {
+      const PoolCounts *c = &counts[p];
+      guint64 value = 0;
+
+      switch (which)
+        {
+        case 0:
+          value = c->vfs;
+          break;
+        case 1:
+          value = c->leased;
+          break;
+        case 2:
+          value = c->quarantined;
+          break;
+        case 3:
+          value = c->vfs - c->leased - c->quarantined;
+          break;
+        default:
+          value = failures[p];
+          break;
+        }
+      g_string_append_printf (out, "%s{pool=\"", name);
+      append_label (out, ((VfpPool *) config->pools->pdata[p])->name);
+      g_string_append_printf (out, "\"} %" G_GUINT64_FORMAT "\n", value);
+    }
+}
+
+gboolean
+vfp_metrics_render (VfpConfig *config, const char *state_dir, char **out, GError **error)
+{
+  g_autoptr (GHashTable) leased = NULL;
+  g_autoptr (GHashTable) quarantined = vfp_quarantine_list (state_dir);
+  g_autofree PoolCounts *counts = NULL;
+  g_autofree guint64 *failures = NULL;
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  /* An invalid config still yields a scrape, so an alert can fire on it. */
+  g_string_append_printf (text, "# HELP vfpool_config_valid Whether the pool configuration "
+                          "loads (1) or not (0).\n# TYPE vfpool_config_valid gauge\n"
+                          "vfpool_config_valid %d\n", config != NULL);
+  if (config == NULL)
+    {
+      *out = g_string_free (g_steal_pointer (&text), FALSE);
+      return TRUE;
+    }
+  counts = g_new0 (PoolCounts, config->pools->len + 1);
+  failures = g_new0 (guint64, config->pools->len + 1);
+  if (!vfp_lease_list_names (state_dir, &leased, error))
+    return FALSE;
+  for (guint p = 0; p < config->pools->len; p++)
+    {
+      VfpPool *pool = config->pools->pdata[p];
+
+      counts[p].vfs = pool->members->len;
+      for (guint v = 0; v < pool->members->len; v++)
+        {
+          const char *pci = ((VfpVf *) pool->members->pdata[v])->pci;
+          /* A quarantined VF counts once, as quarantined, so free never
+           * goes negative. */
+          if (g_hash_table_contains (quarantined, pci))
+            counts[p].quarantined++;
+          else if (g_hash_table_contains (leased, pci))
+            counts[p].leased++;
+        }
+      failures[p] = vfp_metrics_read_failures (state_dir, pool->name);
+    }
+  append_family (text, config, counts, failures, "vfpool_pool_vfs", "gauge",
+                 "VFs in the pool.", 0);
+  append_family (text, config, counts, failures, "vfpool_pool_leased", "gauge",
+                 "Pool VFs leased to a domain (reserved or configured).", 1);
+  append_family (text, config, counts, failures, "vfpool_pool_quarantined", "gauge",
+                 "Pool VFs set aside because restoring them failed.", 2);
+  append_family (text, config, counts, failures, "vfpool_pool_free", "gauge",
+                 "Pool VFs neither leased nor quarantined.", 3);
+  append_family (text, config, counts, failures, "vfpool_allocation_failures_total", "counter",
+                 "Domain starts refused because the pool had no free VF (since boot).", 4);
+  *out = g_string_free (g_steal_pointer (&text), FALSE);
+  return TRUE;
+}

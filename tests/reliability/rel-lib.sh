@@ -1,0 +1,67 @@
+# rel-lib.sh: shared setup for the reliability tests: the scenario setup
+# (tests/scenario/lib.sh: fake sysfs, fake netlink, temp state dir) plus the
+# fault-injection builds of the hook and vfpoolctl, fake QEMU processes and
+# the invariant checker.
+. "$VFP_TOP_SRCDIR/tests/scenario/lib.sh"
+: "${VFP_REL_BIN:?run through make check}"
+HOOKF="$VFP_REL_BIN/vfpool-hook-fault"
+CTLF="$VFP_REL_BIN/vfpoolctl-fault"
+INVARIANTS="$VFP_TOP_SRCDIR/tests/reliability/invariants.py"
+mkdir -p "$T/qemu"
+trap 'for f in "$T"/qemu/*; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; rm -rf "$T"' EXIT
+
+# fhook POINT NAME OP SUB XML: the hook as libvirt runs it, dying at POINT
+# ("" = nowhere).  Exit status 137 = killed at the point.
+fhook() {
+  local point=$1; shift
+  env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+    VFPOOL_SYSFS_ROOT="$VFPOOL_SYSFS_ROOT" VFPOOL_CONFIG_DIR="$VFPOOL_CONFIG_DIR" \
+    VFPOOL_STATE_DIR="$VFPOOL_STATE_DIR" VFPOOL_HISTORY_DIR="$VFPOOL_HISTORY_DIR" \
+    VFPOOL_NETLINK="$VFPOOL_NETLINK" VFPOOL_LIBVIRT_URI="$VFPOOL_LIBVIRT_URI" \
+    VFPOOL_LIBVIRT_RUN_DIR="$VFPOOL_LIBVIRT_RUN_DIR" VFPOOL_BOOT_ID_FILE="$VFPOOL_BOOT_ID_FILE" \
+    VFPOOL_FAULT="$point" "$HOOKF" "$1" "$2" "$3" - < "$4" 2>/dev/null
+}
+# fctl POINT ARGS...: vfpoolctl dying at POINT.
+fctl() { local point=$1; shift; VFPOOL_FAULT="$point" "$CTLF" "$@" 2>/dev/null; }
+
+# qemu_up NAME N: a process that looks like the domain's QEMU (libvirt's
+# command line carries guest=NAME and -uuid) and libvirt's pid file for it.
+qemu_up() {
+  bash -c "exec -a 'qemu-system-x86_64 -name guest=$1 -uuid $(uuid_of "$2")' sleep 3600" \
+    </dev/null >/dev/null 2>&1 &
+  echo $! > "$T/qemu/$1"
+  echo $! > "$T/libvirt/$1.pid"
+}
+qemu_down() {
+  [ -f "$T/qemu/$1" ] || return 0
+  kill "$(cat "$T/qemu/$1")" 2>/dev/null
+  wait "$(cat "$T/qemu/$1")" 2>/dev/null
+  rm -f "$T/qemu/$1" "$T/libvirt/$1.pid"
+}
+
+# What libvirt does around the hook (DESIGN.md §1), with POINT armed in
+# the call named by WHERE (prepare or release).
+# lv_start POINT NAME N XML: prepare, and if that fails, stopped + release
+# end (unarmed); otherwise QEMU starts and start + started follow.
+# Returns the prepare status (137 = the hook was killed).
+lv_start() {
+  local rc
+  fhook "$1" "$2" prepare begin "$4"; rc=$?
+  if [ "$rc" != 0 ]; then
+    fhook "" "$2" stopped end "$4"; fhook "" "$2" release end "$4"
+    return "$rc"
+  fi
+  qemu_up "$2" "$3"
+  fhook "" "$2" start begin "$4"; fhook "" "$2" started begin "$4"
+  return 0
+}
+# lv_stop POINT NAME XML: QEMU goes, stopped end, release end (armed).
+lv_stop() {
+  qemu_down "$2"
+  fhook "" "$2" stopped end "$3"
+  fhook "$1" "$2" release end "$3"
+}
+
+# invariants PF NVFS [NAME:NICS...]: see invariants.py; ORIG is the fake
+# backend's state dir as seeded before anything ran.
+invariants() { python3 "$INVARIANTS" "$T/run" "$T/nl.log.d" "$T/orig.d" "$@"; }
