@@ -12,7 +12,6 @@
 #include <syslog.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <gio/gio.h>
 
 #define RECORD_PREFIX "record:"
 #define VIR_DOMAIN_AFFECT_LIVE 1
@@ -70,7 +69,7 @@ record_attach (const char *file, const char *uuid, const char *xml, GError **err
 
   if (fd < 0)
     {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", file,
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "%s: %s", file,
                    g_strerror (errno));
       return FALSE;
     }
@@ -169,7 +168,7 @@ vfp_hotplug_spawn (VfpContext *ctx, const char *uuid, const char *name,
 
   if (pid < 0)
     {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
                    "cannot fork the hot-plug worker: %s", g_strerror (errno));
       return FALSE;
     }

@@ -199,9 +199,7 @@ parse_pool_key (VfpPool *pool, GKeyFile *kf, const char *group, const char *key,
       /* GKeyFile lists a key written twice twice (the last value wins) */
       g_strfreev (pool->allow);
       pool->allow = g_strv_builder_end (b);
-      /* "allow=" with nothing in it means no restriction, like no key. */
-      if (pool->allow[0] == NULL)
-        g_clear_pointer (&pool->allow, g_strfreev);
+      /* An empty "allow=" allows no domain: an access list fails closed. */
       return TRUE;
     }
   /* A shared MAC would give every domain of the pool the same address. */

@@ -8,13 +8,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <gio/gio.h>
 #include <glib/gstdio.h>
 
 static gboolean
 set_errno_error (GError **error, int errsv, const char *what, const char *path)
 {
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
                "%s %s: %s", what, path, g_strerror (errsv));
   return FALSE;
 }
@@ -45,7 +44,7 @@ vfp_file_read (const char *path, gsize max_size, char **out, GError **error)
       if (buf->len + (gsize) n > max_size)
         {
           close (fd);
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
                        "%s is larger than %" G_GSIZE_FORMAT " bytes", path, max_size);
           return FALSE;
         }

@@ -7,7 +7,8 @@
 G_BEGIN_DECLS
 
 /* Read a whole file of at most @max_size bytes into a NUL-terminated string;
- * trailing newlines are stripped.  G_IO_ERROR with the errno kept. */
+ * trailing newlines are stripped.  Errors are G_FILE_ERROR with the errno
+ * kept (not G_IO_ERROR: the hook does not link gio, see configure.ac). */
 gboolean vfp_file_read (const char *path, gsize max_size, char **out, GError **error);
 
 /* Write @data to a temporary in the same directory, fsync it, rename it over
@@ -19,7 +20,7 @@ gboolean vfp_file_replace (const char *path, const char *data, gsize len,
 /* Create @path with @data only if it does not exist yet.  The content is
  * written and synced under a temporary name first and then link()ed, so the
  * claim is atomic (like O_EXCL) and a crash never leaves an empty claim.
- * G_IO_ERROR_EXISTS when @path exists. */
+ * G_FILE_ERROR_EXIST when @path exists. */
 gboolean vfp_file_create_exclusive (const char *path, const char *data, gsize len,
                                     int mode, GError **error);
 

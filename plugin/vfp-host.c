@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
-#include <gio/gio.h>
 
 #include "vfp-error.h"
 
@@ -40,7 +39,7 @@ root_or_default (const char *sysfs_root)
 static void
 set_errno_error (GError **error, int errnum, const char *format, ...) G_GNUC_PRINTF (3, 4);
 
-/* Syscall failures keep their errno as a G_IO_ERROR code. */
+/* Syscall failures keep their errno as a G_FILE_ERROR code. */
 static void
 set_errno_error (GError **error, int errnum, const char *format, ...)
 {
@@ -50,7 +49,7 @@ set_errno_error (GError **error, int errnum, const char *format, ...)
   va_start (ap, format);
   what = g_strdup_vprintf (format, ap);
   va_end (ap);
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errnum), "%s: %s",
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errnum), "%s: %s",
                what, g_strerror (errnum));
 }
 

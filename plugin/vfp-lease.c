@@ -11,7 +11,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <gio/gio.h>
 
 #define LEASE_DIR "leases"
 #define OWNER_DIR "owners"
@@ -86,7 +85,7 @@ check_private_dir (const char *path, GError **error)
   if (lstat (path, &st) < 0)
     {
       int errsv = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
                    "cannot examine %s: %s", path, g_strerror (errsv));
       return FALSE;
     }
@@ -143,7 +142,7 @@ vfp_lease_lock (const char *state_dir, const char *vf_pci, int *fd_out, GError *
   if (fd < 0)
     {
       int errsv = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
                    "cannot open lock %s: %s", path, g_strerror (errsv));
       return FALSE;
     }
@@ -152,7 +151,7 @@ vfp_lease_lock (const char *state_dir, const char *vf_pci, int *fd_out, GError *
       {
         int errsv = errno;
         close (fd);
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+        g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
                      "cannot lock %s: %s", path, g_strerror (errsv));
         return FALSE;
       }
@@ -328,7 +327,7 @@ vfp_lease_claim (const char *state_dir, const VfpLease *lease, GError **error)
     {
       if (!had_marker)
         unlink (marker);
-      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_EXIST))
         {
           g_set_error (error, VFP_ERROR, VFP_ERROR_BUSY, "VF %s is already leased",
                        lease->vf_pci);
@@ -367,7 +366,7 @@ vfp_lease_read (const char *state_dir, const char *vf_pci, VfpLease **out, GErro
   path = lease_path (state_dir, vf_pci);
   if (!vfp_file_read (path, LEASE_MAX_SIZE, &data, &local_error))
     {
-      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND, "VF %s has no lease", vf_pci);
       else
         g_propagate_error (error, g_steal_pointer (&local_error));

@@ -34,9 +34,30 @@ vfp_liveness_read_qemu_pid (VfpContext *ctx, const char *name)
   return pid;
 }
 
-/* TRUE if process @pid runs and its command line names the domain (libvirt
- * passes "-uuid UUID" and "guest=NAME"), so a recycled pid is not mistaken
- * for the VM. */
+/* TRUE if @arg is libvirt's "-name" value for domain @name:
+ * "guest=NAME[,opt=...]", where a comma inside NAME is doubled. */
+static gboolean
+arg_names_guest (const char *arg, const char *name)
+{
+  const char *p;
+
+  if (!g_str_has_prefix (arg, "guest="))
+    return FALSE;
+  p = arg + strlen ("guest=");
+  for (; *name != '\0'; name++, p++)
+    {
+      if (*p != *name)
+        return FALSE;
+      if (*name == ',' && *++p != ',')
+        return FALSE;
+    }
+  return *p == '\0' || (p[0] == ',' && p[1] != ',');
+}
+
+/* TRUE if process @pid runs and one of its arguments names the domain
+ * (libvirt passes "-uuid UUID" and "-name guest=NAME,..."), so a recycled
+ * pid is not mistaken for the VM.  Whole arguments only: "guest=t2" must
+ * not match t22's QEMU, nor a UUID some other argument merely contains. */
 static gboolean
 pid_is_domain (VfpContext *ctx, gint64 pid, const VfpLease *lease)
 {
@@ -44,14 +65,16 @@ pid_is_domain (VfpContext *ctx, gint64 pid, const VfpLease *lease)
   g_autofree char *path = g_build_filename (ctx->proc_root, dir, "cmdline", NULL);
   g_autofree char *cmdline = NULL;
   gsize len;
-  g_autofree char *guest = g_strdup_printf ("guest=%s", lease->owner_name);
 
   if (!g_file_get_contents (path, &cmdline, &len, NULL))
     return FALSE;
-  for (gsize i = 0; i < len; i++)   /* arguments are NUL-separated */
-    if (cmdline[i] == '\0')
-      cmdline[i] = ' ';
-  return strstr (cmdline, lease->owner_uuid) != NULL || strstr (cmdline, guest) != NULL;
+  /* Arguments are NUL-terminated; g_file_get_contents adds one more NUL,
+   * so the last argument ends even when the file lacks its own. */
+  for (const char *arg = cmdline; arg < cmdline + len; arg += strlen (arg) + 1)
+    if (g_ascii_strcasecmp (arg, lease->owner_uuid) == 0
+        || arg_names_guest (arg, lease->owner_name))
+      return TRUE;
+  return FALSE;
 }
 
 VfpOwnerState

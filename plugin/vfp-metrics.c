@@ -1,5 +1,5 @@
 /* vfp-metrics.c: Prometheus text for the pools, and the per-pool failure
- * counters the hook bumps when a pool is exhausted. */
+ * counters the library bumps where a pool is found exhausted. */
 #include "config.h"
 #include "vfp-metrics.h"
 #include "vfp-error.h"
@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
-#include <gio/gio.h>
 
 #define METRICS_DIR "metrics"
 #define FAILURES_SUFFIX ".failures"
@@ -58,13 +57,13 @@ vfp_metrics_count_failure (const char *state_dir, const char *pool, GError **err
                    "pool name '%s' cannot name a counter file", pool);
       return FALSE;
     }
-  if (!vfp_file_ensure_dir (dir, 0755, error))
+  if (!vfp_file_ensure_dir (dir, 0700, error))
     return FALSE;
   fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
     {
       int errsv = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "cannot open %s: %s",
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv), "cannot open %s: %s",
                    lock_path, g_strerror (errsv));
       return FALSE;
     }
@@ -75,14 +74,14 @@ vfp_metrics_count_failure (const char *state_dir, const char *pool, GError **err
       {
         int errsv = errno;
         close (fd);
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "cannot lock %s: %s",
+        g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv), "cannot lock %s: %s",
                      lock_path, g_strerror (errsv));
         return FALSE;
       }
   path = failures_path (state_dir, pool);
   text = g_strdup_printf ("%" G_GUINT64_FORMAT "\n",
                           vfp_metrics_read_failures (state_dir, pool) + 1);
-  ok = vfp_file_replace (path, text, strlen (text), 0644, error);
+  ok = vfp_file_replace (path, text, strlen (text), 0600, error);
   close (fd);   /* releases the lock */
   return ok;
 }

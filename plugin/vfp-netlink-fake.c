@@ -23,7 +23,6 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
-#include <gio/gio.h>
 
 #define VFP_FAKE_GROUP "vf"
 #define VFP_FAKE_MAX_FILE (1024 * 1024)
@@ -192,7 +191,7 @@ vfp_fake_set_errno_error (GError **error, int errsv, const char *what)
     g_set_error (error, VFP_ERROR, VFP_ERROR_UNSUPPORTED,
                  "%s failed: %s", what, g_strerror (errsv));
   else
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
                  "%s failed: %s", what, g_strerror (errsv));
 }
 
@@ -208,7 +207,7 @@ vfp_fake_append (VfpNetlinkFake *self, const char *line, GError **error)
   if (fd < 0)
     {
       errsv = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
                    "cannot open fake netlink log %s: %s", self->log_path,
                    g_strerror (errsv));
       return FALSE;
@@ -222,14 +221,14 @@ vfp_fake_append (VfpNetlinkFake *self, const char *line, GError **error)
   close (fd);
   if (n < 0)
     {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
                    "cannot write fake netlink log %s: %s", self->log_path,
                    g_strerror (errsv));
       return FALSE;
     }
   if ((gsize) n != len)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
                    "short write to fake netlink log %s", self->log_path);
       return FALSE;
     }
@@ -275,7 +274,7 @@ vfp_fake_read_state (VfpNetlinkFake *self, const char *pf, guint vf_index,
   vfp_fake_default_state (&state);
   if (!vfp_file_read (path, VFP_FAKE_MAX_FILE, &text, &local_error))
     {
-      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+      if (!g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
@@ -504,7 +503,7 @@ vfp_netlink_fake_new (const char *record_path, GError **error)
       if (!vfp_fake_parse_rules (rules_path, text, rules, error))
         return NULL;
     }
-  else if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+  else if (!g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;

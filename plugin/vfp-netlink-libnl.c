@@ -14,8 +14,6 @@
 #include <netlink/socket.h>
 #include <netlink/handlers.h>
 
-#include <gio/gio.h>
-
 #include "vfp-error.h"
 #include "vfp-netlink.h"
 
@@ -75,7 +73,7 @@ set_errno_error (GError **error, int err, const char *fmt, ...)
   if (err == EOPNOTSUPP || err == EPROTONOSUPPORT || err == EINVAL)
     g_set_error (error, VFP_ERROR, VFP_ERROR_UNSUPPORTED, "%s failed: %s", what, g_strerror (err));
   else
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "%s failed: %s", what, g_strerror (err));
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err), "%s failed: %s", what, g_strerror (err));
 }
 
 static gboolean
@@ -260,7 +258,7 @@ exchange (VfpNetlinkKernel *self, struct nl_msg *msg, VfpNlExchange *ex, GError 
 
   if (cb == NULL)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "netlink: out of memory");
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "netlink: out of memory");
       return FALSE;
     }
   nl_cb_set (cb, NL_CB_VALID, NL_CB_CUSTOM, on_link, ex);
@@ -270,7 +268,7 @@ exchange (VfpNetlinkKernel *self, struct nl_msg *msg, VfpNlExchange *ex, GError 
   r = nl_send_auto (self->sock, msg);
   if (r < 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "netlink send failed: %s", nl_geterror (r));
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "netlink send failed: %s", nl_geterror (r));
       return FALSE;
     }
   while (!ex->done)
@@ -279,7 +277,7 @@ exchange (VfpNetlinkKernel *self, struct nl_msg *msg, VfpNlExchange *ex, GError 
       /* on_error stops the loop with a negative return; that is an answer. */
       if (r < 0 && !ex->done)
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "netlink receive failed: %s",
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "netlink receive failed: %s",
                        nl_geterror (r));
           return FALSE;
         }
@@ -301,7 +299,7 @@ kernel_get_vf (VfpNetlink *nl, const char *pf_netdev, guint vf_index,
   /* Without RTEXT_FILTER_VF the kernel leaves IFLA_VFINFO_LIST out. */
   if (msg == NULL || nla_put_u32 (msg, IFLA_EXT_MASK, RTEXT_FILTER_VF) < 0)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "netlink: out of memory");
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "netlink: out of memory");
       return FALSE;
     }
   if (!exchange (self, msg, &ex, error))
@@ -311,7 +309,7 @@ kernel_get_vf (VfpNetlink *nl, const char *pf_netdev, guint vf_index,
     }
   if (ex.kernel_errno != 0)
     {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (ex.kernel_errno),
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (ex.kernel_errno),
                    "reading VF %u of %s failed: %s", vf_index, pf_netdev,
                    g_strerror (ex.kernel_errno));
       return FALSE;
@@ -410,7 +408,7 @@ kernel_set_vf (VfpNetlink *nl, const char *pf_netdev, guint vf_index,
       || nla_nest_end (msg, info) < 0
       || nla_nest_end (msg, list) < 0)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "netlink: out of memory");
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "netlink: out of memory");
       return FALSE;
     }
   if (!exchange (self, msg, &ex, error))
@@ -450,13 +448,13 @@ vfp_netlink_kernel_new (GError **error)
 
   if (sock == NULL)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "netlink: out of memory");
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "netlink: out of memory");
       return NULL;
     }
   r = nl_connect (sock, NETLINK_ROUTE);
   if (r < 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
                    "opening a NETLINK_ROUTE socket failed: %s", nl_geterror (r));
       return NULL;
     }

@@ -16,7 +16,8 @@ typedef struct {
   gboolean (*get_vf) (VfpNetlink *nl, const char *pf_netdev, guint vf_index,
                       VfpVfConfig *out, GError **error);
   /* Apply exactly one knob (@knob, a single VfpKnob bit) from @cfg.  A driver
-   * refusal is VFP_ERROR_UNSUPPORTED for EOPNOTSUPP/EPROTONOSUPPORT/EINVAL,
+   * refusal is VFP_ERROR_UNSUPPORTED for EOPNOTSUPP/EPROTONOSUPPORT/EINVAL
+   * (other errnos are G_FILE_ERROR),
    * with the kernel's errno text in the message. */
   gboolean (*set_vf) (VfpNetlink *nl, const char *pf_netdev, guint vf_index,
                       VfpKnob knob, const VfpVfConfig *cfg, GError **error);

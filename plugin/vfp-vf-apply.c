@@ -4,7 +4,6 @@
 #include "vfp-error.h"
 
 #include <string.h>
-#include <gio/gio.h>
 
 static void
 prefix_target (GError **error, const VfpVfTarget *t)
@@ -66,6 +65,18 @@ vfp_vf_apply_full (VfpNetlink *nl, const VfpVfTarget *target, const VfpVfConfig 
       if (done != 0
           && !vfp_vf_restore (nl, target, original, done, NULL, &undo_error))
         g_prefix_error (error, "(undo also failed: %s) ", undo_error->message);
+      if (g_error_matches (*error, VFP_ERROR, VFP_ERROR_UNSUPPORTED))
+        {
+          /* Say it in the request's own words: which setting this driver
+           * refuses, before the kernel's terse reason. */
+          VfpVfConfig asked = *want;
+          g_autofree char *what = NULL;
+
+          asked.set &= ~(guint) VFP_KNOB_ALL | bit;
+          what = vfp_vf_config_describe (&asked);
+          g_prefix_error (error, "the %s driver does not support %s; ",
+                          target->pf_driver ? target->pf_driver : "PF", what);
+        }
       prefix_target (error, target);
       return FALSE;
     }

@@ -41,7 +41,7 @@ clean_source() {  # COPY_DIR: sets SRCDIR
 clean_source "$BUILD.src"
 [ -x "$SRCDIR/configure" ] || (cd "$SRCDIR" && autoreconf -fi) || die "cannot generate configure"
 
-rm -rf "$BUILD"
+rm -rf "${BUILD:?}"
 mkdir -p "$BUILD" "$LOGS"
 cd "$BUILD"
 
@@ -77,9 +77,9 @@ status=0
 make -j"$JOBS" check > check.log 2>&1 || status=$?
 grep -E '^(PASS|FAIL|XFAIL|XPASS|ERROR|SKIP):|^# ' check.log || true
 if [ "$status" -ne 0 ]; then
-  for f in $(find tests -name '*.log' ! -name test-suite.log); do
-    grep -qE '^(FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null && { echo "==== $f"; tail -40 "$f"; }
-  done
+  find tests -name '*.trs' | while read -r trs; do
+    grep -qE '^:test-result: (FAIL|ERROR)' "$trs" && { echo "==== ${trs%.trs}.log"; tail -40 "${trs%.trs}.log"; }
+  done || true
   tail -20 check.log
 fi
 

@@ -8,7 +8,6 @@
 #include "vfp-lease.h"
 
 #include <errno.h>
-#include <gio/gio.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,7 +169,7 @@ write_uint (const char *dir, const char *file, guint value, GError **error)
   if (fd < 0)
     {
       saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
                    "cannot open %s: %s", path, g_strerror (saved));
       return FALSE;
     }
@@ -187,7 +186,7 @@ write_uint (const char *dir, const char *file, guint value, GError **error)
     {
       /* the driver's refusal comes back here (e.g. ENOMEM: not enough
        * bus numbers or MSI-X vectors for that many VFs) */
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (n < 0 ? saved : EIO),
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (n < 0 ? saved : EIO),
                    "writing %u to %s failed: %s", value, path,
                    g_strerror (n < 0 ? saved : EIO));
       return FALSE;

@@ -110,6 +110,9 @@ vfpctl_release (VfpCtl *ctl, int argc, char **argv)
   g_autofree char *uuid = NULL;
   gboolean force = FALSE;
 
+  if (!vfpctl_check_args (argc, argv, (const char *const[]) { "--force", NULL }, 1))
+    return 2;
+
   for (int i = 1; i < argc; i++)
     if (strcmp (argv[i], "--force") == 0)
       force = TRUE;
@@ -142,6 +145,9 @@ vfpctl_reconcile (VfpCtl *ctl, int argc, char **argv)
   virConnectPtr conn = NULL;
   gboolean ok;
 
+  if (!vfpctl_check_args (argc, argv, (const char *const[]) { "--json", NULL }, 0))
+    return 2;
+
   if (!g_str_has_prefix (ctl->ctx->libvirt_uri, "record:"))
     {
       virSetErrorFunc (NULL, silence_libvirt);
@@ -172,6 +178,9 @@ vfpctl_quarantine (VfpCtl *ctl, int argc, char **argv)
 {
   const char *what = positional (argc, argv, 0);
   g_autoptr (GError) error = NULL;
+
+  if (!vfpctl_check_args (argc, argv, (const char *const[]) { NULL }, 2))
+    return 2;
 
   if (what == NULL || strcmp (what, "list") == 0)
     {

@@ -107,6 +107,9 @@ vfpctl_start (VfpCtl *ctl, int argc, char **argv)
   g_autoptr (GError) error = NULL;
   const char *name = NULL;
 
+  if (!vfpctl_check_args (argc, argv, (const char *const[]) { NULL }, 1))
+    return 2;
+
   for (int i = 1; i < argc; i++)
     if (argv[i][0] != '-')
       name = argv[i];
@@ -130,6 +133,9 @@ vfpctl_inject (VfpCtl *ctl, int argc, char **argv)
   const char *file = NULL;
   gboolean dry_run = FALSE;
   gsize len = 0;
+
+  if (!vfpctl_check_args (argc, argv, (const char *const[]) { "--dry-run", NULL }, 1))
+    return 2;
 
   for (int i = 1; i < argc; i++)
     {

@@ -115,6 +115,9 @@ vfpctl_status (VfpCtl *ctl, int argc, char **argv)
   g_autoptr (GHashTable) by_vf = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GArray) rows = g_array_new (FALSE, TRUE, sizeof (Row));
 
+  if (!vfpctl_check_args (argc, argv, (const char *const[]) { "--json", NULL }, 0))
+    return 2;
+
   if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &config, &error)
       || !vfp_lease_list (ctl->ctx->state_dir, &leases, NULL, &error))
     return vfpctl_fail (error);

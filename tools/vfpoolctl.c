@@ -18,12 +18,12 @@ static const struct {
   { "release", vfpctl_release, "[--force] DOMAIN|UUID: restore and free the VFs of a stopped domain" },
   { "reconcile", vfpctl_reconcile, "free the leases of domains that are gone" },
   { "quarantine", vfpctl_quarantine, "list | clear VF: VFs set aside because restoring failed" },
-  { "doctor", vfpctl_doctor, "check the host, pools and domains; say how to fix what is wrong" },
-  { "explain", vfpctl_explain, "DOMAIN: which VF the domain would get and why (or why none)" },
+  { "doctor", vfpctl_doctor, "[--no-libvirt] [--root DIR] [--hook PATH]: check host, pools, domains; print fixes" },
+  { "explain", vfpctl_explain, "DOMAIN | --xml FILE: which VF each nic would get and why (or why none)" },
   { "metrics", vfpctl_metrics, "Prometheus text for node_exporter's textfile collector" },
-  { "request", vfpctl_request, "DOMAIN --pool P [--vlan N --mac M ...]: add a nic to the domain's request" },
-  { "unrequest", vfpctl_unrequest, "DOMAIN: remove the domain's request" },
-  { "enable-vfs", vfpctl_enable_vfs, "create the VFs configured in sriov.conf (run at boot)" },
+  { "request", vfpctl_request, "DOMAIN --pool P [--vlan N --mac M ...] [--dry-run|--print]: add a nic" },
+  { "unrequest", vfpctl_unrequest, "DOMAIN [--nic N]: remove one nic or the whole request" },
+  { "enable-vfs", vfpctl_enable_vfs, "[--dry-run] [--force] [--wait S]: create the VFs of sriov.conf (at boot)" },
 };
 
 static void
@@ -46,6 +46,37 @@ vfpctl_fail (const GError *error)
 {
   fprintf (stderr, "vfpoolctl: %s\n", error->message);
   return 1;
+}
+
+gboolean
+vfpctl_check_args (int argc, char **argv, const char *const *allowed, int max_positional)
+{
+  int positional = 0;
+
+  for (int i = 1; i < argc; i++)
+    {
+      gboolean known = FALSE;
+
+      if (argv[i][0] != '-' || strcmp (argv[i], "-") == 0)
+        {
+          positional++;
+          continue;
+        }
+      for (const char *const *a = allowed; *a && !known; a++)
+        known = strcmp (argv[i], *a) == 0;
+      if (!known)
+        {
+          fprintf (stderr, "vfpoolctl: %s: unknown option '%s' (see vfpoolctl --help)\n",
+                   argv[0], argv[i]);
+          return FALSE;
+        }
+    }
+  if (positional > max_positional)
+    {
+      fprintf (stderr, "vfpoolctl: %s: too many arguments (see vfpoolctl --help)\n", argv[0]);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 void

@@ -28,6 +28,12 @@ int vfpctl_enable_vfs (VfpCtl *ctl, int argc, char **argv);
 
 /* Print "vfpoolctl: MESSAGE" and return 1. */
 int vfpctl_fail (const GError *error);
+/* Refuse any option of argv[1..] not in @allowed (NULL-terminated), and
+ * more than @max_positional other arguments: prints one line and returns
+ * FALSE, so "start --dry-run web1" never starts anything by accident. */
+gboolean vfpctl_check_args (int argc, char **argv, const char *const *allowed,
+                            int max_positional);
+
 /* Append @s as a JSON string literal. */
 void vfpctl_json_string (GString *out, const char *s);
 

@@ -20,7 +20,8 @@ check-e2e: all $(E2E_PROBE)
 	  bash $(top_srcdir)/tests/e2e/run-e2e.sh
 
 CLEANFILES += $(E2E_PROBE)
-EXTRA_DIST += tests/e2e
+EXTRA_DIST += tests/e2e/README tests/e2e/run-e2e.sh tests/e2e/prepare.sh \
+	tests/e2e/nl-probe.c tests/e2e/guest tests/e2e/scenarios tests/e2e/extra
 clean-local: clean-e2e
 clean-e2e:
 	rm -rf tests/e2e/work tests/e2e/console*.log

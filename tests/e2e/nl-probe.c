@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gio/gio.h>
-
 #include "vfp-error.h"
 #include "vfp-netlink.h"
 
@@ -92,7 +90,7 @@ report (GError *error)
 {
   gboolean unsupported = g_error_matches (error, VFP_ERROR, VFP_ERROR_UNSUPPORTED);
   printf ("error=%s\nmessage=%s\n", unsupported ? "unsupported"
-          : error->domain == G_IO_ERROR ? "io" : "other", error->message);
+          : error->domain == G_FILE_ERROR ? "io" : "other", error->message);
   return unsupported ? PROBE_UNSUPPORTED : PROBE_FAILED;
 }
 

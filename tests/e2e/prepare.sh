@@ -25,12 +25,14 @@ e2e_host_tools () {
   local need=() t
   for t in debootstrap:debootstrap depmod:kmod modprobe:kmod cpio:cpio \
            mke2fs:e2fsprogs /usr/share/seabios/bios-256k.bin:seabios \
-           /bin/busybox:busybox-static xz:xz-utils zstd:zstd timeout:coreutils; do
+           xz:xz-utils zstd:zstd timeout:coreutils gzip:gzip; do
     case ${t%%:*} in
       /*) [ -e "${t%%:*}" ] || need+=("${t#*:}") ;;
       *) command -v "${t%%:*}" >/dev/null 2>&1 || need+=("${t#*:}") ;;
     esac
   done
+  # The initramfs runs busybox with no libraries: it must be the static one.
+  e2e_host_has busybox-static || need+=(busybox-static)
   [ ${#need[@]} -eq 0 ] && return 0
   e2e_log "installing host tools: ${need[*]}"
   apt-get update -qq >/dev/null

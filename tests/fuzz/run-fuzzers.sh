@@ -56,7 +56,7 @@ clean_source() {  # COPY_DIR: sets SRCDIR
 
 if [ -f "$SRCDIR/config.status" ]; then
   clean_source "$BUILD/src"
-  rm -rf "$BUILD/lib"    # the copy is new each time: no incremental build
+  rm -rf "${BUILD:?}/lib"    # the copy is new each time: no incremental build
 fi
 [ -x "$SRCDIR/configure" ] || (cd "$SRCDIR" && autoreconf -fi) || die "cannot generate configure"
 

@@ -24,13 +24,15 @@ fhook() {
 # fctl POINT ARGS...: vfpoolctl dying at POINT.
 fctl() { local point=$1; shift; VFPOOL_FAULT="$point" "$CTLF" "$@" 2>/dev/null; }
 
-# qemu_up NAME N: a process that looks like the domain's QEMU (libvirt's
-# command line carries guest=NAME and -uuid) and libvirt's pid file for it.
+# qemu_up NAME N: the domain's QEMU (fake_qemu in tests/scenario/lib.sh)
+# and libvirt's pid file for it, written only once the process is that QEMU,
+# as libvirt does (before, the pid was published while the forked child
+# still ran this script: a reconcile then took the running domain for gone
+# and freed its VF).
 qemu_up() {
-  bash -c "exec -a 'qemu-system-x86_64 -name guest=$1 -uuid $(uuid_of "$2")' sleep 3600" \
-    </dev/null >/dev/null 2>&1 &
-  echo $! > "$T/qemu/$1"
-  echo $! > "$T/libvirt/$1.pid"
+  fake_qemu "$1" "$(uuid_of "$2")"
+  echo "$FAKE_QEMU_PID" > "$T/qemu/$1"
+  echo "$FAKE_QEMU_PID" > "$T/libvirt/$1.pid"
 }
 qemu_down() {
   [ -f "$T/qemu/$1" ] || return 0

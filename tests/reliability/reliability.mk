@@ -16,6 +16,12 @@ REL_LIBS = $(REL_LIB) $(GLIB_LIBS) $(XML_LIBS) $(NL_LIBS)
 check_LIBRARIES += tests/reliability/libvfpool-fault.a
 tests_reliability_libvfpool_fault_a_SOURCES = $(plugin_libvfpool_a_SOURCES)
 tests_reliability_libvfpool_fault_a_CPPFLAGS = $(REL_CPPFLAGS)
+# Its objects land in plugin/ and xml/, so nothing else creates this
+# directory in a VPATH build (make distcheck).
+EXTRA_tests_reliability_libvfpool_fault_a_DEPENDENCIES = tests/reliability/.dir-stamp
+tests/reliability/.dir-stamp:
+	$(MKDIR_P) tests/reliability && touch $@
+CLEANFILES += tests/reliability/.dir-stamp
 
 check_PROGRAMS += tests/reliability/vfpool-hook-fault tests/reliability/vfpoolctl-fault
 tests_reliability_vfpool_hook_fault_SOURCES = $(hooks_vfpool_SOURCES)

@@ -49,6 +49,30 @@ domain_xml() {
   echo "<controller type='pci' index='2' model='pcie-root-port'/></devices></domain>"
 }
 
+# fake_qemu NAME UUID: a process that looks like the domain's QEMU to vfpool
+# (argv[0] qemu-system-x86_64, and libvirt's arguments as whole arguments:
+# -name guest=NAME,debug-threads=on -uuid UUID); its pid in FAKE_QEMU_PID.
+# Returns only once the process *is* that QEMU: libvirt hands out a pid
+# (pid file, `started begin`) only after QEMU was exec'd, and a pid recorded
+# while the forked child still showed this script's command line looks to
+# reconcile like a recycled pid, i.e. like a domain that is gone.  The
+# process is a bash blocked in `read` on a FIFO nobody writes: no child of
+# its own, and SIGTERM ends it.
+fake_qemu() {
+  local fifo="$T/fake-qemu.fifo" arg0="" i
+  [ -p "$fifo" ] || mkfifo "$fifo" 2>/dev/null || [ -p "$fifo" ] || return 1
+  (exec -a qemu-system-x86_64 bash -c 'read -r _ <> "$0"' "$fifo" \
+     -name "guest=$1,debug-threads=on" -uuid "$2") </dev/null >/dev/null 2>&1 &
+  FAKE_QEMU_PID=$!
+  for i in $(seq 500); do
+    read -r -d '' arg0 < "/proc/$FAKE_QEMU_PID/cmdline" 2>/dev/null
+    [ "$arg0" = qemu-system-x86_64 ] && return 0
+    sleep 0.01
+  done
+  echo "fake_qemu: $1 (pid $FAKE_QEMU_PID) did not start" >&2
+  return 1
+}
+
 # hook NAME OP SUB XMLFILE: one hook call the way libvirt makes it.
 hook() { env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
            VFPOOL_SYSFS_ROOT="$VFPOOL_SYSFS_ROOT" VFPOOL_CONFIG_DIR="$VFPOOL_CONFIG_DIR" \

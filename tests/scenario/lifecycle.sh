@@ -74,9 +74,8 @@ check "restore: prepare claims the VF in the saved XML" hook d1 prepare begin "$
 check "restore: d1 holds VF 0 again" test "$(lease_of d1)" = 0000:01:10.0
 
 # 7. reconnect: exits 0, records the pid, keeps the lease.  The fake QEMU
-# carries guest=d1 in its command line, as libvirt's does.
-bash -c 'exec -a "qemu-system-x86_64 -name guest=d1" sleep 600' & KEEP_PIDS=$!
-sleep 0.2
+# carries -name guest=d1,... and -uuid in its command line, as libvirt's does.
+fake_qemu d1 "$(uuid_of 1)"; KEEP_PIDS=$FAKE_QEMU_PID
 echo "$KEEP_PIDS" > "$T/libvirt/d1.pid"
 check "reconnect begin exits 0" hook d1 reconnect begin "$T/d1-saved.xml"
 check "reconnect recorded the QEMU pid" grep -qx "qemu-pid=$KEEP_PIDS" "$T/run/leases/0000:01:10.0"

@@ -295,6 +295,75 @@ test_quarantine_on_failed_restore (void **state)
   env_free (env);
 }
 
+/* QEMU @pid with the NUL-separated arguments @args (as /proc/PID/cmdline). */
+static void
+fake_qemu (Env *env, int pid, const char *args, gsize len)
+{
+  g_autofree char *dir = g_strdup_printf ("%s/proc/%d", env->dir, pid);
+  g_autofree char *path = g_build_filename (dir, "cmdline", NULL);
+
+  assert_int_equal (g_mkdir_with_parents (dir, 0700), 0);
+  assert_true (g_file_set_contents (path, args, len, NULL));
+}
+
+/* started begin with libvirt's pid file naming @pid: the lease records it. */
+static void
+started_with_pid (Env *env, VfpDomXml *dom, int pid)
+{
+  g_autofree char *file = g_strdup_printf ("%s.pid", vfp_domxml_get_name (dom));
+  g_autofree char *text = g_strdup_printf ("%d\n", pid);
+  g_autoptr (GPtrArray) hotplug = NULL;
+
+  vfp_test_write (env->ctx->libvirt_run_dir, file, text);
+  assert_true (vfp_lifecycle_started (env->ctx, dom, &hotplug, NULL));
+}
+
+/* A recorded QEMU pid is the domain's only if one whole argument names it
+ * ("-uuid UUID" or "-name guest=NAME,..."; libvirt doubles commas in NAME).
+ * Before, a substring sufficed: dead t2's lease stayed because its recycled
+ * pid now ran t22 ("guest=t2" is in "guest=t22"). */
+static void
+test_reconcile_matches_whole_arguments (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0\n");
+  g_autoptr (VfpDomXml) t2 = domain ("t2", 2, NULL, "pool='p'");
+  g_autoptr (VfpDomXml) t22 = domain ("t22", 22, NULL, "pool='p'");
+  g_autoptr (VfpDomXml) comma = domain ("a,b", 3, NULL, "pool='p'");
+  g_autoptr (VfpDomXml) t4 = domain ("t4", 4, NULL, "pool='p'");
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *vf = NULL;
+  static const char t22_args[] =
+    "qemu-system-x86_64\0-name\0guest=t22,debug-threads=on\0-S\0"
+    "-uuid\0" "00000000-0000-4000-8000-000000000022\0-smbios\0type=1,serial=00000000-0000-4000-8000-000000000002\0";
+  static const char comma_args[] = "qemu-system-x86_64\0-name\0guest=a,,b,debug-threads=on\0";
+  /* A process that only mentions the domain inside one argument. */
+  static const char shell_args[] = "bash\0-c\0exec -a 'qemu -name guest=t4 -uuid x' sleep 9\0";
+
+  g_free (env->ctx->proc_root);
+  env->ctx->proc_root = g_build_filename (env->dir, "proc", NULL);
+  fake_qemu (env, 100, t22_args, sizeof t22_args - 1);
+  fake_qemu (env, 101, comma_args, sizeof comma_args);   /* no final NUL */
+  fake_qemu (env, 102, shell_args, sizeof shell_args - 1);
+  prepare_ok (env, t2);
+  prepare_ok (env, t22);
+  prepare_ok (env, comma);
+  prepare_ok (env, t4);
+  started_with_pid (env, t2, 100);     /* t2 died; its pid now runs t22 */
+  started_with_pid (env, t22, 100);
+  started_with_pid (env, comma, 101);
+  started_with_pid (env, t4, 102);
+
+  assert_true (vfp_lifecycle_reconcile (env->ctx, NULL, NULL, report, NULL));
+  assert_null (vf_of (env, t2));
+  assert_null (vf_of (env, t4));
+  vf = vf_of (env, t22);
+  assert_non_null (vf);
+  g_free (vf);
+  vf = vf_of (env, comma);
+  assert_non_null (vf);
+  env_free (env);
+}
+
 int
 main (void)
 {
@@ -306,6 +375,7 @@ main (void)
     cmocka_unit_test (test_exhausted_and_busy),
     cmocka_unit_test (test_inject_then_prepare_adopts),
     cmocka_unit_test (test_quarantine_on_failed_restore),
+    cmocka_unit_test (test_reconcile_matches_whole_arguments),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

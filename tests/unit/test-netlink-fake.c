@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <cmocka.h>
-#include <gio/gio.h>
 
 #include "vfp-error.h"
 #include "vfp-netlink.h"
@@ -297,7 +296,7 @@ typedef struct {
   VfpKnob knob;             /* 0 = get */
   const char *attrs[6];
   GQuark domain;            /* 0 = success */
-  int code;                 /* for G_IO_ERROR: the errno */
+  int code;                 /* for G_FILE_ERROR: the errno */
   const char *message;
   const char *log_line;     /* NULL = nothing logged */
 } RuleCase;
@@ -329,20 +328,20 @@ test_rules (void **state)
       "setting vlan on VF 3 of ens1f0 failed: Protocol not supported",
       "# ens1f0 vf 3 vlan rejected: EPROTONOSUPPORT" },
     { "ens1f1", VFP_KNOB_MAC, { "mac", "02:00:00:00:00:01", NULL },
-      G_IO_ERROR, EPERM,
+      G_FILE_ERROR, EPERM,
       "setting mac on VF 3 of ens1f1 failed: Operation not permitted",
       "# ens1f1 vf 3 mac rejected: EPERM" },
     { "ens1f0", VFP_KNOB_MAC, { "mac", "02:00:00:00:00:01", NULL }, 0, 0, NULL,
       "ens1f0 vf 3 mac 02:00:00:00:00:01" },
     { "ens1f2", VFP_KNOB_TRUST, { "trust", "on", NULL },
-      G_IO_ERROR, EBUSY,
+      G_FILE_ERROR, EBUSY,
       "setting trust on VF 3 of ens1f2 failed: Device or resource busy",
       "# ens1f2 vf 3 trust rejected: EBUSY" },
     { "ens1f2", VFP_KNOB_SPOOFCHK, { "spoofchk", "off", NULL },
-      G_IO_ERROR, ENODEV,
+      G_FILE_ERROR, ENODEV,
       "setting spoofchk on VF 3 of ens1f2 failed: No such device",
       "# ens1f2 vf 3 spoofchk rejected: ENODEV" },
-    { "ens1f2", 0, { NULL }, G_IO_ERROR, EIO,
+    { "ens1f2", 0, { NULL }, G_FILE_ERROR, EIO,
       "reading VF 3 of ens1f2 failed: Input/output error", NULL },
     { "ens1f0", 0, { NULL }, 0, 0, NULL, NULL },
     /* value checks the kernel would make, independent of rules */
@@ -404,7 +403,7 @@ test_rules (void **state)
         }
       else
         {
-          int code = c->domain == G_IO_ERROR ? (int) g_io_error_from_errno (c->code) : c->code;
+          int code = c->domain == G_FILE_ERROR ? (int) g_file_error_from_errno (c->code) : c->code;
 
           if (ok)
             fail_msg ("%s: succeeded", label);
