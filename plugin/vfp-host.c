@@ -454,41 +454,117 @@ numvfs_path (const char *root, const VfpPf *pf)
                            "sriov_numvfs", NULL);
 }
 
-/* One readlink per VF: virtfnN names the VF's PCI address, which is all a
- * pool member needs; everything else is read on demand by
- * vfp_host_read_vf_info() for the one VF allocation picks. */
+/* The address of VF @i from the PF's routing ID, as the kernel computes it:
+ * RID(VF i) = RID(PF) + sriov_offset + i * sriov_stride. */
+static char *
+computed_vf_address (guint domain, guint pf_rid, guint64 offset, guint64 stride, guint i)
+{
+  static const char hex[] = "0123456789abcdef";
+  guint rid = pf_rid + (guint) offset + i * (guint) stride;
+  guint bus = rid >> 8, slot = (rid >> 3) & 0x1f;
+  char *s;
+
+  if (rid > 0xffff || domain > 0xffff)
+    return NULL;
+  /* By hand, not printf: this runs for every VF of every pool on each hook
+   * call, and printf was a third of the hook's own instructions. */
+  s = g_malloc (sizeof "dddd:bb:ss.f");
+  s[0] = hex[domain >> 12];
+  s[1] = hex[(domain >> 8) & 15];
+  s[2] = hex[(domain >> 4) & 15];
+  s[3] = hex[domain & 15];
+  s[4] = ':';
+  s[5] = hex[bus >> 4];
+  s[6] = hex[bus & 15];
+  s[7] = ':';
+  s[8] = hex[slot >> 4];
+  s[9] = hex[slot & 15];
+  s[10] = '.';
+  s[11] = hex[rid & 7];
+  s[12] = '\0';
+  return s;
+}
+
+static gboolean
+read_virtfn (int dev_fd, const char *label, const VfpPf *pf, guint i, char **out,
+             GError **error)
+{
+  char link_name[sizeof "virtfn" + 10];
+  g_autofree char *vf_pci = NULL;
+  int errnum = 0;
+
+  g_snprintf (link_name, sizeof link_name, "virtfn%u", i);
+  vf_pci = link_base (dev_fd, link_name, &errnum);
+  if (vf_pci == NULL)
+    {
+      /* Seen while VFs are being enabled or disabled. */
+      set_errno_error (error, errnum, "PF %s has sriov_numvfs = %u but %s cannot be read",
+                       label, pf->num_vfs, link_name);
+      return FALSE;
+    }
+  if (!vfp_pci_address_is_valid (vf_pci))
+    {
+      g_autofree char *shown = printable_name (vf_pci);
+      g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "PF %s: %s points to '%s', not a PCI address",
+                   label, link_name, shown);
+      return FALSE;
+    }
+  *out = g_steal_pointer (&vf_pci);
+  return TRUE;
+}
+
+/* VF addresses.  The hook reads pools of up to 1024 VFs on every start, and
+ * a readlink per VF was most of its cost, so the addresses are computed from
+ * sriov_offset/sriov_stride and checked against the first and last virtfn
+ * link (which also catches VFs still being enabled).  Without those files,
+ * or on any mismatch, every virtfnN link is read.  Everything else about a
+ * VF is read on demand by vfp_host_read_vf_info() for the one VF allocation
+ * picks. */
 static gboolean
 read_vfs (int dev_fd, const char *label, VfpPf *pf, GError **error)
 {
+  guint domain, bus, slot, function;
+  guint64 offset = 0, stride = 0;
+  gboolean computed = FALSE;
+  g_autofree char *first = NULL;
+  g_autofree char *last = NULL;
+
+  if (pf->num_vfs > 0
+      && vfp_pci_address_parse (pf->pci, &domain, &bus, &slot, &function)
+      && read_uint_attr (dev_fd, pf->pci, "sriov_offset", 10, 0xffff, &offset, NULL)
+      && read_uint_attr (dev_fd, pf->pci, "sriov_stride", 10, 0xffff, &stride, NULL))
+    {
+      guint rid = bus << 8 | slot << 3 | function;
+      g_autofree char *want_first = computed_vf_address (domain, rid, offset, stride, 0);
+      g_autofree char *want_last = computed_vf_address (domain, rid, offset, stride,
+                                                        pf->num_vfs - 1);
+
+      if (!read_virtfn (dev_fd, label, pf, 0, &first, error)
+          || !read_virtfn (dev_fd, label, pf, pf->num_vfs - 1, &last, error))
+        return FALSE;
+      computed = g_strcmp0 (first, want_first) == 0 && g_strcmp0 (last, want_last) == 0;
+      for (guint i = 0; computed && i < pf->num_vfs; i++)
+        {
+          VfpVf *vf = g_new0 (VfpVf, 1);
+          vf->pf = pf;
+          vf->index = i;
+          vf->pci = computed_vf_address (domain, rid, offset, stride, i);
+          g_ptr_array_add (pf->vfs, vf);
+        }
+      if (computed)
+        return TRUE;
+    }
   for (guint i = 0; i < pf->num_vfs; i++)
     {
-      char link_name[sizeof "virtfn" + 10];
-      g_autofree char *vf_pci = NULL;
       VfpVf *vf;
-      int errnum = 0;
+      char *vf_pci = NULL;
 
-      g_snprintf (link_name, sizeof link_name, "virtfn%u", i);
-      vf_pci = link_base (dev_fd, link_name, &errnum);
-      if (vf_pci == NULL)
-        {
-          /* Seen while VFs are being enabled or disabled. */
-          set_errno_error (error, errnum,
-                           "PF %s has sriov_numvfs = %u but %s cannot be read",
-                           label, pf->num_vfs, link_name);
-          return FALSE;
-        }
-      if (!vfp_pci_address_is_valid (vf_pci))
-        {
-          g_autofree char *shown = printable_name (vf_pci);
-          g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
-                       "PF %s: %s points to '%s', not a PCI address",
-                       label, link_name, shown);
-          return FALSE;
-        }
+      if (!read_virtfn (dev_fd, label, pf, i, &vf_pci, error))
+        return FALSE;
       vf = g_new0 (VfpVf, 1);
       vf->pf = pf;
       vf->index = i;
-      vf->pci = g_steal_pointer (&vf_pci);
+      vf->pci = vf_pci;
       g_ptr_array_add (pf->vfs, vf);
     }
   return TRUE;

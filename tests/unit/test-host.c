@@ -459,22 +459,50 @@ test_vf_info_rebound (void **state)
 }
 
 /* A virtfnN link missing although sriov_numvfs counts it (VFs being
- * reconfigured) is an error, not a shorter list. */
+ * enabled, links appear in order) is an error, not a shorter list: on the
+ * computed path the last link is checked; without sriov_offset/stride every
+ * link is read, so a missing middle one is caught too, and the addresses
+ * read are the same as the computed ones. */
 static void
 test_read_pf_missing_virtfn (void **state)
 {
   Fixture *fx = *state;
   g_autofree char *root = g_build_filename (fx->dir, "missing-virtfn", NULL);
+  g_autofree char *dev = NULL;
   g_autofree char *path = NULL;
+  g_autofree char *offset = NULL;
   g_autoptr (GError) error = NULL;
+  g_autoptr (VfpPf) computed = NULL;
+  g_autoptr (VfpPf) linked = NULL;
   VfpPf *pf = NULL;
 
   vfp_test_make_sysfs (root, "igb");
-  path = g_build_filename (root, "devices", "pci0000:00", "0000:01:00.0", "virtfn3", NULL);
+  dev = g_build_filename (root, "devices", "pci0000:00", "0000:01:00.0", NULL);
+  CHECK ("computed path reads igb", vfp_host_read_pf (root, "ens1f0", &computed, NULL));
+
+  offset = g_build_filename (dev, "sriov_offset", NULL);
+  CHECK ("no sriov_offset", g_unlink (offset) == 0);
+  CHECK ("link path reads igb", vfp_host_read_pf (root, "ens1f0", &linked, NULL));
+  CHECK ("same VF count", computed->vfs->len == linked->vfs->len);
+  for (guint i = 0; i < linked->vfs->len; i++)
+    CHECK ("computed address = virtfn link",
+           strcmp (((VfpVf *) computed->vfs->pdata[i])->pci,
+                   ((VfpVf *) linked->vfs->pdata[i])->pci) == 0);
+
+  path = g_build_filename (dev, "virtfn3", NULL);
   CHECK ("missing virtfn3", g_unlink (path) == 0);
   CHECK ("missing virtfn3", !vfp_host_read_pf (root, "ens1f0", &pf, &error));
   CHECK ("missing virtfn3", pf == NULL);
   CHECK ("missing virtfn3", error != NULL && strstr (error->message, "virtfn3") != NULL);
+  g_clear_error (&error);
+
+  vfp_test_rmtree (root);
+  vfp_test_make_sysfs (root, "igb");
+  g_free (path);
+  path = g_build_filename (dev, "virtfn6", NULL);
+  CHECK ("missing last virtfn6", g_unlink (path) == 0);
+  CHECK ("missing last virtfn6", !vfp_host_read_pf (root, "ens1f0", &pf, &error));
+  CHECK ("missing last virtfn6", error != NULL && strstr (error->message, "virtfn6") != NULL);
 }
 
 static void
