@@ -1,4 +1,5 @@
-/* vfp-error.h: the one GError domain of vfpool and the codes callers branch on. */
+/* vfp-error.h: the one GError domain of vfpool, the codes callers branch on,
+ * and quoting of untrusted values in messages. */
 #pragma once
 
 #include <glib.h>
@@ -20,5 +21,10 @@ typedef enum {
 } VfpErrorCode;
 
 GQuark vfp_error_quark (void);
+
+/* An untrusted value (domain XML, config files, sysfs) as it may appear in a
+ * message on a terminal: control characters escaped as \xNN, cut to 64
+ * characters with "..." after. */
+char *vfp_error_quote (const char *value);
 
 G_END_DECLS

@@ -53,17 +53,6 @@ set_errno_error (GError **error, int errnum, const char *format, ...)
                what, g_strerror (errnum));
 }
 
-/* The name as it may appear in a one-line message: escaped, and cut short
- * so a hostile 300-byte name does not flood the user's terminal. */
-static char *
-printable_name (const char *name)
-{
-  g_autofree char *escaped = g_strescape (name, NULL);
-
-  if (strlen (escaped) > 64)
-    return g_strdup_printf ("%.64s…", escaped);
-  return g_steal_pointer (&escaped);
-}
 
 /* Names come from config files and domain XML and become one path
  * component, so anything that could climb out of the sysfs root or address
@@ -92,7 +81,7 @@ check_name (const char *what, const char *name, GError **error)
 
   if (problem != NULL)
     {
-      g_autofree char *shown = printable_name (name != NULL ? name : "");
+      g_autofree char *shown = vfp_error_quote (name != NULL ? name : "");
       g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
                    "invalid %s '%s': %s", what, shown, problem);
       return FALSE;
@@ -205,7 +194,7 @@ read_uint_attr (int dirfd, const char *dev_name, const char *attr, guint base,
     }
   if (!parse_uint (text, base, max, out))
     {
-      g_autofree char *shown = printable_name (text);
+      g_autofree char *shown = vfp_error_quote (text);
       g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
                    "%s of %s has unexpected content '%s'", attr, dev_name, shown);
       return FALSE;
@@ -504,7 +493,7 @@ read_virtfn (int dev_fd, const char *label, const VfpPf *pf, guint i, char **out
     }
   if (!vfp_pci_address_is_valid (vf_pci))
     {
-      g_autofree char *shown = printable_name (vf_pci);
+      g_autofree char *shown = vfp_error_quote (vf_pci);
       g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "PF %s: %s points to '%s', not a PCI address",
                    label, link_name, shown);
       return FALSE;
@@ -781,7 +770,7 @@ vfp_host_read_vf_info (const char *sysfs_root, const char *vf_pci,
     {
       if (!parse_uint (group_text, 10, G_MAXINT, &value))
         {
-          g_autofree char *shown = printable_name (group_text);
+          g_autofree char *shown = vfp_error_quote (group_text);
           g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
                        "iommu_group of %s points to '%s', not a group number",
                        vf_pci, shown);

@@ -12,24 +12,6 @@ static const char *const vfp_attr_names[] = {
   VFP_ATTR_MAX_TX_RATE, VFP_ATTR_LINK_STATE,
 };
 
-/* Values come from domain XML and files anyone may have written; they end up
- * in messages on a terminal, so control characters are shown escaped. */
-static char *
-vfp_quote_value (const char *value)
-{
-  GString *out = g_string_new (NULL);
-
-  for (const char *p = value; *p != '\0'; p++)
-    {
-      guchar c = (guchar) *p;
-
-      if (c < 0x20 || c == 0x7f)
-        g_string_append_printf (out, "\\x%02x", c);
-      else
-        g_string_append_c (out, (char) c);
-    }
-  return g_string_free (out, FALSE);
-}
 
 gboolean
 vfp_vf_config_is_attr (const char *name)
@@ -49,7 +31,7 @@ vfp_parse_uint (const char *name, const char *value, guint64 max,
                 guint *out, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
-  g_autofree char *quoted = vfp_quote_value (value);
+  g_autofree char *quoted = vfp_error_quote (value);
   guint64 n = 0;
 
   if (!g_ascii_string_to_unsigned (value, 10, 0, max, &n, &local_error))
@@ -89,7 +71,7 @@ vfp_parse_bool (const char *name, const char *value, gboolean *out, GError **err
           return TRUE;
         }
     }
-  quoted = vfp_quote_value (value);
+  quoted = vfp_error_quote (value);
   g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
                "%s '%s' is not on or off", name, quoted);
   return FALSE;
@@ -110,7 +92,7 @@ vfp_parse_vlan_proto (const char *value, guint *out, GError **error)
       *out = VFP_VLAN_PROTO_8021AD;
       return TRUE;
     }
-  quoted = vfp_quote_value (value);
+  quoted = vfp_error_quote (value);
   g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
                "%s '%s' is not 802.1Q or 802.1ad", VFP_ATTR_VLAN_PROTO, quoted);
   return FALSE;
@@ -130,7 +112,7 @@ vfp_parse_link_state (const char *value, VfpLinkState *out, GError **error)
         *out = states[i];
         return TRUE;
       }
-  quoted = vfp_quote_value (value);
+  quoted = vfp_error_quote (value);
   g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
                "%s '%s' is not auto, enable or disable", VFP_ATTR_LINK_STATE, quoted);
   return FALSE;
@@ -261,7 +243,7 @@ vfp_vf_config_set_attr (VfpVfConfig *cfg, const char *name,
       return TRUE;
     }
 
-  quoted_name = vfp_quote_value (name != NULL ? name : "");
+  quoted_name = vfp_error_quote (name != NULL ? name : "");
   g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
                "unknown attribute '%s'", quoted_name);
   return FALSE;
@@ -344,7 +326,7 @@ vfp_mac_parse (const char *text, guint8 mac[6], GError **error)
 
   if (!ok)
     {
-      g_autofree char *quoted = vfp_quote_value (text != NULL ? text : "");
+      g_autofree char *quoted = vfp_error_quote (text != NULL ? text : "");
 
       g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
                    "%s '%s' is not a MAC address (expected aa:bb:cc:dd:ee:ff)",
@@ -507,8 +489,8 @@ vfp_vf_config_from_keyfile (VfpVfConfig *cfg, GKeyFile *kf,
     {
       g_autoptr (GError) local_error = NULL;
       g_autofree char *value = g_key_file_get_value (kf, group, keys[i], NULL);
-      g_autofree char *quoted_key = vfp_quote_value (keys[i]);
-      g_autofree char *quoted_value = vfp_quote_value (value != NULL ? value : "");
+      g_autofree char *quoted_key = vfp_error_quote (keys[i]);
+      g_autofree char *quoted_value = vfp_error_quote (value != NULL ? value : "");
 
       if (!vfp_vf_config_is_attr (keys[i]))
         {

@@ -25,35 +25,6 @@ vfp_is_ours (const xmlNode *node, const char *name)
          && (name == NULL || xmlStrEqual (node->name, (const xmlChar *) name));
 }
 
-/* A value from the XML as it may appear in a message: at most
- * VFP_ATTR_VALUE_MAX characters, control characters escaped. */
-static char *
-vfp_quote (const char *value)
-{
-  g_autofree char *cut = NULL;
-  GString *out = g_string_new (NULL);
-  gboolean truncated = FALSE;
-
-  if (g_utf8_validate (value, -1, NULL)
-      && g_utf8_strlen (value, -1) > VFP_ATTR_VALUE_MAX)
-    {
-      cut = g_utf8_substring (value, 0, VFP_ATTR_VALUE_MAX);
-      truncated = TRUE;
-      value = cut;
-    }
-  for (const char *p = value; *p != '\0'; p++)
-    {
-      guchar c = (guchar) *p;
-
-      if (c < 0x20 || c == 0x7f)
-        g_string_append_printf (out, "\\x%02x", c);
-      else
-        g_string_append_c (out, (char) c);
-    }
-  if (truncated)
-    g_string_append (out, "...");
-  return g_string_free (out, FALSE);
-}
 
 static gboolean
 vfp_pool_name_is_valid (const char *name)
@@ -99,7 +70,7 @@ vfp_nic_parse (xmlNode *node, guint index, const char *uuid,
         {
           if (!vfp_pool_name_is_valid (value))
             {
-              g_autofree char *shown = vfp_quote (value);
+              g_autofree char *shown = vfp_error_quote (value);
 
               g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
                            "pool '%s' is not a valid pool name (1-%d letters, "
@@ -117,7 +88,7 @@ vfp_nic_parse (xmlNode *node, guint index, const char *uuid,
         }
       if (strlen (value) > VFP_ATTR_VALUE_MAX)
         {
-          g_autofree char *shown = vfp_quote (value);
+          g_autofree char *shown = vfp_error_quote (value);
 
           g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
                        "%s '%s' is too long to be valid", name, shown);

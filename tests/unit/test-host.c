@@ -279,7 +279,7 @@ test_read_pf_errors (void **state)
     { "igb", "", VFP_ERROR_INVALID_CONFIG, "empty", NULL },
     { "igb", NULL, VFP_ERROR_INVALID_CONFIG, "empty", NULL },
     { "igb", "ens1f0 ", VFP_ERROR_INVALID_CONFIG, "'ens1f0 '", "spaces" },
-    { "igb", "ens1\nf0", VFP_ERROR_INVALID_CONFIG, "ens1\\nf0", NULL },
+    { "igb", "ens1\nf0", VFP_ERROR_INVALID_CONFIG, "ens1\\x0af0", NULL },
     { "igb", long_name, VFP_ERROR_INVALID_CONFIG, "aaaaaaaaaaaaaaaaaaaaaaaa", "longer than 255" },
   };
 
