@@ -125,7 +125,8 @@ worker_run (VfpContext *ctx, const char *uuid, const char *name, GPtrArray *hotp
   for (guint i = 0; i < hotplug->len; i++)
     {
       VfpHotplug *hp = hotplug->pdata[i];
-      g_autofree char *xml = vfp_domxml_device_to_string (hp->nic, hp->vf_pci, hp->form, &hp->cfg);
+      g_autofree char *xml = vfp_domxml_device_to_string_full (hp->nic, hp->vf_pci, hp->form,
+                                                               hp->managed, &hp->cfg);
       g_autoptr (GError) error = NULL;
       g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
       g_autoptr (GError) release_error = NULL;

@@ -188,6 +188,20 @@ parse_pool_key (VfpPool *pool, GKeyFile *kf, const char *group, const char *key,
         }
       return TRUE;
     }
+  if (strcmp (key, "managed") == 0)
+    {
+      if (strcmp (value, "yes") == 0)
+        pool->managed = TRUE;
+      else if (strcmp (value, "no") == 0)
+        pool->managed = FALSE;
+      else
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                       "managed '%s' is not yes or no", value);
+          return FALSE;
+        }
+      return TRUE;
+    }
   if (strcmp (key, "allow") == 0)
     {
       g_auto (GStrv) items = g_strsplit (value, ";", -1);
@@ -234,6 +248,7 @@ parse_pool (const char *file, GKeyFile *kf, const char *group, const char *sysfs
   pool->name = g_strdup (name);
   pool->file = g_strdup (file);
   pool->form = VFP_FORM_HOSTDEV;
+  pool->managed = TRUE;
   pool->pfs = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_pf_free);
   pool->members = g_ptr_array_new ();
 

@@ -14,6 +14,8 @@ typedef struct {
   char *file;               /* where it was defined, for messages */
   VfpVfConfig defaults;     /* request knobs the pool sets by default */
   VfpDeviceForm form;       /* mode=hostdev|interface */
+  gboolean managed;         /* managed=yes: libvirt (un)binds vfio-pci per start;
+                             * no: VFs stay on vfio-pci (vfpoolctl vfio-bind) */
   GStrv allow;              /* domain name globs or UUIDs; NULL = any domain */
   GPtrArray *pfs;           /* VfpPf*, owned */
   GPtrArray *members;       /* VfpVf* (borrowed from pfs), in config order */

@@ -31,7 +31,10 @@ vfp_lease_state_to_string (VfpLeaseState state)
 VfpLease *
 vfp_lease_new (void)
 {
-  return g_new0 (VfpLease, 1);
+  VfpLease *lease = g_new0 (VfpLease, 1);
+
+  lease->managed = TRUE;
+  return lease;
 }
 
 void
@@ -187,6 +190,7 @@ vfp_lease_to_data (const VfpLease *lease, gsize *len)
   g_key_file_set_string (kf, G_LEASE, "state", state_names[lease->state]);
   g_key_file_set_string (kf, G_LEASE, "form",
                          lease->form == VFP_FORM_INTERFACE ? "interface" : "hostdev");
+  g_key_file_set_string (kf, G_LEASE, "managed", lease->managed ? "yes" : "no");
   vfp_vf_config_to_keyfile (&lease->applied, kf, G_APPLIED);
   if (lease->state != VFP_LEASE_RESERVED)
     vfp_vf_config_to_keyfile (&lease->original, kf, G_ORIGINAL);
@@ -232,6 +236,7 @@ vfp_lease_from_data (const char *data, gsize len, VfpLease **out, GError **error
   g_autoptr (VfpLease) lease = vfp_lease_new ();
   g_autofree char *state = NULL;
   g_autofree char *form = NULL;
+  g_autofree char *managed = NULL;
   gint64 n;
   gboolean found = FALSE;
 
@@ -249,8 +254,14 @@ vfp_lease_from_data (const char *data, gsize len, VfpLease **out, GError **error
       || !get_string (kf, "owner-name", TRUE, &lease->owner_name, error)
       || !get_string (kf, "boot-id", FALSE, &lease->boot_id, error)
       || !get_string (kf, "state", TRUE, &state, error)
-      || !get_string (kf, "form", TRUE, &form, error))
+      || !get_string (kf, "form", TRUE, &form, error)
+      || !get_string (kf, "managed", FALSE, &managed, error))
     return FALSE;
+  /* optional: leases written before pools had managed= are managed='yes' */
+  if (managed != NULL && strcmp (managed, "no") == 0)
+    lease->managed = FALSE;
+  else if (managed != NULL && strcmp (managed, "yes") != 0)
+    return corrupt (error, "managed", "is not yes or no");
   if (strcmp (form, "interface") == 0)
     lease->form = VFP_FORM_INTERFACE;
   else if (strcmp (form, "hostdev") != 0)

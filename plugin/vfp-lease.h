@@ -29,6 +29,7 @@ typedef struct {
   gint64 qemu_pid;        /* 0 until started begin */
   VfpLeaseState state;
   VfpDeviceForm form;     /* device form the pool uses (for hot-plug) */
+  gboolean managed;       /* FALSE: the device is hot-plugged managed='no' */
   VfpVfConfig applied;    /* what the request asked for (knobs set) */
   VfpVfConfig original;   /* the VF before any change (valid from CONFIGURING) */
 } VfpLease;

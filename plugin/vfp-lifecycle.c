@@ -180,6 +180,7 @@ new_lease (Operation *op, NicPlan *plan, VfpVf *vf)
   lease->created = g_get_real_time () / G_USEC_PER_SEC;
   lease->state = VFP_LEASE_RESERVED;
   lease->form = plan->pool->form;
+  lease->managed = plan->pool->managed;
   lease->applied = plan->want;
   return lease;
 }
@@ -448,6 +449,27 @@ fault_after_knob (VfpKnob knob, gpointer data)
 #endif
 
 /* Step 3: save the VF's original state in the lease, then change it. */
+/* A managed='no' device makes libvirt use the VF as it is: on any driver
+ * but vfio-pci QEMU fails late and obscurely, so refuse here, before any
+ * change, and say how to fix it. */
+static gboolean
+check_vfio_bound (Operation *op, NicPlan *plan, GError **error)
+{
+  g_autoptr (VfpVfInfo) info = NULL;
+
+  if (!vfp_host_read_vf_info (op->ctx->sysfs_root, plan->vf->pci, &info, error))
+    return FALSE;
+  if (g_strcmp0 (info->driver, "vfio-pci") == 0)
+    return TRUE;
+  g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+               "VF %s is %s%s, not vfio-pci, and pool '%s' has managed=no: "
+               "run 'vfpoolctl vfio-bind %s'",
+               plan->vf->pci, info->driver != NULL ? "bound to " : "unbound",
+               info->driver != NULL ? info->driver : "", plan->pool->name,
+               plan->pool->name);
+  return FALSE;
+}
+
 static gboolean
 configure_vf (Operation *op, NicPlan *plan, GError **error)
 {
@@ -456,6 +478,8 @@ configure_vf (Operation *op, NicPlan *plan, GError **error)
   VfpVfTarget target = target_of (lease, plan->vf->pf->driver);
 
   if (nl == NULL)
+    return FALSE;
+  if (!plan->pool->managed && !check_vfio_bound (op, plan, error))
     return FALSE;
   if (lease->pf_netdev == NULL)
     {
@@ -684,8 +708,9 @@ vfp_lifecycle_inject (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run, GError 
     {
       NicPlan *plan = &g_array_index (op.plans, NicPlan, i);
       if (plan->xml_pci == NULL
-          && !vfp_domxml_add_device (dom, plan->nic->index, plan->vf->pci, plan->pool->form,
-                                     &plan->want, error))
+          && !vfp_domxml_add_device_full (dom, plan->nic->index, plan->vf->pci,
+                                          plan->pool->form, plan->pool->managed,
+                                          &plan->want, error))
         goto unwind;
     }
   /* The leases stay RESERVED: prepare begin adopts and configures them. */
@@ -744,6 +769,7 @@ vfp_lifecycle_started (VfpContext *ctx, VfpDomXml *dom, GPtrArray **hotplug, GEr
           hp->nic = lease->nic;
           hp->vf_pci = g_strdup (lease->vf_pci);
           hp->form = lease->form;
+          hp->managed = lease->managed;
           hp->cfg = lease->applied;
           g_ptr_array_add (out, hp);
         }

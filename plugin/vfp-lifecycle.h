@@ -15,6 +15,7 @@ typedef struct {
   guint nic;
   char *vf_pci;
   VfpDeviceForm form;
+  gboolean managed;     /* FALSE: attach managed='no' (VF pre-bound to vfio-pci) */
   VfpVfConfig cfg;
 } VfpHotplug;
 

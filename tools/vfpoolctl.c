@@ -24,6 +24,8 @@ static const struct {
   { "request", vfpctl_request, "DOMAIN --pool P [--vlan N --mac M ...] [--dry-run|--print]: add a nic" },
   { "unrequest", vfpctl_unrequest, "DOMAIN [--nic N]: remove one nic or the whole request" },
   { "enable-vfs", vfpctl_enable_vfs, "[--dry-run] [--force] [--wait S]: create the VFs of sriov.conf (at boot)" },
+  { "vfio-bind", vfpctl_vfio_bind, "POOL: bind the pool's free VFs to vfio-pci (for managed=no)" },
+  { "vfio-unbind", vfpctl_vfio_unbind, "POOL: give the pool's free VFs back to their host driver" },
 };
 
 static void

@@ -785,8 +785,8 @@ vfp_set_address (xmlNode *addr, guint domain, guint bus, guint slot, guint funct
  * whitespace in front of the element itself (NULL: none anywhere). */
 static xmlNode *
 vfp_build_device (xmlDoc *doc, guint nic, guint domain, guint bus, guint slot,
-                  guint function, VfpDeviceForm form, const VfpVfConfig *cfg,
-                  const char *indent)
+                  guint function, VfpDeviceForm form, gboolean managed,
+                  const VfpVfConfig *cfg, const char *indent)
 {
   g_autofree char *inner = indent != NULL ? g_strconcat (indent, "  ", NULL) : NULL;
   g_autofree char *alias_name = g_strdup_printf (VFP_ALIAS_PREFIX "%u", nic);
@@ -801,7 +801,7 @@ vfp_build_device (xmlDoc *doc, guint nic, guint domain, guint bus, guint slot,
       vfp_set_prop (dev, "mode", "subsystem");
       vfp_set_prop (dev, "type", "pci");
     }
-  vfp_set_prop (dev, "managed", "yes");
+  vfp_set_prop (dev, "managed", managed ? "yes" : "no");
 
   if (interface && cfg != NULL && (cfg->set & VFP_KNOB_MAC))
     {
@@ -851,6 +851,14 @@ vfp_domxml_add_device (VfpDomXml *dom, guint nic, const char *vf_pci,
                        VfpDeviceForm form, const VfpVfConfig *cfg,
                        GError **error)
 {
+  return vfp_domxml_add_device_full (dom, nic, vf_pci, form, TRUE, cfg, error);
+}
+
+gboolean
+vfp_domxml_add_device_full (VfpDomXml *dom, guint nic, const char *vf_pci,
+                            VfpDeviceForm form, gboolean managed,
+                            const VfpVfConfig *cfg, GError **error)
+{
   xmlNode *root = xmlDocGetRootElement (dom->doc);
   g_autofree char *alias = g_strdup_printf (VFP_ALIAS_PREFIX "%u", nic);
   g_autofree char *indent = NULL;
@@ -879,7 +887,7 @@ vfp_domxml_add_device (VfpDomXml *dom, guint nic, const char *vf_pci,
   indent = vfp_child_indent (devices);
   vfp_append_indented (devices,
                        vfp_build_device (dom->doc, nic, domain, bus, slot, function,
-                                         form, cfg, indent),
+                                         form, managed, cfg, indent),
                        indent);
   return TRUE;
 }
@@ -944,6 +952,13 @@ char *
 vfp_domxml_device_to_string (guint nic, const char *vf_pci, VfpDeviceForm form,
                              const VfpVfConfig *cfg)
 {
+  return vfp_domxml_device_to_string_full (nic, vf_pci, form, TRUE, cfg);
+}
+
+char *
+vfp_domxml_device_to_string_full (guint nic, const char *vf_pci, VfpDeviceForm form,
+                                  gboolean managed, const VfpVfConfig *cfg)
+{
   g_autoptr (xmlDoc) doc = NULL;
   g_autoptr (xmlBuffer) buf = NULL;
   guint domain, bus, slot, function;
@@ -953,7 +968,7 @@ vfp_domxml_device_to_string (guint nic, const char *vf_pci, VfpDeviceForm form,
     return NULL;
 
   doc = xmlNewDoc ((const xmlChar *) "1.0");
-  dev = vfp_build_device (doc, nic, domain, bus, slot, function, form, cfg, "\n");
+  dev = vfp_build_device (doc, nic, domain, bus, slot, function, form, managed, cfg, "\n");
   xmlDocSetRootElement (doc, dev);
   buf = xmlBufferCreate ();
   if (xmlNodeDump (buf, doc, dev, 0, 0) < 0)

@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 #define VFP_REQUEST_NS "urn:vfpool:domain:1"
 
 typedef enum {
-  VFP_FORM_HOSTDEV,     /* <hostdev mode='subsystem' type='pci' managed='yes'> */
+  VFP_FORM_HOSTDEV,     /* <hostdev mode='subsystem' type='pci' managed='yes'|'no'> */
   VFP_FORM_INTERFACE,   /* <interface type='hostdev' managed='yes'> with mac/vlan */
 } VfpDeviceForm;
 
@@ -53,6 +53,11 @@ GPtrArray *vfp_domxml_list_devices (VfpDomXml *dom);
 gboolean vfp_domxml_add_device (VfpDomXml *dom, guint nic, const char *vf_pci,
                                 VfpDeviceForm form, const VfpVfConfig *cfg,
                                 GError **error);
+/* The same with managed='no' when !@managed: libvirt then leaves the VF's
+ * driver alone, so it must already be bound to vfio-pci (vfpoolctl vfio-bind). */
+gboolean vfp_domxml_add_device_full (VfpDomXml *dom, guint nic, const char *vf_pci,
+                                     VfpDeviceForm form, gboolean managed,
+                                     const VfpVfConfig *cfg, GError **error);
 /* Change the source address of ua-vfpool-@nic to @vf_pci (restore/migrate). */
 gboolean vfp_domxml_repoint_device (VfpDomXml *dom, guint nic, const char *vf_pci,
                                     GError **error);
@@ -62,6 +67,8 @@ guint vfp_domxml_remove_devices (VfpDomXml *dom);
 /* The standalone device element, for virDomainAttachDeviceFlags. */
 char *vfp_domxml_device_to_string (guint nic, const char *vf_pci, VfpDeviceForm form,
                                    const VfpVfConfig *cfg);
+char *vfp_domxml_device_to_string_full (guint nic, const char *vf_pci, VfpDeviceForm form,
+                                        gboolean managed, const VfpVfConfig *cfg);
 
 /* Serialise the (edited) document. */
 char *vfp_domxml_to_string (VfpDomXml *dom);

@@ -67,7 +67,7 @@ test_good (void **state)
                   "# two pools sharing nothing\n"
                   "[pool web]\npfs=ens1f0#0-1,3\nvlan=100\nspoofchk=on\nmode=interface\n"
                   "allow=web*;0000aaaa-0000-4000-8000-000000000000\n"
-                  "[pool storage]\npfs=0000:81:00.0\nmax-tx-rate=1000\n",
+                  "[pool storage]\npfs=0000:81:00.0\nmax-tx-rate=1000\nmanaged=no\n",
                   &config, &error))
     fail_msg ("good config refused: %s", error->message);
   assert_int_equal (config->pools->len, 2);
@@ -76,6 +76,7 @@ test_good (void **state)
   assert_int_equal (p->members->len, 3);
   assert_int_equal (((VfpVf *) p->members->pdata[2])->index, 3);
   assert_int_equal (p->form, VFP_FORM_INTERFACE);
+  assert_true (p->managed);   /* the default */
   assert_true (p->defaults.set & VFP_KNOB_VLAN);
   assert_int_equal (p->defaults.vlan, 100);
   assert_true (vfp_pool_allows (p, "web7", "x"));
@@ -85,6 +86,7 @@ test_good (void **state)
   assert_int_equal (p->members->len, 4);
   assert_int_equal (((VfpVf *) p->members->pdata[0])->pf->numa_node, 1);
   assert_true (vfp_pool_allows (p, "anyone", "x"));
+  assert_false (p->managed);
   assert_ptr_equal (vfp_config_find_vf (config, ((VfpVf *) p->members->pdata[1])->pci, &vf), p);
   assert_int_equal (vf->index, 1);
   assert_null (vfp_config_find_pool (config, "nosuch"));
@@ -119,6 +121,7 @@ static const struct {
   { "bad vlan default", "[pool a]\npfs=ens1f0\nvlan=5000\n", "vlan '5000'" },
   { "mac as pool default", "[pool a]\npfs=ens1f0\nmac=02:00:00:00:00:01\n", "unknown key 'mac'" },
   { "bad mode", "[pool a]\npfs=ens1f0\nmode=magic\n", "mode 'magic'" },
+  { "bad managed", "[pool a]\npfs=ens1f0\nmanaged=maybe\n", "a.conf: [pool a] managed=maybe: managed 'maybe' is not yes or no" },
   { "not a pool group", "[pools]\npfs=ens1f0\n", "group [pools] is not [pool NAME]" },
   { "bad pool name", "[pool a/b]\npfs=ens1f0\n", "pool name 'a/b'" },
   { "not a keyfile", "pfs=ens1f0\n", "a.conf" },

@@ -115,6 +115,9 @@ static const struct {
   { "bad applied vlan", "[lease]\nvf=0000:01:10.0\npf=0000:01:00.0\npool=t\nowner-uuid=u\n"
                     "owner-name=n\nstate=reserved\nform=hostdev\nvf-index=0\nnic=0\ncreated=0\n"
                     "qemu-pid=0\n[applied]\nvlan=99999\n" },
+  { "bad managed", "[lease]\nvf=0000:01:10.0\npf=0000:01:00.0\npool=t\nowner-uuid=u\n"
+                   "owner-name=n\nstate=reserved\nform=hostdev\nmanaged=maybe\nvf-index=0\n"
+                   "nic=0\ncreated=0\nqemu-pid=0\n" },
 };
 
 static void
@@ -145,6 +148,7 @@ test_round_trip (void **state)
 
   l->state = VFP_LEASE_CONFIGURING;
   l->form = VFP_FORM_INTERFACE;
+  l->managed = FALSE;
   l->original.set = VFP_KNOB_ALL;
   l->original.vlan_proto = VFP_VLAN_PROTO_8021Q;
   data = vfp_lease_to_data (l, &len);
@@ -152,6 +156,22 @@ test_round_trip (void **state)
   data2 = vfp_lease_to_data (back, &len2);
   assert_string_equal (data, data2);
   assert_int_equal (back->form, VFP_FORM_INTERFACE);
+  assert_false (back->managed);
+}
+
+/* Leases written before managed= existed still parse, as managed='yes'. */
+static void
+test_old_lease_is_managed (void **state)
+{
+  const char *text = "[lease]\nvf=0000:01:10.0\npf=0000:01:00.0\npool=t\nowner-uuid=u\n"
+                     "owner-name=n\nstate=reserved\nform=hostdev\nvf-index=0\nnic=0\n"
+                     "created=0\nqemu-pid=0\n";
+  g_autoptr (VfpLease) l = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!vfp_lease_from_data (text, strlen (text), &l, &error))
+    fail_msg ("old lease refused: %s", error->message);
+  assert_true (l->managed);
 }
 
 /* Many processes claim the same VFs at once: each VF is won exactly once. */
@@ -206,6 +226,7 @@ main (void)
     cmocka_unit_test (test_claim_read_update_remove),
     cmocka_unit_test (test_corrupt),
     cmocka_unit_test (test_round_trip),
+    cmocka_unit_test (test_old_lease_is_managed),
     cmocka_unit_test (test_concurrent_claims),
     cmocka_unit_test (test_refuses_bad_name),
   };

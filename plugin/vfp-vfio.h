@@ -1,0 +1,28 @@
+/* vfp-vfio.h: hand VFs to vfio-pci ahead of time (pools with managed=no) and
+ * back to their host driver, through driver_override — never new_id. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Bind VF @vf_pci (under @sysfs_root, NULL = /sys) to vfio-pci: write
+ * "vfio-pci" to its driver_override, unbind it from its current driver and
+ * ask the kernel to probe it again.  Already on vfio-pci: TRUE, nothing
+ * written.  The caller makes sure the VF is not leased: rebinding a VF a
+ * domain uses pulls the device from under it.
+ *
+ * The result is checked afterwards: unbound or on a third driver is an error
+ * (with the hint to load vfio-pci).  A VF still on the driver it was just
+ * unbound from is accepted: a kernel always detaches on unbind, so only a
+ * tree that ignores writes (the test fake) can show that, and prepare checks
+ * the driver again before a managed=no pool's VF is used. */
+gboolean vfp_vfio_bind (const char *sysfs_root, const char *vf_pci, GError **error);
+
+/* The reverse: clear driver_override, unbind from vfio-pci and probe, so the
+ * VF's host driver (igbvf, iavf…) takes it back.  A VF not on vfio-pci only
+ * gets its override cleared.  The host driver not probing it (module not
+ * loaded) is not an error: the VF is then unbound, which callers can read. */
+gboolean vfp_vfio_unbind (const char *sysfs_root, const char *vf_pci, GError **error);
+
+G_END_DECLS
