@@ -204,8 +204,17 @@ parse_pool_key (VfpPool *pool, GKeyFile *kf, const char *group, const char *key,
     }
   if (strcmp (key, "allow") == 0)
     {
-      g_auto (GStrv) items = g_strsplit (value, ";", -1);
+      g_auto (GStrv) items = NULL;
       g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+
+      /* GLib's glob matcher aborts on invalid UTF-8 (found by fuzzing). */
+      if (!g_utf8_validate (value, -1, NULL))
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                       "allow is not valid UTF-8");
+          return FALSE;
+        }
+      items = g_strsplit (value, ";", -1);
 
       for (char **p = items; *p; p++)
         if (*g_strstrip (*p) != '\0')
@@ -428,7 +437,8 @@ vfp_pool_allows (VfpPool *pool, const char *name, const char *uuid)
   if (pool->allow == NULL)
     return TRUE;
   for (char **p = pool->allow; *p; p++)
-    if (g_ascii_strcasecmp (*p, uuid) == 0 || g_pattern_match_simple (*p, name))
+    if (g_ascii_strcasecmp (*p, uuid) == 0
+        || (g_utf8_validate (name, -1, NULL) && g_pattern_match_simple (*p, name)))
       return TRUE;
   return FALSE;
 }

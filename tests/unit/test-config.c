@@ -125,6 +125,7 @@ static const struct {
   { "not a pool group", "[pools]\npfs=ens1f0\n", "group [pools] is not [pool NAME]" },
   { "bad pool name", "[pool a/b]\npfs=ens1f0\n", "pool name 'a/b'" },
   { "not a keyfile", "pfs=ens1f0\n", "a.conf" },
+  { "allow not UTF-8", "[pool a]\npfs=ens1f0\nallow=web\xff*\n", "allow is not valid UTF-8" },
 };
 
 static void
