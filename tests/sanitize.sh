@@ -21,22 +21,7 @@ LOGS=$BUILD/sanitizer-logs
 
 die() { echo "sanitize.sh: $*" >&2; exit 1; }
 
-# An in-tree configured source (./bootstrap.sh, as CI does) cannot also be
-# configured out of tree -- automake refuses -- so then build from a clean
-# copy of the checkout's tracked files (edits included, new untracked files
-# not).
-clean_source() {  # COPY_DIR: sets SRCDIR
-  local copy=$1
-  [ -f "$SRCDIR/config.status" ] || return 0
-  git -C "$SRCDIR" rev-parse --git-dir >/dev/null 2>&1 \
-    || die "$SRCDIR is configured in tree and not a git checkout; run 'make distclean' there first"
-  rm -rf "$copy"
-  mkdir -p "$copy"
-  git -C "$SRCDIR" ls-files -z \
-    | tar -C "$SRCDIR" --null --ignore-failed-read -T - -cf - | tar -C "$copy" -xf -
-  (cd "$copy" && autoreconf -fi >/dev/null 2>&1) || die "autoreconf in the copy $copy failed"
-  SRCDIR=$copy
-}
+. "$(dirname "$0")/clean-source.sh"
 
 clean_source "$BUILD.src"
 [ -x "$SRCDIR/configure" ] || (cd "$SRCDIR" && autoreconf -fi) || die "cannot generate configure"

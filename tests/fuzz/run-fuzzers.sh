@@ -37,22 +37,7 @@ if ! have_libfuzzer; then
   have_libfuzzer || die "clang cannot link -fsanitize=fuzzer"
 fi
 
-# An in-tree configured source (./bootstrap.sh, as CI does) cannot also be
-# configured out of tree -- automake refuses -- so then build from a clean
-# copy of the checkout's tracked files (edits included, new untracked files
-# not).
-clean_source() {  # COPY_DIR: sets SRCDIR
-  local copy=$1
-  [ -f "$SRCDIR/config.status" ] || return 0
-  git -C "$SRCDIR" rev-parse --git-dir >/dev/null 2>&1 \
-    || die "$SRCDIR is configured in tree and not a git checkout; run 'make distclean' there first"
-  rm -rf "$copy"
-  mkdir -p "$copy"
-  git -C "$SRCDIR" ls-files -z \
-    | tar -C "$SRCDIR" --null --ignore-failed-read -T - -cf - | tar -C "$copy" -xf -
-  (cd "$copy" && autoreconf -fi >/dev/null 2>&1) || die "autoreconf in the copy $copy failed"
-  SRCDIR=$copy
-}
+. "$(dirname "$0")/../clean-source.sh"
 
 if [ -f "$SRCDIR/config.status" ]; then
   clean_source "$BUILD/src"
