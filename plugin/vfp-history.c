@@ -38,7 +38,7 @@ vfp_history_lookup (const char *history_dir, const char *uuid, guint nic)
   /* History is advice: a missing or damaged file just means no preference. */
   if (kf == NULL)
     return NULL;
-  value = g_key_file_get_string (kf, GROUP, key, NULL);
+  value = g_key_file_get_value (kf, GROUP, key, NULL);   /* PCI addresses need no unescaping */
   if (value == NULL || !vfp_pci_address_is_valid (value))
     return NULL;
   return g_steal_pointer (&value);
@@ -61,7 +61,7 @@ vfp_history_record (const char *history_dir, const char *uuid, guint nic,
   kf = load (path);
   if (kf == NULL)
     kf = g_key_file_new ();
-  old = g_key_file_get_string (kf, GROUP, key, NULL);
+  old = g_key_file_get_value (kf, GROUP, key, NULL);
   if (g_strcmp0 (old, vf_pci) == 0)
     return TRUE;
   g_key_file_set_string (kf, GROUP, key, vf_pci);

@@ -207,7 +207,20 @@ corrupt (GError **error, const char *key, const char *why)
 static gboolean
 get_string (GKeyFile *kf, const char *key, gboolean required, char **out, GError **error)
 {
-  g_autofree char *value = g_key_file_get_string (kf, G_LEASE, key, NULL);
+  g_autofree char *value = NULL;
+  g_autofree char *raw = g_key_file_get_value (kf, G_LEASE, key, NULL);
+  gsize backslashes = 0;
+
+  /* GLib 2.74 sets a GError twice (a warning on stderr) when a value ends in
+   * an odd run of backslashes after an invalid escape; such a value is no
+   * value we write, so it is corrupt before GLib gets to unescape it (found
+   * by fuzz-lease). */
+  for (gsize n = raw ? strlen (raw) : 0; n > 0 && raw[n - 1] == '\\'; n--)
+    backslashes++;
+  if (backslashes % 2 == 1)
+    return corrupt (error, key, "ends in a lone backslash");
+  if (raw != NULL)
+    value = g_key_file_get_string (kf, G_LEASE, key, NULL);
 
   if (value == NULL)
     return required ? corrupt (error, key, "is missing") : TRUE;

@@ -112,6 +112,9 @@ static const struct {
   { "configured without original", "[lease]\nvf=0000:01:10.0\npf=0000:01:00.0\npool=t\n"
                     "owner-uuid=u\nowner-name=n\nstate=configured\nform=hostdev\nvf-index=0\n"
                     "nic=0\ncreated=0\nqemu-pid=0\n" },
+  { "invalid escape then a lone backslash (GLib warns on it)",
+    "[lease]\nvf=0000:01:10.0\npf=0000:01:00.0\npool=0\\&\\\nowner-uuid=u\nowner-name=n\n"
+    "state=reserved\nform=hostdev\nvf-index=0\nnic=0\ncreated=0\nqemu-pid=0\n" },
   { "bad applied vlan", "[lease]\nvf=0000:01:10.0\npf=0000:01:00.0\npool=t\nowner-uuid=u\n"
                     "owner-name=n\nstate=reserved\nform=hostdev\nvf-index=0\nnic=0\ncreated=0\n"
                     "qemu-pid=0\n[applied]\nvlan=99999\n" },
@@ -222,6 +225,8 @@ test_refuses_bad_name (void **state)
 int
 main (void)
 {
+  /* A GLib warning or critical while reading a hostile lease is a bug too. */
+  g_log_set_always_fatal (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL);
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_claim_read_update_remove),
     cmocka_unit_test (test_corrupt),
