@@ -30,8 +30,8 @@ host_fd_close (int fd)
 }
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC (VfpHostFd, host_fd_close, -1)
 
-static const char *
-root_or_default (const char *sysfs_root)
+const char *
+vfp_host_root (const char *sysfs_root)
 {
   return sysfs_root != NULL && *sysfs_root != '\0' ? sysfs_root : "/sys";
 }
@@ -563,7 +563,7 @@ gboolean
 vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
                   GError **error)
 {
-  const char *root = root_or_default (sysfs_root);
+  const char *root = vfp_host_root (sysfs_root);
   g_autoptr (VfpPf) pf = NULL;
   g_autofree char *total_text = NULL;
   g_autofree char *label = NULL;
@@ -723,7 +723,7 @@ gboolean
 vfp_host_read_vf_info (const char *sysfs_root, const char *vf_pci,
                        VfpVfInfo **out, GError **error)
 {
-  const char *root = root_or_default (sysfs_root);
+  const char *root = vfp_host_root (sysfs_root);
   g_autoptr (VfpVfInfo) info = NULL;
   g_autofree char *group_text = NULL;
   g_auto (VfpHostFd) dev_fd = -1;

@@ -49,6 +49,9 @@ gboolean vfp_host_read_pf (const char *sysfs_root, const char *name,
 gboolean vfp_host_read_vf_info (const char *sysfs_root, const char *vf_pci,
                                 VfpVfInfo **out, GError **error);
 
+/* @sysfs_root, or "/sys" when it is NULL or empty. */
+const char *vfp_host_root (const char *sysfs_root);
+
 /* TRUE for a well-formed "DDDD:BB:SS.F" (lower-case hex). */
 gboolean vfp_pci_address_is_valid (const char *text);
 /* Split into numbers (for domain XML <address>). */

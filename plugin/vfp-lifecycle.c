@@ -513,7 +513,7 @@ configure_vf (Operation *op, NicPlan *plan, GError **error)
   if (!vfp_lease_update (op->ctx->state_dir, lease, error))
     return FALSE;
   vfp_fault_point (op->ctx, VFP_FAULT_AFTER_ORIGINAL);
-  if (!vfp_vf_apply_full (nl, &target, &lease->applied, &lease->original, APPLY_STEP, op->ctx,
+  if (!vfp_vf_apply (nl, &target, &lease->applied, &lease->original, APPLY_STEP, op->ctx,
                           error))
     return FALSE;
   lease->state = VFP_LEASE_CONFIGURED;

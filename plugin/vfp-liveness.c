@@ -5,17 +5,6 @@
 
 #include <string.h>
 
-const char *
-vfp_owner_state_to_string (VfpOwnerState state)
-{
-  switch (state)
-    {
-    case VFP_OWNER_ALIVE: return "alive";
-    case VFP_OWNER_GONE: return "gone";
-    default: return "unknown";
-    }
-}
-
 gint64
 vfp_liveness_read_qemu_pid (VfpContext *ctx, const char *name)
 {

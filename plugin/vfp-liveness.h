@@ -25,6 +25,5 @@ VfpOwnerState vfp_liveness_check (VfpContext *ctx, const VfpLease *lease,
 /* The QEMU pid of running domain @name from libvirt's pid file, 0 if none. */
 gint64 vfp_liveness_read_qemu_pid (VfpContext *ctx, const char *name);
 
-const char *vfp_owner_state_to_string (VfpOwnerState state);
 
 G_END_DECLS

@@ -25,13 +25,6 @@ vfp_vf_effective (const VfpVfConfig *want, const VfpVfConfig *original, VfpVfCon
 
 gboolean
 vfp_vf_apply (VfpNetlink *nl, const VfpVfTarget *target, const VfpVfConfig *want,
-              const VfpVfConfig *original, GError **error)
-{
-  return vfp_vf_apply_full (nl, target, want, original, NULL, NULL, error);
-}
-
-gboolean
-vfp_vf_apply_full (VfpNetlink *nl, const VfpVfTarget *target, const VfpVfConfig *want,
                    const VfpVfConfig *original, VfpVfApplyStep step, gpointer step_data,
                    GError **error)
 {

@@ -21,18 +21,13 @@ typedef struct {
  * knob the request does not name (a max-tx-rate alone keeps the current min)
  * and is what a failure restores.  The error names the knob, VF, PF and
  * driver, e.g. "VF 0000:01:10.0 (VF 0 of ens1f0, driver igb): setting rate
- * failed: Invalid argument". */
-gboolean vfp_vf_apply (VfpNetlink *nl, const VfpVfTarget *target,
-                       const VfpVfConfig *want, const VfpVfConfig *original,
-                       GError **error);
-
-/* Called after each knob a vfp_vf_apply_full() applied (crash points). */
+ * failed: Invalid argument".  @step (may be NULL) is called after each knob
+ * applied (the crash points of fault-injection builds). */
 typedef void (*VfpVfApplyStep) (VfpKnob knob, gpointer data);
 
-/* vfp_vf_apply() that calls @step (may be NULL) after each applied knob. */
-gboolean vfp_vf_apply_full (VfpNetlink *nl, const VfpVfTarget *target,
-                            const VfpVfConfig *want, const VfpVfConfig *original,
-                            VfpVfApplyStep step, gpointer step_data, GError **error);
+gboolean vfp_vf_apply (VfpNetlink *nl, const VfpVfTarget *target,
+                       const VfpVfConfig *want, const VfpVfConfig *original,
+                       VfpVfApplyStep step, gpointer step_data, GError **error);
 
 /* Put back every knob of @knobs from @original.  Goes on after a failing
  * knob; returns FALSE with the first error.  A driver that refuses an all-zero

@@ -11,12 +11,6 @@
 
 #define VFIO_DRIVER "vfio-pci"
 
-static const char *
-root_or_default (const char *sysfs_root)
-{
-  return sysfs_root != NULL && *sysfs_root != '\0' ? sysfs_root : "/sys";
-}
-
 static gboolean
 check_address (const char *vf_pci, GError **error)
 {
@@ -110,7 +104,7 @@ unbind_and_probe (const char *root, const char *dev_path, const char *vf_pci,
 gboolean
 vfp_vfio_bind (const char *sysfs_root, const char *vf_pci, GError **error)
 {
-  const char *root = root_or_default (sysfs_root);
+  const char *root = vfp_host_root (sysfs_root);
   g_autofree char *dev_path = NULL;
   g_autofree char *vfio_dir = NULL;
   g_autofree char *override = NULL;
@@ -156,7 +150,7 @@ vfp_vfio_bind (const char *sysfs_root, const char *vf_pci, GError **error)
 gboolean
 vfp_vfio_unbind (const char *sysfs_root, const char *vf_pci, GError **error)
 {
-  const char *root = root_or_default (sysfs_root);
+  const char *root = vfp_host_root (sysfs_root);
   g_autofree char *dev_path = NULL;
   g_autofree char *override = NULL;
   g_autofree char *driver = NULL;

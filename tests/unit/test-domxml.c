@@ -53,44 +53,19 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static char *
-load_xml (const char *file)
-{
-  g_autofree char *rel = g_build_filename ("data", "xml", file, NULL);
-  g_autofree char *path = vfp_test_srcpath (rel);
-  g_autoptr (GError) error = NULL;
-  char *text = NULL;
-
-  if (!g_file_get_contents (path, &text, NULL, &error))
-    fail_msg ("cannot read %s: %s", path, error->message);
-  return text;
-}
-
 /* A case's document: a file under tests/data/xml, or inline text. */
 static char *
 case_text (const char *file, const char *inline_text)
 {
-  return file != NULL ? load_xml (file) : g_strdup (inline_text);
-}
-
-static VfpDomXml *
-parse_or_fail (const char *what, const char *text)
-{
-  g_autoptr (GError) error = NULL;
-  VfpDomXml *dom = NULL;
-
-  if (!vfp_domxml_parse (text, strlen (text), &dom, &error))
-    fail_msg ("%s: parse failed: %s", what, error->message);
-  CHECK (what, dom != NULL);
-  return dom;
+  return file != NULL ? vfp_test_load_xml (file) : g_strdup (inline_text);
 }
 
 static VfpDomXml *
 parse_file_or_fail (const char *file)
 {
-  g_autofree char *text = load_xml (file);
+  g_autofree char *text = vfp_test_load_xml (file);
 
-  return parse_or_fail (file, text);
+  return vfp_test_parse_or_fail (file, text);
 }
 
 /* Serialise and parse again: every edit must leave a document libvirt (and
@@ -102,7 +77,7 @@ reparse (const char *what, VfpDomXml *dom, char **text_out)
   VfpDomXml *again;
 
   CHECK (what, text != NULL);
-  again = parse_or_fail (what, text);
+  again = vfp_test_parse_or_fail (what, text);
   if (text_out != NULL)
     *text_out = g_steal_pointer (&text);
   return again;
@@ -193,7 +168,7 @@ test_parse_ok (void **state)
 {
   const ParseOkCase *c = *state;
   g_autofree char *text = case_text (c->file, c->text);
-  g_autoptr (VfpDomXml) dom = parse_or_fail (c->name, text);
+  g_autoptr (VfpDomXml) dom = vfp_test_parse_or_fail (c->name, text);
 
   CHECK_STR (c->name, vfp_domxml_get_name (dom), c->dom_name);
   CHECK_STR (c->name, vfp_domxml_get_uuid (dom), c->uuid);
@@ -211,7 +186,7 @@ test_to_string_keeps_text (void **state)
   const char *text = "<?xml version='1.0' encoding='UTF-8'?>\n"
                      "<domain><name>caf\xc3\xa9</name><uuid>" UUID_WEB1 "</uuid>"
                      "<description>&lt;&#233;&gt; &amp; \xe2\x82\xac</description></domain>";
-  g_autoptr (VfpDomXml) dom = parse_or_fail (what, text);
+  g_autoptr (VfpDomXml) dom = vfp_test_parse_or_fail (what, text);
   g_autofree char *out = vfp_domxml_to_string (dom);
 
   CHECK_STR (what, out,
@@ -310,7 +285,7 @@ static void
 test_parse_at_limit (void **state)
 {
   g_autofree char *text = make_big_domain (VFP_DOMXML_MAX_SIZE);
-  g_autoptr (VfpDomXml) dom = parse_or_fail ("exactly at the limit", text);
+  g_autoptr (VfpDomXml) dom = vfp_test_parse_or_fail ("exactly at the limit", text);
 
   CHECK_STR ("exactly at the limit", vfp_domxml_get_name (dom), "mini");
 }
@@ -334,7 +309,7 @@ test_parse_is_silent (void **state)
   close (fd);
   for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
     {
-      g_autofree char *text = load_xml (files[i]);
+      g_autofree char *text = vfp_test_load_xml (files[i]);
       g_autoptr (GError) error = NULL;
       VfpDomXml *dom = NULL;
 
@@ -465,7 +440,7 @@ test_list_case (void **state)
   g_autofree char *text = g_strconcat ("<domain><name>l</name><uuid>" UUID_WEB1
                                        "</uuid><devices>", c->devices_xml,
                                        "</devices></domain>", NULL);
-  g_autoptr (VfpDomXml) dom = parse_or_fail (c->name, text);
+  g_autoptr (VfpDomXml) dom = vfp_test_parse_or_fail (c->name, text);
   g_autoptr (GPtrArray) devices = vfp_domxml_list_devices (dom);
 
   CHECK_INT (c->name, devices->len, c->count);
@@ -566,7 +541,7 @@ static void
 test_add_layout (void **state)
 {
   const AddLayoutCase *c = *state;
-  g_autoptr (VfpDomXml) dom = parse_or_fail (c->name, c->text);
+  g_autoptr (VfpDomXml) dom = vfp_test_parse_or_fail (c->name, c->text);
   g_autoptr (VfpDomXml) again = NULL;
   g_autoptr (GPtrArray) devices = NULL;
   g_autoptr (GError) error = NULL;
@@ -768,7 +743,7 @@ test_device_string (void **state)
       g_autofree char *doc = g_strconcat ("<domain><name>d</name><uuid>" UUID_WEB1
                                           "</uuid><devices>", text,
                                           "</devices></domain>", NULL);
-      g_autoptr (VfpDomXml) dom = parse_or_fail (c->name, doc);
+      g_autoptr (VfpDomXml) dom = vfp_test_parse_or_fail (c->name, doc);
       g_autoptr (GPtrArray) devices = vfp_domxml_list_devices (dom);
 
       CHECK_INT (c->name, devices->len, 1);
@@ -778,52 +753,27 @@ test_device_string (void **state)
 
 /* ---- main --------------------------------------------------------------- */
 
-static void
-add_table (GArray *tests, CMUnitTestFunction fn, const void *rows, gsize row_size,
-           gsize n_rows)
-{
-  for (gsize i = 0; i < n_rows; i++)
-    {
-      const void *row = (const char *) rows + i * row_size;
-      /* every row struct starts with its name */
-      struct CMUnitTest t = { *(const char *const *) row, fn, NULL, NULL, (void *) row };
-
-      g_array_append_val (tests, t);
-    }
-}
-
-#define ADD_TABLE(tests, fn, rows) \
-  add_table ((tests), (fn), (rows), sizeof (rows)[0], G_N_ELEMENTS (rows))
-
-static void
-add_test (GArray *tests, const char *name, CMUnitTestFunction fn)
-{
-  struct CMUnitTest t = { name, fn, NULL, NULL, NULL };
-
-  g_array_append_val (tests, t);
-}
-
 int
 main (void)
 {
   g_autoptr (GArray) tests = g_array_new (FALSE, TRUE, sizeof (struct CMUnitTest));
 
-  ADD_TABLE (tests, test_parse_ok, parse_ok_cases);
-  ADD_TABLE (tests, test_parse_bad, parse_bad_cases);
-  add_test (tests, "to_string keeps text as it was", test_to_string_keeps_text);
-  add_test (tests, "parse at the size limit", test_parse_at_limit);
-  add_test (tests, "parse writes nothing to stderr", test_parse_is_silent);
-  ADD_TABLE (tests, test_mentions, mentions_cases);
-  add_test (tests, "mentions past a NUL byte", test_mentions_past_nul);
-  add_test (tests, "list devices", test_list_devices);
-  ADD_TABLE (tests, test_list_case, list_cases);
-  add_test (tests, "add, list, remove round trip", test_add_list_remove);
-  ADD_TABLE (tests, test_add_layout, add_layout_cases);
-  ADD_TABLE (tests, test_add_bad, add_bad_cases);
-  add_test (tests, "repoint", test_repoint);
-  ADD_TABLE (tests, test_repoint_bad, repoint_bad_cases);
-  add_test (tests, "remove devices", test_remove);
-  ADD_TABLE (tests, test_device_string, device_string_cases);
+  VFP_TEST_ADD_TABLE (tests, test_parse_ok, parse_ok_cases);
+  VFP_TEST_ADD_TABLE (tests, test_parse_bad, parse_bad_cases);
+  vfp_test_add (tests, "to_string keeps text as it was", test_to_string_keeps_text);
+  vfp_test_add (tests, "parse at the size limit", test_parse_at_limit);
+  vfp_test_add (tests, "parse writes nothing to stderr", test_parse_is_silent);
+  VFP_TEST_ADD_TABLE (tests, test_mentions, mentions_cases);
+  vfp_test_add (tests, "mentions past a NUL byte", test_mentions_past_nul);
+  vfp_test_add (tests, "list devices", test_list_devices);
+  VFP_TEST_ADD_TABLE (tests, test_list_case, list_cases);
+  vfp_test_add (tests, "add, list, remove round trip", test_add_list_remove);
+  VFP_TEST_ADD_TABLE (tests, test_add_layout, add_layout_cases);
+  VFP_TEST_ADD_TABLE (tests, test_add_bad, add_bad_cases);
+  vfp_test_add (tests, "repoint", test_repoint);
+  VFP_TEST_ADD_TABLE (tests, test_repoint_bad, repoint_bad_cases);
+  vfp_test_add (tests, "remove devices", test_remove);
+  VFP_TEST_ADD_TABLE (tests, test_device_string, device_string_cases);
 
   return _cmocka_run_group_tests ("domxml", (struct CMUnitTest *) tests->data,
                                   tests->len, NULL, NULL);

@@ -43,30 +43,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static VfpDomXml *
-parse_or_fail (const char *what, const char *text)
-{
-  g_autoptr (GError) error = NULL;
-  VfpDomXml *dom = NULL;
-
-  if (!vfp_domxml_parse (text, strlen (text), &dom, &error))
-    fail_msg ("%s: parse failed: %s", what, error->message);
-  return dom;
-}
-
-static char *
-load_xml (const char *file)
-{
-  g_autofree char *rel = g_build_filename ("data", "xml", file, NULL);
-  g_autofree char *path = vfp_test_srcpath (rel);
-  g_autoptr (GError) error = NULL;
-  char *text = NULL;
-
-  if (!g_file_get_contents (path, &text, NULL, &error))
-    fail_msg ("cannot read %s: %s", path, error->message);
-  return text;
-}
-
 /* A web1 domain whose request holds @body. */
 static char *
 request_doc (const char *body)
@@ -90,7 +66,7 @@ many_nics_doc (guint n)
 static gboolean
 read_request (const char *what, const char *text, VfpRequest **out, GError **error)
 {
-  g_autoptr (VfpDomXml) dom = parse_or_fail (what, text);
+  g_autoptr (VfpDomXml) dom = vfp_test_parse_or_fail (what, text);
 
   return vfp_request_read (dom, out, error);
 }
@@ -121,7 +97,7 @@ static void
 test_two_nics (void **state)
 {
   const char *what = "request-2nics.xml";
-  g_autofree char *text = load_xml ("request-2nics.xml");
+  g_autofree char *text = vfp_test_load_xml ("request-2nics.xml");
   g_autoptr (VfpRequest) req = read_or_fail (what, text);
   const VfpNicRequest *nic0, *nic1;
   guint8 derived[6];
@@ -181,7 +157,7 @@ static void
 test_no_request (void **state)
 {
   const NoRequestCase *c = *state;
-  g_autofree char *text = c->file != NULL ? load_xml (c->file) : g_strdup (c->text);
+  g_autofree char *text = c->file != NULL ? vfp_test_load_xml (c->file) : g_strdup (c->text);
   g_autoptr (GError) error = NULL;
   VfpRequest *req = (VfpRequest *) 0x1;
 
@@ -363,7 +339,7 @@ static void
 test_bad_doc (void **state)
 {
   const BadDocCase *c = *state;
-  g_autofree char *text = c->file != NULL ? load_xml (c->file) : many_nics_doc (c->generate_nics);
+  g_autofree char *text = c->file != NULL ? vfp_test_load_xml (c->file) : many_nics_doc (c->generate_nics);
   g_autoptr (GError) error = NULL;
   VfpRequest *req = NULL;
 
@@ -376,42 +352,17 @@ test_bad_doc (void **state)
 
 /* ---- main --------------------------------------------------------------- */
 
-static void
-add_table (GArray *tests, CMUnitTestFunction fn, const void *rows, gsize row_size,
-           gsize n_rows)
-{
-  for (gsize i = 0; i < n_rows; i++)
-    {
-      const void *row = (const char *) rows + i * row_size;
-      /* every row struct starts with its name */
-      struct CMUnitTest t = { *(const char *const *) row, fn, NULL, NULL, (void *) row };
-
-      g_array_append_val (tests, t);
-    }
-}
-
-#define ADD_TABLE(tests, fn, rows) \
-  add_table ((tests), (fn), (rows), sizeof (rows)[0], G_N_ELEMENTS (rows))
-
-static void
-add_test (GArray *tests, const char *name, CMUnitTestFunction fn)
-{
-  struct CMUnitTest t = { name, fn, NULL, NULL, NULL };
-
-  g_array_append_val (tests, t);
-}
-
 int
 main (void)
 {
   g_autoptr (GArray) tests = g_array_new (FALSE, TRUE, sizeof (struct CMUnitTest));
 
-  add_test (tests, "request with two nics", test_two_nics);
-  ADD_TABLE (tests, test_no_request, no_request_cases);
-  ADD_TABLE (tests, test_good, good_cases);
-  add_test (tests, "32 nics", test_max_nics);
-  ADD_TABLE (tests, test_bad, bad_cases);
-  ADD_TABLE (tests, test_bad_doc, bad_doc_cases);
+  vfp_test_add (tests, "request with two nics", test_two_nics);
+  VFP_TEST_ADD_TABLE (tests, test_no_request, no_request_cases);
+  VFP_TEST_ADD_TABLE (tests, test_good, good_cases);
+  vfp_test_add (tests, "32 nics", test_max_nics);
+  VFP_TEST_ADD_TABLE (tests, test_bad, bad_cases);
+  VFP_TEST_ADD_TABLE (tests, test_bad_doc, bad_doc_cases);
 
   return _cmocka_run_group_tests ("request", (struct CMUnitTest *) tests->data,
                                   tests->len, NULL, NULL);

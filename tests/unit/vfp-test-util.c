@@ -2,6 +2,7 @@
 #include "vfp-test-util.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <glib/gstdio.h>
 
 char *
@@ -57,4 +58,51 @@ char *
 vfp_test_srcpath (const char *relpath)
 {
   return g_build_filename (TEST_SRCDIR, relpath, NULL);
+}
+
+char *
+vfp_test_load_xml (const char *file)
+{
+  g_autofree char *rel = g_build_filename ("data", "xml", file, NULL);
+  g_autofree char *path = vfp_test_srcpath (rel);
+  g_autoptr (GError) error = NULL;
+  char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, &error))
+    fail_msg ("cannot read %s: %s", path, error->message);
+  return text;
+}
+
+VfpDomXml *
+vfp_test_parse_or_fail (const char *what, const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  VfpDomXml *dom = NULL;
+
+  if (!vfp_domxml_parse (text, strlen (text), &dom, &error))
+    fail_msg ("%s: parse failed: %s", what, error->message);
+  if (dom == NULL)
+    fail_msg ("%s: parse succeeded without a document", what);
+  return dom;
+}
+
+void
+vfp_test_add_table (GArray *tests, CMUnitTestFunction fn, const void *rows, gsize row_size,
+                    gsize n_rows)
+{
+  for (gsize i = 0; i < n_rows; i++)
+    {
+      const void *row = (const char *) rows + i * row_size;
+      struct CMUnitTest t = { *(const char *const *) row, fn, NULL, NULL, (void *) row };
+
+      g_array_append_val (tests, t);
+    }
+}
+
+void
+vfp_test_add (GArray *tests, const char *name, CMUnitTestFunction fn)
+{
+  struct CMUnitTest t = { name, fn, NULL, NULL, NULL };
+
+  g_array_append_val (tests, t);
 }
