@@ -25,6 +25,7 @@ typedef struct {
   void *(*lookup_by_uuid) (void *conn, const char *uuid);
   int (*attach) (void *dom, const char *xml, unsigned int flags);
   int (*is_active) (void *dom);
+  unsigned int (*get_id) (void *dom);
   int (*domain_free) (void *dom);
   const char *(*last_error) (void);
 } Libvirt;
@@ -38,6 +39,7 @@ libvirt_load (Libvirt *lv, GError **error)
     { "virDomainLookupByUUIDString", (void **) &lv->lookup_by_uuid },
     { "virDomainAttachDeviceFlags", (void **) &lv->attach },
     { "virDomainIsActive", (void **) &lv->is_active },
+    { "virDomainGetID", (void **) &lv->get_id },
     { "virDomainFree", (void **) &lv->domain_free },
     { "virGetLastErrorMessage", (void **) &lv->last_error },
   };
@@ -83,11 +85,58 @@ record_attach (const char *file, const char *uuid, const char *xml, GError **err
   return ok;
 }
 
+/* What the worker was forked for: one running instance of one domain. */
+typedef struct {
+  VfpContext *ctx;
+  const char *uuid;
+  const char *name;
+  guint domid;            /* libvirt's id of the instance (0: unknown) */
+} Instance;
+
+/* TRUE while @hp's lease is still the one the started hook saw: a later
+ * start of the same domain (destroy + start inside the retry window)
+ * writes its own start id, and its VF is not this worker's to plug. */
 static gboolean
-attach_one (Libvirt *lv, void *dom, const char *xml, GError **error)
+lease_still_ours (const Instance *in, const VfpHotplug *hp)
+{
+  g_autoptr (VfpLease) lease = NULL;
+
+  return vfp_lease_read (in->ctx->state_dir, hp->vf_pci, &lease, NULL)
+         && strcmp (lease->owner_uuid, in->uuid) == 0
+         && g_strcmp0 (lease->start_id, hp->start_id) == 0;
+}
+
+/* TRUE if the domain running now is the instance the hook ran for.  The
+ * domain object is looked up afresh: virDomainGetID answers from the
+ * handle, which keeps the id it was looked up with. */
+static gboolean
+instance_is_current (Libvirt *lv, void *conn, const Instance *in)
+{
+  void *dom = lv->lookup_by_uuid (conn, in->uuid);
+  gboolean same;
+
+  if (dom == NULL)
+    return FALSE;
+  same = lv->is_active (dom) == 1 && (in->domid == 0 || lv->get_id (dom) == in->domid);
+  lv->domain_free (dom);
+  return same;
+}
+
+/* *@stale = TRUE when the attempt was given up because the instance or the
+ * lease changed hands: nothing to release then, it is not ours. */
+static gboolean
+attach_one (Libvirt *lv, void *conn, void *dom, const Instance *in, const VfpHotplug *hp,
+            const char *xml, gboolean *stale, GError **error)
 {
   for (int attempt = 1;; attempt++)
     {
+      if (!lease_still_ours (in, hp) || !instance_is_current (lv, conn, in))
+        {
+          *stale = TRUE;
+          g_set_error (error, VFP_ERROR, VFP_ERROR_BUSY,
+                       "the instance it was leased for is gone");
+          return FALSE;
+        }
       /* Blocks until the start job is released, then attaches. */
       if (lv->attach (dom, xml, VIR_DOMAIN_AFFECT_LIVE) == 0)
         return TRUE;
@@ -101,10 +150,11 @@ attach_one (Libvirt *lv, void *dom, const char *xml, GError **error)
 }
 
 static void
-worker_run (VfpContext *ctx, const char *uuid, const char *name, GPtrArray *hotplug)
+worker_run (const Instance *in, GPtrArray *hotplug)
 {
   Libvirt lv = { NULL };
   void *conn = NULL, *dom = NULL;
+  VfpContext *ctx = in->ctx;
   gboolean record = g_str_has_prefix (ctx->libvirt_uri, RECORD_PREFIX);
   g_autoptr (GError) setup_error = NULL;
 
@@ -117,9 +167,9 @@ worker_run (VfpContext *ctx, const char *uuid, const char *name, GPtrArray *hotp
       else if ((conn = lv.connect_open (ctx->libvirt_uri)) == NULL)
         g_set_error (&setup_error, VFP_ERROR, VFP_ERROR_FAILED, "cannot connect to %s: %s",
                      ctx->libvirt_uri, lv.last_error ());
-      else if ((dom = lv.lookup_by_uuid (conn, uuid)) == NULL)
+      else if ((dom = lv.lookup_by_uuid (conn, in->uuid)) == NULL)
         g_set_error (&setup_error, VFP_ERROR, VFP_ERROR_NOT_FOUND, "no domain %s: %s",
-                     uuid, lv.last_error ());
+                     in->uuid, lv.last_error ());
     }
 
   for (guint i = 0; i < hotplug->len; i++)
@@ -130,6 +180,7 @@ worker_run (VfpContext *ctx, const char *uuid, const char *name, GPtrArray *hotp
       g_autoptr (GError) error = NULL;
       g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
       g_autoptr (GError) release_error = NULL;
+      gboolean stale = FALSE;
       gboolean ok;
 
       if (setup_error != NULL)
@@ -138,22 +189,36 @@ worker_run (VfpContext *ctx, const char *uuid, const char *name, GPtrArray *hotp
           ok = FALSE;
         }
       else if (record)
-        ok = record_attach (ctx->libvirt_uri + strlen (RECORD_PREFIX), uuid, xml, &error);
+        {
+          /* The record seam has no instance to ask; the lease says enough. */
+          stale = !lease_still_ours (in, hp);
+          ok = !stale && record_attach (ctx->libvirt_uri + strlen (RECORD_PREFIX), in->uuid,
+                                        xml, &error);
+        }
       else
-        ok = attach_one (&lv, dom, xml, &error);
+        ok = attach_one (&lv, conn, dom, in, hp, xml, &stale, &error);
       if (ok)
         {
-          syslog (LOG_INFO, "domain '%s' nic %u: hot-plugged VF %s", name, hp->nic, hp->vf_pci);
+          syslog (LOG_INFO, "domain '%s' nic %u: hot-plugged VF %s", in->name, hp->nic,
+                  hp->vf_pci);
           continue;
         }
-      /* A VF the domain never got must not stay leased to it. */
+      if (stale)
+        {
+          syslog (LOG_NOTICE, "domain '%s' nic %u: not hot-plugging VF %s: the start it was "
+                  "leased for is over", in->name, hp->nic, hp->vf_pci);
+          continue;
+        }
+      /* A VF the domain never got must not stay leased to it — but only
+       * this start's lease: a later start may hold the same VF by now. */
       syslog (LOG_ERR, "domain '%s' nic %u: hot-plug of VF %s failed: %s; releasing it",
-              name, hp->nic, hp->vf_pci, error->message);
-      if (!vfp_lifecycle_release_vf (ctx, uuid, hp->vf_pci, warnings, &release_error))
-        syslog (LOG_ERR, "domain '%s' nic %u: releasing VF %s failed: %s", name, hp->nic,
+              in->name, hp->nic, hp->vf_pci, error->message);
+      if (!vfp_lifecycle_release_vf (ctx, in->uuid, hp->vf_pci, hp->start_id, warnings,
+                                     &release_error))
+        syslog (LOG_ERR, "domain '%s' nic %u: releasing VF %s failed: %s", in->name, hp->nic,
                 hp->vf_pci, release_error->message);
       for (guint w = 0; w < warnings->len; w++)
-        syslog (LOG_WARNING, "domain '%s': %s", name, (char *) warnings->pdata[w]);
+        syslog (LOG_WARNING, "domain '%s': %s", in->name, (char *) warnings->pdata[w]);
     }
   if (dom != NULL)
     lv.domain_free (dom);
@@ -161,11 +226,24 @@ worker_run (VfpContext *ctx, const char *uuid, const char *name, GPtrArray *hotp
     lv.connect_close (conn);
 }
 
+/* The worker inherits whatever libvirt left open in the hook (besides
+ * stdio): a pipe it holds keeps libvirt waiting, and nothing of the
+ * daemon's should live on in a long-running child. */
+static void
+close_inherited_fds (void)
+{
+  if (close_range (3, ~0U, 0) == 0)
+    return;
+  for (long fd = 3, max = sysconf (_SC_OPEN_MAX); fd < max && fd < 65536; fd++)
+    close ((int) fd);
+}
+
 gboolean
-vfp_hotplug_spawn (VfpContext *ctx, const char *uuid, const char *name,
+vfp_hotplug_spawn (VfpContext *ctx, const char *uuid, const char *name, guint domid,
                    GPtrArray *hotplug, GError **error)
 {
   pid_t pid = fork ();
+  int status = 0;
 
   if (pid < 0)
     {
@@ -177,18 +255,35 @@ vfp_hotplug_spawn (VfpContext *ctx, const char *uuid, const char *name,
     {
       /* Double fork + setsid: libvirt waits for every holder of the hook's
        * stdout/stderr, so the worker must hold none of them. */
+      Instance in = { ctx, uuid, name, domid };
       int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      pid_t worker;
+
       if (setsid () < 0 || devnull < 0)
         _exit (1);
-      if (fork () != 0)
+      worker = fork ();
+      if (worker < 0)
+        _exit (2);
+      if (worker > 0)
         _exit (0);
       dup2 (devnull, 0);
       dup2 (devnull, 1);
       dup2 (devnull, 2);
-      worker_run (ctx, uuid, name, hotplug);
+      closelog ();
+      close_inherited_fds ();
+      openlog ("vfpool", LOG_PID, LOG_DAEMON);
+      worker_run (&in, hotplug);
       _exit (0);
     }
-  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
     ;
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
+                   "cannot start the hot-plug worker (%s)",
+                   WIFEXITED (status) && WEXITSTATUS (status) == 2 ? "second fork failed"
+                                                                   : "setsid failed");
+      return FALSE;
+    }
   return TRUE;
 }

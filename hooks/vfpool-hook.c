@@ -44,6 +44,19 @@ log_warnings (const char *domain, GPtrArray *warnings)
     syslog (LOG_WARNING, "domain '%s': %s", domain, (char *) warnings->pdata[i]);
 }
 
+/* One stat: does the domain of raw XML @xml hold any lease? */
+static gboolean
+owner_has_leases (VfpContext *ctx, GString *xml)
+{
+  g_autofree char *uuid = vfp_domxml_peek_uuid (xml->str, xml->len);
+  g_autofree char *dir = NULL;
+
+  if (uuid == NULL)
+    return FALSE;
+  dir = vfp_lease_owner_dir (ctx->state_dir, uuid);
+  return g_file_test (dir, G_FILE_TEST_IS_DIR);
+}
+
 static int
 do_prepare (VfpContext *ctx, VfpDomXml *dom)
 {
@@ -72,7 +85,8 @@ do_started (VfpContext *ctx, VfpDomXml *dom)
       return 0;   /* the domain runs; a failure here must not stop it */
     }
   if (hotplug->len > 0
-      && !vfp_hotplug_spawn (ctx, vfp_domxml_get_uuid (dom), name, hotplug, &error))
+      && !vfp_hotplug_spawn (ctx, vfp_domxml_get_uuid (dom), name, vfp_domxml_get_id (dom),
+                             hotplug, &error))
     syslog (LOG_ERR, "domain '%s': %s", name, error->message);
   return 0;
 }
@@ -111,7 +125,7 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (GString) xml = NULL;
   const char *op, *sub;
-  gboolean is_prepare;
+  gboolean is_prepare, is_release;
 
   if (argc < 4)
     {
@@ -122,23 +136,28 @@ main (int argc, char **argv)
   op = argv[2];
   sub = argv[3];
   is_prepare = strcmp (op, "prepare") == 0 && strcmp (sub, "begin") == 0;
+  is_release = strcmp (op, "release") == 0 && strcmp (sub, "end") == 0;
 
   /* restore/migrate filter the XML through stdout: empty output = unchanged.
    * Every other operation vfpool does not handle needs no XML at all. */
   if (!(is_prepare
         || (strcmp (op, "started") == 0 && strcmp (sub, "begin") == 0)
-        || (strcmp (op, "release") == 0 && strcmp (sub, "end") == 0)
+        || is_release
         || (strcmp (op, "reconnect") == 0 && strcmp (sub, "begin") == 0)))
     return 0;
 
   xml = read_stdin ();
-  /* Domains without a request are left alone, before any parsing. */
-  if (xml->len <= VFP_DOMXML_MAX_SIZE && !vfp_domxml_mentions_vfpool (xml->str, xml->len))
+  ctx = vfp_context_new ();
+  vfp_context_apply_environ (ctx, environ);
+  /* Domains without a request are left alone, before any parsing — except
+   * at release end when the domain still holds leases: its live XML may
+   * have lost the request and the devices (virsh metadata --live --remove,
+   * detach-device), and its VFs must go back all the same. */
+  if (xml->len <= VFP_DOMXML_MAX_SIZE && !vfp_domxml_mentions_vfpool (xml->str, xml->len)
+      && !(is_release && owner_has_leases (ctx, xml)))
     return 0;
 
   openlog ("vfpool", LOG_PID, LOG_DAEMON);
-  ctx = vfp_context_new ();
-  vfp_context_apply_environ (ctx, environ);
 
   if (xml->len > VFP_DOMXML_MAX_SIZE)
     g_set_error (&error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,

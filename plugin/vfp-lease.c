@@ -49,7 +49,24 @@ vfp_lease_free (VfpLease *lease)
   g_free (lease->owner_uuid);
   g_free (lease->owner_name);
   g_free (lease->boot_id);
+  g_free (lease->start_id);
   g_free (lease);
+}
+
+char *
+vfp_lease_new_start_id (void)
+{
+  /* GLib seeds each process's generator from /dev/urandom: two starts get
+   * the same id with negligible probability. */
+  return g_strdup_printf ("%08x%08x%08x%08x", g_random_int (), g_random_int (),
+                          g_random_int (), g_random_int ());
+}
+
+gboolean
+vfp_lease_same_holder (const VfpLease *a, const VfpLease *b)
+{
+  return strcmp (a->vf_pci, b->vf_pci) == 0 && strcmp (a->owner_uuid, b->owner_uuid) == 0
+         && a->nic == b->nic && g_strcmp0 (a->start_id, b->start_id) == 0;
 }
 
 static gint
@@ -185,6 +202,8 @@ vfp_lease_to_data (const VfpLease *lease, gsize *len)
   g_key_file_set_string (kf, G_LEASE, "owner-name", lease->owner_name);
   if (lease->boot_id != NULL)
     g_key_file_set_string (kf, G_LEASE, "boot-id", lease->boot_id);
+  if (lease->start_id != NULL)
+    g_key_file_set_string (kf, G_LEASE, "start-id", lease->start_id);
   g_key_file_set_int64 (kf, G_LEASE, "created", lease->created);
   g_key_file_set_int64 (kf, G_LEASE, "qemu-pid", lease->qemu_pid);
   g_key_file_set_string (kf, G_LEASE, "state", state_names[lease->state]);
@@ -266,6 +285,7 @@ vfp_lease_from_data (const char *data, gsize len, VfpLease **out, GError **error
       || !get_string (kf, "owner-uuid", TRUE, &lease->owner_uuid, error)
       || !get_string (kf, "owner-name", TRUE, &lease->owner_name, error)
       || !get_string (kf, "boot-id", FALSE, &lease->boot_id, error)
+      || !get_string (kf, "start-id", FALSE, &lease->start_id, error)
       || !get_string (kf, "state", TRUE, &state, error)
       || !get_string (kf, "form", TRUE, &form, error)
       || !get_string (kf, "managed", FALSE, &managed, error))
@@ -285,6 +305,8 @@ vfp_lease_from_data (const char *data, gsize len, VfpLease **out, GError **error
     return corrupt (error, "pf", "is not a PCI address");
   if (lease->pf_netdev != NULL && !vfp_name_is_safe (lease->pf_netdev))
     return corrupt (error, "pf-netdev", "is not a safe interface name");
+  if (lease->start_id != NULL && !vfp_name_is_safe (lease->start_id))
+    return corrupt (error, "start-id", "is not a plain token");
   if (!get_number (kf, "vf-index", 65535, &n, error))
     return FALSE;
   lease->vf_index = n;
@@ -317,8 +339,8 @@ owner_entry_path (const char *state_dir, const char *uuid, const char *vf_pci)
   return g_build_filename (state_dir, OWNER_DIR, uuid, vf_pci, NULL);
 }
 
-gboolean
-vfp_lease_claim (const char *state_dir, const VfpLease *lease, GError **error)
+static gboolean
+claim_locked (const char *state_dir, const VfpLease *lease, GError **error)
 {
   g_autofree char *marker = NULL;
   g_autofree char *marker_dir = NULL;
@@ -328,29 +350,36 @@ vfp_lease_claim (const char *state_dir, const VfpLease *lease, GError **error)
   gboolean had_marker;
   gsize len;
 
-  if (!check_vf_name (lease->vf_pci, error))
-    return FALSE;
-  if (!vfp_name_is_safe (lease->owner_uuid))
-    {
-      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
-                   "owner '%s' cannot be used as a file name", lease->owner_uuid);
-      return FALSE;
-    }
   /* Index entry first: a crash between the two leaves a stray entry (which
    * readers skip), never a lease its owner cannot find. */
   marker = owner_entry_path (state_dir, lease->owner_uuid, lease->vf_pci);
   marker_dir = g_path_get_dirname (marker);
   had_marker = access (marker, F_OK) == 0;
-  if (!had_marker
-      && (!vfp_file_ensure_dir (marker_dir, 0700, error)
-          || !vfp_file_replace (marker, "", 0, 0600, error)))
-    return FALSE;
+  /* The owner dir may vanish between the two calls: a release of another
+   * of the owner's VFs rmdir()s it once empty.  Then make it again. */
+  for (int attempt = 0; !had_marker; attempt++)
+    {
+      g_autoptr (GError) marker_error = NULL;
+
+      if (!vfp_file_ensure_dir (marker_dir, 0700, error))
+        return FALSE;
+      if (vfp_file_replace (marker, "", 0, 0600, &marker_error))
+        break;
+      if (attempt >= 3 || !g_error_matches (marker_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        {
+          g_propagate_error (error, g_steal_pointer (&marker_error));
+          return FALSE;
+        }
+    }
   path = lease_path (state_dir, lease->vf_pci);
   data = vfp_lease_to_data (lease, &len);
   if (!vfp_file_create_exclusive (path, data, len, 0600, &local_error))
     {
       if (!had_marker)
-        unlink (marker);
+        {
+          unlink (marker);
+          rmdir (marker_dir);   /* only if empty: no owner dir outlives its leases */
+        }
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_EXIST))
         {
           g_set_error (error, VFP_ERROR, VFP_ERROR_BUSY, "VF %s is already leased",
@@ -364,17 +393,65 @@ vfp_lease_claim (const char *state_dir, const VfpLease *lease, GError **error)
 }
 
 gboolean
-vfp_lease_update (const char *state_dir, const VfpLease *lease, GError **error)
+vfp_lease_claim (const char *state_dir, const VfpLease *lease, GError **error)
+{
+  int lock_fd = -1;
+  gboolean ok;
+
+  if (!check_vf_name (lease->vf_pci, error))
+    return FALSE;
+  if (!vfp_name_is_safe (lease->owner_uuid))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "owner '%s' cannot be used as a file name", lease->owner_uuid);
+      return FALSE;
+    }
+  /* Under the VF's lock, like every remover: a release of this VF by the
+   * same owner (which unlinks the index entry after the lease) cannot
+   * interleave with this claim and leave a lease without its entry. */
+  if (!vfp_lease_lock (state_dir, lease->vf_pci, &lock_fd, error))
+    return FALSE;
+  ok = claim_locked (state_dir, lease, error);
+  vfp_lease_unlock (lock_fd);
+  return ok;
+}
+
+gboolean
+vfp_lease_update (const char *state_dir, const VfpLease *lease, const char *expect_start_id,
+                  GError **error)
 {
   g_autofree char *path = NULL;
   g_autofree char *data = NULL;
+  g_autoptr (VfpLease) current = NULL;
+  int lock_fd = -1;
+  gboolean ok = FALSE;
   gsize len;
 
   if (!check_vf_name (lease->vf_pci, error))
     return FALSE;
+  if (expect_start_id == NULL)
+    expect_start_id = lease->start_id;
   path = lease_path (state_dir, lease->vf_pci);
   data = vfp_lease_to_data (lease, &len);
-  return vfp_file_replace (path, data, len, 0600, error);
+  /* Under the lock a remover holds while it restores: either it removed the
+   * file before (and we must not bring it back: the VF is restored and may
+   * be someone else's), or it waits and sees what we write. */
+  if (!vfp_lease_lock (state_dir, lease->vf_pci, &lock_fd, error))
+    return FALSE;
+  if (!vfp_lease_read (state_dir, lease->vf_pci, &current, error))
+    {
+      if (error != NULL && g_error_matches (*error, VFP_ERROR, VFP_ERROR_NOT_FOUND))
+        g_prefix_error (error, "lease was released meanwhile: ");
+    }
+  else if (strcmp (current->owner_uuid, lease->owner_uuid) != 0
+           || g_strcmp0 (current->start_id, expect_start_id) != 0)
+    g_set_error (error, VFP_ERROR, VFP_ERROR_BUSY,
+                 "VF %s was taken over by another start of domain '%s'", lease->vf_pci,
+                 current->owner_name);
+  else
+    ok = vfp_file_replace (path, data, len, 0600, error);
+  vfp_lease_unlock (lock_fd);
+  return ok;
 }
 
 gboolean
@@ -430,6 +507,12 @@ vfp_lease_remove (const char *state_dir, const VfpLease *lease, GError **error)
   unlink (marker);
   rmdir (marker_dir);   /* only succeeds once the owner holds nothing */
   return TRUE;
+}
+
+char *
+vfp_lease_owner_dir (const char *state_dir, const char *uuid)
+{
+  return g_build_filename (state_dir, OWNER_DIR, uuid, NULL);
 }
 
 gboolean

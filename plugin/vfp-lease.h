@@ -25,6 +25,7 @@ typedef struct {
   char *owner_uuid;
   char *owner_name;
   char *boot_id;
+  char *start_id;         /* which start of the owner holds it (see below) */
   gint64 created;         /* unix seconds */
   gint64 qemu_pid;        /* 0 until started begin */
   VfpLeaseState state;
@@ -34,7 +35,15 @@ typedef struct {
   VfpVfConfig original;   /* the VF before any change (valid from CONFIGURING) */
 } VfpLease;
 
+/* A lease's identity is (VF, owner UUID, start id).  The owner UUID alone
+ * cannot tell two starts of one domain apart: a hot-plug worker of an
+ * earlier start, or a `vfpoolctl start` that lost a race with `virsh start`,
+ * holds the same UUID as the instance now running.  Every start (inject,
+ * prepare) writes its own start id when it claims or takes over a lease, and
+ * every remover or writer proves it holds that id. */
 VfpLease *vfp_lease_new (void);
+/* A fresh random start id (32 hex digits). */
+char *vfp_lease_new_start_id (void);
 void vfp_lease_free (VfpLease *lease);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpLease, vfp_lease_free)
 
@@ -56,14 +65,23 @@ void vfp_lease_unlock (int fd);
  * found without reading every lease (the index is advisory: the lease file
  * is the truth, and reconcile reads them all). */
 gboolean vfp_lease_claim (const char *state_dir, const VfpLease *lease, GError **error);
-/* Durably replace an existing lease with new content. */
-gboolean vfp_lease_update (const char *state_dir, const VfpLease *lease, GError **error);
+/* Durably replace an existing lease with new content, under the VF's lock
+ * and only if the file still holds start id @expect_start_id (NULL: the
+ * lease's own).  A lease another process released is never recreated
+ * (VFP_ERROR_NOT_FOUND), nor one another start took over (VFP_ERROR_BUSY). */
+gboolean vfp_lease_update (const char *state_dir, const VfpLease *lease,
+                           const char *expect_start_id, GError **error);
+/* TRUE if @a and @b name the same holder: VF, owner, nic and start id. */
+gboolean vfp_lease_same_holder (const VfpLease *a, const VfpLease *b);
 /* VFP_ERROR_NOT_FOUND if there is no lease; VFP_ERROR_STATE_CORRUPT if the
  * file cannot be understood. */
 gboolean vfp_lease_read (const char *state_dir, const char *vf_pci,
                          VfpLease **out, GError **error);
 /* Drop the lease (and its owner index entry); a missing one is success. */
 gboolean vfp_lease_remove (const char *state_dir, const VfpLease *lease, GError **error);
+
+/* STATE_DIR/owners/UUID: exists while domain @uuid holds a lease. */
+char *vfp_lease_owner_dir (const char *state_dir, const char *uuid);
 
 /* The leases domain @uuid holds, sorted by VF, via the owner index. */
 gboolean vfp_lease_list_owner (const char *state_dir, const char *uuid, GPtrArray **out,

@@ -37,6 +37,8 @@ typedef struct {
   VfpConfig *config;
   GArray *plans;          /* NicPlan */
   char *boot_id;
+  char *start_id;         /* this start's identity, written into its leases */
+  gboolean is_prepare;    /* prepare begin (takes leases over) or inject */
 } Operation;
 
 static void
@@ -53,6 +55,7 @@ operation_clear (Operation *op)
   g_clear_pointer (&op->request, vfp_request_free);
   g_clear_pointer (&op->config, vfp_config_free);
   g_clear_pointer (&op->boot_id, g_free);
+  g_clear_pointer (&op->start_id, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Operation, operation_clear)
 
@@ -62,6 +65,7 @@ vfp_hotplug_free (VfpHotplug *hp)
   if (hp == NULL)
     return;
   g_free (hp->vf_pci);
+  g_free (hp->start_id);
   g_free (hp);
 }
 
@@ -115,6 +119,7 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
       return FALSE;
     }
   op->boot_id = vfp_context_read_boot_id (op->ctx, NULL);
+  op->start_id = vfp_lease_new_start_id ();
   op->plans = g_array_sized_new (FALSE, TRUE, sizeof (NicPlan), op->request->nics->len);
   g_array_set_clear_func (op->plans, (GDestroyNotify) nic_plan_clear);
   devices = vfp_domxml_list_devices (op->dom);
@@ -177,6 +182,7 @@ new_lease (Operation *op, NicPlan *plan, VfpVf *vf)
   lease->owner_uuid = g_strdup (op->uuid);
   lease->owner_name = g_strdup (op->name);
   lease->boot_id = g_strdup (op->boot_id);
+  lease->start_id = g_strdup (op->start_id);
   lease->created = g_get_real_time () / G_USEC_PER_SEC;
   lease->state = VFP_LEASE_RESERVED;
   lease->form = plan->pool->form;
@@ -298,6 +304,11 @@ adopt_own_lease (Operation *op, NicPlan *plan, GHashTable *taken, gboolean *adop
 
       if (lease->nic != plan->nic->index || g_hash_table_contains (taken, lease->vf_pci)
           || vfp_config_find_vf (op->config, lease->vf_pci, &vf) != plan->pool)
+        continue;
+      /* A configured lease belongs to a start that ran prepare: if that
+       * instance still runs (a `vfpoolctl start` racing `virsh start`),
+       * an inject must not build a second start on its VF. */
+      if (!op->is_prepare && lease->state != VFP_LEASE_RESERVED)
         continue;
       if (lease_is_stale (op->boot_id, lease))
         {
@@ -476,6 +487,7 @@ configure_vf (Operation *op, NicPlan *plan, GError **error)
   VfpLease *lease = plan->lease;
   VfpNetlink *nl = vfp_context_get_netlink (op->ctx, error);
   VfpVfTarget target = target_of (lease, plan->vf->pf->driver);
+  g_autofree char *expect = NULL;
 
   if (nl == NULL)
     return FALSE;
@@ -507,17 +519,22 @@ configure_vf (Operation *op, NicPlan *plan, GError **error)
     }
   /* Written before the first change: from here on, release restores every
    * knob of the applied set, whichever of them were reached. */
+  /* This start takes the lease over: from here on only its start id
+   * releases or rewrites it (an inject's rollback, or the hot-plug worker
+   * of an earlier start, no longer can). */
+  expect = g_steal_pointer (&lease->start_id);
+  lease->start_id = g_strdup (op->start_id);
   lease->state = VFP_LEASE_CONFIGURING;
   g_free (lease->boot_id);
   lease->boot_id = g_strdup (op->boot_id);
-  if (!vfp_lease_update (op->ctx->state_dir, lease, error))
+  if (!vfp_lease_update (op->ctx->state_dir, lease, expect, error))
     return FALSE;
   vfp_fault_point (op->ctx, VFP_FAULT_AFTER_ORIGINAL);
   if (!vfp_vf_apply (nl, &target, &lease->applied, &lease->original, APPLY_STEP, op->ctx,
                           error))
     return FALSE;
   lease->state = VFP_LEASE_CONFIGURED;
-  if (!vfp_lease_update (op->ctx->state_dir, lease, error))
+  if (!vfp_lease_update (op->ctx->state_dir, lease, NULL, error))
     return FALSE;
   vfp_fault_point (op->ctx, VFP_FAULT_AFTER_CONFIGURED);
   return TRUE;
@@ -571,8 +588,7 @@ release_lease (VfpContext *ctx, const VfpLease *seen, GPtrArray *warnings, GErro
   if (vfp_lease_read (ctx->state_dir, seen->vf_pci, &lease, &read_error))
     {
       /* The file, not @seen, says how far configuring got. */
-      if (strcmp (lease->owner_uuid, seen->owner_uuid) == 0 && lease->nic == seen->nic
-          && lease->created == seen->created)
+      if (vfp_lease_same_holder (lease, seen) && lease->created == seen->created)
         ok = restore_and_remove (ctx, lease, warnings, error);
     }
   else if (!g_error_matches (read_error, VFP_ERROR, VFP_ERROR_NOT_FOUND))
@@ -633,12 +649,39 @@ record_history (Operation *op)
     }
 }
 
+/* After a successful prepare: leases of this domain that no nic of this
+ * start took up (a nic no longer requested, a reservation of an earlier
+ * inject or a crashed start) go back now, so a domain never holds two VFs
+ * for one nic and nothing unconfigured is left to hot-plug.  No instance of
+ * the domain runs while libvirt prepares one, so none of them is in use. */
+static void
+release_leftovers (Operation *op)
+{
+  g_autoptr (GPtrArray) mine = NULL;
+
+  if (!vfp_lease_list_owner (op->ctx->state_dir, op->uuid, &mine, NULL))
+    return;
+  for (guint i = 0; i < mine->len; i++)
+    {
+      VfpLease *lease = mine->pdata[i];
+      gboolean kept = FALSE;
+
+      for (guint p = 0; p < op->plans->len; p++)
+        kept |= strcmp (g_array_index (op->plans, NicPlan, p).lease->vf_pci,
+                        lease->vf_pci) == 0;
+      if (!kept)
+        release_lease (op->ctx, lease, NULL, NULL);
+    }
+}
+
 gboolean
 vfp_lifecycle_prepare (VfpContext *ctx, VfpDomXml *dom, GError **error)
 {
   g_auto (Operation) op = { ctx, dom };
   gboolean has_request = FALSE;
   guint plain = 0;
+
+  op.is_prepare = TRUE;
 
   if (!operation_plan (&op, &has_request, error))
     return FALSE;
@@ -680,6 +723,7 @@ vfp_lifecycle_prepare (VfpContext *ctx, VfpDomXml *dom, GError **error)
         goto unwind;
       }
   record_history (&op);
+  release_leftovers (&op);
   return TRUE;
 
 unwind:
@@ -689,6 +733,13 @@ unwind:
 
 gboolean
 vfp_lifecycle_inject (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run, GError **error)
+{
+  return vfp_lifecycle_inject_held (ctx, dom, dry_run, NULL, error);
+}
+
+gboolean
+vfp_lifecycle_inject_held (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run,
+                           GPtrArray **held, GError **error)
 {
   g_auto (Operation) op = { ctx, dom };
   gboolean has_request = FALSE;
@@ -714,8 +765,15 @@ vfp_lifecycle_inject (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run, GError 
         goto unwind;
     }
   /* The leases stay RESERVED: prepare begin adopts and configures them. */
+  if (held != NULL)
+    *held = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_lease_free);
   for (guint i = 0; i < op.plans->len; i++)
-    g_clear_pointer (&g_array_index (op.plans, NicPlan, i).lease, vfp_lease_free);
+    {
+      NicPlan *plan = &g_array_index (op.plans, NicPlan, i);
+      if (held != NULL && plan->lease != NULL && (plan->claimed || plan->leftover))
+        g_ptr_array_add (*held, g_steal_pointer (&plan->lease));
+      g_clear_pointer (&plan->lease, vfp_lease_free);
+    }
   return TRUE;
 
 unwind:
@@ -739,14 +797,31 @@ leases_of (VfpContext *ctx, const char *uuid, GPtrArray **out, GError **error)
   return vfp_lease_list_owner (ctx->state_dir, uuid, out, error);
 }
 
+/* TRUE if @lease is what this start's prepare made of nic @lease->nic: a
+ * nic the request still has, from the same pool, fully configured. */
+static gboolean
+lease_fits_request (const VfpLease *lease, const VfpRequest *request)
+{
+  const VfpNicRequest *nic;
+
+  if (request == NULL || lease->nic >= request->nics->len)
+    return FALSE;
+  nic = request->nics->pdata[lease->nic];
+  return lease->state == VFP_LEASE_CONFIGURED && strcmp (nic->pool, lease->pool) == 0;
+}
+
 gboolean
 vfp_lifecycle_started (VfpContext *ctx, VfpDomXml *dom, GPtrArray **hotplug, GError **error)
 {
   g_autoptr (GPtrArray) mine = NULL;
   g_autoptr (GPtrArray) devices = vfp_domxml_list_devices (dom);
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_hotplug_free);
+  g_autoptr (VfpRequest) request = NULL;
   gint64 pid = vfp_liveness_read_qemu_pid (ctx, vfp_domxml_get_name (dom));
 
+  /* A request that no longer parses plugs nothing: every lease is then a
+   * leftover, released below, rather than a VF plugged unconfigured. */
+  vfp_request_read (dom, &request, NULL);
   if (!leases_of (ctx, vfp_domxml_get_uuid (dom), &mine, error))
     return FALSE;
   for (guint i = 0; i < mine->len; i++)
@@ -754,20 +829,29 @@ vfp_lifecycle_started (VfpContext *ctx, VfpDomXml *dom, GPtrArray **hotplug, GEr
       VfpLease *lease = mine->pdata[i];
       gboolean present = FALSE;
 
-      if (pid > 0 && lease->qemu_pid != pid)
-        {
-          lease->qemu_pid = pid;
-          if (!vfp_lease_update (ctx->state_dir, lease, error))
-            return FALSE;
-        }
       for (guint d = 0; d < devices->len; d++)
         if (((VfpDomDevice *) devices->pdata[d])->nic == lease->nic)
           present = TRUE;
+      /* Only what prepare configured for the current request may reach the
+       * guest; a reservation left by inject for a nic no longer requested
+       * would be plugged with no VLAN and no spoof check. */
+      if (!present && !lease_fits_request (lease, request))
+        {
+          release_lease (ctx, lease, NULL, NULL);
+          continue;
+        }
+      if (pid > 0 && lease->qemu_pid != pid)
+        {
+          lease->qemu_pid = pid;
+          if (!vfp_lease_update (ctx->state_dir, lease, NULL, error))
+            return FALSE;
+        }
       if (!present)
         {
           VfpHotplug *hp = g_new0 (VfpHotplug, 1);
           hp->nic = lease->nic;
           hp->vf_pci = g_strdup (lease->vf_pci);
+          hp->start_id = g_strdup (lease->start_id);
           hp->form = lease->form;
           hp->managed = lease->managed;
           hp->cfg = lease->applied;
@@ -803,7 +887,7 @@ vfp_lifecycle_release (VfpContext *ctx, const char *uuid, GPtrArray *warnings, G
 
 gboolean
 vfp_lifecycle_release_vf (VfpContext *ctx, const char *uuid, const char *vf_pci,
-                          GPtrArray *warnings, GError **error)
+                          const char *start_id, GPtrArray *warnings, GError **error)
 {
   g_autoptr (VfpLease) lease = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -815,9 +899,31 @@ vfp_lifecycle_release_vf (VfpContext *ctx, const char *uuid, const char *vf_pci,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-  if (strcmp (lease->owner_uuid, uuid) != 0)
-    return TRUE;   /* someone else's now: not ours to release */
+  /* Not ours to release: someone else's now, or a later start's of the
+   * same domain (its VF is in use by the guest running now). */
+  if (strcmp (lease->owner_uuid, uuid) != 0 || g_strcmp0 (lease->start_id, start_id) != 0)
+    return TRUE;
   return release_lease (ctx, lease, warnings, error);
+}
+
+gboolean
+vfp_lifecycle_release_held (VfpContext *ctx, GPtrArray *held, GPtrArray *warnings,
+                            GError **error)
+{
+  g_autoptr (GError) first = NULL;
+
+  for (guint i = 0; held != NULL && i < held->len; i++)
+    {
+      g_autoptr (GError) local_error = NULL;
+      if (!release_lease (ctx, held->pdata[i], warnings, &local_error) && first == NULL)
+        first = g_steal_pointer (&local_error);
+    }
+  if (first != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&first));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 void
@@ -840,7 +946,7 @@ vfp_lifecycle_reconnect (VfpContext *ctx, VfpDomXml *dom, GPtrArray *warnings)
       if (pid <= 0 || lease->qemu_pid == pid)
         continue;
       lease->qemu_pid = pid;
-      if (!vfp_lease_update (ctx->state_dir, lease, &local_error))
+      if (!vfp_lease_update (ctx->state_dir, lease, NULL, &local_error))
         g_ptr_array_add (warnings, g_strdup_printf ("updating lease of VF %s: %s, ignoring",
                                                     lease->vf_pci, local_error->message));
     }

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 typedef struct {
   guint nic;
   char *vf_pci;
+  char *start_id;       /* the start whose lease it is: a later start's is not */
   VfpDeviceForm form;
   gboolean managed;     /* FALSE: attach managed='no' (VF pre-bound to vfio-pci) */
   VfpVfConfig cfg;
@@ -32,9 +33,20 @@ gboolean vfp_lifecycle_prepare (VfpContext *ctx, VfpDomXml *dom, GError **error)
  * With @dry_run nothing is leased: the devices show the VFs it would pick. */
 gboolean vfp_lifecycle_inject (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run,
                                GError **error);
+/* The same; *@held gets copies of the leases this call reserved (claimed,
+ * or taken up from an earlier inject), for vfp_lifecycle_release_held(). */
+gboolean vfp_lifecycle_inject_held (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run,
+                                    GPtrArray **held, GError **error);
+/* Undo a failed boot-time start: release each of @held that still is that
+ * lease.  One a concurrent start took over (its prepare wrote its own
+ * start id) belongs to that start and is left alone. */
+gboolean vfp_lifecycle_release_held (VfpContext *ctx, GPtrArray *held, GPtrArray *warnings,
+                                     GError **error);
 
 /* started begin: record the QEMU pid; *@hotplug gets the devices the XML
- * lacks (plain-start path), possibly empty. */
+ * lacks (plain-start path), possibly empty: only leases prepare configured
+ * for a nic of the current request.  Any other lease of the domain is a
+ * leftover and released. */
 gboolean vfp_lifecycle_started (VfpContext *ctx, VfpDomXml *dom, GPtrArray **hotplug,
                                 GError **error);
 
@@ -44,9 +56,11 @@ gboolean vfp_lifecycle_started (VfpContext *ctx, VfpDomXml *dom, GPtrArray **hot
 gboolean vfp_lifecycle_release (VfpContext *ctx, const char *uuid, GPtrArray *warnings,
                                 GError **error);
 
-/* Release the one VF @vf_pci if @uuid holds it (failed hot-plug). */
+/* Release the one VF @vf_pci if @uuid holds it under start id @start_id
+ * (a failed hot-plug): never a later start's lease of the same domain. */
 gboolean vfp_lifecycle_release_vf (VfpContext *ctx, const char *uuid, const char *vf_pci,
-                                   GPtrArray *warnings, GError **error);
+                                   const char *start_id, GPtrArray *warnings,
+                                   GError **error);
 
 /* reconnect begin: refresh the QEMU pid of the domain's leases.  Never fails:
  * problems become @warnings. */

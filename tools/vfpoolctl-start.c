@@ -43,7 +43,7 @@ start_domain (VfpCtl *ctl, const char *name, GError **error)
   virDomainPtr dom = NULL, started = NULL;
   g_autoptr (VfpDomXml) xml = NULL;
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *uuid = NULL;
+  g_autoptr (GPtrArray) held = NULL;
   g_autofree char *live = NULL;
   char *persistent = NULL;
   gboolean ok = FALSE;
@@ -72,8 +72,7 @@ start_domain (VfpCtl *ctl, const char *name, GError **error)
       g_prefix_error (error, "domain '%s': ", name);
       goto out;
     }
-  uuid = g_strdup (vfp_domxml_get_uuid (xml));
-  if (!vfp_lifecycle_inject (ctl->ctx, xml, FALSE, error))
+  if (!vfp_lifecycle_inject_held (ctl->ctx, xml, FALSE, &held, error))
     goto out;
   live = vfp_domxml_to_string (xml);
   /* Same name + UUID as the defined domain: libvirt starts it with this XML
@@ -83,8 +82,11 @@ start_domain (VfpCtl *ctl, const char *name, GError **error)
     {
       libvirt_error (error, name);
       g_prefix_error (error, "starting domain '%s' failed: ", name);
-      /* The hook's release end may have run already; release is idempotent. */
-      vfp_lifecycle_release (ctl->ctx, uuid, warnings, NULL);
+      /* Only what this inject reserved and nobody took over since: if a
+       * concurrent `virsh start` of the domain won, its prepare took these
+       * leases over and the running instance keeps them; if our own start
+       * got as far as prepare, libvirt's release end has freed them. */
+      vfp_lifecycle_release_held (ctl->ctx, held, warnings, NULL);
       goto out;
     }
   printf ("domain '%s' started with:\n", name);

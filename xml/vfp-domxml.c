@@ -367,6 +367,36 @@ vfp_domxml_get_uuid (VfpDomXml *dom)
   return dom->uuid;
 }
 
+guint
+vfp_domxml_get_id (VfpDomXml *dom)
+{
+  xmlChar *text = xmlGetProp (xmlDocGetRootElement (dom->doc), BAD_CAST "id");
+  guint64 id = 0;
+
+  if (text == NULL
+      || !g_ascii_string_to_unsigned ((const char *) text, 10, 1, G_MAXINT, &id, NULL))
+    id = 0;
+  xmlFree (text);
+  return (guint) id;
+}
+
+char *
+vfp_domxml_peek_uuid (const char *data, gsize len)
+{
+  const char *open_tag = data ? memmem (data, len, "<uuid>", 6) : NULL;
+  const char *end;
+  g_autofree char *text = NULL;
+
+  if (open_tag == NULL)
+    return NULL;
+  open_tag += 6;
+  end = memmem (open_tag, len - (open_tag - data), "</uuid>", 7);
+  if (end == NULL || end - open_tag > 64)
+    return NULL;
+  text = g_strndup (open_tag, end - open_tag);
+  return vfp_uuid_normalise (text);
+}
+
 struct _xmlDoc *
 vfp_domxml_get_doc (VfpDomXml *dom)
 {

@@ -31,6 +31,11 @@ typedef struct {
  * request namespace or a vfpool alias).  Lets the hook leave other domains
  * alone without parsing. */
 gboolean vfp_domxml_mentions_vfpool (const char *data, gsize len);
+/* Cheaper still: the UUID of the first <uuid> element of raw domain XML
+ * (libvirt writes <name> and <uuid> first, ahead of any metadata), in the
+ * canonical form, or NULL.  For release end, which must find a domain's
+ * leases even when its XML no longer mentions vfpool. */
+char *vfp_domxml_peek_uuid (const char *data, gsize len);
 
 /* Parse.  Refuses: more than VFP_DOMXML_MAX_SIZE bytes, malformed XML, any
  * DTD/internal subset/entity, a root other than <domain>, a missing <name>
@@ -39,6 +44,9 @@ gboolean vfp_domxml_parse (const char *data, gsize len, VfpDomXml **out, GError 
 
 const char *vfp_domxml_get_name (VfpDomXml *dom);
 const char *vfp_domxml_get_uuid (VfpDomXml *dom);   /* lower-case, dashed */
+/* libvirt's id of a running instance (<domain id='N'> of a live XML), 0 when
+ * the XML has none (inactive XML). */
+guint vfp_domxml_get_id (VfpDomXml *dom);
 /* First host NUMA node of <numatune><memory nodeset=…>, -1 when none. */
 int vfp_domxml_get_numa_node (VfpDomXml *dom);
 /* Number of free hot-plug slots: on q35, pcie-root-port controllers no device

@@ -67,7 +67,7 @@ test_claim_read_update_remove (void **state)
   back->original.set = VFP_KNOB_MAC;
   back->original.mac[5] = 0xaa;
   back->qemu_pid = 4242;
-  assert_true (vfp_lease_update (dir, back, &error));
+  assert_true (vfp_lease_update (dir, back, NULL, &error));
   assert_true (vfp_lease_read (dir, "0000:01:10.6", &back2, &error));
   assert_int_equal (back2->state, VFP_LEASE_CONFIGURED);
   assert_int_equal (back2->original.mac[5], 0xaa);
