@@ -61,6 +61,18 @@ libvirt_load (Libvirt *lv, GError **error)
   return TRUE;
 }
 
+/* Test seam: while FILE.hold exists (at most a minute) the recorded attach
+ * waits, as a real one waits for libvirt's start job: tests replay what
+ * happens meanwhile (a destroy and a new start of the domain). */
+static void
+record_wait_hold (const char *file)
+{
+  g_autofree char *hold = g_strconcat (file, ".hold", NULL);
+
+  for (int i = 0; i < 600 && g_file_test (hold, G_FILE_TEST_EXISTS); i++)
+    g_usleep (G_USEC_PER_SEC / 10);
+}
+
 /* Test seam: VFPOOL_LIBVIRT_URI=record:FILE appends what would be attached. */
 static gboolean
 record_attach (const char *file, const char *uuid, const char *xml, GError **error)
@@ -191,6 +203,7 @@ worker_run (const Instance *in, GPtrArray *hotplug)
       else if (record)
         {
           /* The record seam has no instance to ask; the lease says enough. */
+          record_wait_hold (ctx->libvirt_uri + strlen (RECORD_PREFIX));
           stale = !lease_still_ours (in, hp);
           ok = !stale && record_attach (ctx->libvirt_uri + strlen (RECORD_PREFIX), in->uuid,
                                         xml, &error);

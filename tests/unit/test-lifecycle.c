@@ -364,6 +364,122 @@ test_reconcile_matches_whole_arguments (void **state)
   env_free (env);
 }
 
+/* The lease of @vf_pci (must exist). */
+static VfpLease *
+lease_of_vf (Env *env, const char *vf_pci)
+{
+  VfpLease *lease = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!vfp_lease_read (env->ctx->state_dir, vf_pci, &lease, &error))
+    fail_msg ("lease of %s: %s", vf_pci, error->message);
+  return lease;
+}
+
+/* Hardening item 1: the hot-plug worker of an earlier start of web1 fails
+ * after web1 was destroyed and started again on the same VF.  Releasing
+ * "its" VF must not touch the new start's lease (before, only the owner
+ * UUID was compared, which both starts share). */
+static void
+test_stale_worker_cannot_release (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0#0-0\n");
+  g_autoptr (VfpDomXml) web1 = domain ("web1", 1, NULL, "pool='p' vlan='100'");
+  g_autoptr (GPtrArray) first = NULL;
+  g_autoptr (GPtrArray) second = NULL;
+  g_autoptr (VfpLease) lease = NULL;
+  VfpHotplug *stale;
+
+  prepare_ok (env, web1);
+  assert_true (vfp_lifecycle_started (env->ctx, web1, &first, NULL));
+  assert_int_equal (first->len, 1);
+  stale = first->pdata[0];
+  release (env, web1);                      /* destroyed */
+  prepare_ok (env, web1);                   /* started again: same VF */
+  assert_true (vfp_lifecycle_started (env->ctx, web1, &second, NULL));
+  assert_string_equal (((VfpHotplug *) second->pdata[0])->vf_pci, stale->vf_pci);
+  assert_string_not_equal (((VfpHotplug *) second->pdata[0])->start_id, stale->start_id);
+
+  assert_true (vfp_lifecycle_release_vf (env->ctx, vfp_domxml_get_uuid (web1), stale->vf_pci,
+                                         stale->start_id, NULL, NULL));
+  lease = lease_of_vf (env, stale->vf_pci);
+  assert_string_equal (lease->start_id, ((VfpHotplug *) second->pdata[0])->start_id);
+  assert_int_equal (vf_state (env, 0).vlan, 100);
+
+  /* The current start's own worker still can. */
+  assert_true (vfp_lifecycle_release_vf (env->ctx, vfp_domxml_get_uuid (web1), stale->vf_pci,
+                                         ((VfpHotplug *) second->pdata[0])->start_id, NULL,
+                                         NULL));
+  assert_null (vf_of (env, web1));
+  assert_int_equal (vf_state (env, 0).vlan, 0);
+  env_free (env);
+}
+
+/* Hardening item 9: an update (a prepare going on configuring, started
+ * recording the pid) must not bring back a lease another process released
+ * meanwhile, nor overwrite one another start took over. */
+static void
+test_update_never_resurrects (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0#0-0\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p' vlan='5'");
+  g_autoptr (VfpLease) seen = NULL;
+  g_autoptr (GError) error = NULL;
+
+  prepare_ok (env, d1);
+  seen = lease_of_vf (env, "0000:01:10.0");
+  release (env, d1);
+  seen->qemu_pid = 4242;
+  assert_false (vfp_lease_update (env->ctx->state_dir, seen, NULL, &error));
+  assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_NOT_FOUND));
+  assert_null (vf_of (env, d1));
+  g_clear_error (&error);
+
+  prepare_ok (env, d1);                     /* a new start: new start id */
+  assert_false (vfp_lease_update (env->ctx->state_dir, seen, NULL, &error));
+  assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_BUSY));
+  g_clear_pointer (&seen, vfp_lease_free);
+  seen = lease_of_vf (env, "0000:01:10.0");
+  assert_int_equal (seen->qemu_pid, 0);
+  env_free (env);
+}
+
+/* Hardening item 9: `vfpoolctl start` reserved a VF (inject), then lost the
+ * race to `virsh start`, whose prepare took the reservation over.  The
+ * failed boot-time start releases what it still holds — not the running
+ * instance's VF.  And an inject never builds on a configured lease. */
+static void
+test_failed_boot_start_spares_concurrent_start (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0#0-1\n");
+  g_autoptr (VfpDomXml) boot = domain ("d1", 1, NULL, "pool='p' vlan='7'");
+  g_autoptr (VfpDomXml) plain = domain ("d1", 1, NULL, "pool='p' vlan='7'");
+  g_autoptr (VfpDomXml) again = domain ("d1", 1, NULL, "pool='p' vlan='7'");
+  g_autoptr (GPtrArray) held = NULL;
+  g_autoptr (GPtrArray) held2 = NULL;
+  g_autoptr (VfpLease) lease = NULL;
+
+  assert_true (vfp_lifecycle_inject_held (env->ctx, boot, FALSE, &held, NULL));
+  assert_int_equal (held->len, 1);
+  prepare_ok (env, plain);                  /* virsh start adopts the reservation */
+  assert_true (vfp_lifecycle_release_held (env->ctx, held, NULL, NULL));
+  lease = lease_of_vf (env, "0000:01:10.0");
+  assert_int_equal (lease->state, VFP_LEASE_CONFIGURED);
+  assert_int_equal (vf_state (env, 0).vlan, 7);
+
+  /* While d1 runs, a second `vfpoolctl start` gets a VF of its own and,
+   * failing ("already running"), gives back only that one. */
+  assert_true (vfp_lifecycle_inject_held (env->ctx, again, FALSE, &held2, NULL));
+  assert_int_equal (held2->len, 1);
+  assert_string_equal (((VfpLease *) held2->pdata[0])->vf_pci, "0000:01:10.2");
+  assert_true (vfp_lifecycle_release_held (env->ctx, held2, NULL, NULL));
+  g_clear_pointer (&lease, vfp_lease_free);
+  lease = lease_of_vf (env, "0000:01:10.0");
+  assert_int_equal (lease->state, VFP_LEASE_CONFIGURED);
+  assert_false (vfp_lease_read (env->ctx->state_dir, "0000:01:10.2", &lease, NULL));
+  env_free (env);
+}
+
 int
 main (void)
 {
@@ -376,6 +492,9 @@ main (void)
     cmocka_unit_test (test_inject_then_prepare_adopts),
     cmocka_unit_test (test_quarantine_on_failed_restore),
     cmocka_unit_test (test_reconcile_matches_whole_arguments),
+    cmocka_unit_test (test_stale_worker_cannot_release),
+    cmocka_unit_test (test_update_never_resurrects),
+    cmocka_unit_test (test_failed_boot_start_spares_concurrent_start),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
