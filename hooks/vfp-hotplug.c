@@ -4,6 +4,7 @@
 #include "vfp-hotplug.h"
 #include "vfp-lifecycle.h"
 #include "vfp-error.h"
+#include "vfp-liveness.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -61,6 +62,14 @@ libvirt_load (Libvirt *lv, GError **error)
   return TRUE;
 }
 
+/* What the worker was forked for: one running instance of one domain. */
+typedef struct {
+  VfpContext *ctx;
+  const char *uuid;
+  const char *name;
+  guint domid;            /* libvirt's id of the instance (0: unknown) */
+} Instance;
+
 /* Test seam: while FILE.hold exists (at most a minute) the recorded attach
  * waits, as a real one waits for libvirt's start job: tests replay what
  * happens meanwhile (a destroy and a new start of the domain). */
@@ -73,13 +82,26 @@ record_wait_hold (const char *file)
     g_usleep (G_USEC_PER_SEC / 10);
 }
 
-/* Test seam: VFPOOL_LIBVIRT_URI=record:FILE appends what would be attached. */
+/* Test seam: VFPOOL_LIBVIRT_URI=record:FILE appends what would be attached.
+ * Like libvirt, it refuses to attach to an instance that is no longer the
+ * one running: when the QEMU pid the started hook saw is known, libvirt's
+ * pid file must still name it. */
 static gboolean
-record_attach (const char *file, const char *uuid, const char *xml, GError **error)
+record_attach (const Instance *in, const VfpHotplug *hp, const char *file, const char *xml,
+               GError **error)
 {
+  const char *uuid = in->uuid;
   g_autofree char *line = g_strdup_printf ("attach %s %s\n", uuid, xml);
-  int fd = open (file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  int fd;
   gboolean ok;
+
+  if (hp->qemu_pid > 0 && vfp_liveness_read_qemu_pid (in->ctx, in->name) != hp->qemu_pid)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
+                   "Requested operation is not valid: domain is not running");
+      return FALSE;
+    }
+  fd = open (file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 
   if (fd < 0)
     {
@@ -96,14 +118,6 @@ record_attach (const char *file, const char *uuid, const char *xml, GError **err
     g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "%s: short write", file);
   return ok;
 }
-
-/* What the worker was forked for: one running instance of one domain. */
-typedef struct {
-  VfpContext *ctx;
-  const char *uuid;
-  const char *name;
-  guint domid;            /* libvirt's id of the instance (0: unknown) */
-} Instance;
 
 /* TRUE while @hp's lease is still the one the started hook saw: a later
  * start of the same domain (destroy + start inside the retry window)
@@ -205,7 +219,7 @@ worker_run (const Instance *in, GPtrArray *hotplug)
           /* The record seam has no instance to ask; the lease says enough. */
           record_wait_hold (ctx->libvirt_uri + strlen (RECORD_PREFIX));
           stale = !lease_still_ours (in, hp);
-          ok = !stale && record_attach (ctx->libvirt_uri + strlen (RECORD_PREFIX), in->uuid,
+          ok = !stale && record_attach (in, hp, ctx->libvirt_uri + strlen (RECORD_PREFIX),
                                         xml, &error);
         }
       else

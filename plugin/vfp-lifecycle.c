@@ -852,6 +852,7 @@ vfp_lifecycle_started (VfpContext *ctx, VfpDomXml *dom, GPtrArray **hotplug, GEr
           hp->nic = lease->nic;
           hp->vf_pci = g_strdup (lease->vf_pci);
           hp->start_id = g_strdup (lease->start_id);
+          hp->qemu_pid = pid;
           hp->form = lease->form;
           hp->managed = lease->managed;
           hp->cfg = lease->applied;
@@ -916,6 +917,37 @@ vfp_lifecycle_release_held (VfpContext *ctx, GPtrArray *held, GPtrArray *warning
     {
       g_autoptr (GError) local_error = NULL;
       if (!release_lease (ctx, held->pdata[i], warnings, &local_error) && first == NULL)
+        first = g_steal_pointer (&local_error);
+    }
+  if (first != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&first));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vfp_lifecycle_release_injected (VfpContext *ctx, VfpDomXml *dom, GPtrArray *warnings,
+                                guint *released, GError **error)
+{
+  g_autoptr (GPtrArray) devices = vfp_domxml_list_devices (dom);
+  g_autoptr (GError) first = NULL;
+
+  *released = 0;
+  for (guint i = 0; i < devices->len; i++)
+    {
+      VfpDomDevice *dev = devices->pdata[i];
+      g_autoptr (VfpLease) lease = NULL;
+      g_autoptr (GError) local_error = NULL;
+
+      if (!vfp_lease_read (ctx->state_dir, dev->pci, &lease, NULL)
+          || strcmp (lease->owner_uuid, vfp_domxml_get_uuid (dom)) != 0
+          || lease->nic != dev->nic || lease->state != VFP_LEASE_RESERVED)
+        continue;
+      if (release_lease (ctx, lease, warnings, &local_error))
+        (*released)++;
+      else if (first == NULL)
         first = g_steal_pointer (&local_error);
     }
   if (first != NULL)

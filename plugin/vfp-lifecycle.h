@@ -15,6 +15,7 @@ typedef struct {
   guint nic;
   char *vf_pci;
   char *start_id;       /* the start whose lease it is: a later start's is not */
+  gint64 qemu_pid;      /* QEMU of the instance at started begin, 0 if unknown */
   VfpDeviceForm form;
   gboolean managed;     /* FALSE: attach managed='no' (VF pre-bound to vfio-pci) */
   VfpVfConfig cfg;
@@ -55,6 +56,14 @@ gboolean vfp_lifecycle_started (VfpContext *ctx, VfpDomXml *dom, GPtrArray **hot
  * line in @warnings. */
 gboolean vfp_lifecycle_release (VfpContext *ctx, const char *uuid, GPtrArray *warnings,
                                 GError **error);
+
+/* Undo an `inject` whose domain never started (a pipeline's `virsh create`
+ * failed): release the VFs @dom's vfpool devices name that are still only
+ * reserved for @dom.  A VF a prepare took over (a concurrent start of the
+ * domain that runs now) is configured, not reserved, and stays.
+ * *@released counts what went back. */
+gboolean vfp_lifecycle_release_injected (VfpContext *ctx, VfpDomXml *dom, GPtrArray *warnings,
+                                         guint *released, GError **error);
 
 /* Release the one VF @vf_pci if @uuid holds it under start id @start_id
  * (a failed hot-plug): never a later start's lease of the same domain. */

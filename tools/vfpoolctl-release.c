@@ -1,6 +1,7 @@
 /* vfpoolctl-release.c: release, reconcile and quarantine subcommands. */
 #include "config.h"
 #include "vfpoolctl.h"
+#include "vfp-domxml.h"
 #include "vfp-error.h"
 #include "vfp-lease.h"
 #include "vfp-lifecycle.h"
@@ -101,6 +102,32 @@ owner_is_running (VfpCtl *ctl, const char *uuid)
   return running;
 }
 
+/* release --injected FILE: give back what `inject` reserved for FILE. */
+static int
+release_injected (VfpCtl *ctl, const char *file)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (VfpDomXml) dom = NULL;
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  guint released = 0;
+
+  if (!g_file_get_contents (file, &data, &len, &error)
+      || !vfp_domxml_parse (data, len, &dom, &error))
+    {
+      g_prefix_error (&error, "%s: ", file);
+      return vfpctl_fail (error);
+    }
+  if (!vfp_lifecycle_release_injected (ctl->ctx, dom, warnings, &released, &error))
+    return vfpctl_fail (error);
+  for (guint i = 0; i < warnings->len; i++)
+    fprintf (stderr, "vfpoolctl: warning: %s\n", (char *) warnings->pdata[i]);
+  printf ("released %u reserved VF%s of domain '%s'\n", released, released == 1 ? "" : "s",
+          vfp_domxml_get_name (dom));
+  return 0;
+}
+
 int
 vfpctl_release (VfpCtl *ctl, int argc, char **argv)
 {
@@ -110,12 +137,24 @@ vfpctl_release (VfpCtl *ctl, int argc, char **argv)
   g_autofree char *uuid = NULL;
   gboolean force = FALSE;
 
-  if (!vfpctl_check_args (argc, argv, (const char *const[]) { "--force", NULL }, 1))
+  if (!vfpctl_check_args (argc, argv, (const char *const[]) { "--force", "--injected", NULL },
+                          1))
     return 2;
 
   for (int i = 1; i < argc; i++)
-    if (strcmp (argv[i], "--force") == 0)
-      force = TRUE;
+    {
+      if (strcmp (argv[i], "--force") == 0)
+        force = TRUE;
+      if (strcmp (argv[i], "--injected") == 0)
+        {
+          if (domain == NULL)
+            {
+              fprintf (stderr, "vfpoolctl: release --injected needs the FILE inject wrote\n");
+              return 2;
+            }
+          return release_injected (ctl, domain);
+        }
+    }
   if (domain == NULL)
     {
       fprintf (stderr, "vfpoolctl: release needs a DOMAIN name or UUID\n");
