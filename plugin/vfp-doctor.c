@@ -9,6 +9,7 @@
 #include "vfp-lease.h"
 #include "vfp-quarantine.h"
 #include "vfp-request.h"
+#include "vfp-state-dir.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -958,6 +959,40 @@ check_daemon (const VfpDoctorPaths *paths, GPtrArray *report, gint64 hook_mtime)
                   started_text, hook_text);
 }
 
+/* ---- state and history directories --------------------------------------- */
+
+/* One directory check: PASS, or FAIL with the message split into what was
+ * seen and its fix (the checks word them "...; fix: ..."). */
+static void
+add_dir_check (GPtrArray *report, const char *id, const char *what, const char *path,
+               gboolean ok, const GError *error)
+{
+  g_auto (GStrv) parts = NULL;
+
+  if (ok)
+    {
+      vfp_doctor_add (report, id, VFP_CHECK_PASS, NULL,
+                      "%s %s is private to uid %u (or not created yet)", what, path,
+                      (guint) geteuid ());
+      return;
+    }
+  parts = g_strsplit (error->message, "; fix: ", 2);
+  vfp_doctor_add (report, id, VFP_CHECK_FAIL, parts[1], "%s: %s", what, parts[0]);
+}
+
+void
+vfp_doctor_check_state (const char *state_dir, const char *history_dir, GPtrArray *report)
+{
+  g_autoptr (GError) state_error = NULL;
+  g_autoptr (GError) history_error = NULL;
+  gboolean ok;
+
+  ok = vfp_state_dir_check (state_dir, &state_error);
+  add_dir_check (report, "state-dir", "state dir", state_dir, ok, state_error);
+  ok = vfp_history_dir_check (history_dir, &history_error);
+  add_dir_check (report, "history-dir", "history dir", history_dir, ok, history_error);
+}
+
 /* ---- all host checks ---------------------------------------------------- */
 
 void
@@ -1401,8 +1436,10 @@ vfp_doctor_explain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **e
       g_prefix_error (error, "domain '%s': ", name);
       return FALSE;
     }
-  /* A missing lease store reads as empty: explain never creates it. */
-  if (!vfp_lease_list_names (ctx->state_dir, &leased, error))
+  /* A missing lease store reads as empty: explain never creates it.  An
+   * unsafe one is not read at all. */
+  if (!vfp_state_dir_check (ctx->state_dir, error)
+      || !vfp_lease_list_names (ctx->state_dir, &leased, error))
     return FALSE;
   quarantined = vfp_quarantine_list (ctx->state_dir);
 

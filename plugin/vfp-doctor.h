@@ -48,6 +48,12 @@ void vfp_doctor_add (GPtrArray *report, const char *id, VfpCheckStatus status,
 void vfp_doctor_check_host (const VfpDoctorPaths *paths, GPtrArray *report,
                             VfpConfig **config_out);
 
+/* The state dir (leases) and the history dir: FAIL when either, or a
+ * subdirectory, is a symlink, someone else's, or group or world writable
+ * (vfp_state_dir_check(), vfp_history_dir_check()), with the fix. */
+void vfp_doctor_check_state (const char *state_dir, const char *history_dir,
+                             GPtrArray *report);
+
 /* The libvirt library version (virConnectGetLibVersion: major * 1000000 +
  * minor * 1000 + micro) against the 6.5 that qemu.d/ hooks need. */
 void vfp_doctor_check_libvirt_version (gulong version, GPtrArray *report);

@@ -18,16 +18,13 @@ set_errno_error (GError **error, int errsv, const char *what, const char *path)
   return FALSE;
 }
 
-gboolean
-vfp_file_read (const char *path, gsize max_size, char **out, GError **error)
+/* Read all of @fd (closed here) into a NUL-terminated string. */
+static gboolean
+read_fd (int fd, const char *path, gsize max_size, char **out, GError **error)
 {
-  g_autoptr (GString) buf = NULL;
-  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  g_autoptr (GString) buf = g_string_new (NULL);
   char chunk[4096];
 
-  if (fd < 0)
-    return set_errno_error (error, errno, "cannot open", path);
-  buf = g_string_new (NULL);
   for (;;)
     {
       ssize_t n = read (fd, chunk, sizeof chunk);
@@ -55,6 +52,116 @@ vfp_file_read (const char *path, gsize max_size, char **out, GError **error)
     g_string_truncate (buf, buf->len - 1);
   *out = g_string_free (g_steal_pointer (&buf), FALSE);
   return TRUE;
+}
+
+gboolean
+vfp_file_read (const char *path, gsize max_size, char **out, GError **error)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+  if (fd < 0)
+    return set_errno_error (error, errno, "cannot open", path);
+  return read_fd (fd, path, max_size, out, error);
+}
+
+/* Who may write @st besides us: the same rule for files and directories. */
+static gboolean
+check_private (const struct stat *st, const char *path, const char *chmod_mode,
+               GError **error)
+{
+  if (st->st_uid != geteuid ())
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+                   "%s is owned by uid %u, not by uid %u that runs vfpool, so it is not "
+                   "trusted; fix: check who made it, then chown %u %s", path,
+                   (guint) st->st_uid, (guint) geteuid (), (guint) geteuid (), path);
+      return FALSE;
+    }
+  if (st->st_mode & (S_IWGRP | S_IWOTH))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+                   "%s is %s-writable (mode %04o), so it is not trusted; fix: chmod %s %s",
+                   path, (st->st_mode & S_IWOTH) ? "world" : "group",
+                   (guint) (st->st_mode & 07777), chmod_mode, path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vfp_file_read_private (const char *path, gsize max_size, char **out, GError **error)
+{
+  /* O_NOFOLLOW: a planted symlink is refused, not followed; O_NONBLOCK: a
+   * planted FIFO cannot hang the reader before fstat() refuses it. */
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+  struct stat st;
+
+  if (fd < 0 && errno == ELOOP)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_LOOP,
+                   "%s is a symlink, which vfpool does not follow; fix: check who made it, "
+                   "then remove it", path);
+      return FALSE;
+    }
+  if (fd < 0)
+    return set_errno_error (error, errno, "cannot open", path);
+  if (fstat (fd, &st) < 0)
+    {
+      int errsv = errno;
+      close (fd);
+      return set_errno_error (error, errsv, "cannot examine", path);
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      close (fd);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                   "%s is not a regular file (mode %06o); fix: check who made it, then "
+                   "remove it", path, (guint) st.st_mode);
+      return FALSE;
+    }
+  if (!check_private (&st, path, "0600", error))
+    {
+      close (fd);
+      return FALSE;
+    }
+  return read_fd (fd, path, max_size, out, error);
+}
+
+gboolean
+vfp_file_check_private_dir (const char *path, gboolean *exists, GError **error)
+{
+  struct stat st;
+
+  if (exists != NULL)
+    *exists = TRUE;
+  if (lstat (path, &st) < 0)
+    {
+      int errsv = errno;
+      if (errsv == ENOENT && exists != NULL)
+        {
+          *exists = FALSE;
+          return TRUE;
+        }
+      return set_errno_error (error, errsv, "cannot examine", path);
+    }
+  /* Never "remove it": the directory may hold the leases, and a state dir
+   * recreated empty would hand every leased VF out a second time. */
+  if (S_ISLNK (st.st_mode))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+                   "%s is a symlink, which vfpool does not follow; fix: put the directory "
+                   "itself there (mode 0700, owned by uid %u), moving its content along",
+                   path, (guint) geteuid ());
+      return FALSE;
+    }
+  if (!S_ISDIR (st.st_mode))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR,
+                   "%s is not a directory; fix: check who made it, then move it away "
+                   "(vfpool recreates the directory 0700)", path);
+      return FALSE;
+    }
+  return check_private (&st, path, "0700", error);
 }
 
 static gboolean

@@ -11,6 +11,20 @@ G_BEGIN_DECLS
  * kept (not G_IO_ERROR: the hook does not link gio, see configure.ac). */
 gboolean vfp_file_read (const char *path, gsize max_size, char **out, GError **error);
 
+/* vfp_file_read() for files vfpool acts on (leases, quarantine, history):
+ * a symlink is refused, not followed; so is anything but a regular file, a
+ * file owned by another user than the one running vfpool, or one others may
+ * write (group or world).  Checked with fstat() on the opened descriptor, so
+ * nothing can be swapped in between. */
+gboolean vfp_file_read_private (const char *path, gsize max_size, char **out,
+                                GError **error);
+
+/* TRUE if @path is a directory (not a symlink) owned by the user running
+ * vfpool that neither group nor others may write.  With @exists given, a
+ * missing @path is TRUE with *@exists = FALSE; else it is an error.  The
+ * message names the path, what is wrong and the fix (never "remove it"). */
+gboolean vfp_file_check_private_dir (const char *path, gboolean *exists, GError **error);
+
 /* Write @data to a temporary in the same directory, fsync it, rename it over
  * @path and fsync the directory: readers see the old or the new file, never a
  * partial one, also across a crash or power loss. */

@@ -3,6 +3,7 @@
 #include "vfp-history.h"
 #include "vfp-file.h"
 #include "vfp-host.h"
+#include "vfp-state-dir.h"
 
 #define HISTORY_MAX_SIZE 8192
 #define GROUP "sticky"
@@ -21,7 +22,8 @@ load (const char *path)
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autofree char *data = NULL;
 
-  if (path == NULL || !vfp_file_read (path, HISTORY_MAX_SIZE, &data, NULL)
+  /* A symlink planted for HISTORY_DIR/sticky/UUID is refused, not followed. */
+  if (path == NULL || !vfp_file_read_private (path, HISTORY_MAX_SIZE, &data, NULL)
       || !g_key_file_load_from_data (kf, data, -1, G_KEY_FILE_NONE, NULL))
     return NULL;
   return g_steal_pointer (&kf);
@@ -31,12 +33,13 @@ char *
 vfp_history_lookup (const char *history_dir, const char *uuid, guint nic)
 {
   g_autofree char *path = history_path (history_dir, uuid);
-  g_autoptr (GKeyFile) kf = load (path);
+  g_autoptr (GKeyFile) kf = NULL;
   g_autofree char *key = g_strdup_printf ("nic%u", nic);
   g_autofree char *value = NULL;
 
-  /* History is advice: a missing or damaged file just means no preference. */
-  if (kf == NULL)
+  /* History is advice: a missing or damaged file just means no preference,
+   * and so does an unsafe history dir (vfp_history_dir_check says why). */
+  if (!vfp_history_dir_check (history_dir, NULL) || (kf = load (path)) == NULL)
     return NULL;
   value = g_key_file_get_value (kf, GROUP, key, NULL);   /* PCI addresses need no unescaping */
   if (value == NULL || !vfp_pci_address_is_valid (value))
@@ -58,6 +61,8 @@ vfp_history_record (const char *history_dir, const char *uuid, guint nic,
 
   if (path == NULL)
     return TRUE;
+  if (!vfp_history_dir_check (history_dir, error))
+    return FALSE;
   kf = load (path);
   if (kf == NULL)
     kf = g_key_file_new ();

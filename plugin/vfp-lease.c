@@ -4,6 +4,7 @@
 #include "vfp-error.h"
 #include "vfp-file.h"
 #include "vfp-host.h"
+#include "vfp-state-dir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -94,58 +95,18 @@ check_vf_name (const char *vf_pci, GError **error)
   return TRUE;
 }
 
-/* A lease names a VF that gets reconfigured and whose "original" state gets
- * written back to the NIC: whoever can write the state dir can make vfpool
- * (root) program any VF.  So it must be ours and closed to everyone else. */
-static gboolean
-check_private_dir (const char *path, GError **error)
-{
-  struct stat st;
-
-  if (lstat (path, &st) < 0)
-    {
-      int errsv = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
-                   "cannot examine %s: %s", path, g_strerror (errsv));
-      return FALSE;
-    }
-  if (!S_ISDIR (st.st_mode))
-    {
-      g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT,
-                   "%s is not a directory (a symlink or file there is refused; "
-                   "remove it and vfpool recreates the directory)", path);
-      return FALSE;
-    }
-  if (st.st_uid != geteuid ())
-    {
-      g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT,
-                   "%s is owned by uid %u, not by uid %u that runs vfpool; "
-                   "fix: chown %u %s (or remove it)", path, (guint) st.st_uid,
-                   (guint) geteuid (), (guint) geteuid (), path);
-      return FALSE;
-    }
-  if (st.st_mode & S_IWOTH)
-    {
-      g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT,
-                   "%s is world-writable (mode %04o); fix: chmod 0700 %s", path,
-                   (guint) (st.st_mode & 07777), path);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 gboolean
 vfp_lease_store_open (const char *state_dir, GError **error)
 {
   g_autofree char *dir = g_build_filename (state_dir, LEASE_DIR, NULL);
 
-  /* A missing state dir is created 0700 here; an existing one is checked
-   * before anything is read from or written to it. */
-  if (!vfp_file_ensure_dir (state_dir, 0700, error)
-      || !check_private_dir (state_dir, error)
+  /* An existing state dir is checked before anything is created in it; a
+   * missing one is created 0700 here (and checked like any other). */
+  if (!vfp_state_dir_check (state_dir, error)
+      || !vfp_file_ensure_dir (state_dir, 0700, error)
       || !vfp_file_ensure_dir (dir, 0700, error))
     return FALSE;
-  return check_private_dir (dir, error);
+  return vfp_state_dir_check (state_dir, error);
 }
 
 gboolean
@@ -465,7 +426,8 @@ vfp_lease_read (const char *state_dir, const char *vf_pci, VfpLease **out, GErro
   if (!check_vf_name (vf_pci, error))
     return FALSE;
   path = lease_path (state_dir, vf_pci);
-  if (!vfp_file_read (path, LEASE_MAX_SIZE, &data, &local_error))
+  /* Its [original] section is written to the NIC: only a file of ours. */
+  if (!vfp_file_read_private (path, LEASE_MAX_SIZE, &data, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND, "VF %s has no lease", vf_pci);
@@ -517,7 +479,7 @@ vfp_lease_owner_dir (const char *state_dir, const char *uuid)
 
 gboolean
 vfp_lease_list_owner (const char *state_dir, const char *uuid, GPtrArray **out,
-                      GError **error)
+                      GPtrArray *corrupt_names, GError **error)
 {
   g_autoptr (GPtrArray) leases = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_lease_free);
   g_autofree char *dir_path = NULL;
@@ -548,12 +510,13 @@ vfp_lease_list_owner (const char *state_dir, const char *uuid, GPtrArray **out,
         continue;
       if (!vfp_lease_read (state_dir, name, &lease, &read_error))
         {
-          if (!g_error_matches (read_error, VFP_ERROR, VFP_ERROR_NOT_FOUND))
-            {
-              g_propagate_error (error, g_steal_pointer (&read_error));
-              return FALSE;
-            }
-          continue;   /* stray entry of an interrupted claim */
+          /* NOT_FOUND: stray entry of an interrupted claim.  Otherwise the
+           * index says the VF is this domain's but its lease cannot be
+           * trusted: the caller reports it, the other leases still count. */
+          if (!g_error_matches (read_error, VFP_ERROR, VFP_ERROR_NOT_FOUND)
+              && corrupt_names != NULL)
+            g_ptr_array_add (corrupt_names, g_strdup (name));
+          continue;
         }
       if (strcmp (lease->owner_uuid, uuid) != 0)
         {

@@ -47,9 +47,10 @@ char *vfp_lease_new_start_id (void);
 void vfp_lease_free (VfpLease *lease);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpLease, vfp_lease_free)
 
-/* Make sure STATE_DIR and STATE_DIR/leases exist (created 0700) and are safe:
- * directories (not symlinks) owned by the user running vfpool and not
- * world-writable.  VFP_ERROR_STATE_CORRUPT naming the path and the fix. */
+/* Make sure STATE_DIR and STATE_DIR/leases exist (created 0700) and that the
+ * state dir passes vfp_state_dir_check(): directories (not symlinks) owned by
+ * the user running vfpool that neither group nor others may write.
+ * VFP_ERROR_STATE_CORRUPT naming the path and the fix. */
 gboolean vfp_lease_store_open (const char *state_dir, GError **error);
 
 /* Serialise everyone who removes VF @vf_pci's lease (release, rollback,
@@ -74,7 +75,9 @@ gboolean vfp_lease_update (const char *state_dir, const VfpLease *lease,
 /* TRUE if @a and @b name the same holder: VF, owner, nic and start id. */
 gboolean vfp_lease_same_holder (const VfpLease *a, const VfpLease *b);
 /* VFP_ERROR_NOT_FOUND if there is no lease; VFP_ERROR_STATE_CORRUPT if the
- * file cannot be understood. */
+ * file cannot be understood; a G_FILE_ERROR if it cannot be read or is not
+ * trusted (a symlink, not a regular file, someone else's, group or world
+ * writable: see vfp_file_read_private()). */
 gboolean vfp_lease_read (const char *state_dir, const char *vf_pci,
                          VfpLease **out, GError **error);
 /* Drop the lease (and its owner index entry); a missing one is success. */
@@ -83,9 +86,11 @@ gboolean vfp_lease_remove (const char *state_dir, const VfpLease *lease, GError 
 /* STATE_DIR/owners/UUID: exists while domain @uuid holds a lease. */
 char *vfp_lease_owner_dir (const char *state_dir, const char *uuid);
 
-/* The leases domain @uuid holds, sorted by VF, via the owner index. */
+/* The leases domain @uuid holds, sorted by VF, via the owner index.  Leases
+ * the index files under @uuid that cannot be read are skipped and their names
+ * added to @corrupt (if not NULL): one bad file never hides the others. */
 gboolean vfp_lease_list_owner (const char *state_dir, const char *uuid, GPtrArray **out,
-                               GError **error);
+                               GPtrArray *corrupt, GError **error);
 
 /* The set of leased VF PCI addresses (one readdir, no file reads). */
 gboolean vfp_lease_list_names (const char *state_dir, GHashTable **out, GError **error);

@@ -10,6 +10,7 @@
 #include "vfp-metrics.h"
 #include "vfp-quarantine.h"
 #include "vfp-request.h"
+#include "vfp-state-dir.h"
 #include "vfp-vf-apply.h"
 
 #include <string.h>
@@ -295,7 +296,7 @@ adopt_own_lease (Operation *op, NicPlan *plan, GHashTable *taken, gboolean *adop
   g_autoptr (GPtrArray) mine = NULL;
 
   *adopted = FALSE;
-  if (!vfp_lease_list_owner (op->ctx->state_dir, op->uuid, &mine, error))
+  if (!vfp_lease_list_owner (op->ctx->state_dir, op->uuid, &mine, NULL, error))
     return FALSE;
   for (guint i = 0; i < mine->len; i++)
     {
@@ -659,7 +660,7 @@ release_leftovers (Operation *op)
 {
   g_autoptr (GPtrArray) mine = NULL;
 
-  if (!vfp_lease_list_owner (op->ctx->state_dir, op->uuid, &mine, NULL))
+  if (!vfp_lease_list_owner (op->ctx->state_dir, op->uuid, &mine, NULL, NULL))
     return;
   for (guint i = 0; i < mine->len; i++)
     {
@@ -748,7 +749,8 @@ vfp_lifecycle_inject_held (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run,
     return FALSE;
   if (!has_request)
     return TRUE;
-  if (!dry_run && !vfp_lease_store_open (ctx->state_dir, error))
+  if (!(dry_run ? vfp_state_dir_check (ctx->state_dir, error)
+                : vfp_lease_store_open (ctx->state_dir, error)))
     {
       g_prefix_error (error, "domain '%s': lease store: ", op.name);
       return FALSE;
@@ -790,11 +792,46 @@ unwind:
   return FALSE;
 }
 
-/* The leases @uuid holds, sorted by VF. */
+/* The leases @uuid holds, sorted by VF, once the state dir passed the check
+ * (hook operations after prepare trust it no more than prepare does).  The
+ * VFs of leases that cannot be read go to @corrupt (if not NULL). */
 static gboolean
-leases_of (VfpContext *ctx, const char *uuid, GPtrArray **out, GError **error)
+leases_of (VfpContext *ctx, const char *uuid, GPtrArray **out, GPtrArray *corrupt,
+           GError **error)
 {
-  return vfp_lease_list_owner (ctx->state_dir, uuid, out, error);
+  return vfp_state_dir_check (ctx->state_dir, error)
+         && vfp_lease_list_owner (ctx->state_dir, uuid, out, corrupt, error);
+}
+
+/* VFs in @corrupt have a lease file that cannot be read: nothing in it can
+ * be restored, and the allocator counts the VF as taken while the file is
+ * there.  Quarantine each, with why, so it stays out of use even once the
+ * file goes, until an operator has looked; one line each in @lines. */
+static gboolean
+quarantine_unreadable (VfpContext *ctx, GPtrArray *corrupt, GPtrArray *lines,
+                       GError **error)
+{
+  for (guint i = 0; i < corrupt->len; i++)
+    {
+      const char *vf_pci = corrupt->pdata[i];
+      g_autoptr (VfpLease) lease = NULL;
+      g_autoptr (GError) why = NULL;
+      g_autofree char *reason = NULL;
+
+      /* Read again for the reason; gone or readable now means in between
+       * someone released or rewrote it: nothing to set aside. */
+      if (vfp_lease_read (ctx->state_dir, vf_pci, &lease, &why)
+          || g_error_matches (why, VFP_ERROR, VFP_ERROR_NOT_FOUND))
+        continue;
+      reason = g_strdup_printf ("lease file unreadable: %s", why->message);
+      if (!vfp_quarantine_add (ctx->state_dir, vf_pci, reason, error))
+        return FALSE;
+      if (lines != NULL)
+        g_ptr_array_add (lines, g_strdup_printf ("VF %s quarantined: %s; inspect the file, "
+                                                 "then 'vfpoolctl quarantine clear %s'",
+                                                 vf_pci, reason, vf_pci));
+    }
+  return TRUE;
 }
 
 /* TRUE if @lease is what this start's prepare made of nic @lease->nic: a
@@ -822,7 +859,7 @@ vfp_lifecycle_started (VfpContext *ctx, VfpDomXml *dom, GPtrArray **hotplug, GEr
   /* A request that no longer parses plugs nothing: every lease is then a
    * leftover, released below, rather than a VF plugged unconfigured. */
   vfp_request_read (dom, &request, NULL);
-  if (!leases_of (ctx, vfp_domxml_get_uuid (dom), &mine, error))
+  if (!leases_of (ctx, vfp_domxml_get_uuid (dom), &mine, NULL, error))
     return FALSE;
   for (guint i = 0; i < mine->len; i++)
     {
@@ -867,10 +904,14 @@ gboolean
 vfp_lifecycle_release (VfpContext *ctx, const char *uuid, GPtrArray *warnings, GError **error)
 {
   g_autoptr (GPtrArray) mine = NULL;
+  g_autoptr (GPtrArray) corrupt = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) first = NULL;
 
-  if (!leases_of (ctx, uuid, &mine, error))
+  if (!leases_of (ctx, uuid, &mine, corrupt, error))
     return FALSE;
+  /* An unreadable lease holds nothing back: the others are released below,
+   * and a failure to quarantine it is reported like a failed release. */
+  quarantine_unreadable (ctx, corrupt, warnings, &first);
   /* Go on after a failure: every other VF of the domain still goes back. */
   for (guint i = 0; i < mine->len; i++)
     {
@@ -893,6 +934,8 @@ vfp_lifecycle_release_vf (VfpContext *ctx, const char *uuid, const char *vf_pci,
   g_autoptr (VfpLease) lease = NULL;
   g_autoptr (GError) local_error = NULL;
 
+  if (!vfp_state_dir_check (ctx->state_dir, error))
+    return FALSE;
   if (!vfp_lease_read (ctx->state_dir, vf_pci, &lease, &local_error))
     {
       if (g_error_matches (local_error, VFP_ERROR, VFP_ERROR_NOT_FOUND))
@@ -965,7 +1008,7 @@ vfp_lifecycle_reconnect (VfpContext *ctx, VfpDomXml *dom, GPtrArray *warnings)
   g_autoptr (GError) error = NULL;
   gint64 pid = vfp_liveness_read_qemu_pid (ctx, vfp_domxml_get_name (dom));
 
-  if (!leases_of (ctx, vfp_domxml_get_uuid (dom), &mine, &error))
+  if (!leases_of (ctx, vfp_domxml_get_uuid (dom), &mine, NULL, &error))
     {
       g_ptr_array_add (warnings, g_strdup_printf ("reading leases: %s, ignoring", error->message));
       return;
@@ -997,11 +1040,8 @@ vfp_lifecycle_reconcile (VfpContext *ctx, VfpOwnerProbe probe, gpointer data,
   if (!vfp_lease_store_open (ctx->state_dir, error)
       || !vfp_lease_list (ctx->state_dir, &all, corrupt, error))
     return FALSE;
-  for (guint i = 0; i < corrupt->len; i++)
-    g_ptr_array_add (report, g_strdup_printf ("%s: lease file unreadable, left alone "
-                                              "(inspect %s/leases/%s)",
-                                              (char *) corrupt->pdata[i], ctx->state_dir,
-                                              (char *) corrupt->pdata[i]));
+  if (!quarantine_unreadable (ctx, corrupt, report, error))
+    return FALSE;
   for (guint i = 0; i < all->len; i++)
     {
       VfpLease *lease = all->pdata[i];

@@ -7,6 +7,7 @@
 #include "vfp-lease.h"
 #include "vfp-quarantine.h"
 #include "vfp-request.h"
+#include "vfp-state-dir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +36,7 @@ vfp_metrics_read_failures (const char *state_dir, const char *pool)
   if (!vfp_name_is_safe (pool))
     return 0;
   path = failures_path (state_dir, pool);
-  if (vfp_file_read (path, 64, &text, NULL))
+  if (vfp_file_read_private (path, 64, &text, NULL))
     g_ascii_string_to_unsigned (g_strstrip (text), 10, 0, G_MAXUINT64, &value, NULL);
   return value;
 }
@@ -102,7 +103,7 @@ append_label (GString *out, const char *value)
 }
 
 typedef struct {
-  guint vfs, leased, quarantined;
+  guint vfs, leased, quarantined, corrupt;
 } PoolCounts;
 
 static void
@@ -127,7 +128,10 @@ append_family (GString *out, VfpConfig *config, const PoolCounts *counts, const 
           value = c->quarantined;
           break;
         case 3:
-          value = c->vfs - c->leased - c->quarantined;
+          value = c->vfs - c->leased - c->quarantined - c->corrupt;
+          break;
+        case 4:
+          value = c->corrupt;
           break;
         default:
           value = failures[p];
@@ -142,8 +146,10 @@ append_family (GString *out, VfpConfig *config, const PoolCounts *counts, const 
 gboolean
 vfp_metrics_render (VfpConfig *config, const char *state_dir, char **out, GError **error)
 {
-  g_autoptr (GHashTable) leased = NULL;
-  g_autoptr (GHashTable) quarantined = vfp_quarantine_list (state_dir);
+  g_autoptr (GHashTable) leased = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) leases = NULL;
+  g_autoptr (GPtrArray) corrupt = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) quarantined = NULL;
   g_autofree PoolCounts *counts = NULL;
   g_autofree guint64 *failures = NULL;
   g_autoptr (GString) text = g_string_new (NULL);
@@ -159,8 +165,12 @@ vfp_metrics_render (VfpConfig *config, const char *state_dir, char **out, GError
     }
   counts = g_new0 (PoolCounts, config->pools->len + 1);
   failures = g_new0 (guint64, config->pools->len + 1);
-  if (!vfp_lease_list_names (state_dir, &leased, error))
+  if (!vfp_state_dir_check (state_dir, error)
+      || !vfp_lease_list (state_dir, &leases, corrupt, error))
     return FALSE;
+  for (guint i = 0; i < leases->len; i++)
+    g_hash_table_add (leased, ((VfpLease *) leases->pdata[i])->vf_pci);
+  quarantined = vfp_quarantine_list (state_dir);
   for (guint p = 0; p < config->pools->len; p++)
     {
       VfpPool *pool = config->pools->pdata[p];
@@ -173,6 +183,9 @@ vfp_metrics_render (VfpConfig *config, const char *state_dir, char **out, GError
            * goes negative. */
           if (g_hash_table_contains (quarantined, pci))
             counts[p].quarantined++;
+          /* Taken while its unreadable lease file is there, so not free. */
+          else if (g_ptr_array_find_with_equal_func (corrupt, pci, g_str_equal, NULL))
+            counts[p].corrupt++;
           else if (g_hash_table_contains (leased, pci))
             counts[p].leased++;
         }
@@ -185,9 +198,12 @@ vfp_metrics_render (VfpConfig *config, const char *state_dir, char **out, GError
   append_family (text, config, counts, failures, "vfpool_pool_quarantined", "gauge",
                  "Pool VFs set aside because restoring them failed.", 2);
   append_family (text, config, counts, failures, "vfpool_pool_free", "gauge",
-                 "Pool VFs neither leased nor quarantined.", 3);
+                 "Pool VFs neither leased, quarantined nor corrupt.", 3);
+  append_family (text, config, counts, failures, "vfpool_pool_corrupt", "gauge",
+                 "Pool VFs whose lease file exists but cannot be read (not free; "
+                 "reconcile quarantines them).", 4);
   append_family (text, config, counts, failures, "vfpool_allocation_failures_total", "counter",
-                 "Domain starts refused because the pool had no free VF (since boot).", 4);
+                 "Domain starts refused because the pool had no free VF (since boot).", 5);
   *out = g_string_free (g_steal_pointer (&text), FALSE);
   return TRUE;
 }

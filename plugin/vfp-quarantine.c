@@ -65,7 +65,7 @@ vfp_quarantine_list (const char *state_dir)
       if (!vfp_pci_address_is_valid (name))
         continue;
       path = g_build_filename (dir_path, name, NULL);
-      if (!vfp_file_read (path, 4096, &reason, NULL))
+      if (!vfp_file_read_private (path, 4096, &reason, NULL))
         reason = g_strdup ("(reason unreadable)");
       g_hash_table_insert (out, g_strdup (name), reason);
     }

@@ -179,6 +179,7 @@ vfpctl_doctor (VfpCtl *ctl, int argc, char **argv)
   };
 
   vfp_doctor_check_host (&paths, report, &config);
+  vfp_doctor_check_state (ctl->ctx->state_dir, ctl->ctx->history_dir, report);
   if (use_libvirt)
     check_libvirt (ctl, config, report);
 

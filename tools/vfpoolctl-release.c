@@ -7,6 +7,7 @@
 #include "vfp-lifecycle.h"
 #include "vfp-liveness.h"
 #include "vfp-quarantine.h"
+#include "vfp-state-dir.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -160,7 +161,8 @@ vfpctl_release (VfpCtl *ctl, int argc, char **argv)
       fprintf (stderr, "vfpoolctl: release needs a DOMAIN name or UUID\n");
       return 2;
     }
-  if (!resolve_owner (ctl, domain, &uuid, &error))
+  if (!vfp_state_dir_check (ctl->ctx->state_dir, &error)
+      || !resolve_owner (ctl, domain, &uuid, &error))
     return vfpctl_fail (error);
   if (!force && owner_is_running (ctl, uuid))
     {
@@ -220,6 +222,10 @@ vfpctl_quarantine (VfpCtl *ctl, int argc, char **argv)
 
   if (!vfpctl_check_args (argc, argv, (const char *const[]) { NULL }, 2))
     return 2;
+  /* Listing trusts the reasons, clearing hands a VF out again: both only
+   * in a state dir nobody else can write. */
+  if (!vfp_state_dir_check (ctl->ctx->state_dir, &error))
+    return vfpctl_fail (error);
 
   if (what == NULL || strcmp (what, "list") == 0)
     {

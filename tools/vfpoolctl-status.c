@@ -4,6 +4,7 @@
 #include "vfp-config.h"
 #include "vfp-lease.h"
 #include "vfp-quarantine.h"
+#include "vfp-state-dir.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -11,9 +12,9 @@
 typedef struct {
   const char *pool;
   VfpVf *vf;
-  const char *state;          /* free, leased, reserved, quarantined */
+  const char *state;          /* free, leased, reserved, quarantined, corrupt */
   VfpLease *lease;            /* NULL unless leased */
-  const char *reason;         /* quarantine reason */
+  const char *reason;         /* quarantine reason, or why corrupt */
 } Row;
 
 static char *
@@ -111,7 +112,8 @@ vfpctl_status (VfpCtl *ctl, int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (VfpConfig) config = NULL;
   g_autoptr (GPtrArray) leases = NULL;
-  g_autoptr (GHashTable) quarantined = vfp_quarantine_list (ctl->ctx->state_dir);
+  g_autoptr (GPtrArray) corrupt = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) quarantined = NULL;
   g_autoptr (GHashTable) by_vf = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GArray) rows = g_array_new (FALSE, TRUE, sizeof (Row));
 
@@ -119,8 +121,10 @@ vfpctl_status (VfpCtl *ctl, int argc, char **argv)
     return 2;
 
   if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &config, &error)
-      || !vfp_lease_list (ctl->ctx->state_dir, &leases, NULL, &error))
+      || !vfp_state_dir_check (ctl->ctx->state_dir, &error)
+      || !vfp_lease_list (ctl->ctx->state_dir, &leases, corrupt, &error))
     return vfpctl_fail (error);
+  quarantined = vfp_quarantine_list (ctl->ctx->state_dir);
   for (guint i = 0; i < leases->len; i++)
     g_hash_table_insert (by_vf, ((VfpLease *) leases->pdata[i])->vf_pci, leases->pdata[i]);
 
@@ -134,6 +138,13 @@ vfpctl_status (VfpCtl *ctl, int argc, char **argv)
           r.reason = g_hash_table_lookup (quarantined, r.vf->pci);
           if (r.reason != NULL)
             r.state = "quarantined";
+          /* A lease file that cannot be read still keeps the VF from being
+           * handed out: it is not free. */
+          else if (g_ptr_array_find_with_equal_func (corrupt, r.vf->pci, g_str_equal, NULL))
+            {
+              r.state = "corrupt";
+              r.reason = "lease file unreadable; 'vfpoolctl reconcile' quarantines it";
+            }
           else if (r.lease != NULL)
             r.state = r.lease->state == VFP_LEASE_RESERVED ? "reserved" : "leased";
           g_array_append_val (rows, r);

@@ -57,12 +57,13 @@ domain_xml() {
 # while the forked child still showed this script's command line looks to
 # reconcile like a recycled pid, i.e. like a domain that is gone.  The
 # process is a bash blocked in `read` on a FIFO nobody writes: no child of
-# its own, and SIGTERM ends it.
+# its own, and SIGTERM ends it.  It keeps no fd 9: a caller's flock on it
+# (torture's per-domain start lock) must end with the caller, not the QEMU.
 fake_qemu() {
   local fifo="$T/fake-qemu.fifo" arg0="" i
   [ -p "$fifo" ] || mkfifo "$fifo" 2>/dev/null || [ -p "$fifo" ] || return 1
   (exec -a qemu-system-x86_64 bash -c 'read -r _ <> "$0"' "$fifo" \
-     -name "guest=$1,debug-threads=on" -uuid "$2") </dev/null >/dev/null 2>&1 &
+     -name "guest=$1,debug-threads=on" -uuid "$2") </dev/null >/dev/null 2>&1 9>&- &
   FAKE_QEMU_PID=$!
   for i in $(seq 500); do
     read -r -d '' arg0 < "/proc/$FAKE_QEMU_PID/cmdline" 2>/dev/null

@@ -7,12 +7,14 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "vfp-error.h"
 #include "vfp-lease.h"
+#include "vfp-state-dir.h"
 #include "vfp-test-util.h"
 
 static VfpLease *
@@ -75,14 +77,14 @@ test_claim_read_update_remove (void **state)
 
   {
     g_autoptr (GPtrArray) mine = NULL;
-    assert_true (vfp_lease_list_owner (dir, l->owner_uuid, &mine, &error));
+    assert_true (vfp_lease_list_owner (dir, l->owner_uuid, &mine, NULL, &error));
     assert_int_equal (mine->len, 1);
   }
   assert_true (vfp_lease_remove (dir, back2, &error));
   assert_true (vfp_lease_remove (dir, back2, &error));  /* idempotent */
   {
     g_autoptr (GPtrArray) mine = NULL;
-    assert_true (vfp_lease_list_owner (dir, l->owner_uuid, &mine, &error));
+    assert_true (vfp_lease_list_owner (dir, l->owner_uuid, &mine, NULL, &error));
     assert_int_equal (mine->len, 0);
   }
   assert_false (vfp_lease_read (dir, "0000:01:10.6", &back, &error));
@@ -222,6 +224,151 @@ test_refuses_bad_name (void **state)
   assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST));
 }
 
+/* A lease's [original] is written to the NIC at release: a file someone
+ * else could have written is refused (checked on the opened descriptor),
+ * and so is a symlink or a FIFO planted in its place.  Before, any of them
+ * was read and trusted. */
+static void
+test_refuses_untrusted_file (void **state)
+{
+  g_autofree char *dir = vfp_test_mkdtemp ("lease");
+  g_autoptr (VfpLease) l = sample_lease ("0000:01:10.6", "00000000-0000-4000-8000-000000000001");
+  g_autofree char *path = g_build_filename (dir, "leases", "0000:01:10.6", NULL);
+  g_autofree char *copy = g_build_filename (dir, "copy", NULL);
+  VfpLease *back = NULL;
+
+  if (geteuid () != 0)
+    skip ();   /* chown to another user needs root */
+  assert_true (vfp_lease_store_open (dir, NULL));
+  assert_true (vfp_lease_claim (dir, l, NULL));
+  {
+    g_autoptr (GError) error = NULL;
+    assert_int_equal (chown (path, 65534, 65534), 0);
+    assert_false (vfp_lease_read (dir, "0000:01:10.6", &back, &error));
+    assert_false (g_error_matches (error, VFP_ERROR, VFP_ERROR_NOT_FOUND));
+    assert_non_null (strstr (error->message, path));
+    assert_non_null (strstr (error->message, "owned by uid 65534"));
+    assert_int_equal (chown (path, 0, 0), 0);
+  }
+  {
+    g_autoptr (GError) error = NULL;
+    assert_int_equal (chmod (path, 0620), 0);
+    assert_false (vfp_lease_read (dir, "0000:01:10.6", &back, &error));
+    assert_non_null (strstr (error->message, "group-writable"));
+    assert_int_equal (chmod (path, 0600), 0);
+  }
+  {
+    g_autoptr (GError) error = NULL;
+    assert_int_equal (rename (path, copy), 0);
+    assert_int_equal (symlink (copy, path), 0);
+    assert_false (vfp_lease_read (dir, "0000:01:10.6", &back, &error));
+    assert_non_null (strstr (error->message, "symlink"));
+    assert_int_equal (unlink (path), 0);
+  }
+  {
+    g_autoptr (GError) error = NULL;
+    assert_int_equal (mkfifo (path, 0600), 0);   /* must not hang */
+    assert_false (vfp_lease_read (dir, "0000:01:10.6", &back, &error));
+    assert_non_null (strstr (error->message, "not a regular file"));
+    assert_int_equal (unlink (path), 0);
+  }
+  assert_int_equal (rename (copy, path), 0);
+  assert_true (vfp_lease_read (dir, "0000:01:10.6", &back, NULL));
+  vfp_lease_free (back);
+  vfp_test_rmtree (dir);
+}
+
+/* One unreadable lease of a domain used to fail the whole owner listing,
+ * so release end freed none of its VFs: now the good ones are listed and
+ * the bad one is named. */
+static void
+test_list_owner_with_corrupt (void **state)
+{
+  g_autofree char *dir = vfp_test_mkdtemp ("lease");
+  const char *uuid = "00000000-0000-4000-8000-000000000001";
+  g_autoptr (VfpLease) good = sample_lease ("0000:01:10.0", uuid);
+  g_autoptr (VfpLease) bad = sample_lease ("0000:01:10.2", uuid);
+  g_autoptr (GPtrArray) mine = NULL;
+  g_autoptr (GPtrArray) corrupt = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *leases = g_build_filename (dir, "leases", NULL);
+  g_autoptr (GError) error = NULL;
+
+  assert_true (vfp_lease_store_open (dir, NULL));
+  assert_true (vfp_lease_claim (dir, good, NULL));
+  assert_true (vfp_lease_claim (dir, bad, NULL));
+  vfp_test_write (leases, "0000:01:10.2", "[lease]\nvf=garbage\n");
+  assert_true (vfp_lease_list_owner (dir, uuid, &mine, corrupt, &error));
+  assert_int_equal (mine->len, 1);
+  assert_string_equal (((VfpLease *) mine->pdata[0])->vf_pci, "0000:01:10.0");
+  assert_int_equal (corrupt->len, 1);
+  assert_string_equal (corrupt->pdata[0], "0000:01:10.2");
+  vfp_test_rmtree (dir);
+}
+
+/* The state dir and every subdirectory: ours, not a symlink, not group or
+ * world writable.  Before, only the state dir and leases/ were checked (at
+ * prepare), only for world-writable. */
+static const struct {
+  const char *name;
+  const char *sub;        /* under the state dir ("" = itself) */
+  int mode;               /* chmod, or 0 */
+  gboolean other_owner;   /* chown 65534 */
+  const char *expect;
+} unsafe_cases[] = {
+  { "state dir group-writable", "", 0770, FALSE, "is group-writable (mode 0770)" },
+  { "state dir world-writable", "", 0777, FALSE, "is world-writable" },
+  { "state dir of another user", "", 0, TRUE, "owned by uid 65534" },
+  { "leases group-writable", "leases", 0770, FALSE, "leases is group-writable" },
+  { "owners world-writable", "owners", 0777, FALSE, "owners is world-writable" },
+  { "owner dir group-writable", "owners/00000000-0000-4000-8000-000000000001", 0730, FALSE,
+    "000000000001 is group-writable" },
+  { "locks of another user", "locks", 0, TRUE, "locks is owned by uid 65534" },
+  { "quarantine world-writable", "quarantine", 0707, FALSE, "quarantine is world-writable" },
+  { "metrics group-writable", "metrics", 0770, FALSE, "metrics is group-writable" },
+};
+
+static void
+test_state_dir_check (void **state)
+{
+  const char *uuid = "00000000-0000-4000-8000-000000000001";
+
+  if (geteuid () != 0)
+    skip ();
+  for (guint i = 0; i < G_N_ELEMENTS (unsafe_cases); i++)
+    {
+      g_autofree char *dir = vfp_test_mkdtemp ("state");
+      g_autofree char *sub = g_build_filename (dir, unsafe_cases[i].sub, NULL);
+      g_autoptr (VfpLease) l = sample_lease ("0000:01:10.0", uuid);
+      g_autoptr (GError) error = NULL;
+      const char *const subs[] = { "locks", "quarantine", "metrics" };
+
+      assert_true (vfp_lease_store_open (dir, NULL));
+      assert_true (vfp_lease_claim (dir, l, NULL));
+      for (guint s = 0; s < G_N_ELEMENTS (subs); s++)
+        {
+          g_autofree char *p = g_build_filename (dir, subs[s], NULL);
+          assert_int_equal (mkdir (p, 0700), 0);
+        }
+      assert_true (vfp_state_dir_check (dir, NULL));
+      if (unsafe_cases[i].mode != 0)
+        assert_int_equal (chmod (sub, unsafe_cases[i].mode), 0);
+      if (unsafe_cases[i].other_owner)
+        assert_int_equal (chown (sub, 65534, 65534), 0);
+      if (vfp_state_dir_check (dir, &error))
+        fail_msg ("case '%s': accepted", unsafe_cases[i].name);
+      if (!g_error_matches (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT)
+          || strstr (error->message, unsafe_cases[i].expect) == NULL
+          || strstr (error->message, "remove") != NULL)
+        fail_msg ("case '%s': %s", unsafe_cases[i].name, error->message);
+      /* prepare's gate is the same */
+      assert_false (vfp_lease_store_open (dir, NULL));
+      assert_int_equal (chown (sub, 0, 0), 0);
+      vfp_test_rmtree (dir);
+    }
+  /* A missing state dir holds nothing: fine to read. */
+  assert_true (vfp_state_dir_check ("/nonexistent/vfpool", NULL));
+}
+
 int
 main (void)
 {
@@ -234,6 +381,9 @@ main (void)
     cmocka_unit_test (test_old_lease_is_managed),
     cmocka_unit_test (test_concurrent_claims),
     cmocka_unit_test (test_refuses_bad_name),
+    cmocka_unit_test (test_refuses_untrusted_file),
+    cmocka_unit_test (test_list_owner_with_corrupt),
+    cmocka_unit_test (test_state_dir_check),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

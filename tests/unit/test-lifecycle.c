@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "vfp-error.h"
@@ -480,6 +481,89 @@ test_failed_boot_start_spares_concurrent_start (void **state)
   env_free (env);
 }
 
+/* Two nics (two hot-plug ports) of pool p. */
+static VfpDomXml *
+domain_two_nics (void)
+{
+  return vfp_test_parse_or_fail ("two nics",
+    "<domain type='qemu'><name>two</name><uuid>00000000-0000-4000-8000-000000000009</uuid>"
+    "<os><type machine='q35'>hvm</type></os>"
+    "<metadata><v:request xmlns:v='urn:vfpool:domain:1'><v:nic pool='p' vlan='10'/>"
+    "<v:nic pool='p' vlan='20'/></v:request></metadata>"
+    "<devices><controller type='pci' index='0' model='pcie-root'/>"
+    "<controller type='pci' index='1' model='pcie-root-port'/>"
+    "<controller type='pci' index='2' model='pcie-root-port'/></devices></domain>");
+}
+
+/* One unreadable lease used to fail the domain's whole release: no VF went
+ * back.  Now the good one is restored and freed, the bad one quarantined
+ * with one warning naming the VF and the file. */
+static void
+test_release_with_corrupt_lease (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0#0-1\n");
+  g_autoptr (VfpDomXml) two = domain_two_nics ();
+  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) q = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *leases = g_build_filename (env->ctx->state_dir, "leases", NULL);
+  g_autofree char *bad = g_build_filename (leases, "0000:01:10.2", NULL);
+  const char *reason;
+
+  prepare_ok (env, two);
+  assert_int_equal (vf_state (env, 0).vlan, 10);
+  assert_int_equal (vf_state (env, 1).vlan, 20);
+  vfp_test_write (leases, "0000:01:10.2", "not a lease\n");
+  if (!vfp_lifecycle_release (env->ctx, vfp_domxml_get_uuid (two), warnings, &error))
+    fail_msg ("release: %s", error->message);
+  assert_int_equal (vf_state (env, 0).vlan, 0);          /* restored */
+  assert_false (g_file_test (g_build_filename (leases, "0000:01:10.0", NULL),
+                             G_FILE_TEST_EXISTS));      /* freed */
+  assert_int_equal (warnings->len, 1);
+  assert_non_null (strstr (warnings->pdata[0], "VF 0000:01:10.2 quarantined"));
+  assert_non_null (strstr (warnings->pdata[0], bad));
+  q = vfp_quarantine_list (env->ctx->state_dir);
+  reason = g_hash_table_lookup (q, "0000:01:10.2");
+  assert_non_null (reason);
+  assert_non_null (strstr (reason, "lease file unreadable"));
+  assert_true (g_file_test (bad, G_FILE_TEST_EXISTS));   /* left for the operator */
+  env_free (env);
+}
+
+/* Every path that reads state refuses an unsafe state dir, not only
+ * prepare: before, release applied the [original] of a lease planted in a
+ * world-writable state dir. */
+static void
+test_unsafe_state_dir_refused (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0#0-1\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p' vlan='100'");
+  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) hotplug = NULL;
+  g_autoptr (GError) error = NULL;
+
+  prepare_ok (env, d1);
+  assert_int_equal (chmod (env->ctx->state_dir, 0770), 0);
+  assert_false (vfp_lifecycle_release (env->ctx, vfp_domxml_get_uuid (d1), warnings, &error));
+  assert_non_null (strstr (error->message, "group-writable"));
+  assert_int_equal (vf_state (env, 0).vlan, 100);        /* nothing applied */
+  g_clear_error (&error);
+  assert_false (vfp_lifecycle_release_vf (env->ctx, vfp_domxml_get_uuid (d1), "0000:01:10.0",
+                                          NULL, NULL, &error));
+  g_clear_error (&error);
+  assert_false (vfp_lifecycle_started (env->ctx, d1, &hotplug, &error));
+  g_clear_error (&error);
+  assert_false (vfp_lifecycle_reconcile (env->ctx, NULL, NULL, report, &error));
+  vfp_lifecycle_reconnect (env->ctx, d1, warnings);     /* never fails, warns */
+  assert_int_equal (warnings->len, 1);
+  assert_int_equal (vf_state (env, 0).vlan, 100);
+  assert_int_equal (chmod (env->ctx->state_dir, 0700), 0);
+  release (env, d1);
+  assert_int_equal (vf_state (env, 0).vlan, 0);
+  env_free (env);
+}
+
 int
 main (void)
 {
@@ -492,6 +576,8 @@ main (void)
     cmocka_unit_test (test_inject_then_prepare_adopts),
     cmocka_unit_test (test_quarantine_on_failed_restore),
     cmocka_unit_test (test_reconcile_matches_whole_arguments),
+    cmocka_unit_test (test_release_with_corrupt_lease),
+    cmocka_unit_test (test_unsafe_state_dir_refused),
     cmocka_unit_test (test_stale_worker_cannot_release),
     cmocka_unit_test (test_update_never_resurrects),
     cmocka_unit_test (test_failed_boot_start_spares_concurrent_start),
