@@ -18,16 +18,13 @@ set_errno_error (GError **error, int errsv, const char *what, const char *path)
   return FALSE;
 }
 
-gboolean
-vfp_file_read (const char *path, gsize max_size, char **out, GError **error)
+/* Read all of @fd (closed here) into *@out; @path only names it in errors. */
+static gboolean
+read_fd (int fd, const char *path, gsize max_size, char **out, GError **error)
 {
-  g_autoptr (GString) buf = NULL;
-  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  g_autoptr (GString) buf = g_string_new (NULL);
   char chunk[4096];
 
-  if (fd < 0)
-    return set_errno_error (error, errno, "cannot open", path);
-  buf = g_string_new (NULL);
   for (;;)
     {
       ssize_t n = read (fd, chunk, sizeof chunk);
@@ -55,6 +52,50 @@ vfp_file_read (const char *path, gsize max_size, char **out, GError **error)
     g_string_truncate (buf, buf->len - 1);
   *out = g_string_free (g_steal_pointer (&buf), FALSE);
   return TRUE;
+}
+
+gboolean
+vfp_file_read (const char *path, gsize max_size, char **out, GError **error)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+  if (fd < 0)
+    return set_errno_error (error, errno, "cannot open", path);
+  return read_fd (fd, path, max_size, out, error);
+}
+
+gboolean
+vfp_file_read_in_dir (const char *dir, const char *name, gsize max_size,
+                      char **out, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  struct stat st;
+  int dirfd, fd, errsv;
+
+  if (name[0] == '\0' || strchr (name, '/') != NULL || strcmp (name, ".") == 0
+      || strcmp (name, "..") == 0)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   "%s: not a single file name", path);
+      return FALSE;
+    }
+  dirfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return set_errno_error (error, errno, "cannot open directory", dir);
+  /* O_NONBLOCK: a FIFO planted there must not hang the hook before the
+   * regular-file check below refuses it. */
+  fd = openat (dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  errsv = errno;
+  close (dirfd);
+  if (fd < 0)
+    return set_errno_error (error, errsv, "cannot open", path);
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s is not a regular file", path);
+      return FALSE;
+    }
+  return read_fd (fd, path, max_size, out, error);
 }
 
 static gboolean
