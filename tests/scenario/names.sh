@@ -46,4 +46,23 @@ down "$utf8"
 "$CTL" reconcile > "$T/rec2.txt"
 check "reconcile frees '$utf8' once its QEMU is gone" test -z "$(lease_of "$utf8")"
 
+# Text output shows such names as one shell word: quoted, control
+# characters escaped, never raw (a newline would forge a row, ESC drives
+# the terminal).  libvirt accepts the first name; the lease file is edited
+# for the second, which no XML could carry.
+evil="x'; rm -rf /;'"
+domain_xml "$evil" 7 'pool="tenant"' > "$T/evil.xml"
+check "\"$evil\" starts" start_plain "$evil" "$T/evil.xml"
+"$CTL" status > "$T/status1.txt"
+check "status shows \"$evil\" shell-quoted" \
+  grep -qF "'x'\\''; rm -rf /;'\\'''" "$T/status1.txt"
+esc_lease="$T/run/leases/$(lease_of "$evil")"
+sed -i "s/^owner-name=.*/owner-name=$(printf 'a\033[2Jb')/" "$esc_lease"
+"$CTL" status > "$T/status2.txt"
+check "status never prints the ESC of a name" bash -c "! grep -q $'\033' '$T/status2.txt'"
+check "... but shows it escaped" grep -qF "\$'a\\x1b[2Jb'" "$T/status2.txt"
+"$CTL" reconcile > "$T/rec3.txt"
+check "reconcile never prints the ESC of a name" bash -c "! grep -q $'\033' '$T/rec3.txt'"
+check "... but shows it escaped" grep -qF "domain 'a\\x1b[2Jb'" "$T/rec3.txt"
+
 finish
