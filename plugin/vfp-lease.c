@@ -99,12 +99,23 @@ check_private_dir (const char *path, GError **error)
                    "remove it and vfpool recreates the directory)", path);
       return FALSE;
     }
-  if (st.st_uid != geteuid ())
+  /* Never suggest removing it (or, when not root, chown'ing it to us): it
+   * holds the leases of running domains, and without them every VF would
+   * be handed out a second time. */
+  if (st.st_uid != geteuid () && geteuid () != 0)
     {
       g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT,
                    "%s is owned by uid %u, not by uid %u that runs vfpool; "
-                   "fix: chown %u %s (or remove it)", path, (guint) st.st_uid,
-                   (guint) geteuid (), (guint) geteuid (), path);
+                   "run vfpool as root (leave the directory as it is)", path,
+                   (guint) st.st_uid, (guint) geteuid ());
+      return FALSE;
+    }
+  if (st.st_uid != geteuid ())
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT,
+                   "%s is owned by uid %u, not by root that runs vfpool; "
+                   "fix: chown 0 %s (do not remove it: it holds the leases)", path,
+                   (guint) st.st_uid, path);
       return FALSE;
     }
   if (st.st_mode & S_IWOTH)
