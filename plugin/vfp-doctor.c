@@ -1065,7 +1065,10 @@ vfp_doctor_check_libvirt_version (gulong version, GPtrArray *report)
 void
 vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *report)
 {
-  const char *name = vfp_domxml_get_name (dom);
+  /* The name is the domain owner's to choose: escaped in messages, one
+   * shell word in the commands we suggest (x'; rm -rf /;' stays a name). */
+  g_autofree char *name = vfp_error_quote (vfp_domxml_get_name (dom));
+  g_autofree char *arg = vfp_error_shell_quote (vfp_domxml_get_name (dom));
   g_autofree char *id = g_strdup_printf ("domain:%s", name);
   g_autofree char *hp_id = g_strdup_printf ("domain-hotplug:%s", name);
   g_autoptr (VfpRequest) request = NULL;
@@ -1080,7 +1083,7 @@ vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *report)
   if (!vfp_request_read (dom, &request, &error))
     {
       fix = g_strdup_printf ("virsh edit %s and correct the <vfpool:request> in <metadata>",
-                             name);
+                             arg);
       vfp_doctor_add (report, id, VFP_CHECK_FAIL, fix, "%s", error->message);
       return;
     }
@@ -1102,9 +1105,9 @@ vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *report)
                                   nic->index, nic->pool);
           g_string_append_printf (fixes, "%sdefine [pool %s] in pools.d or change pool= of "
                                   "nic %u (virsh edit %s)", fixes->len ? "; " : "",
-                                  nic->pool, nic->index, name);
+                                  nic->pool, nic->index, arg);
         }
-      else if (!vfp_pool_allows (pool, name, vfp_domxml_get_uuid (dom)))
+      else if (!vfp_pool_allows (pool, vfp_domxml_get_name (dom), vfp_domxml_get_uuid (dom)))
         {
           g_string_append_printf (problems, "%snic %u: pool '%s' does not allow this domain",
                                   problems->len ? "; " : "", nic->index, nic->pool);
@@ -1135,8 +1138,8 @@ vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *report)
     {
       g_clear_pointer (&fix, g_free);
       fix = g_strdup_printf ("virsh edit %s and add %u <controller type='pci' "
-                             "model='pcie-root-port'/>, or start it with 'vfpoolctl start %s'",
-                             name, to_plug - slots, name);
+                             "model='pcie-root-port'/>, or start it with: vfpoolctl start %s",
+                             arg, to_plug - slots, arg);
       vfp_doctor_add (report, hp_id, VFP_CHECK_FAIL, fix,
                       "domain '%s' (q35): %u VF%s to hot-plug but %u free pcie-root-port%s: "
                       "'virsh start' and autostart are refused", name, to_plug,
@@ -1199,8 +1202,11 @@ describe_unavailable (VfpContext *ctx, const char *vf_pci, GHashTable *quarantin
   if (g_hash_table_contains (taken, vf_pci))
     return g_strdup ("taken by an earlier nic of this domain");
   if (vfp_lease_read (ctx->state_dir, vf_pci, &lease, NULL))
-    return g_strdup_printf ("leased to domain '%s' (nic %u, %s)", lease->owner_name, lease->nic,
-                            vfp_lease_state_to_string (lease->state));
+    {
+      g_autofree char *owner = vfp_error_quote (lease->owner_name);
+      return g_strdup_printf ("leased to domain '%s' (nic %u, %s)", owner, lease->nic,
+                              vfp_lease_state_to_string (lease->state));
+    }
   return g_strdup ("leased (lease unreadable)");
 }
 
@@ -1229,10 +1235,12 @@ explain_named (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *ou
   if (vfp_lease_read (ctx->state_dir, xml_pci, &lease, NULL)
       && (strcmp (lease->owner_uuid, vfp_domxml_get_uuid (dom)) != 0 || lease->nic != out->nic))
     {
+      g_autofree char *owner = vfp_error_quote (lease->owner_name);
+
       out->reason = g_strdup ("busy");
       out->why = g_strdup_printf ("the XML names VF %s (%s%u), but it is leased to domain '%s' "
                                   "(nic %u): the start would be refused", xml_pci,
-                                  VFP_ALIAS_PREFIX, out->nic, lease->owner_name, lease->nic);
+                                  VFP_ALIAS_PREFIX, out->nic, owner, lease->nic);
       return;
     }
   out->reason = g_strdup ("named-in-xml");
@@ -1423,6 +1431,7 @@ vfp_doctor_explain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **e
   g_autoptr (GPtrArray) devices = vfp_domxml_list_devices (dom);
   g_autoptr (GPtrArray) nics = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_explain_nic_free);
   const char *name = vfp_domxml_get_name (dom);
+  g_autofree char *shown = vfp_error_quote (name);
 
   if (!vfp_request_read (dom, &request, error))
     return FALSE;
@@ -1433,7 +1442,7 @@ vfp_doctor_explain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **e
     }
   if (!vfp_config_load (ctx->config_dir, ctx->sysfs_root, &config, error))
     {
-      g_prefix_error (error, "domain '%s': ", name);
+      g_prefix_error (error, "domain '%s': ", shown);
       return FALSE;
     }
   /* A missing lease store reads as empty: explain never creates it.  An
@@ -1453,14 +1462,14 @@ vfp_doctor_explain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **e
         {
           g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
                        "domain '%s' nic %u: unknown pool '%s' (pools are defined in %s/pools.d)",
-                       name, req->index, req->pool, ctx->config_dir);
+                       shown, req->index, req->pool, ctx->config_dir);
           return FALSE;
         }
       if (!vfp_pool_allows (pool, name, vfp_domxml_get_uuid (dom)))
         {
           g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
                        "domain '%s' nic %u: pool '%s' does not allow this domain (allow= in %s)",
-                       name, req->index, req->pool, pool->file);
+                       shown, req->index, req->pool, pool->file);
           return FALSE;
         }
       nic = g_new0 (VfpExplainNic, 1);

@@ -27,4 +27,11 @@ GQuark vfp_error_quark (void);
  * characters with "..." after. */
 char *vfp_error_quote (const char *value);
 
+/* @value as one shell word to paste into a suggested command (and to show
+ * a name unambiguously): unchanged when it holds only letters, digits and
+ * "_.,:@%+=/-"; else single-quoted ('a b', 'x'\''y'); with a control
+ * character or invalid UTF-8, bash's $'...' with \xNN escapes, so the
+ * output is one line and never drives the terminal.  Not cut short. */
+char *vfp_error_shell_quote (const char *value);
+
 G_END_DECLS

@@ -69,6 +69,16 @@ static gboolean
 check_private (const struct stat *st, const char *path, const char *chmod_mode,
                GError **error)
 {
+  /* Not root: the state belongs to root's vfpool; chown'ing it to us (or
+   * removing it) would break every running domain's leases. */
+  if (st->st_uid != geteuid () && geteuid () != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+                   "%s is owned by uid %u, not by uid %u that runs vfpool; "
+                   "run vfpool as root (leave the directory as it is)", path,
+                   (guint) st->st_uid, (guint) geteuid ());
+      return FALSE;
+    }
   if (st->st_uid != geteuid ())
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
@@ -162,6 +172,40 @@ vfp_file_check_private_dir (const char *path, gboolean *exists, GError **error)
       return FALSE;
     }
   return check_private (&st, path, "0700", error);
+}
+
+gboolean
+vfp_file_read_in_dir (const char *dir, const char *name, gsize max_size,
+                      char **out, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  struct stat st;
+  int dirfd, fd, errsv;
+
+  if (name[0] == '\0' || strchr (name, '/') != NULL || strcmp (name, ".") == 0
+      || strcmp (name, "..") == 0)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   "%s: not a single file name", path);
+      return FALSE;
+    }
+  dirfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return set_errno_error (error, errno, "cannot open directory", dir);
+  /* O_NONBLOCK: a FIFO planted there must not hang the hook before the
+   * regular-file check below refuses it. */
+  fd = openat (dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  errsv = errno;
+  close (dirfd);
+  if (fd < 0)
+    return set_errno_error (error, errsv, "cannot open", path);
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s is not a regular file", path);
+      return FALSE;
+    }
+  return read_fd (fd, path, max_size, out, error);
 }
 
 static gboolean

@@ -25,6 +25,13 @@ gboolean vfp_file_read_private (const char *path, gsize max_size, char **out,
  * message names the path, what is wrong and the fix (never "remove it"). */
 gboolean vfp_file_check_private_dir (const char *path, gboolean *exists, GError **error);
 
+/* Like vfp_file_read for entry @name of directory @dir, but never through a
+ * symlink at @name and only if it is a regular file: for files in a
+ * directory another program writes (libvirt's run dir).  @name must be one
+ * path component (no '/', not "." or ".."). */
+gboolean vfp_file_read_in_dir (const char *dir, const char *name, gsize max_size,
+                               char **out, GError **error);
+
 /* Write @data to a temporary in the same directory, fsync it, rename it over
  * @path and fsync the directory: readers see the old or the new file, never a
  * partial one, also across a crash or power loss. */

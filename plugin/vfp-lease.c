@@ -177,6 +177,25 @@ vfp_lease_to_data (const VfpLease *lease, gsize *len)
   return g_key_file_to_data (kf, len, NULL);
 }
 
+/* The text of @lease, or NULL if vfp_lease_read would refuse it as larger
+ * than LEASE_MAX_SIZE: a lease written but never read back again would hold
+ * its VF for good. */
+static char *
+lease_to_data_checked (const VfpLease *lease, gsize *len, GError **error)
+{
+  g_autofree char *data = vfp_lease_to_data (lease, len);
+
+  if (*len > LEASE_MAX_SIZE)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "lease of VF %s would be %" G_GSIZE_FORMAT " bytes, larger than the %d "
+                   "a lease may have (owner name of %" G_GSIZE_FORMAT " bytes?)",
+                   lease->vf_pci, *len, LEASE_MAX_SIZE, strlen (lease->owner_name));
+      return NULL;
+    }
+  return g_steal_pointer (&data);
+}
+
 static gboolean
 corrupt (GError **error, const char *key, const char *why)
 {
@@ -311,6 +330,9 @@ claim_locked (const char *state_dir, const VfpLease *lease, GError **error)
   gboolean had_marker;
   gsize len;
 
+  data = lease_to_data_checked (lease, &len, error);
+  if (data == NULL)
+    return FALSE;
   /* Index entry first: a crash between the two leaves a stray entry (which
    * readers skip), never a lease its owner cannot find. */
   marker = owner_entry_path (state_dir, lease->owner_uuid, lease->vf_pci);
@@ -333,7 +355,6 @@ claim_locked (const char *state_dir, const VfpLease *lease, GError **error)
         }
     }
   path = lease_path (state_dir, lease->vf_pci);
-  data = vfp_lease_to_data (lease, &len);
   if (!vfp_file_create_exclusive (path, data, len, 0600, &local_error))
     {
       if (!had_marker)
@@ -393,7 +414,9 @@ vfp_lease_update (const char *state_dir, const VfpLease *lease, const char *expe
   if (expect_start_id == NULL)
     expect_start_id = lease->start_id;
   path = lease_path (state_dir, lease->vf_pci);
-  data = vfp_lease_to_data (lease, &len);
+  data = lease_to_data_checked (lease, &len, error);
+  if (data == NULL)
+    return FALSE;
   /* Under the lock a remover holds while it restores: either it removed the
    * file before (and we must not bring it back: the VF is restored and may
    * be someone else's), or it waits and sees what we write. */

@@ -1049,20 +1049,21 @@ vfp_lifecycle_reconcile (VfpContext *ctx, VfpOwnerProbe probe, gpointer data,
       VfpOwnerState remote = probe ? probe (lease->owner_uuid, lease->owner_name, data)
                                    : VFP_OWNER_UNKNOWN;
       g_autoptr (GError) local_error = NULL;
+      g_autofree char *shown = vfp_error_quote (lease->owner_name);
 
       /* Free only what no source thinks alive: never a running domain's VF. */
       if (local == VFP_OWNER_ALIVE || remote == VFP_OWNER_ALIVE
           || (local == VFP_OWNER_UNKNOWN && remote != VFP_OWNER_GONE))
         {
           g_ptr_array_add (report, g_strdup_printf ("%s: kept, domain '%s' %s", lease->vf_pci,
-                                                    lease->owner_name,
+                                                    shown,
                                                     local == VFP_OWNER_ALIVE || remote == VFP_OWNER_ALIVE
                                                       ? "is running" : "may be starting"));
           continue;
         }
       if (release_lease (ctx, lease, report, &local_error))
         g_ptr_array_add (report, g_strdup_printf ("%s: released, domain '%s' %s",
-                                                  lease->vf_pci, lease->owner_name,
+                                                  lease->vf_pci, shown,
                                                   lease_is_stale (boot_id, lease)
                                                     ? "held it before the last reboot"
                                                     : "is gone"));

@@ -5,48 +5,36 @@
 
 #include <string.h>
 
+/* libvirt's pid file holds a decimal pid and a newline. */
+#define PID_FILE_MAX_SIZE 64
+
 gint64
 vfp_liveness_read_qemu_pid (VfpContext *ctx, const char *name)
 {
   g_autofree char *file = NULL;
-  g_autofree char *path = NULL;
   g_autofree char *text = NULL;
   gint64 pid;
 
-  if (!vfp_name_is_safe (name))
+  /* Every name libvirt accepts (it refuses only '/'; spaces and non-ASCII
+   * are fine) must find its pid file, or a running domain looks gone once
+   * the grace period ends.  The file is opened as one entry of the run dir
+   * without following symlinks (vfp_file_read_in_dir), so no name reaches
+   * another file; whose QEMU the pid is, -uuid decides (pid_is_domain). */
+  if (name == NULL || strlen (name) > VFP_DOMAIN_NAME_MAX)
     return 0;
   file = g_strdup_printf ("%s.pid", name);
-  path = g_build_filename (ctx->libvirt_run_dir, file, NULL);
-  if (!vfp_file_read (path, 64, &text, NULL)
+  if (!vfp_file_read_in_dir (ctx->libvirt_run_dir, file, PID_FILE_MAX_SIZE, &text, NULL)
       || !g_ascii_string_to_signed (g_strstrip (text), 10, 1, G_MAXINT32, &pid, NULL))
     return 0;
   return pid;
 }
 
-/* TRUE if @arg is libvirt's "-name" value for domain @name:
- * "guest=NAME[,opt=...]", where a comma inside NAME is doubled. */
-static gboolean
-arg_names_guest (const char *arg, const char *name)
-{
-  const char *p;
-
-  if (!g_str_has_prefix (arg, "guest="))
-    return FALSE;
-  p = arg + strlen ("guest=");
-  for (; *name != '\0'; name++, p++)
-    {
-      if (*p != *name)
-        return FALSE;
-      if (*name == ',' && *++p != ',')
-        return FALSE;
-    }
-  return *p == '\0' || (p[0] == ',' && p[1] != ',');
-}
-
-/* TRUE if process @pid runs and one of its arguments names the domain
- * (libvirt passes "-uuid UUID" and "-name guest=NAME,..."), so a recycled
- * pid is not mistaken for the VM.  Whole arguments only: "guest=t2" must
- * not match t22's QEMU, nor a UUID some other argument merely contains. */
+/* TRUE if process @pid runs with the arguments "-uuid UUID" of the domain
+ * (libvirt always passes them), so a recycled pid is not mistaken
+ * for the VM.  Not the name: a domain can be renamed, and any process may
+ * call itself "guest=NAME".  Whole arguments only: a UUID some other
+ * argument contains (-smbios serial=UUID) or names (virsh dominfo UUID)
+ * is not the domain's QEMU. */
 static gboolean
 pid_is_domain (VfpContext *ctx, gint64 pid, const VfpLease *lease)
 {
@@ -59,9 +47,9 @@ pid_is_domain (VfpContext *ctx, gint64 pid, const VfpLease *lease)
     return FALSE;
   /* Arguments are NUL-terminated; g_file_get_contents adds one more NUL,
    * so the last argument ends even when the file lacks its own. */
-  for (const char *arg = cmdline; arg < cmdline + len; arg += strlen (arg) + 1)
-    if (g_ascii_strcasecmp (arg, lease->owner_uuid) == 0
-        || arg_names_guest (arg, lease->owner_name))
+  for (const char *arg = cmdline, *prev = ""; arg < cmdline + len;
+       prev = arg, arg += strlen (arg) + 1)
+    if (strcmp (prev, "-uuid") == 0 && g_ascii_strcasecmp (arg, lease->owner_uuid) == 0)
       return TRUE;
   return FALSE;
 }

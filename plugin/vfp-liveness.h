@@ -22,7 +22,11 @@ typedef enum {
 VfpOwnerState vfp_liveness_check (VfpContext *ctx, const VfpLease *lease,
                                   const char *boot_id, gint64 now);
 
-/* The QEMU pid of running domain @name from libvirt's pid file, 0 if none. */
+/* The QEMU pid of running domain @name from libvirt's pid file
+ * RUNDIR/NAME.pid, 0 if none.  Any name libvirt accepts works (spaces,
+ * non-ASCII); the file is read only as a small regular file directly in the
+ * run dir, never through a symlink.  Whose QEMU it is, vfp_liveness_check
+ * decides by -uuid. */
 gint64 vfp_liveness_read_qemu_pid (VfpContext *ctx, const char *name);
 
 

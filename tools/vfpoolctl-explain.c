@@ -110,7 +110,9 @@ cross_check (VfpCtl *ctl, const char *xml, GPtrArray *nics)
 static void
 print_text (VfpDomXml *dom, GPtrArray *nics)
 {
-  printf ("domain '%s' (%s)\n", vfp_domxml_get_name (dom), vfp_domxml_get_uuid (dom));
+  g_autofree char *name = vfp_error_quote (vfp_domxml_get_name (dom));
+
+  printf ("domain '%s' (%s)\n", name, vfp_domxml_get_uuid (dom));
   if (nics->len == 0)
     printf ("  no vfpool request: vfpool leaves this domain alone\n");
   for (guint i = 0; i < nics->len; i++)

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "vfpoolctl.h"
 #include "vfp-config.h"
+#include "vfp-error.h"
 #include "vfp-lease.h"
 #include "vfp-quarantine.h"
 #include "vfp-state-dir.h"
@@ -51,10 +52,15 @@ print_table (GArray *rows)
       g_autofree char *mac = format_mac (r->lease);
       g_autofree char *vlan = format_vlan (r->lease);
       g_autofree char *since = format_since (r->lease ? r->lease->created : 0);
+      /* Names are the domain's to choose: shown as one shell word, so a
+       * newline or ESC cannot forge rows or drive the terminal, and what is
+       * shown can be pasted into "vfpoolctl release". */
+      g_autofree char *owner = r->lease ? vfp_error_shell_quote (r->lease->owner_name)
+                                        : g_strdup ("-");
 
       printf ("%-12s %-10s %3u %-13s %4d %-11s %-16s %-17s %4s %s\n", r->pool,
               r->vf->pf->netdev ? r->vf->pf->netdev : r->vf->pf->pci, r->vf->index, r->vf->pci,
-              r->vf->pf->numa_node, r->state, r->lease ? r->lease->owner_name : "-", mac, vlan,
+              r->vf->pf->numa_node, r->state, owner, mac, vlan,
               r->reason ? r->reason : since);
     }
 }

@@ -405,13 +405,25 @@ vfp_domxml_get_doc (VfpDomXml *dom)
 
 /* ---- NUMA and hot-plug slots -------------------------------------------- */
 
+static int
+compare_uint (gconstpointer a, gconstpointer b)
+{
+  guint x = *(const guint *) a, y = *(const guint *) b;
+  return x < y ? -1 : x > y;
+}
+
 /* Lowest node of a libvirt nodeset ("1-3,^2,5"), -1 when it names none or
- * cannot be read: the node is only a placement preference. */
+ * cannot be read: the node is only a placement preference.  O(n log n) in
+ * the number of parts: the exclusions are sorted once, and for each sorted
+ * exclusion we know where its run of consecutive exclusions ends, so each
+ * range finds its lowest allowed node with one binary search (comparing
+ * every candidate with every exclusion took 9 s for a 1 MB nodeset). */
 static int
 vfp_nodeset_first (const char *nodeset)
 {
   g_auto (GStrv) parts = g_strsplit (nodeset, ",", -1);
   g_autoptr (GArray) excluded = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autofree guint *run_end = NULL;
   guint best = G_MAXUINT;
 
   for (guint i = 0; parts[i] != NULL; i++)
@@ -426,12 +438,24 @@ vfp_nodeset_first (const char *nodeset)
           g_array_append_val (excluded, n);
         }
     }
+  g_array_sort (excluded, compare_uint);
+  /* run_end[i]: the first node above excluded[i] that is not excluded */
+  run_end = g_new (guint, excluded->len + 1);
+  for (guint i = excluded->len; i-- > 0;)
+    {
+      guint v = g_array_index (excluded, guint, i);
+
+      if (i + 1 < excluded->len && g_array_index (excluded, guint, i + 1) <= v + 1)
+        run_end[i] = run_end[i + 1];
+      else
+        run_end[i] = v + 1;
+    }
 
   for (guint i = 0; parts[i] != NULL; i++)
     {
       const char *p = parts[i];
       g_auto (GStrv) range = NULL;
-      guint lo, hi;
+      guint lo, hi, first, idx;
 
       if (p[0] == '^')
         continue;
@@ -443,20 +467,11 @@ vfp_nodeset_first (const char *nodeset)
         return -1;
       if (hi < lo)
         return -1;
-      /* each exclusion can push the candidate up by one at most */
-      for (guint v = lo; v <= hi && v < best; v++)
-        {
-          gboolean is_excluded = FALSE;
-
-          for (guint j = 0; j < excluded->len; j++)
-            if (g_array_index (excluded, guint, j) == v)
-              is_excluded = TRUE;
-          if (!is_excluded)
-            {
-              best = v;
-              break;
-            }
-        }
+      first = lo;
+      if (g_array_binary_search (excluded, &lo, compare_uint, &idx))
+        first = run_end[idx];
+      if (first <= hi && first < best)
+        best = first;
     }
   return best == G_MAXUINT ? -1 : (int) best;
 }

@@ -10,6 +10,9 @@ G_BEGIN_DECLS
 
 /* Hard cap on the size of a domain XML we parse (bytes). */
 #define VFP_DOMXML_MAX_SIZE (4 * 1024 * 1024)
+/* Longest domain name (bytes) vfpool serves: libvirt keeps RUNDIR/NAME.pid,
+ * which must fit NAME_MAX (255), so a longer name cannot run anyway. */
+#define VFP_DOMAIN_NAME_MAX 250
 #define VFP_ALIAS_PREFIX "ua-vfpool-"
 #define VFP_REQUEST_NS "urn:vfpool:domain:1"
 

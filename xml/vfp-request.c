@@ -187,6 +187,18 @@ vfp_request_read (VfpDomXml *dom, VfpRequest **out, GError **error)
       *out = NULL;
       return TRUE;
     }
+  /* libvirt keeps RUNDIR/NAME.pid, so a longer name cannot run; refusing it
+   * here also keeps leases (which record the name) within their size cap. */
+  if (strlen (dom_name) > VFP_DOMAIN_NAME_MAX)
+    {
+      g_autofree char *shown = vfp_error_quote (dom_name);
+
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "domain name '%s' is %" G_GSIZE_FORMAT " bytes long, over the %d libvirt "
+                   "can run (its pid file NAME.pid must fit NAME_MAX)", shown,
+                   strlen (dom_name), VFP_DOMAIN_NAME_MAX);
+      return FALSE;
+    }
 
   for (xmlNode *node = request->children; node != NULL; node = node->next)
     {

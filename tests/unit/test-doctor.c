@@ -466,6 +466,82 @@ test_domain_cases (void **state)
   host_free (h);
 }
 
+/* A domain name with shell metacharacters or a newline: the suggested
+ * commands carry it as one correctly quoted shell word, the messages show
+ * it escaped, and no finding spans two lines.  Before, the name went into
+ * "virsh edit NAME" raw. */
+static void
+test_domain_name_quoted (void **state)
+{
+  Host *h = host_new ("--host demo", "[pool tenant]\npfs=ens1f0;ens1f1\nallow=web*\n");
+  g_autoptr (VfpConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
+  static const struct {
+    const char *xml_name, *arg, *shown;
+  } cases[] = {
+    { "web'; rm -rf /;'", "'web'\\''; rm -rf /;'\\'''", "web'; rm -rf /;'" },
+    { "web&#10;rm -rf /", "$'web\\x0arm -rf /'", "web\\x0arm -rf /" },
+    { "web 1", "'web 1'", "web 1" },
+  };
+
+  if (!vfp_config_load (h->ctx->config_dir, h->ctx->sysfs_root, &config, &error))
+    fail_msg ("config: %s", error->message);
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr (VfpDomXml) dom = domain (cases[c].xml_name, (int) c + 1, "q35", 0, NULL,
+                                          "<v:nic pool='tenant'/>");
+      g_autoptr (GPtrArray) report = vfp_doctor_report_new ();
+      g_autofree char *hp_id = g_strdup_printf ("domain-hotplug:%s", cases[c].shown);
+      g_autofree char *edit = g_strdup_printf ("virsh edit %s and add", cases[c].arg);
+      g_autofree char *start = g_strdup_printf ("start it with: vfpoolctl start %s", cases[c].arg);
+      VfpCheck *got;
+
+      vfp_doctor_check_domain (config, dom, report);
+      got = vfp_doctor_find (report, hp_id);
+      if (got == NULL || got->fix == NULL)
+        {
+          dump (report);
+          fail_msg ("case %u: no finding %s with a fix", c, hp_id);
+        }
+      if (strstr (got->fix, edit) == NULL || strstr (got->fix, start) == NULL)
+        fail_msg ("case %u: fix not quoted as %s: %s", c, cases[c].arg, got->fix);
+      if (strstr (got->saw, cases[c].shown) == NULL)
+        fail_msg ("case %u: message does not show %s: %s", c, cases[c].shown, got->saw);
+      for (guint i = 0; i < report->len; i++)
+        {
+          VfpCheck *check = report->pdata[i];
+          if (strchr (check->saw, '\n') != NULL || (check->fix && strchr (check->fix, '\n')))
+            fail_msg ("case %u: a finding spans lines: %s / %s", c, check->saw, check->fix);
+        }
+    }
+  host_free (h);
+}
+
+/* vfp_error_shell_quote: plain words stay, the rest is one shell word. */
+static void
+test_shell_quote (void **state)
+{
+  static const char *const cases[][2] = {
+    { "web1", "web1" },
+    { "a-b_c.d:e@f%g+h=i,j/k", "a-b_c.d:e@f%g+h=i,j/k" },
+    { "", "''" },
+    { "web 1", "'web 1'" },
+    { "x'; rm -rf /;'", "'x'\\''; rm -rf /;'\\'''" },
+    { "$(reboot)", "'$(reboot)'" },
+    { "w\xc3\xa9" "b", "'w\xc3\xa9" "b'" },
+    { "a\x1b[2Jb", "$'a\\x1b[2Jb'" },
+    { "it's\n", "$'it\\'s\\x0a'" },
+    { "bad\xff", "$'bad\\xff'" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = vfp_error_shell_quote (cases[i][0]);
+      if (strcmp (got, cases[i][1]) != 0)
+        fail_msg ("shell quote case %u: got %s, want %s", i, got, cases[i][1]);
+    }
+}
+
 /* ---- explain -------------------------------------------------------------- */
 
 typedef struct {
@@ -676,6 +752,8 @@ main (void)
     cmocka_unit_test (test_host_cases),
     cmocka_unit_test (test_libvirt_version),
     cmocka_unit_test (test_domain_cases),
+    cmocka_unit_test (test_domain_name_quoted),
+    cmocka_unit_test (test_shell_quote),
     cmocka_unit_test (test_explain_cases),
     cmocka_unit_test (test_explain_errors),
     cmocka_unit_test (test_metrics),

@@ -347,7 +347,7 @@ test_state_dir_check (void **state)
       for (guint s = 0; s < G_N_ELEMENTS (subs); s++)
         {
           g_autofree char *p = g_build_filename (dir, subs[s], NULL);
-          assert_int_equal (mkdir (p, 0700), 0);
+          assert_int_equal (g_mkdir_with_parents (p, 0700), 0);   /* locks/ exists: claims lock */
         }
       assert_true (vfp_state_dir_check (dir, NULL));
       if (unsafe_cases[i].mode != 0)
@@ -369,6 +369,43 @@ test_state_dir_check (void **state)
   assert_true (vfp_state_dir_check ("/nonexistent/vfpool", NULL));
 }
 
+/* A lease the reader would refuse as too large is never written: before,
+ * an owner name of 17,000 characters was claimed and then unreadable. */
+static void
+test_refuses_oversized_lease (void **state)
+{
+  g_autofree char *dir = vfp_test_mkdtemp ("lease");
+  g_autoptr (VfpLease) l = sample_lease ("0000:01:10.6", "00000000-0000-4000-8000-000000000001");
+  g_autoptr (VfpLease) big = sample_lease ("0000:01:10.7", "00000000-0000-4000-8000-000000000002");
+  g_autoptr (VfpLease) back = NULL;
+  g_autoptr (GPtrArray) mine = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_free (big->owner_name);
+  big->owner_name = g_strnfill (17000, 'n');
+  assert_true (vfp_lease_store_open (dir, &error));
+  assert_false (vfp_lease_claim (dir, big, &error));
+  assert_non_null (error);
+  assert_non_null (strstr (error->message, "0000:01:10.7"));
+  assert_non_null (strstr (error->message, "larger than"));
+  g_clear_error (&error);
+  assert_false (vfp_lease_read (dir, "0000:01:10.7", &back, &error));
+  assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_NOT_FOUND));
+  g_clear_error (&error);
+  assert_true (vfp_lease_list_owner (dir, big->owner_uuid, &mine, NULL, &error));
+  assert_int_equal (mine->len, 0);   /* no stray owner index entry either */
+
+  /* An update that would grow past the cap keeps the old lease. */
+  assert_true (vfp_lease_claim (dir, l, &error));
+  g_free (l->owner_name);
+  l->owner_name = g_strnfill (17000, 'n');
+  assert_false (vfp_lease_update (dir, l, NULL, &error));
+  g_clear_error (&error);
+  assert_true (vfp_lease_read (dir, "0000:01:10.6", &back, &error));
+  assert_string_equal (back->owner_name, "web1");
+  vfp_test_rmtree (dir);
+}
+
 int
 main (void)
 {
@@ -381,6 +418,7 @@ main (void)
     cmocka_unit_test (test_old_lease_is_managed),
     cmocka_unit_test (test_concurrent_claims),
     cmocka_unit_test (test_refuses_bad_name),
+    cmocka_unit_test (test_refuses_oversized_lease),
     cmocka_unit_test (test_refuses_untrusted_file),
     cmocka_unit_test (test_list_owner_with_corrupt),
     cmocka_unit_test (test_state_dir_check),

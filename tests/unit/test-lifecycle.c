@@ -9,11 +9,13 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "vfp-error.h"
 #include "vfp-lease.h"
 #include "vfp-lifecycle.h"
+#include "vfp-liveness.h"
 #include "vfp-quarantine.h"
 #include "vfp-test-util.h"
 
@@ -336,7 +338,8 @@ test_reconcile_matches_whole_arguments (void **state)
   static const char t22_args[] =
     "qemu-system-x86_64\0-name\0guest=t22,debug-threads=on\0-S\0"
     "-uuid\0" "00000000-0000-4000-8000-000000000022\0-smbios\0type=1,serial=00000000-0000-4000-8000-000000000002\0";
-  static const char comma_args[] = "qemu-system-x86_64\0-name\0guest=a,,b,debug-threads=on\0";
+  static const char comma_args[] = "qemu-system-x86_64\0-name\0guest=a,,b,debug-threads=on\0"
+    "-uuid\0" "00000000-0000-4000-8000-000000000003";
   /* A process that only mentions the domain inside one argument. */
   static const char shell_args[] = "bash\0-c\0exec -a 'qemu -name guest=t4 -uuid x' sleep 9\0";
 
@@ -564,6 +567,96 @@ test_unsafe_state_dir_refused (void **state)
   env_free (env);
 }
 
+/* Make every lease look older than the grace period, as after a long run. */
+static void
+age_leases (Env *env)
+{
+  g_autoptr (GPtrArray) leases = NULL;
+
+  assert_true (vfp_lease_list (env->ctx->state_dir, &leases, NULL, NULL));
+  for (guint i = 0; i < leases->len; i++)
+    {
+      VfpLease *lease = leases->pdata[i];
+      lease->created -= 2 * VFP_LIVENESS_GRACE_SECONDS;
+      assert_true (vfp_lease_update (env->ctx->state_dir, lease, NULL, NULL));
+    }
+}
+
+/* Any name libvirt accepts ("web 1", non-ASCII) finds its pid file, and the
+ * QEMU is recognised by -uuid.  Before, such names got no pid recorded and
+ * reconcile freed the VFs of running domains once the grace period ended. */
+static void
+test_reconcile_keeps_running_domain_with_any_name (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0\n");
+  g_autoptr (VfpDomXml) web = domain ("web 1", 5, NULL, "pool='p'");
+  g_autoptr (VfpDomXml) utf8 = domain ("w\xc3\xa9" "b-\xc3\xbc", 6, NULL, "pool='p'");
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) report2 = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *vf = NULL;
+  g_autofree char *vf2 = NULL;
+  g_autofree char *dead = NULL;
+  static const char web_args[] = "qemu-system-x86_64\0-name\0guest=web 1,debug-threads=on\0"
+    "-uuid\0" "00000000-0000-4000-8000-000000000005\0";
+  static const char utf8_args[] = "qemu-system-x86_64\0-name\0guest=w\xc3\xa9" "b-\xc3\xbc\0"
+    "-uuid\0" "00000000-0000-4000-8000-000000000006\0";
+
+  g_free (env->ctx->proc_root);
+  env->ctx->proc_root = g_build_filename (env->dir, "proc", NULL);
+  fake_qemu (env, 200, web_args, sizeof web_args - 1);
+  fake_qemu (env, 201, utf8_args, sizeof utf8_args - 1);
+  prepare_ok (env, web);
+  prepare_ok (env, utf8);
+  started_with_pid (env, web, 200);
+  started_with_pid (env, utf8, 201);
+  age_leases (env);
+
+  assert_true (vfp_lifecycle_reconcile (env->ctx, NULL, NULL, report, NULL));
+  vf = vf_of (env, web);
+  assert_non_null (vf);
+  vf2 = vf_of (env, utf8);
+  assert_non_null (vf2);
+
+  /* The QEMUs exit: now they are released. */
+  dead = g_build_filename (env->dir, "proc", NULL);
+  vfp_test_rmtree (dead);
+  assert_true (vfp_lifecycle_reconcile (env->ctx, NULL, NULL, report2, NULL));
+  assert_null (vf_of (env, web));
+  assert_null (vf_of (env, utf8));
+  env_free (env);
+}
+
+/* The pid file is looked up only as one entry of the run dir: no name with
+ * '/', "." or "..", nothing through a symlink, nothing but a small file. */
+static void
+test_pid_file_lookup_is_confined (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0\n");
+  g_autofree char *outside = g_build_filename (env->dir, "outside", "x.pid", NULL);
+  g_autofree char *link = g_build_filename (env->ctx->libvirt_run_dir, "evil.pid", NULL);
+  g_autofree char *big = g_strnfill (100, '7');
+  g_autofree char *long_name = g_strnfill (300, 'x');
+
+  vfp_test_write (env->ctx->libvirt_run_dir, "good one.pid", "42\n");
+  vfp_test_write (env->dir, "outside/x.pid", "43\n");
+  vfp_test_write (env->dir, "outside.pid", "44\n");
+  vfp_test_write (env->ctx->libvirt_run_dir, "big.pid", big);
+  vfp_test_write (env->ctx->libvirt_run_dir, "dir.pid/x", "45\n");
+  assert_int_equal (symlink (outside, link), 0);
+
+  assert_int_equal (vfp_liveness_read_qemu_pid (env->ctx, "good one"), 42);
+  assert_int_equal (vfp_liveness_read_qemu_pid (env->ctx, "../outside/x"), 0);
+  assert_int_equal (vfp_liveness_read_qemu_pid (env->ctx, "../outside"), 0);
+  assert_int_equal (vfp_liveness_read_qemu_pid (env->ctx, "evil"), 0);
+  assert_int_equal (vfp_liveness_read_qemu_pid (env->ctx, "big"), 0);
+  assert_int_equal (vfp_liveness_read_qemu_pid (env->ctx, "dir"), 0);
+  assert_int_equal (vfp_liveness_read_qemu_pid (env->ctx, "."), 0);
+  assert_int_equal (vfp_liveness_read_qemu_pid (env->ctx, ".."), 0);
+  assert_int_equal (vfp_liveness_read_qemu_pid (env->ctx, ""), 0);
+  assert_int_equal (vfp_liveness_read_qemu_pid (env->ctx, long_name), 0);
+  env_free (env);
+}
+
 int
 main (void)
 {
@@ -576,6 +669,8 @@ main (void)
     cmocka_unit_test (test_inject_then_prepare_adopts),
     cmocka_unit_test (test_quarantine_on_failed_restore),
     cmocka_unit_test (test_reconcile_matches_whole_arguments),
+    cmocka_unit_test (test_reconcile_keeps_running_domain_with_any_name),
+    cmocka_unit_test (test_pid_file_lookup_is_confined),
     cmocka_unit_test (test_release_with_corrupt_lease),
     cmocka_unit_test (test_unsafe_state_dir_refused),
     cmocka_unit_test (test_stale_worker_cannot_release),

@@ -350,6 +350,50 @@ test_bad_doc (void **state)
   CHECK_STR (c->name, error->message, c->want);
 }
 
+/* A name too long for libvirt's pid file (NAME.pid within NAME_MAX) is
+ * refused up front; before, a name of ~17,000 characters produced a lease
+ * that could be written but never read back. */
+static void
+test_long_name (void **state)
+{
+  static const gsize lengths[] = { VFP_DOMAIN_NAME_MAX + 1, 17000 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lengths); i++)
+    {
+      g_autofree char *name = g_strnfill (lengths[i], 'n');
+      g_autofree char *text = g_strdup_printf ("<domain><name>%s</name><uuid>" UUID_WEB1
+                                               "</uuid><metadata><v:request xmlns:v="
+                                               "'urn:vfpool:domain:1'><v:nic pool='p'/>"
+                                               "</v:request></metadata></domain>", name);
+      g_autofree char *want = g_strdup_printf ("domain name '%.64s...' is %" G_GSIZE_FORMAT
+                                               " bytes long, over the %d libvirt can run "
+                                               "(its pid file NAME.pid must fit NAME_MAX)",
+                                               name, lengths[i], VFP_DOMAIN_NAME_MAX);
+      g_autoptr (GError) error = NULL;
+      VfpRequest *req = NULL;
+
+      CHECK ("long name", !read_request ("long name", text, &req, &error));
+      CHECK ("long name", req == NULL);
+      if (!g_error_matches (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST))
+        fail_msg ("long name: wrong error: %s", error != NULL ? error->message : "none");
+      CHECK_STR ("long name", error->message, want);
+    }
+}
+
+/* The longest name libvirt can run is fine. */
+static void
+test_longest_name (void **state)
+{
+  g_autofree char *name = g_strnfill (VFP_DOMAIN_NAME_MAX, 'n');
+  g_autofree char *text = g_strdup_printf ("<domain><name>%s</name><uuid>" UUID_WEB1
+                                           "</uuid><metadata><v:request xmlns:v="
+                                           "'urn:vfpool:domain:1'><v:nic pool='p'/>"
+                                           "</v:request></metadata></domain>", name);
+  g_autoptr (VfpRequest) req = read_or_fail ("longest name", text);
+
+  CHECK_INT ("longest name", req->nics->len, 1);
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 int
@@ -363,6 +407,8 @@ main (void)
   vfp_test_add (tests, "32 nics", test_max_nics);
   VFP_TEST_ADD_TABLE (tests, test_bad, bad_cases);
   VFP_TEST_ADD_TABLE (tests, test_bad_doc, bad_doc_cases);
+  vfp_test_add (tests, "domain name too long for libvirt", test_long_name);
+  vfp_test_add (tests, "longest domain name", test_longest_name);
 
   return _cmocka_run_group_tests ("request", (struct CMUnitTest *) tests->data,
                                   tests->len, NULL, NULL);
