@@ -431,14 +431,36 @@ vfp_config_find_vf (VfpConfig *config, const char *vf_pci, VfpVf **vf_out)
   return NULL;
 }
 
+/* 8-4-4-4-12 hex digits: such an allow= item names a domain UUID. */
+static gboolean
+looks_like_uuid (const char *text)
+{
+  static const guint groups[] = { 8, 4, 4, 4, 12 };
+  const char *p = text;
+
+  for (gsize g = 0; g < G_N_ELEMENTS (groups); g++)
+    {
+      for (guint i = 0; i < groups[g]; i++, p++)
+        if (!g_ascii_isxdigit (*p))
+          return FALSE;
+      if (*p != (g + 1 < G_N_ELEMENTS (groups) ? '-' : '\0'))
+        return FALSE;
+      if (*p != '\0')
+        p++;
+    }
+  return TRUE;
+}
+
 gboolean
 vfp_pool_allows (VfpPool *pool, const char *name, const char *uuid)
 {
   if (pool->allow == NULL)
     return TRUE;
+  /* Whoever defines a domain picks its name freely, so a UUID item must not
+   * let in a domain merely *named* like that UUID. */
   for (char **p = pool->allow; *p; p++)
-    if (g_ascii_strcasecmp (*p, uuid) == 0
-        || (g_utf8_validate (name, -1, NULL) && g_pattern_match_simple (*p, name)))
+    if (looks_like_uuid (*p) ? uuid != NULL && g_ascii_strcasecmp (*p, uuid) == 0
+                             : g_utf8_validate (name, -1, NULL) && g_pattern_match_simple (*p, name))
       return TRUE;
   return FALSE;
 }

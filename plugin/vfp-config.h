@@ -37,7 +37,8 @@ VfpPool *vfp_config_find_pool (VfpConfig *config, const char *name);
 /* The pool and member a VF PCI address belongs to, or NULL. */
 VfpPool *vfp_config_find_vf (VfpConfig *config, const char *vf_pci, VfpVf **vf_out);
 
-/* TRUE if the domain (@name, @uuid) may draw from @pool. */
+/* TRUE if the domain (@name, @uuid) may draw from @pool: a UUID-shaped
+ * allow= item matches the UUID only, any other item is a glob on the name. */
 gboolean vfp_pool_allows (VfpPool *pool, const char *name, const char *uuid);
 
 void vfp_config_free (VfpConfig *config);

@@ -101,6 +101,30 @@ test_missing_dir_is_empty (void **state)
   assert_int_equal (config->pools->len, 0);
 }
 
+/* A domain named like an allowed UUID is not that domain. */
+static void
+test_allow_uuid_is_not_a_name (void **state)
+{
+  Env *env = *state;
+  g_autoptr (VfpConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *uuid_a = "0000aaaa-0000-4000-8000-000000000001";
+  VfpPool *p;
+
+  if (!load_text (env, "[pool a]\npfs=ens1f0\nallow=0000AAAA-0000-4000-8000-000000000001;db?\n",
+                  &config, &error))
+    fail_msg ("config refused: %s", error->message);
+  p = vfp_config_find_pool (config, "a");
+  assert_non_null (p);
+  assert_true (vfp_pool_allows (p, "a", uuid_a));
+  assert_false (vfp_pool_allows (p, uuid_a, "0000bbbb-0000-4000-8000-000000000002"));
+  assert_false (vfp_pool_allows (p, "0000AAAA-0000-4000-8000-000000000001",
+                                 "0000bbbb-0000-4000-8000-000000000002"));
+  /* a name glob matches names only, never the UUID */
+  assert_true (vfp_pool_allows (p, "db1", "0000bbbb-0000-4000-8000-000000000002"));
+  assert_false (vfp_pool_allows (p, "web", "db12"));
+}
+
 /* Each bad config: INVALID_CONFIG/NOT_FOUND, and the message names file,
  * group, key and the bad value. */
 static const struct {
@@ -176,6 +200,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (test_good, setup, teardown),
     cmocka_unit_test (test_missing_dir_is_empty),
+    cmocka_unit_test_setup_teardown (test_allow_uuid_is_not_a_name, setup, teardown),
     cmocka_unit_test_setup_teardown (test_bad, setup, teardown),
     cmocka_unit_test (test_sriov_off),
   };
