@@ -16,6 +16,8 @@ pool_free (VfpPool *pool)
   g_free (pool->name);
   g_free (pool->file);
   g_strfreev (pool->allow);
+  g_clear_pointer (&pool->vlans, g_array_unref);
+  g_free (pool->vlans_text);
   g_clear_pointer (&pool->members, g_ptr_array_unref);
   g_clear_pointer (&pool->pfs, g_ptr_array_unref);
   g_free (pool);
@@ -44,30 +46,27 @@ pool_name_is_valid (const char *name)
   return strcmp (name, ".") != 0 && strcmp (name, "..") != 0;
 }
 
-/* "0-3,6" → sorted unique indices into @out.  Errors name the bad part. */
+/* "0-3,6" → the numbers (at most @max) into @out, in order; @what ("VF",
+ * "VLAN") names them in errors, which name the bad part. */
 static gboolean
-parse_ranges (const char *text, GArray *out, GError **error)
+parse_ranges (const char *text, const char *what, guint64 max, GArray *out, GError **error)
 {
   g_auto (GStrv) parts = g_strsplit (text, ",", -1);
   g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
 
-  if (*text == '\0')
-    {
-      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG, "empty VF range after '#'");
-      return FALSE;
-    }
   for (char **p = parts; *p; p++)
     {
-      g_auto (GStrv) ends = g_strsplit (*p, "-", 3);
+      g_auto (GStrv) ends = g_strsplit (g_strstrip (*p), "-", 3);
       guint64 lo, hi;
 
       /* "" (from "1,,2" or a trailing ',') splits into no parts at all */
       if (ends[0] == NULL || g_strv_length (ends) > 2
-          || !g_ascii_string_to_unsigned (ends[0], 10, 0, 4095, &lo, NULL)
-          || (ends[1] != NULL && !g_ascii_string_to_unsigned (ends[1], 10, 0, 4095, &hi, NULL)))
+          || !g_ascii_string_to_unsigned (ends[0], 10, 0, max, &lo, NULL)
+          || (ends[1] != NULL && !g_ascii_string_to_unsigned (ends[1], 10, 0, max, &hi, NULL)))
         {
           g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
-                       "VF range '%s' is not N or N-M", *p);
+                       "%s range '%s' is not N or N-M (N up to %" G_GUINT64_FORMAT ")",
+                       what, *p, max);
           return FALSE;
         }
       if (ends[1] == NULL)
@@ -75,7 +74,7 @@ parse_ranges (const char *text, GArray *out, GError **error)
       if (hi < lo)
         {
           g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
-                       "VF range '%s' is backwards", *p);
+                       "%s range '%s' is backwards", what, *p);
           return FALSE;
         }
       for (guint64 i = lo; i <= hi; i++)
@@ -84,7 +83,7 @@ parse_ranges (const char *text, GArray *out, GError **error)
           if (g_hash_table_contains (seen, GUINT_TO_POINTER (idx + 1)))
             {
               g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
-                           "VF %u is listed twice in '%s'", idx, text);
+                           "%s %u is listed twice in '%s'", what, idx, text);
               return FALSE;
             }
           g_hash_table_add (seen, GUINT_TO_POINTER (idx + 1));
@@ -107,8 +106,13 @@ add_pf_item (VfpPool *pool, const char *item, const char *sysfs_root, GError **e
   if (hash != NULL)
     {
       *hash = '\0';
+      if (hash[1] == '\0')
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG, "empty VF range after '#'");
+          return FALSE;
+        }
       indices = g_array_new (FALSE, FALSE, sizeof (guint));
-      if (!parse_ranges (hash + 1, indices, error))
+      if (!parse_ranges (hash + 1, "VF", 4095, indices, error))
         return FALSE;
     }
   if (!vfp_host_read_pf (sysfs_root, name, &pf, error))
@@ -142,6 +146,90 @@ add_pf_item (VfpPool *pool, const char *item, const char *sysfs_root, GError **e
       g_ptr_array_add (pool->members, kept->vfs->pdata[idx]);
     }
   return TRUE;
+}
+
+/* The request attributes a pool can bind, with the knob and attribute bit
+ * of VfpVfConfig they live in (flag 0: a single-attribute knob), in the
+ * order of enum VfpOverride. */
+static const struct {
+  const char *name;
+  guint knob;
+  guint flag;
+  guint group;            /* all attribute bits of the knob */
+} knob_attrs[] = {
+  { VFP_ATTR_MAC, VFP_KNOB_MAC, 0, 0 },
+  { VFP_ATTR_VLAN, VFP_KNOB_VLAN, VFP_ATTR_FLAG_VLAN_ID, VFP_ATTR_FLAGS_VLAN },
+  { VFP_ATTR_QOS, VFP_KNOB_VLAN, VFP_ATTR_FLAG_QOS, VFP_ATTR_FLAGS_VLAN },
+  { VFP_ATTR_VLAN_PROTO, VFP_KNOB_VLAN, VFP_ATTR_FLAG_PROTO, VFP_ATTR_FLAGS_VLAN },
+  { VFP_ATTR_SPOOFCHK, VFP_KNOB_SPOOFCHK, 0, 0 },
+  { VFP_ATTR_TRUST, VFP_KNOB_TRUST, 0, 0 },
+  { VFP_ATTR_MIN_TX_RATE, VFP_KNOB_RATE, VFP_ATTR_FLAG_MIN_RATE, VFP_ATTR_FLAGS_RATE },
+  { VFP_ATTR_MAX_TX_RATE, VFP_KNOB_RATE, VFP_ATTR_FLAG_MAX_RATE, VFP_ATTR_FLAGS_RATE },
+  { VFP_ATTR_LINK_STATE, VFP_KNOB_LINK_STATE, 0, 0 },
+};
+
+/* overridable=mac,vlan;trust → VFP_OVERRIDE_* bits. */
+static gboolean
+parse_overridable (const char *value, guint *out, GError **error)
+{
+  g_auto (GStrv) items = g_strsplit_set (value, ",;", -1);
+  guint bits = 0;
+
+  for (char **p = items; *p; p++)
+    {
+      gsize i;
+
+      if (*g_strstrip (*p) == '\0')
+        continue;
+      for (i = 0; i < G_N_ELEMENTS (knob_attrs); i++)
+        if (strcmp (*p, knob_attrs[i].name) == 0)
+          break;
+      if (i == G_N_ELEMENTS (knob_attrs))
+        {
+          g_autofree char *quoted = vfp_error_quote (*p);
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                       "unknown knob '%s' (knobs are mac, vlan, qos, vlan-proto, "
+                       "spoofchk, trust, min-tx-rate, max-tx-rate, link-state)", quoted);
+          return FALSE;
+        }
+      bits |= 1u << i;
+    }
+  *out = bits;
+  return TRUE;
+}
+
+/* vlans=100-199,300 (',' or ';' between items). */
+static gboolean
+parse_vlans (VfpPool *pool, const char *value, GError **error)
+{
+  g_autofree char *text = g_strdelimit (g_strstrip (g_strdup (value)), ";", ',');
+  g_autoptr (GArray) vlans = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  /* An empty list would allow no VLAN at all: say so instead of guessing. */
+  if (*text == '\0')
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                   "vlans is empty (list VLAN ids or ranges, such as 100-199,300)");
+      return FALSE;
+    }
+  if (!parse_ranges (text, "VLAN", 4094, vlans, error))
+    return FALSE;
+  g_clear_pointer (&pool->vlans, g_array_unref);
+  pool->vlans = g_steal_pointer (&vlans);
+  g_free (pool->vlans_text);
+  pool->vlans_text = g_steal_pointer (&text);
+  return TRUE;
+}
+
+static gboolean
+pool_allows_vlan (const VfpPool *pool, guint vlan)
+{
+  if (pool->vlans == NULL)
+    return TRUE;
+  for (guint i = 0; i < pool->vlans->len; i++)
+    if (g_array_index (pool->vlans, guint, i) == vlan)
+      return TRUE;
+  return FALSE;
 }
 
 static gboolean
@@ -202,6 +290,10 @@ parse_pool_key (VfpPool *pool, GKeyFile *kf, const char *group, const char *key,
         }
       return TRUE;
     }
+  if (strcmp (key, "overridable") == 0)
+    return parse_overridable (value, &pool->overridable, error);
+  if (strcmp (key, "vlans") == 0)
+    return parse_vlans (pool, value, error);
   if (strcmp (key, "allow") == 0)
     {
       g_auto (GStrv) items = NULL;
@@ -272,6 +364,14 @@ parse_pool (const char *file, GKeyFile *kf, const char *group, const char *sysfs
     {
       g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
                    "%s: [%s]: missing key 'pfs'", file, group);
+      return FALSE;
+    }
+  /* The pool's own VLAN must be one it lets requests ask for. */
+  if ((pool->defaults.set & VFP_KNOB_VLAN) && !pool_allows_vlan (pool, pool->defaults.vlan))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                   "%s: [%s] vlan=%u: not in the pool's vlans=%s", file, group,
+                   pool->defaults.vlan, pool->vlans_text);
       return FALSE;
     }
   *out = g_steal_pointer (&pool);
@@ -463,4 +563,90 @@ vfp_pool_allows (VfpPool *pool, const char *name, const char *uuid)
                              : g_utf8_validate (name, -1, NULL) && g_pattern_match_simple (*p, name))
       return TRUE;
   return FALSE;
+}
+
+/* Does @cfg name attribute @i of knob_attrs?  A knob set without attribute
+ * bits (built by hand) names all of them. */
+static gboolean
+names_attr (const VfpVfConfig *cfg, gsize i)
+{
+  if (!(cfg->set & knob_attrs[i].knob))
+    return FALSE;
+  return knob_attrs[i].flag == 0 || (cfg->set & knob_attrs[i].flag)
+         || !(cfg->set & knob_attrs[i].group);
+}
+
+/* Attribute @i of knob_attrs in @cfg, as a user writes it. */
+static char *
+attr_value (const VfpVfConfig *cfg, gsize i)
+{
+  switch ((VfpOverride) (1u << i))
+    {
+    case VFP_OVERRIDE_MAC:
+      return vfp_mac_to_string (cfg->mac);
+    case VFP_OVERRIDE_VLAN:
+      return g_strdup_printf ("%u", cfg->vlan);
+    case VFP_OVERRIDE_QOS:
+      return g_strdup_printf ("%u", cfg->qos);
+    case VFP_OVERRIDE_VLAN_PROTO:
+      return vfp_vlan_proto_to_string (cfg->vlan_proto)
+             ? g_strdup (vfp_vlan_proto_to_string (cfg->vlan_proto))
+             : g_strdup_printf ("0x%04x", cfg->vlan_proto);
+    case VFP_OVERRIDE_SPOOFCHK:
+      return g_strdup (cfg->spoofchk ? "on" : "off");
+    case VFP_OVERRIDE_TRUST:
+      return g_strdup (cfg->trust ? "on" : "off");
+    case VFP_OVERRIDE_MIN_TX_RATE:
+      return g_strdup_printf ("%u", cfg->min_tx_rate);
+    case VFP_OVERRIDE_MAX_TX_RATE:
+      return g_strdup_printf ("%u", cfg->max_tx_rate);
+    case VFP_OVERRIDE_LINK_STATE:
+    default:
+      return g_strdup (vfp_link_state_to_string (cfg->link_state));
+    }
+}
+
+gboolean
+vfp_pool_resolve_request (const VfpPool *pool, const VfpVfConfig *asked, VfpVfConfig *want,
+                          GError **error)
+{
+  VfpVfConfig merged = pool->defaults;
+
+  /* The pool sets a whole knob (vlan with its qos and protocol, both rates):
+   * every attribute of it is the pool's, defaults included. */
+  for (gsize i = 0; i < G_N_ELEMENTS (knob_attrs); i++)
+    {
+      g_autofree char *pool_value = NULL;
+      g_autofree char *asked_value = NULL;
+
+      if (!(pool->defaults.set & knob_attrs[i].knob) || !names_attr (asked, i)
+          || (pool->overridable & (1u << i)))
+        continue;
+      pool_value = attr_value (&pool->defaults, i);
+      asked_value = attr_value (asked, i);
+      if (strcmp (pool_value, asked_value) == 0)
+        continue;
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "pool '%s' fixes %s=%s; the request asks %s=%s (list %s in the pool's "
+                   "overridable= to allow it)", pool->name, knob_attrs[i].name, pool_value,
+                   knob_attrs[i].name, asked_value, knob_attrs[i].name);
+      return FALSE;
+    }
+  vfp_vf_config_merge (&merged, asked);
+  if (pool->vlans != NULL && !(merged.set & VFP_KNOB_VLAN))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "pool '%s' allows only vlans=%s; the request asks no vlan (ask for one of "
+                   "them)", pool->name, pool->vlans_text);
+      return FALSE;
+    }
+  if (pool->vlans != NULL && !pool_allows_vlan (pool, merged.vlan))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "pool '%s' allows only vlans=%s; the request asks vlan=%u", pool->name,
+                   pool->vlans_text, merged.vlan);
+      return FALSE;
+    }
+  *want = merged;
+  return TRUE;
 }

@@ -12,7 +12,10 @@ G_BEGIN_DECLS
 typedef struct {
   char *name;
   char *file;               /* where it was defined, for messages */
-  VfpVfConfig defaults;     /* request knobs the pool sets by default */
+  VfpVfConfig defaults;     /* knobs the pool sets: binding unless overridable */
+  guint overridable;        /* VFP_OVERRIDE_* bits: knobs a request may change */
+  GArray *vlans;            /* guint VLAN ids a request may ask for; NULL = any */
+  char *vlans_text;         /* vlans= as written, for messages */
   VfpDeviceForm form;       /* mode=hostdev|interface */
   gboolean managed;         /* managed=yes: libvirt (un)binds vfio-pci per start;
                              * no: VFs stay on vfio-pci (vfpoolctl vfio-bind) */
@@ -40,6 +43,30 @@ VfpPool *vfp_config_find_vf (VfpConfig *config, const char *vf_pci, VfpVf **vf_o
 /* TRUE if the domain (@name, @uuid) may draw from @pool: a UUID-shaped
  * allow= item matches the UUID only, any other item is a glob on the name. */
 gboolean vfp_pool_allows (VfpPool *pool, const char *name, const char *uuid);
+
+/* Names for overridable=, one bit per attribute, in the order of the
+ * attribute table in vfp-config.c. */
+typedef enum {
+  VFP_OVERRIDE_MAC         = 1 << 0,
+  VFP_OVERRIDE_VLAN        = 1 << 1,
+  VFP_OVERRIDE_QOS         = 1 << 2,
+  VFP_OVERRIDE_VLAN_PROTO  = 1 << 3,
+  VFP_OVERRIDE_SPOOFCHK    = 1 << 4,
+  VFP_OVERRIDE_TRUST       = 1 << 5,
+  VFP_OVERRIDE_MIN_TX_RATE = 1 << 6,
+  VFP_OVERRIDE_MAX_TX_RATE = 1 << 7,
+  VFP_OVERRIDE_LINK_STATE  = 1 << 8,
+} VfpOverride;
+
+/* What a nic asking @asked from @pool gets: the pool's knobs with the
+ * request's on top.  A knob the pool sets is binding: asking another value
+ * fails unless the pool lists it in overridable= (setting vlan binds qos and
+ * vlan-proto too, setting either rate binds both).  With vlans= the result's
+ * VLAN must be one of them.  Errors are VFP_ERROR_INVALID_REQUEST naming the
+ * pool, knob, both values and the fix; callers prefix "domain 'X' nic N: ".
+ * The start path and explain both decide through this. */
+gboolean vfp_pool_resolve_request (const VfpPool *pool, const VfpVfConfig *asked,
+                                   VfpVfConfig *want, GError **error);
 
 void vfp_config_free (VfpConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpConfig, vfp_config_free)

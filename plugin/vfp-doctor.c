@@ -1055,7 +1055,9 @@ vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *report)
   for (guint i = 0; i < request->nics->len; i++)
     {
       VfpNicRequest *nic = request->nics->pdata[i];
+      g_autoptr (GError) pool_error = NULL;
       VfpPool *pool = config ? vfp_config_find_pool (config, nic->pool) : NULL;
+      VfpVfConfig want;
 
       if (!strstr (pools->str, nic->pool))
         g_string_append_printf (pools, "%s%s", pools->len ? ", " : "", nic->pool);
@@ -1075,6 +1077,14 @@ vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *report)
                                   problems->len ? "; " : "", nic->index, nic->pool);
           g_string_append_printf (fixes, "%sadd %s to allow= of [pool %s] in %s",
                                   fixes->len ? "; " : "", name, pool->name, pool->file);
+        }
+      else if (!vfp_pool_resolve_request (pool, &nic->cfg, &want, &pool_error))
+        {
+          g_string_append_printf (problems, "%snic %u: %s", problems->len ? "; " : "",
+                                  nic->index, pool_error->message);
+          g_string_append_printf (fixes, "%schange nic %u of the request (vfpoolctl request "
+                                  "%s) or the pool in %s", fixes->len ? "; " : "",
+                                  nic->index, name, pool->file);
         }
     }
   if (problems->len > 0)
@@ -1411,6 +1421,7 @@ vfp_doctor_explain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **e
       VfpNicRequest *req = request->nics->pdata[i];
       VfpPool *pool = vfp_config_find_pool (config, req->pool);
       VfpExplainNic *nic;
+      VfpVfConfig want;
 
       if (pool == NULL)
         {
@@ -1424,6 +1435,13 @@ vfp_doctor_explain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **e
           g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
                        "domain '%s' nic %u: pool '%s' does not allow this domain (allow= in %s)",
                        name, req->index, req->pool, pool->file);
+          return FALSE;
+        }
+      /* The start path decides the same way: a dry run must not promise a
+       * VF that prepare would refuse over a knob. */
+      if (!vfp_pool_resolve_request (pool, &req->cfg, &want, error))
+        {
+          g_prefix_error (error, "domain '%s' nic %u: ", name, req->index);
           return FALSE;
         }
       nic = g_new0 (VfpExplainNic, 1);

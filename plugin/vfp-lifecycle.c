@@ -139,8 +139,11 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
                        op->name, nic->index, nic->pool, plan.pool->file);
           return FALSE;
         }
-      plan.want = plan.pool->defaults;
-      vfp_vf_config_merge (&plan.want, &nic->cfg);
+      if (!vfp_pool_resolve_request (plan.pool, &nic->cfg, &plan.want, error))
+        {
+          g_prefix_error (error, "domain '%s' nic %u: ", op->name, nic->index);
+          return FALSE;
+        }
       for (guint d = 0; d < devices->len; d++)
         {
           VfpDomDevice *dev = devices->pdata[d];

@@ -150,6 +150,14 @@ static const struct {
   { "bad pool name", "[pool a/b]\npfs=ens1f0\n", "pool name 'a/b'" },
   { "not a keyfile", "pfs=ens1f0\n", "a.conf" },
   { "allow not UTF-8", "[pool a]\npfs=ens1f0\nallow=web\xff*\n", "allow is not valid UTF-8" },
+  { "unknown overridable knob", "[pool a]\npfs=ens1f0\noverridable=vlan,colour\n",
+    "a.conf: [pool a] overridable=vlan,colour: unknown knob 'colour'" },
+  { "bad vlans range", "[pool a]\npfs=ens1f0\nvlans=100-5000\n",
+    "a.conf: [pool a] vlans=100-5000: VLAN range '100-5000' is not N or N-M" },
+  { "backwards vlans", "[pool a]\npfs=ens1f0\nvlans=300,200-100\n", "VLAN range '200-100' is backwards" },
+  { "empty vlans", "[pool a]\npfs=ens1f0\nvlans=\n", "vlans is empty" },
+  { "pool vlan outside its vlans", "[pool a]\npfs=ens1f0\nvlan=100\nvlans=200-299\n",
+    "a.conf: [pool a] vlan=100: not in the pool's vlans=200-299" },
 };
 
 static void
@@ -194,6 +202,111 @@ test_sriov_off (void **state)
   vfp_test_rmtree (dir);
 }
 
+/* ---- binding pool values ------------------------------------------------ */
+
+static const struct {
+  const char *name;
+  const char *pool;       /* keys after pfs= */
+  const char *request;    /* key=value;... */
+  const char *expect;     /* NULL: accepted; else a substring of the refusal */
+} resolve_cases[] = {
+  { "the issue's example: a request cannot undo the pool",
+    "vlan=100\nspoofchk=on\ntrust=off\nmax-tx-rate=1000\n",
+    "vlan=0;spoofchk=off;trust=on;max-tx-rate=0",
+    "pool 'p' fixes vlan=100; the request asks vlan=0 (list vlan in the pool's overridable= to allow it)" },
+  { "spoofchk alone", "spoofchk=on\n", "spoofchk=off",
+    "pool 'p' fixes spoofchk=on; the request asks spoofchk=off" },
+  { "trust alone", "trust=off\n", "trust=yes", "fixes trust=off; the request asks trust=on" },
+  { "rate alone", "max-tx-rate=1000\n", "max-tx-rate=0", "fixes max-tx-rate=1000; the request asks max-tx-rate=0" },
+  { "pool rate binds the other rate too", "max-tx-rate=1000\n", "min-tx-rate=500",
+    "fixes min-tx-rate=0; the request asks min-tx-rate=500" },
+  { "pool vlan binds qos", "vlan=100\n", "qos=5", "fixes qos=0; the request asks qos=5" },
+  { "pool vlan binds vlan-proto", "vlan=100\n", "vlan-proto=802.1ad",
+    "fixes vlan-proto=802.1Q; the request asks vlan-proto=802.1ad" },
+  { "link-state", "link-state=enable\n", "link-state=disable",
+    "fixes link-state=enable; the request asks link-state=disable" },
+  { "repeating the pool's values is fine",
+    "vlan=100\nspoofchk=on\ntrust=off\nmax-tx-rate=1000\n",
+    "vlan=100;spoofchk=yes;trust=off;max-tx-rate=1000;qos=0", NULL },
+  { "overridable lets the issue's example through",
+    "vlan=100\nspoofchk=on\ntrust=off\nmax-tx-rate=1000\n"
+    "overridable=vlan, spoofchk;trust,max-tx-rate\n",
+    "vlan=0;spoofchk=off;trust=on;max-tx-rate=0", NULL },
+  { "overridable is per knob", "vlan=100\ntrust=off\noverridable=vlan\n", "vlan=5;trust=on",
+    "fixes trust=off" },
+  { "a knob the pool does not set is the request's", "vlan=100\n", "trust=on;mac=02:00:00:00:00:01",
+    NULL },
+  { "no vlan in the pool: the request picks one", "spoofchk=on\n", "vlan=42", NULL },
+  { "vlans: in range", "vlans=100-199,300\n", "vlan=150", NULL },
+  { "vlans: single id", "vlans=100-199;300\n", "vlan=300", NULL },
+  { "vlans: out of range", "vlans=100-199,300\n", "vlan=200",
+    "pool 'p' allows only vlans=100-199,300; the request asks vlan=200" },
+  { "vlans: no vlan asked", "vlans=100-199\n", "trust=on", "the request asks no vlan" },
+  { "vlans: the pool's vlan applies when the request names none", "vlan=120\nvlans=100-199\n",
+    "trust=on", NULL },
+  { "vlans bind an overridable vlan too", "vlan=120\nvlans=100-199\noverridable=vlan\n",
+    "vlan=5", "allows only vlans=100-199; the request asks vlan=5" },
+  { "vlans with an overridable vlan in range", "vlan=120\nvlans=100-199\noverridable=vlan\n",
+    "vlan=199", NULL },
+};
+
+static void
+test_resolve (void **state)
+{
+  Env *env = *state;
+
+  for (guint i = 0; i < G_N_ELEMENTS (resolve_cases); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("[pool p]\npfs=ens1f0\n%s", resolve_cases[i].pool);
+      g_auto (GStrv) attrs = g_strsplit (resolve_cases[i].request, ";", -1);
+      g_autoptr (VfpConfig) config = NULL;
+      g_autoptr (GError) error = NULL;
+      VfpVfConfig asked = { 0 }, want = { 0 };
+      VfpPool *pool = NULL;
+      gboolean ok;
+
+      if (!load_text (env, text, &config, &error)
+          || (pool = vfp_config_find_pool (config, "p")) == NULL)
+        fail_msg ("case '%s': pool refused: %s", resolve_cases[i].name,
+                  error ? error->message : "not found");
+      for (char **a = attrs; *a; a++)
+        {
+          g_auto (GStrv) kv = g_strsplit (*a, "=", 2);
+          g_assert_true (vfp_vf_config_set_attr (&asked, kv[0], kv[1], NULL));
+        }
+      ok = vfp_pool_resolve_request (pool, &asked, &want, &error);
+      if (resolve_cases[i].expect == NULL && !ok)
+        fail_msg ("case '%s': refused: %s", resolve_cases[i].name, error->message);
+      if (resolve_cases[i].expect != NULL
+          && (ok || !g_error_matches (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST)
+              || strstr (error->message, resolve_cases[i].expect) == NULL))
+        fail_msg ("case '%s': %s, expected a refusal with '%s'", resolve_cases[i].name,
+                  ok ? "accepted" : error->message, resolve_cases[i].expect);
+    }
+}
+
+/* What the request gets: the pool's values, the request's where allowed. */
+static void
+test_resolve_merges (void **state)
+{
+  Env *env = *state;
+  g_autoptr (VfpConfig) config = NULL;
+  VfpVfConfig asked = { 0 }, want = { 0 };
+  VfpPool *pool;
+
+  assert_true (load_text (env, "[pool p]\npfs=ens1f0\nvlan=100\nmax-tx-rate=1000\n"
+                          "overridable=vlan\nvlans=100-110\n", &config, NULL));
+  pool = vfp_config_find_pool (config, "p");
+  assert_non_null (pool);
+  assert_true (vfp_vf_config_set_attr (&asked, "vlan", "105", NULL));
+  assert_true (vfp_vf_config_set_attr (&asked, "trust", "on", NULL));
+  assert_true (vfp_pool_resolve_request (pool, &asked, &want, NULL));
+  assert_int_equal (want.vlan, 105);
+  assert_true (want.trust);
+  assert_true (want.set & VFP_KNOB_RATE);
+  assert_int_equal (want.max_tx_rate, 1000);
+}
+
 int
 main (void)
 {
@@ -203,6 +316,8 @@ main (void)
     cmocka_unit_test_setup_teardown (test_allow_uuid_is_not_a_name, setup, teardown),
     cmocka_unit_test_setup_teardown (test_bad, setup, teardown),
     cmocka_unit_test (test_sriov_off),
+    cmocka_unit_test_setup_teardown (test_resolve, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_resolve_merges, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
