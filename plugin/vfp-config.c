@@ -25,12 +25,56 @@ pool_free (VfpPool *pool)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpPool, pool_free)
 
 void
+vfp_broken_pool_free (VfpBrokenPool *broken)
+{
+  if (broken == NULL)
+    return;
+  g_free (broken->name);
+  g_free (broken->file);
+  g_free (broken->reason);
+  g_free (broken);
+}
+
+char *
+vfp_broken_pool_describe (const VfpBrokenPool *broken)
+{
+  if (broken->name != NULL)
+    return g_strdup_printf ("pool '%s' is broken: %s", broken->name, broken->reason);
+  return g_strdup_printf ("file %s is broken: %s", broken->file, broken->reason);
+}
+
+void
 vfp_config_free (VfpConfig *config)
 {
   if (config == NULL)
     return;
   g_ptr_array_unref (config->pools);
+  g_ptr_array_unref (config->broken);
+  g_free (config->dir);
   g_free (config);
+}
+
+static void
+add_broken (VfpConfig *config, const char *name, const char *file, const char *reason)
+{
+  VfpBrokenPool *broken = g_new0 (VfpBrokenPool, 1);
+
+  broken->name = g_strdup (name);
+  broken->file = g_strdup (file);
+  broken->reason = g_strdup (reason);
+  g_ptr_array_add (config->broken, broken);
+}
+
+VfpBrokenPool *
+vfp_config_find_broken (VfpConfig *config, const char *name)
+{
+  for (guint i = 0; i < config->broken->len; i++)
+    {
+      VfpBrokenPool *broken = config->broken->pdata[i];
+      if (g_strcmp0 (broken->name, name) == 0)
+        return broken;
+    }
+  return NULL;
 }
 
 static gboolean
@@ -390,53 +434,109 @@ compare_strings (gconstpointer a, gconstpointer b)
   return strcmp (*(char **) a, *(char **) b);
 }
 
-static gboolean
-load_file (VfpConfig *config, const char *path, const char *sysfs_root, GError **error)
+/* The [pool NAME] headers of a file that does not load, so the pools it
+ * meant to define are reported broken by name. */
+static void
+break_file (VfpConfig *config, const char *path, const char *text, const char *reason)
+{
+  g_auto (GStrv) lines = g_strsplit (text != NULL ? text : "", "\n", -1);
+  gboolean named = FALSE;
+
+  for (char **l = lines; *l; l++)
+    {
+      char *line = g_strstrip (*l);
+      gsize len = strlen (line);
+
+      if (len < 2 || line[0] != '[' || line[len - 1] != ']')
+        continue;
+      line[len - 1] = '\0';
+      if (g_str_has_prefix (line + 1, POOL_GROUP_PREFIX)
+          && pool_name_is_valid (line + 1 + strlen (POOL_GROUP_PREFIX)))
+        {
+          add_broken (config, line + 1 + strlen (POOL_GROUP_PREFIX), path, reason);
+          named = TRUE;
+        }
+    }
+  if (!named)
+    add_broken (config, NULL, path, reason);
+}
+
+/* Every pool of @path goes to config->pools or, with the reason, to
+ * config->broken. */
+static void
+load_file (VfpConfig *config, const char *path, const char *sysfs_root)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (GError) error = NULL;
   g_auto (GStrv) groups = NULL;
 
   g_key_file_set_list_separator (kf, ';');
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error))
     {
-      g_prefix_error (error, "%s: ", path);
-      if ((*error)->domain == G_KEY_FILE_ERROR)
-        {
-          (*error)->domain = VFP_ERROR;
-          (*error)->code = VFP_ERROR_INVALID_CONFIG;
-        }
-      return FALSE;
+      g_autofree char *text = NULL;
+
+      g_prefix_error (&error, "%s: ", path);
+      /* best effort, for the names of the pools it meant to define */
+      g_file_get_contents (path, &text, NULL, NULL);
+      break_file (config, path, text, error->message);
+      return;
     }
   groups = g_key_file_get_groups (kf, NULL);
   for (char **g = groups; *g; g++)
     {
+      g_autoptr (GError) pool_error = NULL;
+      g_autofree char *reason = NULL;
+      const char *name = *g + strlen (POOL_GROUP_PREFIX);
       VfpPool *pool = NULL;
 
       if (!g_str_has_prefix (*g, POOL_GROUP_PREFIX))
         {
-          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
-                       "%s: group [%s] is not [pool NAME]", path, *g);
-          return FALSE;
+          reason = g_strdup_printf ("%s: group [%s] is not [pool NAME]", path, *g);
+          add_broken (config, NULL, path, reason);
         }
-      if (!parse_pool (path, kf, *g, sysfs_root, &pool, error))
-        return FALSE;
-      if (vfp_config_find_pool (config, pool->name) != NULL)
+      else if (!parse_pool (path, kf, *g, sysfs_root, &pool, &pool_error))
+        add_broken (config, pool_name_is_valid (name) ? name : NULL, path, pool_error->message);
+      else if (vfp_config_find_pool (config, pool->name) != NULL
+               || vfp_config_find_broken (config, pool->name) != NULL)
         {
-          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
-                       "%s: [%s]: pool '%s' is defined twice", path, *g, pool->name);
+          /* resolve_duplicates() also takes the other definition away */
+          reason = g_strdup_printf ("%s: [%s]: pool '%s' is defined twice", path, *g,
+                                    pool->name);
+          add_broken (config, pool->name, path, reason);
           pool_free (pool);
-          return FALSE;
         }
-      g_ptr_array_add (config->pools, pool);
+      else
+        g_ptr_array_add (config->pools, pool);
     }
-  return TRUE;
 }
 
-/* A VF handed out by two pools would be leased twice. */
-static gboolean
-check_overlap (VfpConfig *config, GError **error)
+/* A pool name defined twice (once broken, say) is ambiguous: neither
+ * definition is used. */
+static void
+resolve_duplicates (VfpConfig *config)
+{
+  for (guint i = config->pools->len; i-- > 0;)
+    {
+      VfpPool *pool = config->pools->pdata[i];
+      VfpBrokenPool *other = vfp_config_find_broken (config, pool->name);
+      g_autofree char *reason = NULL;
+
+      if (other == NULL)
+        continue;
+      reason = g_strdup_printf ("%s: [pool %s]: pool '%s' is defined twice (also in %s)",
+                                pool->file, pool->name, pool->name, other->file);
+      add_broken (config, pool->name, pool->file, reason);
+      g_ptr_array_remove_index (config->pools, i);
+    }
+}
+
+/* A VF handed out by two pools would be leased twice: both pools are broken
+ * (the others are fine). */
+static void
+check_overlap (VfpConfig *config)
 {
   g_autoptr (GHashTable) owner = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) bad = g_hash_table_new_full (NULL, NULL, NULL, g_free);
 
   for (guint i = 0; i < config->pools->len; i++)
     {
@@ -445,19 +545,38 @@ check_overlap (VfpConfig *config, GError **error)
         {
           VfpVf *vf = pool->members->pdata[j];
           VfpPool *other = g_hash_table_lookup (owner, vf->pci);
-          if (other != NULL)
+          const char *pf = vf->pf->netdev ? vf->pf->netdev : vf->pf->pci;
+
+          if (other == NULL)
             {
-              g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
-                           "%s: [pool %s] pfs: VF %s (VF %u of %s) is also in pool '%s' (%s)",
-                           pool->file, pool->name, vf->pci, vf->index,
-                           vf->pf->netdev ? vf->pf->netdev : vf->pf->pci,
-                           other->name, other->file);
-              return FALSE;
+              g_hash_table_insert (owner, vf->pci, pool);
+              continue;
             }
-          g_hash_table_insert (owner, vf->pci, pool);
+          if (!g_hash_table_contains (bad, pool))
+            g_hash_table_insert (bad, pool,
+                                 g_strdup_printf ("%s: [pool %s] pfs: VF %s (VF %u of %s) is "
+                                                  "also in pool '%s' (%s)", pool->file,
+                                                  pool->name, vf->pci, vf->index, pf,
+                                                  other->name, other->file));
+          if (!g_hash_table_contains (bad, other))
+            g_hash_table_insert (bad, other,
+                                 g_strdup_printf ("%s: [pool %s] pfs: VF %s (VF %u of %s) is "
+                                                  "also in pool '%s' (%s)", other->file,
+                                                  other->name, vf->pci, vf->index, pf,
+                                                  pool->name, pool->file));
         }
     }
-  return TRUE;
+  for (guint i = config->pools->len; i-- > 0;)
+    {
+      VfpPool *pool = config->pools->pdata[i];
+      const char *reason = g_hash_table_lookup (bad, pool);
+
+      if (reason == NULL)
+        continue;
+      add_broken (config, pool->name, pool->file, reason);
+      g_hash_table_remove (bad, pool);
+      g_ptr_array_remove_index (config->pools, i);
+    }
 }
 
 gboolean
@@ -465,14 +584,15 @@ vfp_config_load (const char *config_dir, const char *sysfs_root,
                  VfpConfig **out, GError **error)
 {
   g_autoptr (VfpConfig) config = g_new0 (VfpConfig, 1);
-  g_autofree char *dir_path = g_build_filename (config_dir, "pools.d", NULL);
   g_autoptr (GDir) dir = NULL;
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) local_error = NULL;
   const char *name;
 
+  config->dir = g_build_filename (config_dir, "pools.d", NULL);
   config->pools = g_ptr_array_new_with_free_func ((GDestroyNotify) pool_free);
-  dir = g_dir_open (dir_path, 0, &local_error);
+  config->broken = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_broken_pool_free);
+  dir = g_dir_open (config->dir, 0, &local_error);
   if (dir == NULL)
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
@@ -491,15 +611,39 @@ vfp_config_load (const char *config_dir, const char *sysfs_root,
 
   for (guint i = 0; i < names->len; i++)
     {
-      g_autofree char *path = g_build_filename (dir_path, names->pdata[i], NULL);
-      if (!load_file (config, path, sysfs_root, error))
-        return FALSE;
+      g_autofree char *path = g_build_filename (config->dir, names->pdata[i], NULL);
+      load_file (config, path, sysfs_root);
     }
+  resolve_duplicates (config);
+  check_overlap (config);
   g_ptr_array_sort (config->pools, compare_pools);
-  if (!check_overlap (config, error))
-    return FALSE;
   *out = g_steal_pointer (&config);
   return TRUE;
+}
+
+gboolean
+vfp_config_has_broken (const VfpConfig *config)
+{
+  return config->broken->len > 0;
+}
+
+VfpPool *
+vfp_config_get_pool (VfpConfig *config, const char *name, GError **error)
+{
+  VfpPool *pool = vfp_config_find_pool (config, name);
+  VfpBrokenPool *broken = vfp_config_find_broken (config, name);
+  g_autofree char *quoted = NULL;
+
+  if (pool != NULL)
+    return pool;
+  quoted = vfp_error_quote (name);
+  if (broken != NULL)
+    g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST, "pool '%s' is broken: %s",
+                 quoted, broken->reason);
+  else
+    g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                 "unknown pool '%s' (pools are defined in %s)", quoted, config->dir);
+  return NULL;
 }
 
 VfpPool *

@@ -24,19 +24,40 @@ typedef struct {
   GPtrArray *members;       /* VfpVf* (borrowed from pfs), in config order */
 } VfpPool;
 
+/* A pool (or a file) that could not be loaded.  It keeps only its own
+ * domains from starting: the other pools stay usable. */
 typedef struct {
+  char *name;               /* pool name, NULL when none could be read */
+  char *file;
+  char *reason;             /* one line naming file, group, key and value */
+} VfpBrokenPool;
+
+typedef struct {
+  char *dir;                /* CONFIG_DIR/pools.d, for messages */
   GPtrArray *pools;         /* VfpPool*, sorted by name */
+  GPtrArray *broken;        /* VfpBrokenPool*, in file order */
 } VfpConfig;
 
 /* Read every *.conf in @config_dir/pools.d (a missing directory means no
- * pools) and resolve PFs under @sysfs_root.  Errors are
- * VFP_ERROR_INVALID_CONFIG (or NOT_FOUND for a missing PF) and name the file,
- * group, key and value:
- *   /etc/vfpool/pools.d/a.conf: [pool a] pfs: VF range '3-1' is backwards */
+ * pools) and resolve PFs under @sysfs_root.  Each pool loads on its own: a
+ * bad file, a bad key, a PF without VFs or two pools sharing a VF go to
+ * config->broken with the reason (VFP_ERROR_INVALID_CONFIG wording, naming
+ * the file, group, key and value), e.g.
+ *   /etc/vfpool/pools.d/a.conf: [pool a] pfs=ens1f0#3-1: pfs 'ens1f0#3-1': VF range '3-1' is backwards
+ * Fails only when pools.d exists but cannot be read. */
 gboolean vfp_config_load (const char *config_dir, const char *sysfs_root,
                           VfpConfig **out, GError **error);
 
+/* TRUE when the config has broken pools. */
+gboolean vfp_config_has_broken (const VfpConfig *config);
+
 VfpPool *vfp_config_find_pool (VfpConfig *config, const char *name);
+/* The broken entry for pool @name, or NULL. */
+VfpBrokenPool *vfp_config_find_broken (VfpConfig *config, const char *name);
+/* The pool @name, or NULL with VFP_ERROR_INVALID_REQUEST saying why there is
+ * none to use: "unknown pool 'P' (pools are defined in DIR)" or "pool 'P' is
+ * broken: REASON".  Callers prefix the domain and nic. */
+VfpPool *vfp_config_get_pool (VfpConfig *config, const char *name, GError **error);
 /* The pool and member a VF PCI address belongs to, or NULL. */
 VfpPool *vfp_config_find_vf (VfpConfig *config, const char *vf_pci, VfpVf **vf_out);
 
@@ -67,6 +88,10 @@ typedef enum {
  * The start path and explain both decide through this. */
 gboolean vfp_pool_resolve_request (const VfpPool *pool, const VfpVfConfig *asked,
                                    VfpVfConfig *want, GError **error);
+
+/* "pool 'P' is broken: REASON" (or "file F is broken: …" without a name). */
+char *vfp_broken_pool_describe (const VfpBrokenPool *broken);
+void vfp_broken_pool_free (VfpBrokenPool *broken);
 
 void vfp_config_free (VfpConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpConfig, vfp_config_free)

@@ -124,12 +124,10 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
       VfpNicRequest *nic = op->request->nics->pdata[i];
       NicPlan plan = { nic, NULL };
 
-      plan.pool = vfp_config_find_pool (op->config, nic->pool);
+      plan.pool = vfp_config_get_pool (op->config, nic->pool, error);
       if (plan.pool == NULL)
         {
-          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
-                       "domain '%s' nic %u: unknown pool '%s' (pools are defined in %s/pools.d)",
-                       op->name, nic->index, nic->pool, op->ctx->config_dir);
+          g_prefix_error (error, "domain '%s' nic %u: ", op->name, nic->index);
           return FALSE;
         }
       if (!vfp_pool_allows (plan.pool, op->name, op->uuid))

@@ -82,6 +82,16 @@ vfpctl_check_args (int argc, char **argv, const char *const *allowed, int max_po
 }
 
 void
+vfpctl_report_broken (const VfpConfig *config)
+{
+  for (guint i = 0; i < config->broken->len; i++)
+    {
+      g_autofree char *line = vfp_broken_pool_describe (config->broken->pdata[i]);
+      fprintf (stderr, "vfpoolctl: %s\n", line);
+    }
+}
+
+void
 vfpctl_json_string (GString *out, const char *s)
 {
   if (s == NULL)

@@ -93,6 +93,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       return 0;
     }
 
+  /* a broken pool always says why, on one line */
+  for (guint i = 0; i < config->broken->len; i++)
+    {
+      VfpBrokenPool *broken = config->broken->pdata[i];
+
+      FUZZ_CHECK (broken->reason != NULL && strchr (broken->reason, '\n') == NULL,
+                  "broken entry without a one-line reason");
+      FUZZ_CHECK (broken->name == NULL || vfp_config_find_pool (config, broken->name) == NULL,
+                  "pool %s is both loaded and broken", broken->name);
+    }
   for (guint i = 0; i < config->pools->len; i++)
     {
       VfpPool *pool = config->pools->pdata[i];

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "vfp-config.h"
@@ -125,19 +126,29 @@ test_allow_uuid_is_not_a_name (void **state)
   assert_false (vfp_pool_allows (p, "web", "db12"));
 }
 
-/* Each bad config: INVALID_CONFIG/NOT_FOUND, and the message names file,
- * group, key and the bad value. */
+/* The one broken entry a bad file leaves, or fail. */
+static VfpBrokenPool *
+only_broken (const char *what, VfpConfig *config)
+{
+  if (config->pools->len != 0 || config->broken->len == 0)
+    fail_msg ("case '%s': %u pools loaded, %u broken", what, config->pools->len,
+              config->broken->len);
+  return config->broken->pdata[0];
+}
+
+/* Each bad config leaves its pool broken with a reason that names file,
+ * group, key and the bad value; loading itself succeeds. */
 static const struct {
   const char *name;
   const char *text;
-  const char *expect;   /* substring of the message */
+  const char *expect;   /* substring of the reason */
 } bad_cases[] = {
   { "unknown key", "[pool a]\npfs=ens1f0\ncolour=red\n", "a.conf: [pool a] colour=red: unknown key 'colour'" },
   { "backwards range", "[pool a]\npfs=ens1f0#3-1\n", "VF range '3-1' is backwards" },
   { "garbage range", "[pool a]\npfs=ens1f0#x\n", "VF range 'x' is not N or N-M" },
   { "empty range", "[pool a]\npfs=ens1f0#\n", "empty VF range" },
   { "range past enabled VFs", "[pool a]\npfs=ens1f0#0-9\n", "VF 4 of PF 'ens1f0' does not exist (4 VFs enabled)" },
-  { "VF in two pools", "[pool a]\npfs=ens1f0#0-1\n[pool b]\npfs=ens1f0#1-2\n", "is also in pool 'a'" },
+  { "VF in two pools", "[pool a]\npfs=ens1f0#0-1\n[pool b]\npfs=ens1f0#1-2\n", "is also in pool '" },
   { "duplicate PF (name and address)", "[pool a]\npfs=ens1f0;0000:01:00.0\n", "is listed twice" },
   { "missing PF", "[pool a]\npfs=ens9f9\n", "ens9f9" },
   { "hostile PF name", "[pool a]\npfs=../../etc\n", "../../etc" },
@@ -169,20 +180,92 @@ test_bad (void **state)
     {
       g_autoptr (VfpConfig) config = NULL;
       g_autoptr (GError) error = NULL;
+      VfpBrokenPool *broken;
 
-      if (load_text (env, bad_cases[i].text, &config, &error))
-        fail_msg ("case '%s': accepted", bad_cases[i].name);
-      if (error->domain != VFP_ERROR
-          || (error->code != VFP_ERROR_INVALID_CONFIG && error->code != VFP_ERROR_NOT_FOUND))
-        fail_msg ("case '%s': wrong error %s/%d: %s", bad_cases[i].name,
-                  g_quark_to_string (error->domain), error->code, error->message);
-      if (strstr (error->message, bad_cases[i].expect) == NULL)
-        fail_msg ("case '%s': message '%s' lacks '%s'", bad_cases[i].name, error->message,
+      if (!load_text (env, bad_cases[i].text, &config, &error))
+        fail_msg ("case '%s': load failed as a whole: %s", bad_cases[i].name, error->message);
+      broken = only_broken (bad_cases[i].name, config);
+      if (strstr (broken->reason, bad_cases[i].expect) == NULL)
+        fail_msg ("case '%s': reason '%s' lacks '%s'", bad_cases[i].name, broken->reason,
                   bad_cases[i].expect);
-      if (strstr (error->message, "a.conf") == NULL)
-        fail_msg ("case '%s': message '%s' does not name the file", bad_cases[i].name,
-                  error->message);
+      if (strstr (broken->reason, "a.conf") == NULL || strchr (broken->reason, '\n') != NULL)
+        fail_msg ("case '%s': reason '%s' is not one line naming the file", bad_cases[i].name,
+                  broken->reason);
     }
+}
+
+/* One bad file, one PF without VFs, two pools sharing a VF: each breaks
+ * only its own pools, and says why when asked for them. */
+static void
+test_broken_pools_are_isolated (void **state)
+{
+  Env *env = *state;
+  g_autofree char *pools = g_build_filename (env->etc, "pools.d", NULL);
+  g_autoptr (VfpConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *numvfs = g_build_filename (env->sys, "class", "net", "ens4f0", "device",
+                                              "sriov_numvfs", NULL);
+
+  vfp_test_rmtree (pools);
+  vfp_test_write (pools, "good.conf", "[pool good]\npfs=ens1f0#0-1\n");
+  vfp_test_write (pools, "syntax.conf", "[pool garbled]\npfs=ens1f0#2\nthis is not a key file\n");
+  vfp_test_write (pools, "off.conf", "[pool off]\npfs=ens4f0\n");
+  vfp_test_write (pools, "twins.conf", "[pool left]\npfs=ens1f0#3\n[pool right]\npfs=ens1f0#3\n");
+  /* SR-IOV turned off on ens4f0 after the VFs were made */
+  g_assert_true (g_file_set_contents (numvfs, "0\n", -1, NULL));
+  for (int i = 0; i < 4; i++)
+    {
+      g_autofree char *link = g_strdup_printf ("%s/class/net/ens4f0/device/virtfn%d", env->sys, i);
+      unlink (link);
+    }
+  if (!vfp_config_load (env->etc, env->sys, &config, &error))
+    fail_msg ("load failed as a whole: %s", error->message);
+  assert_int_equal (config->pools->len, 1);
+  assert_non_null (vfp_config_get_pool (config, "good", NULL));
+  assert_int_equal (config->broken->len, 4);
+  assert_true (vfp_config_has_broken (config));
+
+  assert_null (vfp_config_get_pool (config, "garbled", &error));
+  if (!g_error_matches (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST)
+      || !g_str_has_prefix (error->message, "pool 'garbled' is broken: ")
+      || strstr (error->message, "syntax.conf") == NULL)
+    fail_msg ("garbled: %s", error->message);
+  g_clear_error (&error);
+  assert_null (vfp_config_get_pool (config, "off", &error));
+  if (strstr (error->message, "pool 'off' is broken: ") == NULL
+      || strstr (error->message, "ens4f0") == NULL
+      || strstr (error->message, "sriov_numvfs") == NULL)
+    fail_msg ("off: %s", error->message);
+  g_clear_error (&error);
+  assert_null (vfp_config_get_pool (config, "left", &error));
+  if (strstr (error->message, "is also in pool 'right'") == NULL)
+    fail_msg ("left: %s", error->message);
+  g_clear_error (&error);
+  assert_null (vfp_config_get_pool (config, "right", &error));
+  if (strstr (error->message, "is also in pool 'left'") == NULL)
+    fail_msg ("right: %s", error->message);
+  g_clear_error (&error);
+  assert_null (vfp_config_get_pool (config, "nosuch", &error));
+  if (!g_str_has_prefix (error->message, "unknown pool 'nosuch' (pools are defined in "))
+    fail_msg ("nosuch: %s", error->message);
+}
+
+/* A pool defined in two files is ambiguous: neither definition is used. */
+static void
+test_defined_twice (void **state)
+{
+  Env *env = *state;
+  g_autofree char *pools = g_build_filename (env->etc, "pools.d", NULL);
+  g_autoptr (VfpConfig) config = NULL;
+
+  vfp_test_rmtree (pools);
+  vfp_test_write (pools, "a.conf", "[pool web]\npfs=ens1f0#0\n[pool db]\npfs=ens4f0\n");
+  vfp_test_write (pools, "b.conf", "[pool web]\npfs=ens1f0#1\n");
+  assert_true (vfp_config_load (env->etc, env->sys, &config, NULL));
+  assert_int_equal (config->pools->len, 1);
+  assert_non_null (vfp_config_find_pool (config, "db"));
+  assert_null (vfp_config_find_pool (config, "web"));
+  assert_non_null (vfp_config_find_broken (config, "web"));
 }
 
 static void
@@ -192,13 +275,15 @@ test_sriov_off (void **state)
   g_autofree char *sys = g_build_filename (dir, "sys", NULL);
   g_autofree char *pools = g_build_filename (dir, "pools.d", NULL);
   g_autoptr (VfpConfig) config = NULL;
-  g_autoptr (GError) error = NULL;
+  VfpBrokenPool *broken;
 
   vfp_test_make_sysfs (sys, "off");
   vfp_test_write (pools, "off.conf", "[pool a]\npfs=ens1f0\n");
-  assert_false (vfp_config_load (dir, sys, &config, &error));
-  if (strstr (error->message, "sriov_numvfs") == NULL)
-    fail_msg ("SR-IOV off: message '%s' does not say how to enable VFs", error->message);
+  assert_true (vfp_config_load (dir, sys, &config, NULL));
+  broken = only_broken ("SR-IOV off", config);
+  assert_string_equal (broken->name, "a");
+  if (strstr (broken->reason, "sriov_numvfs") == NULL)
+    fail_msg ("SR-IOV off: reason '%s' does not say how to enable VFs", broken->reason);
   vfp_test_rmtree (dir);
 }
 
@@ -266,9 +351,8 @@ test_resolve (void **state)
       gboolean ok;
 
       if (!load_text (env, text, &config, &error)
-          || (pool = vfp_config_find_pool (config, "p")) == NULL)
-        fail_msg ("case '%s': pool refused: %s", resolve_cases[i].name,
-                  error ? error->message : "not found");
+          || (pool = vfp_config_get_pool (config, "p", &error)) == NULL)
+        fail_msg ("case '%s': pool refused: %s", resolve_cases[i].name, error->message);
       for (char **a = attrs; *a; a++)
         {
           g_auto (GStrv) kv = g_strsplit (*a, "=", 2);
@@ -296,7 +380,7 @@ test_resolve_merges (void **state)
 
   assert_true (load_text (env, "[pool p]\npfs=ens1f0\nvlan=100\nmax-tx-rate=1000\n"
                           "overridable=vlan\nvlans=100-110\n", &config, NULL));
-  pool = vfp_config_find_pool (config, "p");
+  pool = vfp_config_get_pool (config, "p", NULL);
   assert_non_null (pool);
   assert_true (vfp_vf_config_set_attr (&asked, "vlan", "105", NULL));
   assert_true (vfp_vf_config_set_attr (&asked, "trust", "on", NULL));
@@ -315,6 +399,8 @@ main (void)
     cmocka_unit_test (test_missing_dir_is_empty),
     cmocka_unit_test_setup_teardown (test_allow_uuid_is_not_a_name, setup, teardown),
     cmocka_unit_test_setup_teardown (test_bad, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_broken_pools_are_isolated, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_defined_twice, setup, teardown),
     cmocka_unit_test (test_sriov_off),
     cmocka_unit_test_setup_teardown (test_resolve, setup, teardown),
     cmocka_unit_test_setup_teardown (test_resolve_merges, setup, teardown),
