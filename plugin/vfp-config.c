@@ -4,9 +4,15 @@
 #include "vfp-error.h"
 #include "vfp-file.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define POOL_GROUP_PREFIX "pool "
+/* Far above any real pool file; stops a runaway file before it is parsed. */
+#define POOL_FILE_MAX (1024 * 1024)
 
 static void
 pool_free (VfpPool *pool)
@@ -51,6 +57,7 @@ vfp_config_free (VfpConfig *config)
   g_ptr_array_unref (config->pools);
   g_ptr_array_unref (config->broken);
   g_free (config->dir);
+  g_free (config->unsafe);
   g_free (config);
 }
 
@@ -434,6 +441,91 @@ compare_strings (gconstpointer a, gconstpointer b)
   return strcmp (*(char **) a, *(char **) b);
 }
 
+/* Pool files decide how root programs NICs: only root or the caller may own
+ * them, and nobody else may write them.  NULL when @st is safe. */
+static char *
+unsafe_reason (const struct stat *st)
+{
+  uid_t euid = geteuid ();
+
+  if (st->st_uid != 0 && st->st_uid != euid)
+    return g_strdup_printf ("is owned by uid %u, not by root or uid %u", (guint) st->st_uid,
+                            (guint) euid);
+  if (st->st_mode & (S_IWGRP | S_IWOTH))
+    return g_strdup_printf ("is %s-writable (mode %04o)",
+                            (st->st_mode & S_IWOTH) ? "world" : "group",
+                            (guint) (st->st_mode & 07777));
+  return NULL;
+}
+
+/* Read @path into *@text, checking what was opened (not the name, which
+ * could be swapped between a check and the open).  Refusals still return
+ * what could be read, so the caller can name the pools the file defines. */
+static gboolean
+read_pool_file (const char *path, char **text, GError **error)
+{
+  g_autoptr (GString) buf = g_string_new (NULL);
+  g_autofree char *unsafe = NULL;
+  struct stat lst, st;
+  gboolean is_link;
+  char chunk[4096];
+  ssize_t n;
+  int fd;
+
+  is_link = lstat (path, &lst) == 0 && S_ISLNK (lst.st_mode);
+  /* O_NONBLOCK: a FIFO planted as a .conf must not hang the hook. */
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      int errsv = errno;
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG, "%s: cannot read: %s", path,
+                   g_strerror (errsv));
+      return FALSE;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      close (fd);
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG, "%s: is not a regular file",
+                   path);
+      return FALSE;
+    }
+  while (buf->len <= POOL_FILE_MAX && (n = read (fd, chunk, sizeof chunk)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int errsv = errno;
+          close (fd);
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG, "%s: cannot read: %s",
+                       path, g_strerror (errsv));
+          return FALSE;
+        }
+      g_string_append_len (buf, chunk, n);
+    }
+  close (fd);
+  *text = g_strdup (buf->str);
+  unsafe = unsafe_reason (&st);
+  if (unsafe != NULL)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                   "%s: %s%s; refused, pool files program NICs as root (chown root and "
+                   "chmod go-w it)", path, is_link ? "is a symlink to a file that " : "",
+                   unsafe);
+      return FALSE;
+    }
+  if (buf->len > POOL_FILE_MAX || memchr (buf->str, '\0', buf->len) != NULL)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                   "%s: is not a pool file (binary, or larger than %u bytes)", path,
+                   POOL_FILE_MAX);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The [pool NAME] headers of a file that does not load, so the pools it
  * meant to define are reported broken by name. */
 static void
@@ -468,16 +560,15 @@ load_file (VfpConfig *config, const char *path, const char *sysfs_root)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
   g_auto (GStrv) groups = NULL;
 
   g_key_file_set_list_separator (kf, ';');
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error))
+  if (!read_pool_file (path, &text, &error)
+      || !g_key_file_load_from_data (kf, text, -1, G_KEY_FILE_NONE, &error))
     {
-      g_autofree char *text = NULL;
-
-      g_prefix_error (&error, "%s: ", path);
-      /* best effort, for the names of the pools it meant to define */
-      g_file_get_contents (path, &text, NULL, NULL);
+      if (error->domain != VFP_ERROR)
+        g_prefix_error (&error, "%s: ", path);
       break_file (config, path, text, error->message);
       return;
     }
@@ -587,19 +678,34 @@ vfp_config_load (const char *config_dir, const char *sysfs_root,
   g_autoptr (GDir) dir = NULL;
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) local_error = NULL;
+  g_autofree char *unsafe = NULL;
+  struct stat st;
   const char *name;
 
   config->dir = g_build_filename (config_dir, "pools.d", NULL);
   config->pools = g_ptr_array_new_with_free_func ((GDestroyNotify) pool_free);
   config->broken = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_broken_pool_free);
-  dir = g_dir_open (config->dir, 0, &local_error);
-  if (dir == NULL)
+  if (stat (config->dir, &st) != 0)
     {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      if (errno == ENOENT)
         {
           *out = g_steal_pointer (&config);
           return TRUE;
         }
+    }
+  /* Whoever can add or swap files in pools.d chooses the pools: then none
+   * of them is trusted. */
+  else if ((unsafe = unsafe_reason (&st)) != NULL)
+    {
+      config->unsafe = g_strdup_printf ("%s %s; every pool is refused until it is fixed "
+                                        "(chown root %s && chmod go-w %s)", config->dir,
+                                        unsafe, config->dir, config->dir);
+      *out = g_steal_pointer (&config);
+      return TRUE;
+    }
+  dir = g_dir_open (config->dir, 0, &local_error);
+  if (dir == NULL)
+    {
       g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
                                   "cannot read pool config: ");
       return FALSE;
@@ -624,7 +730,7 @@ vfp_config_load (const char *config_dir, const char *sysfs_root,
 gboolean
 vfp_config_has_broken (const VfpConfig *config)
 {
-  return config->broken->len > 0;
+  return config->unsafe != NULL || config->broken->len > 0;
 }
 
 VfpPool *
@@ -637,7 +743,10 @@ vfp_config_get_pool (VfpConfig *config, const char *name, GError **error)
   if (pool != NULL)
     return pool;
   quoted = vfp_error_quote (name);
-  if (broken != NULL)
+  if (config->unsafe != NULL)
+    g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST, "pool '%s' is broken: %s",
+                 quoted, config->unsafe);
+  else if (broken != NULL)
     g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST, "pool '%s' is broken: %s",
                  quoted, broken->reason);
   else

@@ -36,6 +36,7 @@ typedef struct {
   char *dir;                /* CONFIG_DIR/pools.d, for messages */
   GPtrArray *pools;         /* VfpPool*, sorted by name */
   GPtrArray *broken;        /* VfpBrokenPool*, in file order */
+  char *unsafe;             /* why all of pools.d is refused, or NULL */
 } VfpConfig;
 
 /* Read every *.conf in @config_dir/pools.d (a missing directory means no
@@ -44,11 +45,14 @@ typedef struct {
  * config->broken with the reason (VFP_ERROR_INVALID_CONFIG wording, naming
  * the file, group, key and value), e.g.
  *   /etc/vfpool/pools.d/a.conf: [pool a] pfs=ens1f0#3-1: pfs 'ens1f0#3-1': VF range '3-1' is backwards
- * Fails only when pools.d exists but cannot be read. */
+ * Pool files change how root programs NICs, so a pools.d, a file or a
+ * symlink target that someone other than root or the caller owns or may
+ * write is refused (config->unsafe, or a broken entry).  Fails only when
+ * pools.d exists but cannot be read. */
 gboolean vfp_config_load (const char *config_dir, const char *sysfs_root,
                           VfpConfig **out, GError **error);
 
-/* TRUE when the config has broken pools. */
+/* TRUE when the config has broken pools or an unsafe pools.d. */
 gboolean vfp_config_has_broken (const VfpConfig *config);
 
 VfpPool *vfp_config_find_pool (VfpConfig *config, const char *name);

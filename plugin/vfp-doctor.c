@@ -685,6 +685,10 @@ check_config (const VfpDoctorPaths *paths, GPtrArray *report, VfpConfig **config
     }
   /* Broken pools fail "config" first; the pools that load still pass after
    * them. */
+  if (config->unsafe != NULL)
+    vfp_doctor_add (report, "config", VFP_CHECK_FAIL,
+                    "give pools.d to root and let nobody else write it; every start of a "
+                    "domain with a request fails until then", "%s", config->unsafe);
   for (guint b = 0; b < config->broken->len; b++)
     {
       g_autofree char *saw = vfp_broken_pool_describe (config->broken->pdata[b]);
@@ -1073,7 +1077,8 @@ vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *report)
         g_string_append_printf (pools, "%s%s", pools->len ? ", " : "", nic->pool);
       if (config == NULL)
         continue;
-      if (pool == NULL && vfp_config_find_broken (config, nic->pool) != NULL)
+      if (pool == NULL && (config->unsafe != NULL
+                           || vfp_config_find_broken (config, nic->pool) != NULL))
         {
           g_string_append_printf (problems, "%snic %u: %s", problems->len ? "; " : "",
                                   nic->index, pool_error->message);

@@ -140,8 +140,8 @@ append_family (GString *out, VfpConfig *config, const PoolCounts *counts, const 
 }
 
 /* One series per pool, 1 for those that did not load (their domains do not
- * start; the others do); a file without a readable pool name gets pool=""
- * and its path in file. */
+ * start; the others do); a file or pools.d without a readable pool name
+ * gets pool="" and its path in file. */
 static void
 append_broken (GString *out, const VfpConfig *config)
 {
@@ -165,6 +165,12 @@ append_broken (GString *out, const VfpConfig *config)
           g_string_append (out, "\",file=\"");
           append_label (out, broken->file);
         }
+      g_string_append (out, "\"} 1\n");
+    }
+  if (config->unsafe != NULL)
+    {
+      g_string_append (out, "vfpool_pool_broken{pool=\"\",file=\"");
+      append_label (out, config->dir);
       g_string_append (out, "\"} 1\n");
     }
 }

@@ -360,7 +360,7 @@ warn_unknown_pool (VfpCtl *ctl, const char *domain, const char *pool)
                pool, error->message);
       return;
     }
-  if (vfp_config_find_broken (config, pool) != NULL)
+  if (vfp_config_find_broken (config, pool) != NULL || config->unsafe != NULL)
     {
       vfp_config_get_pool (config, pool, &error);
       fprintf (stderr, "vfpoolctl: warning: domain '%s': %s; it will not start here until "

@@ -114,7 +114,9 @@ print_json (GArray *rows, const VfpConfig *config)
       vfpctl_json_string (out, b->reason);
       g_string_append_c (out, '}');
     }
-  g_string_append (out, "\n]}\n");
+  g_string_append (out, "\n], \"unsafe\": ");
+  vfpctl_json_string (out, config->unsafe);
+  g_string_append (out, "}\n");
   fputs (out->str, stdout);
 }
 

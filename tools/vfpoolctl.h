@@ -37,8 +37,8 @@ int vfpctl_fail (const GError *error);
 gboolean vfpctl_check_args (int argc, char **argv, const char *const *allowed,
                             int max_positional);
 
-/* One line "vfpoolctl: pool 'P' is broken: REASON" per broken pool on
- * stderr, so stdout keeps its format for scripts. */
+/* One line "vfpoolctl: pool 'P' is broken: REASON" per broken pool (and for
+ * an unsafe pools.d) on stderr, so stdout keeps its format for scripts. */
 void vfpctl_report_broken (const VfpConfig *config);
 
 /* Append @s as a JSON string literal. */

@@ -1,7 +1,8 @@
 #!/bin/bash
-# broken-pool.sh: one broken pool (bad file, SR-IOV turned off on its PF)
-# refuses only its own domains, with the reason; the other pools keep
-# working and status, metrics and doctor say what is broken.
+# broken-pool.sh: one broken pool (bad file, SR-IOV turned off on its PF,
+# unsafe file) refuses only its own domains, with the reason; the other
+# pools keep working and status, metrics and doctor say what is broken.  An
+# unsafe pools.d refuses every pool.
 . "$VFP_TOP_SRCDIR/tests/scenario/lib.sh"
 
 make_host numa2
@@ -61,5 +62,33 @@ check "  beta's domain is refused naming the file" refused db "$T/db.xml" \
 check "  status exits 0" "$CTL" status
 POOL_FILE=beta.conf pool "[pool beta]" "pfs=ens4f0"
 check "fixed: beta's domain starts again" starts db "$T/db.xml"
+
+# ---- unsafe pool files and pools.d ------------------------------------------
+cp "$T/etc/pools.d/beta.conf" "$T/beta-elsewhere.conf"
+chown nobody "$T/beta-elsewhere.conf"
+rm "$T/etc/pools.d/beta.conf"
+ln -s "$T/beta-elsewhere.conf" "$T/etc/pools.d/beta.conf"
+check "a .conf symlinked to nobody's file: beta refused" refused db "$T/db.xml" \
+  "pool 'beta' is broken: $T/etc/pools.d/beta.conf: is a symlink to a file that is owned by uid"
+check "  alpha still starts" starts web "$T/web.xml"
+rm "$T/etc/pools.d/beta.conf"
+POOL_FILE=beta.conf pool "[pool beta]" "pfs=ens4f0"
+chmod 0666 "$T/etc/pools.d/beta.conf"
+check "a world-writable .conf: beta refused" refused db "$T/db.xml" "is world-writable (mode 0666)"
+chmod 0644 "$T/etc/pools.d/beta.conf"
+
+chmod 0777 "$T/etc/pools.d"
+check "a world-writable pools.d refuses every pool" refused web "$T/web.xml" \
+  "domain 'web' nic 0: pool 'alpha' is broken: $T/etc/pools.d is world-writable (mode 0777)"
+"$CTL" status > /dev/null 2> "$T/status.err"; rc=$?
+check "  status exits 1 (no pool usable) and says why (rc=$rc)" \
+  bash -c "[ $rc = 1 ] && grep -q 'world-writable' '$T/status.err'"
+"$CTL" doctor --json --no-libvirt --root "$T/root" > "$T/doctor.json"
+check "  doctor fails config" python3 -c "
+import json,sys; d=json.load(open(sys.argv[1]))
+c=[x for x in d['checks'] if x['id']=='config']
+assert c[0]['status']=='fail' and 'world-writable' in c[0]['saw'], c" "$T/doctor.json"
+chmod 0755 "$T/etc/pools.d"
+check "pools.d fixed: alpha starts" starts web "$T/web.xml"
 
 finish

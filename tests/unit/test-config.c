@@ -6,7 +6,9 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
+#include <pwd.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "vfp-config.h"
@@ -391,6 +393,89 @@ test_resolve_merges (void **state)
   assert_int_equal (want.max_tx_rate, 1000);
 }
 
+/* ---- who may write pool files ------------------------------------------- */
+
+static uid_t
+nobody_uid (void)
+{
+  struct passwd *pw = getpwnam ("nobody");
+  return pw != NULL ? pw->pw_uid : 65534;
+}
+
+/* Anyone who can write pools.d picks every pool: all are refused. */
+static void
+test_unsafe_dir (void **state)
+{
+  Env *env = *state;
+  g_autofree char *pools = g_build_filename (env->etc, "pools.d", NULL);
+  g_autoptr (VfpConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
+
+  assert_true (load_text (env, "[pool a]\npfs=ens1f0\n", &config, NULL));
+  assert_non_null (vfp_config_find_pool (config, "a"));
+  g_clear_pointer (&config, vfp_config_free);
+  assert_int_equal (chmod (pools, 0777), 0);
+  assert_true (vfp_config_load (env->etc, env->sys, &config, NULL));
+  assert_int_equal (config->pools->len, 0);
+  assert_non_null (config->unsafe);
+  assert_true (vfp_config_has_broken (config));
+  assert_null (vfp_config_get_pool (config, "a", &error));
+  if (strstr (error->message, "pool 'a' is broken: ") == NULL
+      || strstr (error->message, "pools.d is world-writable (mode 0777)") == NULL)
+    fail_msg ("world-writable pools.d: %s", error->message);
+  g_clear_pointer (&config, vfp_config_free);
+  g_clear_error (&error);
+  assert_int_equal (chmod (pools, 0775), 0);
+  assert_true (vfp_config_load (env->etc, env->sys, &config, NULL));
+  if (config->unsafe == NULL || strstr (config->unsafe, "group-writable") == NULL)
+    fail_msg ("group-writable pools.d accepted");
+  g_clear_pointer (&config, vfp_config_free);
+  if (getuid () == 0)
+    {
+      assert_int_equal (chmod (pools, 0755), 0);
+      assert_int_equal (chown (pools, nobody_uid (), (gid_t) -1), 0);
+      assert_true (vfp_config_load (env->etc, env->sys, &config, NULL));
+      if (config->unsafe == NULL || strstr (config->unsafe, "is owned by uid") == NULL)
+        fail_msg ("pools.d owned by nobody accepted");
+    }
+}
+
+/* A .conf someone else owns or may write, or a symlink to one, breaks the
+ * pools it defines; the other files still load. */
+static void
+test_unsafe_files (void **state)
+{
+  Env *env = *state;
+  g_autofree char *pools = g_build_filename (env->etc, "pools.d", NULL);
+  g_autofree char *evil = g_build_filename (env->dir, "evil.conf", NULL);
+  g_autofree char *link = g_build_filename (pools, "link.conf", NULL);
+  g_autofree char *writable = g_build_filename (pools, "writable.conf", NULL);
+  g_autoptr (VfpConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
+
+  vfp_test_rmtree (pools);
+  vfp_test_write (pools, "good.conf", "[pool good]\npfs=ens1f0#0\n");
+  vfp_test_write (pools, "writable.conf", "[pool writable]\npfs=ens1f0#1\n");
+  assert_int_equal (chmod (writable, 0646), 0);
+  vfp_test_write (env->dir, "evil.conf", "[pool evil]\npfs=ens1f0#2\ntrust=on\n");
+  assert_int_equal (symlink (evil, link), 0);
+  if (getuid () == 0)
+    assert_int_equal (chown (evil, nobody_uid (), (gid_t) -1), 0);
+  else
+    assert_int_equal (chmod (evil, 0666), 0);
+
+  assert_true (vfp_config_load (env->etc, env->sys, &config, NULL));
+  assert_int_equal (config->pools->len, 1);
+  assert_non_null (vfp_config_find_pool (config, "good"));
+  assert_null (vfp_config_get_pool (config, "evil", &error));
+  if (strstr (error->message, "link.conf: is a symlink to a file that is ") == NULL)
+    fail_msg ("symlink: %s", error->message);
+  g_clear_error (&error);
+  assert_null (vfp_config_get_pool (config, "writable", &error));
+  if (strstr (error->message, "writable.conf: is world-writable (mode 0646)") == NULL)
+    fail_msg ("writable: %s", error->message);
+}
+
 int
 main (void)
 {
@@ -404,6 +489,8 @@ main (void)
     cmocka_unit_test (test_sriov_off),
     cmocka_unit_test_setup_teardown (test_resolve, setup, teardown),
     cmocka_unit_test_setup_teardown (test_resolve_merges, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_unsafe_dir, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_unsafe_files, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
