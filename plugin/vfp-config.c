@@ -621,6 +621,20 @@ resolve_duplicates (VfpConfig *config)
     }
 }
 
+/* Record in @bad (pool → reason) that @pool shares @vf with @other; the
+ * first conflict of a pool is its reason. */
+static void
+mark_overlap (GHashTable *bad, VfpPool *pool, VfpPool *other, VfpVf *vf)
+{
+  if (g_hash_table_contains (bad, pool))
+    return;
+  g_hash_table_insert (bad, pool,
+                       g_strdup_printf ("%s: [pool %s] pfs: VF %s (VF %u of %s) is also in "
+                                        "pool '%s' (%s)", pool->file, pool->name, vf->pci,
+                                        vf->index, vf->pf->netdev ? vf->pf->netdev : vf->pf->pci,
+                                        other->name, other->file));
+}
+
 /* A VF handed out by two pools would be leased twice: both pools are broken
  * (the others are fine). */
 static void
@@ -636,25 +650,14 @@ check_overlap (VfpConfig *config)
         {
           VfpVf *vf = pool->members->pdata[j];
           VfpPool *other = g_hash_table_lookup (owner, vf->pci);
-          const char *pf = vf->pf->netdev ? vf->pf->netdev : vf->pf->pci;
 
           if (other == NULL)
             {
               g_hash_table_insert (owner, vf->pci, pool);
               continue;
             }
-          if (!g_hash_table_contains (bad, pool))
-            g_hash_table_insert (bad, pool,
-                                 g_strdup_printf ("%s: [pool %s] pfs: VF %s (VF %u of %s) is "
-                                                  "also in pool '%s' (%s)", pool->file,
-                                                  pool->name, vf->pci, vf->index, pf,
-                                                  other->name, other->file));
-          if (!g_hash_table_contains (bad, other))
-            g_hash_table_insert (bad, other,
-                                 g_strdup_printf ("%s: [pool %s] pfs: VF %s (VF %u of %s) is "
-                                                  "also in pool '%s' (%s)", other->file,
-                                                  other->name, vf->pci, vf->index, pf,
-                                                  pool->name, pool->file));
+          mark_overlap (bad, pool, other, vf);
+          mark_overlap (bad, other, pool, vf);
         }
     }
   for (guint i = config->pools->len; i-- > 0;)
