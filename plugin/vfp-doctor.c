@@ -684,14 +684,28 @@ check_config (const VfpDoctorPaths *paths, GPtrArray *report, VfpConfig **config
                       "%s", error->message);
       return;
     }
-  if (config->pools->len == 0)
+  /* Broken pools fail "config" first; the pools that load still pass after
+   * them. */
+  if (config->unsafe != NULL)
+    vfp_doctor_add (report, "config", VFP_CHECK_FAIL,
+                    "give pools.d to root and let nobody else write it; every start of a "
+                    "domain with a request fails until then", "%s", config->unsafe);
+  for (guint b = 0; b < config->broken->len; b++)
+    {
+      g_autofree char *saw = vfp_broken_pool_describe (config->broken->pdata[b]);
+      vfp_doctor_add (report, "config", VFP_CHECK_FAIL,
+                      "correct the file and key named above (see vfpool.conf(5)); starts of "
+                      "domains asking for this pool fail until then, the other pools work",
+                      "%s", saw);
+    }
+  if (config->pools->len == 0 && !vfp_config_has_broken (config))
     {
       fix = g_strdup_printf ("create %s/pools.d/NAME.conf with a [pool NAME] group and pfs= "
                              "(see vfpool.conf(5))", paths->config_dir);
       vfp_doctor_add (report, "config", VFP_CHECK_WARN, fix, "no pools in %s/pools.d",
                       paths->config_dir);
     }
-  else
+  else if (config->pools->len > 0)
     {
       for (guint p = 0; p < config->pools->len; p++)
         {
@@ -1093,13 +1107,23 @@ vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *report)
   for (guint i = 0; i < request->nics->len; i++)
     {
       VfpNicRequest *nic = request->nics->pdata[i];
-      VfpPool *pool = config ? vfp_config_find_pool (config, nic->pool) : NULL;
+      g_autoptr (GError) pool_error = NULL;
+      VfpPool *pool = config ? vfp_config_get_pool (config, nic->pool, &pool_error) : NULL;
+      VfpVfConfig want;
 
       if (!strstr (pools->str, nic->pool))
         g_string_append_printf (pools, "%s%s", pools->len ? ", " : "", nic->pool);
       if (config == NULL)
         continue;
-      if (pool == NULL)
+      if (pool == NULL && (config->unsafe != NULL
+                           || vfp_config_find_broken (config, nic->pool) != NULL))
+        {
+          g_string_append_printf (problems, "%snic %u: %s", problems->len ? "; " : "",
+                                  nic->index, pool_error->message);
+          g_string_append_printf (fixes, "%sfix the pool file named above (see vfpool.conf(5))",
+                                  fixes->len ? "; " : "");
+        }
+      else if (pool == NULL)
         {
           g_string_append_printf (problems, "%snic %u: no pool '%s'", problems->len ? "; " : "",
                                   nic->index, nic->pool);
@@ -1113,6 +1137,14 @@ vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *report)
                                   problems->len ? "; " : "", nic->index, nic->pool);
           g_string_append_printf (fixes, "%sadd %s to allow= of [pool %s] in %s",
                                   fixes->len ? "; " : "", name, pool->name, pool->file);
+        }
+      else if (!vfp_pool_resolve_request (pool, &nic->cfg, &want, &pool_error))
+        {
+          g_string_append_printf (problems, "%snic %u: %s", problems->len ? "; " : "",
+                                  nic->index, pool_error->message);
+          g_string_append_printf (fixes, "%schange nic %u of the request (vfpoolctl request "
+                                  "%s) or the pool in %s", fixes->len ? "; " : "",
+                                  nic->index, name, pool->file);
         }
     }
   if (problems->len > 0)
@@ -1455,14 +1487,13 @@ vfp_doctor_explain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **e
   for (guint i = 0; i < request->nics->len; i++)
     {
       VfpNicRequest *req = request->nics->pdata[i];
-      VfpPool *pool = vfp_config_find_pool (config, req->pool);
+      VfpPool *pool = vfp_config_get_pool (config, req->pool, error);
       VfpExplainNic *nic;
+      VfpVfConfig want;
 
       if (pool == NULL)
         {
-          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
-                       "domain '%s' nic %u: unknown pool '%s' (pools are defined in %s/pools.d)",
-                       shown, req->index, req->pool, ctx->config_dir);
+          g_prefix_error (error, "domain '%s' nic %u: ", shown, req->index);
           return FALSE;
         }
       if (!vfp_pool_allows (pool, name, vfp_domxml_get_uuid (dom)))
@@ -1470,6 +1501,13 @@ vfp_doctor_explain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **e
           g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
                        "domain '%s' nic %u: pool '%s' does not allow this domain (allow= in %s)",
                        shown, req->index, req->pool, pool->file);
+          return FALSE;
+        }
+      /* The start path decides the same way: a dry run must not promise a
+       * VF that prepare would refuse over a knob. */
+      if (!vfp_pool_resolve_request (pool, &req->cfg, &want, error))
+        {
+          g_prefix_error (error, "domain '%s' nic %u: ", shown, req->index);
           return FALSE;
         }
       nic = g_new0 (VfpExplainNic, 1);

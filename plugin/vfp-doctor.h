@@ -43,8 +43,9 @@ void vfp_doctor_add (GPtrArray *report, const char *id, VfpCheckStatus status,
 /* Every check that needs no libvirt connection: IOMMU, kernel command line,
  * vfio-pci, pool config, each pool PF (SR-IOV, link, driver, VF driver
  * autoprobe), IOMMU groups of pool VFs, idle VFs, NetworkManager, the hook
- * file, AppArmor, the libvirt daemon's start time.  *@config_out (if not
- * NULL) gets the loaded config, or NULL when it is invalid. */
+ * file, AppArmor, the libvirt daemon's start time.  Each broken pool (and an
+ * unsafe pools.d) fails "config".  *@config_out (if not NULL) gets the loaded
+ * config (broken pools included), or NULL when pools.d cannot be read. */
 void vfp_doctor_check_host (const VfpDoctorPaths *paths, GPtrArray *report,
                             VfpConfig **config_out);
 

@@ -130,12 +130,10 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
       VfpNicRequest *nic = op->request->nics->pdata[i];
       NicPlan plan = { nic, NULL };
 
-      plan.pool = vfp_config_find_pool (op->config, nic->pool);
+      plan.pool = vfp_config_get_pool (op->config, nic->pool, error);
       if (plan.pool == NULL)
         {
-          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
-                       "domain '%s' nic %u: unknown pool '%s' (pools are defined in %s/pools.d)",
-                       op->name, nic->index, nic->pool, op->ctx->config_dir);
+          g_prefix_error (error, "domain '%s' nic %u: ", op->name, nic->index);
           return FALSE;
         }
       if (!vfp_pool_allows (plan.pool, op->name, op->uuid))
@@ -145,8 +143,11 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
                        op->name, nic->index, nic->pool, plan.pool->file);
           return FALSE;
         }
-      plan.want = plan.pool->defaults;
-      vfp_vf_config_merge (&plan.want, &nic->cfg);
+      if (!vfp_pool_resolve_request (plan.pool, &nic->cfg, &plan.want, error))
+        {
+          g_prefix_error (error, "domain '%s' nic %u: ", op->name, nic->index);
+          return FALSE;
+        }
       for (guint d = 0; d < devices->len; d++)
         {
           VfpDomDevice *dev = devices->pdata[d];

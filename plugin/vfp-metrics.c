@@ -143,6 +143,42 @@ append_family (GString *out, VfpConfig *config, const PoolCounts *counts, const 
     }
 }
 
+/* One series per pool, 1 for those that did not load (their domains do not
+ * start; the others do); a file or pools.d without a readable pool name
+ * gets pool="" and its path in file. */
+static void
+append_broken (GString *out, const VfpConfig *config)
+{
+  g_string_append (out, "# HELP vfpool_pool_broken Whether the pool failed to load (1): "
+                   "its domains are refused, the other pools work.\n"
+                   "# TYPE vfpool_pool_broken gauge\n");
+  for (guint p = 0; p < config->pools->len; p++)
+    {
+      g_string_append (out, "vfpool_pool_broken{pool=\"");
+      append_label (out, ((VfpPool *) config->pools->pdata[p])->name);
+      g_string_append (out, "\"} 0\n");
+    }
+  for (guint b = 0; b < config->broken->len; b++)
+    {
+      VfpBrokenPool *broken = config->broken->pdata[b];
+
+      g_string_append (out, "vfpool_pool_broken{pool=\"");
+      append_label (out, broken->name != NULL ? broken->name : "");
+      if (broken->name == NULL)
+        {
+          g_string_append (out, "\",file=\"");
+          append_label (out, broken->file);
+        }
+      g_string_append (out, "\"} 1\n");
+    }
+  if (config->unsafe != NULL)
+    {
+      g_string_append (out, "vfpool_pool_broken{pool=\"\",file=\"");
+      append_label (out, config->dir);
+      g_string_append (out, "\"} 1\n");
+    }
+}
+
 gboolean
 vfp_metrics_render (VfpConfig *config, const char *state_dir, char **out, GError **error)
 {
@@ -155,14 +191,16 @@ vfp_metrics_render (VfpConfig *config, const char *state_dir, char **out, GError
   g_autoptr (GString) text = g_string_new (NULL);
 
   /* An invalid config still yields a scrape, so an alert can fire on it. */
-  g_string_append_printf (text, "# HELP vfpool_config_valid Whether the pool configuration "
-                          "loads (1) or not (0).\n# TYPE vfpool_config_valid gauge\n"
-                          "vfpool_config_valid %d\n", config != NULL);
+  g_string_append_printf (text, "# HELP vfpool_config_valid Whether every pool of the "
+                          "configuration loads (1) or not (0).\n# TYPE vfpool_config_valid "
+                          "gauge\nvfpool_config_valid %d\n",
+                          config != NULL && !vfp_config_has_broken (config));
   if (config == NULL)
     {
       *out = g_string_free (g_steal_pointer (&text), FALSE);
       return TRUE;
     }
+  append_broken (text, config);
   counts = g_new0 (PoolCounts, config->pools->len + 1);
   failures = g_new0 (guint64, config->pools->len + 1);
   if (!vfp_state_dir_check (state_dir, error)

@@ -26,6 +26,8 @@ vfpctl_metrics (VfpCtl *ctl, int argc, char **argv)
    * with status 0: the collector file then carries it to the alert. */
   if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &config, &config_error))
     fprintf (stderr, "vfpoolctl: %s\n", config_error->message);
+  else
+    vfpctl_report_broken (config);
   if (!vfp_metrics_render (config, ctl->ctx->state_dir, &text, &error))
     return vfpctl_fail (error);
   fputs (text, stdout);

@@ -360,7 +360,13 @@ warn_unknown_pool (VfpCtl *ctl, const char *domain, const char *pool)
                pool, error->message);
       return;
     }
-  if (vfp_config_find_pool (config, pool) == NULL)
+  if (vfp_config_find_broken (config, pool) != NULL || config->unsafe != NULL)
+    {
+      vfp_config_get_pool (config, pool, &error);
+      fprintf (stderr, "vfpoolctl: warning: domain '%s': %s; it will not start here until "
+               "the pool is fixed\n", domain, error->message);
+    }
+  else if (vfp_config_find_pool (config, pool) == NULL)
     fprintf (stderr, "vfpoolctl: warning: domain '%s': this host has no pool '%s' "
              "in %s/pools.d; it will not start here until there is one\n",
              domain, pool, ctl->ctx->config_dir);

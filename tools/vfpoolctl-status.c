@@ -66,7 +66,7 @@ print_table (GArray *rows)
 }
 
 static void
-print_json (GArray *rows)
+print_json (GArray *rows, const VfpConfig *config)
 {
   g_autoptr (GString) out = g_string_new ("{\"vfs\": [");
 
@@ -108,7 +108,22 @@ print_json (GArray *rows)
         }
       g_string_append_c (out, '}');
     }
-  g_string_append (out, "\n]}\n");
+  g_string_append (out, "\n], \"broken\": [");
+  for (guint i = 0; i < config->broken->len; i++)
+    {
+      VfpBrokenPool *b = config->broken->pdata[i];
+
+      g_string_append (out, i ? ",\n  {\"pool\": " : "\n  {\"pool\": ");
+      vfpctl_json_string (out, b->name);
+      g_string_append (out, ", \"file\": ");
+      vfpctl_json_string (out, b->file);
+      g_string_append (out, ", \"reason\": ");
+      vfpctl_json_string (out, b->reason);
+      g_string_append_c (out, '}');
+    }
+  g_string_append (out, "\n], \"unsafe\": ");
+  vfpctl_json_string (out, config->unsafe);
+  g_string_append (out, "}\n");
   fputs (out->str, stdout);
 }
 
@@ -157,10 +172,16 @@ vfpctl_status (VfpCtl *ctl, int argc, char **argv)
         }
     }
   if (ctl->json)
-    print_json (rows);
-  else if (rows->len == 0)
-    printf ("no pools configured (add one to %s/pools.d/)\n", ctl->ctx->config_dir);
+    print_json (rows, config);
   else
-    print_table (rows);
-  return 0;
+    {
+      if (config->pools->len > 0)
+        print_table (rows);
+      else if (!vfp_config_has_broken (config))
+        printf ("no pools configured (add one to %s/pools.d/)\n", ctl->ctx->config_dir);
+      vfpctl_report_broken (config);
+    }
+  /* Some pools broken: the others still serve, so this is a report, not a
+   * failure.  All of them broken: nothing can start, say so in the status. */
+  return config->pools->len == 0 && vfp_config_has_broken (config) ? 1 : 0;
 }

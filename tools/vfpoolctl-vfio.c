@@ -45,13 +45,11 @@ run (VfpCtl *ctl, int argc, char **argv, gboolean bind)
     }
   if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &config, &error))
     return vfpctl_fail (error);
-  pool = vfp_config_find_pool (config, name);
+  pool = vfp_config_get_pool (config, name, &error);
   if (pool == NULL)
     {
-      g_autofree char *quoted = vfp_error_quote (name);
-      fprintf (stderr, "vfpoolctl: %s: unknown pool '%s' (pools are defined in %s/pools.d)\n",
-               argv[0], quoted, ctl->ctx->config_dir);
-      return 1;
+      g_prefix_error (&error, "%s: ", argv[0]);
+      return vfpctl_fail (error);
     }
   if (bind && pool->managed)
     fprintf (stderr, "vfpoolctl: warning: pool '%s' has managed=yes: libvirt binds its VFs "

@@ -111,6 +111,18 @@ vfpctl_check_args (int argc, char **argv, const char *const *allowed, int max_po
 }
 
 void
+vfpctl_report_broken (const VfpConfig *config)
+{
+  if (config->unsafe != NULL)
+    fprintf (stderr, "vfpoolctl: every pool is refused: %s\n", config->unsafe);
+  for (guint i = 0; i < config->broken->len; i++)
+    {
+      g_autofree char *line = vfp_broken_pool_describe (config->broken->pdata[i]);
+      fprintf (stderr, "vfpoolctl: %s\n", line);
+    }
+}
+
+void
 vfpctl_json_string (GString *out, const char *s)
 {
   if (s == NULL)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include "vfp-config.h"
 #include "vfp-context.h"
 
 G_BEGIN_DECLS
@@ -35,6 +36,10 @@ int vfpctl_fail (const GError *error);
  * FALSE, so "start --dry-run web1" never starts anything by accident. */
 gboolean vfpctl_check_args (int argc, char **argv, const char *const *allowed,
                             int max_positional);
+
+/* One line "vfpoolctl: pool 'P' is broken: REASON" per broken pool (and for
+ * an unsafe pools.d) on stderr, so stdout keeps its format for scripts. */
+void vfpctl_report_broken (const VfpConfig *config);
 
 /* Append @s as a JSON string literal. */
 void vfpctl_json_string (GString *out, const char *s);

@@ -93,14 +93,30 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       return 0;
     }
 
+  /* a broken pool always says why, on one line */
+  for (guint i = 0; i < config->broken->len; i++)
+    {
+      VfpBrokenPool *broken = config->broken->pdata[i];
+
+      FUZZ_CHECK (broken->reason != NULL && strchr (broken->reason, '\n') == NULL,
+                  "broken entry without a one-line reason");
+      FUZZ_CHECK (broken->name == NULL || vfp_config_find_pool (config, broken->name) == NULL,
+                  "pool %s is both loaded and broken", broken->name);
+    }
   for (guint i = 0; i < config->pools->len; i++)
     {
       VfpPool *pool = config->pools->pdata[i];
+      VfpVfConfig asked = { 0 }, want;
 
       FUZZ_CHECK (vfp_config_find_pool (config, pool->name) == pool, "find_pool %s",
                   pool->name);
       FUZZ_CHECK (pool->pfs->len > 0, "pool %s has no PF", pool->name);
       (void) vfp_pool_allows (pool, "web1", "00000000-0000-4000-8000-000000000001");
+      /* an empty request gets the pool's values, unless vlans= needs a VLAN
+       * and the pool names none */
+      FUZZ_CHECK (vfp_pool_resolve_request (pool, &asked, &want, NULL)
+                  == (pool->vlans == NULL || (pool->defaults.set & VFP_KNOB_VLAN) != 0),
+                  "pool %s: an empty request resolves wrongly", pool->name);
       for (guint j = 0; j < pool->members->len; j++)
         {
           VfpVf *vf = pool->members->pdata[j];

@@ -10,6 +10,9 @@ HOOK="$VFP_INST$VFP_HOOKDIR/vfpool"
 CTL="$VFP_INST$VFP_SBINDIR/vfpoolctl"
 MKSYSFS="$VFP_TOP_SRCDIR/tests/sysfs/mksysfs"
 
+# pools.d and its files must not be group-writable (vfpool refuses them),
+# whatever umask make check runs under.
+umask 022
 T=$(mktemp -d "${TMPDIR:-/tmp}/vfpool-scenario.XXXXXX")
 trap 'rm -rf "$T"; [ -n "${KEEP_PIDS:-}" ] && kill $KEEP_PIDS 2>/dev/null' EXIT
 mkdir -p "$T/etc/pools.d" "$T/run" "$T/lib" "$T/libvirt"

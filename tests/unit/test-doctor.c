@@ -420,6 +420,13 @@ static const DomainCase domain_cases[] = {
   { "invalid request", "web5", "q35", 1, "<v:nic pool='tenant' vlan='4095'/>",
     { "domain:web5", VFP_CHECK_FAIL, "vlan '4095'" },
     { "", 0, NULL } },
+  { "request undoes a knob the pool sets", "web6", "q35", 1,
+    "<v:nic pool='tenant' spoofchk='off'/>",
+    { "domain:web6", VFP_CHECK_FAIL, "pool 'tenant' fixes spoofchk=on; the request asks spoofchk=off" },
+    { "domain-hotplug:web6", VFP_CHECK_PASS, NULL } },
+  { "broken pool", "web7", "q35", 1, "<v:nic pool='gone'/>",
+    { "domain:web7", VFP_CHECK_FAIL, "nic 0: pool 'gone' is broken: " },
+    { "domain-hotplug:web7", VFP_CHECK_PASS, NULL } },
   { "no request: nothing to say", "other", "q35", 0, NULL, { "", 0, NULL }, { "", 0, NULL } },
 };
 
@@ -444,7 +451,8 @@ expect_finding (const char *case_name, GPtrArray *report, const Expect *x)
 static void
 test_domain_cases (void **state)
 {
-  Host *h = host_new ("--host demo", "[pool tenant]\npfs=ens1f0;ens1f1\nallow=web*\n");
+  Host *h = host_new ("--host demo", "[pool tenant]\npfs=ens1f0;ens1f1\nallow=web*\n"
+                      "spoofchk=on\n[pool gone]\npfs=ens9f9\n");
   g_autoptr (VfpConfig) config = NULL;
   g_autoptr (GError) error = NULL;
 

@@ -44,6 +44,9 @@ vfp_test_write (const char *dir, const char *name, const char *text)
   g_mkdir_with_parents (parent, 0755);
   if (!g_file_set_contents (path, text, -1, &error))
     g_error ("write %s: %s", path, error->message);
+  /* whatever the umask: the config loader refuses group-writable pool files */
+  if (g_chmod (path, 0644) != 0)
+    g_error ("chmod %s: %s", path, g_strerror (errno));
 }
 
 void
