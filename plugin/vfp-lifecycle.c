@@ -483,6 +483,44 @@ check_vfio_bound (Operation *op, NicPlan *plan, GError **error)
   return FALSE;
 }
 
+/* Two VFs of one PF with the same MAC: the PF's switch delivers a guest's
+ * traffic to the other (or to both), so whoever writes a request could
+ * take over a neighbour's MAC.  Called once this lease's file carries its
+ * MAC: of two starts racing for one MAC, at least one sees the other. */
+static gboolean
+check_mac_unique (Operation *op, NicPlan *plan, GError **error)
+{
+  const VfpLease *lease = plan->lease;
+  GPtrArray *siblings = plan->vf->pf->vfs;
+  g_autoptr (GHashTable) leased = NULL;
+
+  if (!(lease->applied.set & VFP_KNOB_MAC))
+    return TRUE;
+  if (!vfp_lease_list_names (op->ctx->state_dir, &leased, error))
+    return FALSE;
+  for (guint i = 0; i < siblings->len; i++)
+    {
+      VfpVf *vf = siblings->pdata[i];
+      g_autoptr (VfpLease) other = NULL;
+      g_autofree char *mac = NULL;
+      g_autofree char *holder = NULL;
+
+      if (strcmp (vf->pci, lease->vf_pci) == 0 || !g_hash_table_contains (leased, vf->pci)
+          || !vfp_lease_read (op->ctx->state_dir, vf->pci, &other, NULL)
+          || !(other->applied.set & VFP_KNOB_MAC)
+          || memcmp (other->applied.mac, lease->applied.mac, 6) != 0)
+        continue;
+      mac = vfp_mac_to_string (lease->applied.mac);
+      holder = vfp_error_quote (other->owner_name);
+      g_set_error (error, VFP_ERROR, VFP_ERROR_BUSY,
+                   "MAC %s is already used on PF %s by domain '%s' (VF %s); give this nic "
+                   "another mac=", mac, lease->pf_netdev ? lease->pf_netdev : lease->pf_pci,
+                   holder, other->vf_pci);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 configure_vf (Operation *op, NicPlan *plan, GError **error)
 {
@@ -529,7 +567,8 @@ configure_vf (Operation *op, NicPlan *plan, GError **error)
   lease->state = VFP_LEASE_CONFIGURING;
   g_free (lease->boot_id);
   lease->boot_id = g_strdup (op->boot_id);
-  if (!vfp_lease_update (op->ctx->state_dir, lease, expect, error))
+  if (!vfp_lease_update (op->ctx->state_dir, lease, expect, error)
+      || !check_mac_unique (op, plan, error))
     return FALSE;
   vfp_fault_point (op->ctx, VFP_FAULT_AFTER_ORIGINAL);
   if (!vfp_vf_apply (nl, &target, &lease->applied, &lease->original, APPLY_STEP, op->ctx,

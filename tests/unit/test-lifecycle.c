@@ -657,6 +657,34 @@ test_pid_file_lookup_is_confined (void **state)
   env_free (env);
 }
 
+/* Hardening item 5: a request may not take a MAC another lease on the same
+ * PF already uses (the PF's switch would hand it the neighbour's traffic).
+ * The same MAC on another PF is another switch: allowed. */
+static void
+test_mac_unique_per_pf (void **state)
+{
+  Env *env = env_new ("scale:2:2", "[pool p]\npfs=ens1f0\n[pool q]\npfs=ens2f0\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p' mac='52:54:00:00:00:01'");
+  g_autoptr (VfpDomXml) d2 = domain ("d2", 2, NULL, "pool='p' mac='52:54:00:00:00:01'");
+  g_autoptr (VfpDomXml) d3 = domain ("d3", 3, NULL, "pool='q' mac='52:54:00:00:00:01'");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *vf = NULL;
+
+  prepare_ok (env, d1);
+  assert_false (vfp_lifecycle_prepare (env->ctx, d2, &error));
+  assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_BUSY));
+  assert_non_null (strstr (error->message, "domain 'd2' nic 0"));
+  assert_non_null (strstr (error->message, "MAC 52:54:00:00:00:01 is already used on PF ens1f0 "
+                                           "by domain 'd1'"));
+  assert_null (vf_of (env, d2));                  /* rolled back */
+  assert_false (vfp_mac_is_zero (vf_state (env, 0).mac));   /* d1 untouched */
+  assert_true (vfp_mac_is_zero (vf_state (env, 1).mac));    /* d2's pick restored */
+  prepare_ok (env, d3);
+  vf = vf_of (env, d3);
+  assert_non_null (vf);
+  env_free (env);
+}
+
 int
 main (void)
 {
@@ -676,6 +704,7 @@ main (void)
     cmocka_unit_test (test_stale_worker_cannot_release),
     cmocka_unit_test (test_update_never_resurrects),
     cmocka_unit_test (test_failed_boot_start_spares_concurrent_start),
+    cmocka_unit_test (test_mac_unique_per_pf),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
