@@ -32,7 +32,8 @@ typedef struct {
 typedef struct {
   VfpContext *ctx;
   VfpDomXml *dom;
-  const char *name;
+  const char *raw_name;   /* as libvirt has it: leases, allow= */
+  char *name;             /* quoted for messages (vfp_error_quote) */
   const char *uuid;
   VfpRequest *request;
   VfpConfig *config;
@@ -57,6 +58,7 @@ operation_clear (Operation *op)
   g_clear_pointer (&op->config, vfp_config_free);
   g_clear_pointer (&op->boot_id, g_free);
   g_clear_pointer (&op->start_id, g_free);
+  g_clear_pointer (&op->name, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Operation, operation_clear)
 
@@ -107,7 +109,8 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
 {
   g_autoptr (GPtrArray) devices = NULL;
 
-  op->name = vfp_domxml_get_name (op->dom);
+  op->raw_name = vfp_domxml_get_name (op->dom);
+  op->name = vfp_error_quote (op->raw_name);
   op->uuid = vfp_domxml_get_uuid (op->dom);
   if (!vfp_request_read (op->dom, &op->request, error))
     return FALSE;
@@ -136,7 +139,7 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
           g_prefix_error (error, "domain '%s' nic %u: ", op->name, nic->index);
           return FALSE;
         }
-      if (!vfp_pool_allows (plan.pool, op->name, op->uuid))
+      if (!vfp_pool_allows (plan.pool, op->raw_name, op->uuid))
         {
           g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
                        "domain '%s' nic %u: pool '%s' does not allow this domain (allow= in %s)",
@@ -182,7 +185,7 @@ new_lease (Operation *op, NicPlan *plan, VfpVf *vf)
   lease->pool = g_strdup (plan->pool->name);
   lease->nic = plan->nic->index;
   lease->owner_uuid = g_strdup (op->uuid);
-  lease->owner_name = g_strdup (op->name);
+  lease->owner_name = g_strdup (op->raw_name);
   lease->boot_id = g_strdup (op->boot_id);
   lease->start_id = g_strdup (op->start_id);
   lease->created = g_get_real_time () / G_USEC_PER_SEC;
@@ -225,10 +228,11 @@ claim_named_vf (Operation *op, NicPlan *plan, gboolean dry_run, GError **error)
       else if (strcmp (existing->owner_uuid, op->uuid) != 0
                || existing->nic != plan->nic->index)
         {
+          g_autofree char *holder = vfp_error_quote (existing->owner_name);
+
           g_set_error (error, VFP_ERROR, VFP_ERROR_BUSY,
                        "domain '%s' nic %u: VF %s is leased to domain '%s' (nic %u)",
-                       op->name, plan->nic->index, vf->pci, existing->owner_name,
-                       existing->nic);
+                       op->name, plan->nic->index, vf->pci, holder, existing->nic);
           return FALSE;
         }
       else
@@ -268,6 +272,7 @@ describe_holders (Operation *op, VfpPool *pool, GHashTable *quarantined)
     {
       VfpVf *vf = pool->members->pdata[i];
       g_autoptr (VfpLease) lease = NULL;
+      g_autofree char *owner = NULL;
 
       if (g_hash_table_contains (quarantined, vf->pci))
         {
@@ -276,7 +281,8 @@ describe_holders (Operation *op, VfpPool *pool, GHashTable *quarantined)
         }
       if (!vfp_lease_read (op->ctx->state_dir, vf->pci, &lease, NULL))
         continue;
-      g_string_append_printf (s, "%s%s on %s", held ? ", " : "", lease->owner_name, vf->pci);
+      owner = vfp_error_quote (lease->owner_name);
+      g_string_append_printf (s, "%s%s on %s", held ? ", " : "", owner, vf->pci);
       held++;
     }
   if (held == 0)

@@ -685,6 +685,22 @@ test_mac_unique_per_pf (void **state)
   env_free (env);
 }
 
+/* A name libvirt accepts may hold a newline or a tab: the refusal libvirt
+ * shows stays one line, the characters escaped. */
+static void
+test_refusal_quotes_name (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0#0-0\n");
+  g_autoptr (VfpDomXml) odd = domain ("a\nb\tc", 1, NULL, "pool='nope'");
+  g_autoptr (GError) error = NULL;
+
+  assert_false (vfp_lifecycle_prepare (env->ctx, odd, &error));
+  assert_null (strchr (error->message, '\n'));
+  assert_null (strchr (error->message, '\t'));
+  assert_non_null (strstr (error->message, "domain 'a\\x0ab\\x09c' nic 0: unknown pool"));
+  env_free (env);
+}
+
 int
 main (void)
 {
@@ -705,6 +721,7 @@ main (void)
     cmocka_unit_test (test_update_never_resurrects),
     cmocka_unit_test (test_failed_boot_start_spares_concurrent_start),
     cmocka_unit_test (test_mac_unique_per_pf),
+    cmocka_unit_test (test_refusal_quotes_name),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
