@@ -1,6 +1,7 @@
 /* vfp-lease.c: lease files under STATE_DIR/leases/ (see vfp-lease.h). */
 #include "config.h"
 #include "vfp-lease.h"
+#include "vfp-mac-index.h"
 #include "vfp-error.h"
 #include "vfp-file.h"
 #include "vfp-host.h"
@@ -102,11 +103,11 @@ vfp_lease_store_open (const char *state_dir, GError **error)
 
   /* An existing state dir is checked before anything is created in it; a
    * missing one is created 0700 here (and checked like any other). */
-  if (!vfp_state_dir_check (state_dir, error)
+  if (!vfp_state_dir_check_fast (state_dir, error)
       || !vfp_file_ensure_dir (state_dir, 0700, error)
       || !vfp_file_ensure_dir (dir, 0700, error))
     return FALSE;
-  return vfp_state_dir_check (state_dir, error);
+  return vfp_state_dir_check_fast (state_dir, error);
 }
 
 gboolean
@@ -485,6 +486,8 @@ vfp_lease_remove (const char *state_dir, const VfpLease *lease, GError **error)
   path = lease_path (state_dir, lease->vf_pci);
   if (!vfp_file_remove (path, error))
     return FALSE;
+  if (lease->applied.set & VFP_KNOB_MAC)
+    vfp_mac_index_remove (state_dir, lease->pf_pci, lease->applied.mac, lease->vf_pci);
   if (!vfp_name_is_safe (lease->owner_uuid))
     return TRUE;
   marker = owner_entry_path (state_dir, lease->owner_uuid, lease->vf_pci);
@@ -517,6 +520,8 @@ vfp_lease_list_owner (const char *state_dir, const char *uuid, GPtrArray **out,
       return FALSE;
     }
   dir_path = g_build_filename (state_dir, OWNER_DIR, uuid, NULL);
+  if (!vfp_state_dir_check_owner (dir_path, error))
+    return FALSE;
   dir = g_dir_open (dir_path, 0, &local_error);
   if (dir == NULL && !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     {

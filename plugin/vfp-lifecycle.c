@@ -7,6 +7,7 @@
 #include "vfp-error.h"
 #include "vfp-fault.h"
 #include "vfp-history.h"
+#include "vfp-mac-index.h"
 #include "vfp-metrics.h"
 #include "vfp-quarantine.h"
 #include "vfp-request.h"
@@ -492,30 +493,35 @@ check_vfio_bound (Operation *op, NicPlan *plan, GError **error)
 /* Two VFs of one PF with the same MAC: the PF's switch delivers a guest's
  * traffic to the other (or to both), so whoever writes a request could
  * take over a neighbour's MAC.  Called once this lease's file carries its
- * MAC: of two starts racing for one MAC, at least one sees the other. */
+ * MAC: the index entry is filed before the others are read, so of two
+ * starts racing for one MAC at least one sees the other. */
 static gboolean
 check_mac_unique (Operation *op, NicPlan *plan, GError **error)
 {
   const VfpLease *lease = plan->lease;
-  GPtrArray *siblings = plan->vf->pf->vfs;
-  g_autoptr (GHashTable) leased = NULL;
+  g_autoptr (GPtrArray) others = NULL;
 
   if (!(lease->applied.set & VFP_KNOB_MAC))
     return TRUE;
-  if (!vfp_lease_list_names (op->ctx->state_dir, &leased, error))
+  if (!vfp_mac_index_add (op->ctx->state_dir, lease->pf_pci, lease->applied.mac,
+                          lease->vf_pci, &others, error))
     return FALSE;
-  for (guint i = 0; i < siblings->len; i++)
+  for (guint i = 0; i < others->len; i++)
     {
-      VfpVf *vf = siblings->pdata[i];
+      const char *vf_pci = others->pdata[i];
       g_autoptr (VfpLease) other = NULL;
       g_autofree char *mac = NULL;
       g_autofree char *holder = NULL;
 
-      if (strcmp (vf->pci, lease->vf_pci) == 0 || !g_hash_table_contains (leased, vf->pci)
-          || !vfp_lease_read (op->ctx->state_dir, vf->pci, &other, NULL)
+      /* An entry counts only while its VF's lease carries this MAC. */
+      if (!vfp_lease_read (op->ctx->state_dir, vf_pci, &other, NULL)
+          || strcmp (other->pf_pci, lease->pf_pci) != 0
           || !(other->applied.set & VFP_KNOB_MAC)
           || memcmp (other->applied.mac, lease->applied.mac, 6) != 0)
-        continue;
+        {
+          vfp_mac_index_remove (op->ctx->state_dir, lease->pf_pci, lease->applied.mac, vf_pci);
+          continue;
+        }
       mac = vfp_mac_to_string (lease->applied.mac);
       holder = vfp_error_quote (other->owner_name);
       g_set_error (error, VFP_ERROR, VFP_ERROR_BUSY,
@@ -795,7 +801,7 @@ vfp_lifecycle_inject_held (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run,
     return FALSE;
   if (!has_request)
     return TRUE;
-  if (!(dry_run ? vfp_state_dir_check (ctx->state_dir, error)
+  if (!(dry_run ? vfp_state_dir_check_fast (ctx->state_dir, error)
                 : vfp_lease_store_open (ctx->state_dir, error)))
     {
       g_prefix_error (error, "domain '%s': lease store: ", op.name);
@@ -845,7 +851,7 @@ static gboolean
 leases_of (VfpContext *ctx, const char *uuid, GPtrArray **out, GPtrArray *corrupt,
            GError **error)
 {
-  return vfp_state_dir_check (ctx->state_dir, error)
+  return vfp_state_dir_check_fast (ctx->state_dir, error)
          && vfp_lease_list_owner (ctx->state_dir, uuid, out, corrupt, error);
 }
 
@@ -1083,7 +1089,9 @@ vfp_lifecycle_reconcile (VfpContext *ctx, VfpOwnerProbe probe, gpointer data,
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   gboolean ok = TRUE;
 
+  /* Reconcile reads every domain's state: every owner index is checked. */
   if (!vfp_lease_store_open (ctx->state_dir, error)
+      || !vfp_state_dir_check (ctx->state_dir, error)
       || !vfp_lease_list (ctx->state_dir, &all, corrupt, error))
     return FALSE;
   if (!quarantine_unreadable (ctx, corrupt, report, error))

@@ -6,9 +6,9 @@
 #include "vfp-file.h"
 
 /* Every subdirectory vfpool keeps under STATE_DIR (vfp-lease.c,
- * vfp-quarantine.c, vfp-metrics.c name them). */
+ * vfp-mac-index.c, vfp-quarantine.c, vfp-metrics.c name them). */
 static const char *const state_subdirs[] = { "leases", "owners", "locks", "quarantine",
-                                             "metrics" };
+                                             "metrics", "macs" };
 
 /* @path checked; the error carries VFP_ERROR_STATE_CORRUPT so callers treat
  * an unsafe dir like unreadable state.  *@exists as vfp_file_check_private_dir. */
@@ -23,8 +23,8 @@ check_dir (const char *path, gboolean *exists, GError **error)
   return FALSE;
 }
 
-gboolean
-vfp_state_dir_check (const char *state_dir, GError **error)
+static gboolean
+check_state_dir (const char *state_dir, gboolean every_owner, GError **error)
 {
   gboolean exists;
 
@@ -39,7 +39,7 @@ vfp_state_dir_check (const char *state_dir, GError **error)
       if (!check_dir (sub, &exists, error))
         return FALSE;
       /* A domain's owner index lists the VFs its release restores. */
-      if (exists && g_str_equal (state_subdirs[i], "owners"))
+      if (every_owner && exists && g_str_equal (state_subdirs[i], "owners"))
         {
           g_autoptr (GDir) dir = g_dir_open (sub, 0, NULL);
           const char *name;
@@ -47,14 +47,33 @@ vfp_state_dir_check (const char *state_dir, GError **error)
           while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
             {
               g_autofree char *owner = g_build_filename (sub, name, NULL);
-              gboolean still_there;   /* a release may remove it meanwhile */
 
-              if (!check_dir (owner, &still_there, error))
+              if (!vfp_state_dir_check_owner (owner, error))
                 return FALSE;
             }
         }
     }
   return TRUE;
+}
+
+gboolean
+vfp_state_dir_check (const char *state_dir, GError **error)
+{
+  return check_state_dir (state_dir, TRUE, error);
+}
+
+gboolean
+vfp_state_dir_check_fast (const char *state_dir, GError **error)
+{
+  return check_state_dir (state_dir, FALSE, error);
+}
+
+gboolean
+vfp_state_dir_check_owner (const char *owner_dir, GError **error)
+{
+  gboolean exists;   /* a release may remove it meanwhile: fine */
+
+  return check_dir (owner_dir, &exists, error);
 }
 
 gboolean

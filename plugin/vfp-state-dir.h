@@ -13,8 +13,15 @@ G_BEGIN_DECLS
  * each owners/UUID/, locks/, quarantine/, metrics/) with
  * vfp_file_check_private_dir().  A missing state dir is TRUE: nothing is
  * leased.  VFP_ERROR_STATE_CORRUPT naming the path, the bad owner or mode
- * and the fix. */
+ * and the fix.  For the CLI and reports. */
 gboolean vfp_state_dir_check (const char *state_dir, GError **error);
+/* The same without walking owners/: a fixed number of checks, for the hook,
+ * which runs on every start and stop (a stat per domain holding a VF
+ * otherwise).  A domain's own owners/UUID is checked where it is read
+ * (vfp_lease_list_owner). */
+gboolean vfp_state_dir_check_fast (const char *state_dir, GError **error);
+/* The same for one domain's owners/UUID (missing is TRUE). */
+gboolean vfp_state_dir_check_owner (const char *owner_dir, GError **error);
 
 /* The history dir (sticky history) and its sticky/ subdirectory, the same
  * way; a missing one is TRUE.  Callers refuse to write into an unsafe one

@@ -320,8 +320,6 @@ static const struct {
   { "state dir of another user", "", 0, TRUE, "owned by uid 65534" },
   { "leases group-writable", "leases", 0770, FALSE, "leases is group-writable" },
   { "owners world-writable", "owners", 0777, FALSE, "owners is world-writable" },
-  { "owner dir group-writable", "owners/00000000-0000-4000-8000-000000000001", 0730, FALSE,
-    "000000000001 is group-writable" },
   { "locks of another user", "locks", 0, TRUE, "locks is owned by uid 65534" },
   { "quarantine world-writable", "quarantine", 0707, FALSE, "quarantine is world-writable" },
   { "metrics group-writable", "metrics", 0770, FALSE, "metrics is group-writable" },
@@ -365,6 +363,23 @@ test_state_dir_check (void **state)
       assert_int_equal (chown (sub, 0, 0), 0);
       vfp_test_rmtree (dir);
     }
+  /* A domain's own owner dir is checked where its leases are listed (not
+   * every owner's on every call: that cost a stat per domain). */
+  {
+    g_autofree char *dir = vfp_test_mkdtemp ("state");
+    g_autofree char *owner = g_build_filename (dir, "owners", uuid, NULL);
+    g_autoptr (VfpLease) l = sample_lease ("0000:01:10.0", uuid);
+    g_autoptr (GPtrArray) mine = NULL;
+    g_autoptr (GError) error = NULL;
+
+    assert_true (vfp_lease_store_open (dir, NULL));
+    assert_true (vfp_lease_claim (dir, l, NULL));
+    assert_int_equal (chmod (owner, 0730), 0);
+    assert_false (vfp_lease_list_owner (dir, uuid, &mine, NULL, &error));
+    assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT));
+    assert_non_null (strstr (error->message, "000000000001 is group-writable"));
+    vfp_test_rmtree (dir);
+  }
   /* A missing state dir holds nothing: fine to read. */
   assert_true (vfp_state_dir_check ("/nonexistent/vfpool", NULL));
 }

@@ -669,6 +669,7 @@ test_mac_unique_per_pf (void **state)
   g_autoptr (VfpDomXml) d3 = domain ("d3", 3, NULL, "pool='q' mac='52:54:00:00:00:01'");
   g_autoptr (GError) error = NULL;
   g_autofree char *vf = NULL;
+  g_autofree char *stale_entry = NULL;
 
   prepare_ok (env, d1);
   assert_false (vfp_lifecycle_prepare (env->ctx, d2, &error));
@@ -682,6 +683,24 @@ test_mac_unique_per_pf (void **state)
   prepare_ok (env, d3);
   vf = vf_of (env, d3);
   assert_non_null (vf);
+
+  /* Once d1 is gone its MAC is free again; an index entry a crash left
+   * behind (no lease carries the MAC) refuses nothing. */
+  {
+    g_autofree char *d1_vf = vf_of (env, d1);
+    g_autoptr (VfpLease) held = lease_of_vf (env, d1_vf);
+    g_autofree char *entry = g_strdup_printf ("%s-525400000001", held->pf_pci);
+    g_autofree char *stale = g_build_filename (env->ctx->state_dir, "macs", entry, NULL);
+
+    assert_true (g_file_test (stale, G_FILE_TEST_IS_DIR));    /* d1's entry */
+    release (env, d1);
+    assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));   /* gone with it */
+    vfp_test_write (stale, "0000:99:00.1", "");               /* as a crash leaves it */
+    stale_entry = g_build_filename (stale, "0000:99:00.1", NULL);
+  }
+  prepare_ok (env, d2);
+  assert_non_null (vf_of (env, d2));
+  assert_false (g_file_test (stale_entry, G_FILE_TEST_EXISTS));   /* swept */
   env_free (env);
 }
 
