@@ -6,7 +6,9 @@ set -u
 
 : "${VFP_TOP_SRCDIR:?run through make check}"
 : "${VFP_INST:?run through make check}"
-HOOK="$VFP_INST$VFP_HOOKDIR/vfpool"
+# The hook binary; $VFP_HOOKDIR/vfpool is a symlink to its absolute
+# installed path, which is not under DESTDIR.
+HOOK="$VFP_INST$VFP_SBINDIR/vfpool-hook"
 CTL="$VFP_INST$VFP_SBINDIR/vfpoolctl"
 MKSYSFS="$VFP_TOP_SRCDIR/tests/sysfs/mksysfs"
 
