@@ -91,6 +91,19 @@ only_runnable() { [ "$(runnable | tr '\n' ' ')" = "$* " ] || { [ $# -eq 0 ] && [
 no_dangling() { [ -z "$(in_root find "$HOOKDIR" -mindepth 1 -xtype l 2>/dev/null)" ]; }
 no_dpkg_new() { [ -z "$(find "$root$HOOKDIR" -mindepth 1 -name '*.dpkg-new' 2>/dev/null)" ]; }
 same_as_deb() { cmp -s "$root$BIN" "$work/new/usr/sbin/vfpool-hook"; }
+# upgrade_checks WHAT DEB: install DEB over what is there; no prompt, no
+# failure, the hook link in place and nothing else in qemu.d for libvirt.
+upgrade_checks() {
+  local rc
+  apt_install "$2"; rc=$?
+  check "$1: no failure (rc=$rc)" test "$rc" = 0
+  [ "$rc" = 0 ] || tail -20 "$work/apt.log"
+  check "$1: no conffile prompt" no_prompt
+  check "$1: package installed" status_is ii
+  check "$1: $HOOK is a link to $BIN" hook_is_link
+  check "$1: no *.dpkg-new in qemu.d" no_dpkg_new
+  check "$1: libvirt would run the hook and nothing else" only_runnable "$HOOK"
+}
 
 # Packages made from this one, by dpkg-deb on its unpacked tree: a later
 # version of the same layout, and the 0.1.0 layout (the binary as the
@@ -139,33 +152,19 @@ check "doctor: the hook link passes" grep -q "^\[PASS\] hook: $HOOK -> $BIN" "$w
 printf 'local edit\n' >> "$root$BIN"
 printf '#!/bin/sh\nexit 0\n' > "$work/mine"
 rm "$root$HOOK" && install -m 0755 "$work/mine" "$root$HOOK"
-apt_install /tmp/vfpool-next.deb; rc=$?
-check "upgrade to $version+chroot1 over a modified hook: no failure (rc=$rc)" test "$rc" = 0
-[ "$rc" = 0 ] || tail -20 "$work/apt.log"
-check "upgrade: no conffile prompt" no_prompt
-check "upgrade: package installed" status_is ii
+upgrade_checks "upgrade to $version+chroot1 over a modified hook" /tmp/vfpool-next.deb
 check "upgrade: the binary is the package's again" same_as_deb
-check "upgrade: $HOOK is the link again" hook_is_link
-check "upgrade: no *.dpkg-new in qemu.d" no_dpkg_new
-check "upgrade: libvirt would run the hook and nothing else" only_runnable "$HOOK"
 
 # ---- upgrade from 0.1.0 (hook binary was a conffile), modified ----------------------
 in_root dpkg --purge vfpool > /dev/null 2>&1
 apt_install /tmp/vfpool-old.deb; rc=$?
 check "0.1.0 layout installed (rc=$rc)" test "$rc" = 0 -a -f "$root$HOOK" -a ! -L "$root$HOOK"
 printf 'local edit\n' >> "$root$HOOK"
-apt_install /tmp/vfpool-new.deb; rc=$?
-check "upgrade 0.1.0 -> $version over a modified hook conffile: no failure (rc=$rc)" test "$rc" = 0
-[ "$rc" = 0 ] || tail -20 "$work/apt.log"
-check "upgrade from 0.1.0: no conffile prompt" no_prompt
-check "upgrade from 0.1.0: package installed" status_is ii
-check "upgrade from 0.1.0: $HOOK is a link to $BIN" hook_is_link
-check "upgrade from 0.1.0: no *.dpkg-new in qemu.d" no_dpkg_new
-check "upgrade from 0.1.0: the modified hook kept, not executable, as vfpool.dpkg-bak" \
+upgrade_checks "upgrade 0.1.0 -> $version over a modified hook conffile" /tmp/vfpool-new.deb
+check "upgrade 0.1.0 -> $version: the modified hook kept, not executable, as vfpool.dpkg-bak" \
   test -f "$root$HOOK.dpkg-bak" -a ! -x "$root$HOOK.dpkg-bak"
-check "upgrade from 0.1.0: libvirt would run the hook and nothing else" only_runnable "$HOOK"
 in_root vfpoolctl doctor > "$work/doctor.txt" 2>&1
-check "upgrade from 0.1.0: doctor reports no leftover hook" \
+check "upgrade 0.1.0 -> $version: doctor reports no leftover hook" \
   sh -c "! grep -q '^\[FAIL\] hook' '$work/doctor.txt'"
 
 # ---- remove, purge ---------------------------------------------------------------------
