@@ -899,8 +899,8 @@ check_apparmor (const VfpDoctorPaths *paths, GPtrArray *report)
     }
   if (real != NULL && (strstr (real, "/usr/local/") != NULL || strstr (real, "/opt/") != NULL))
     {
-      fix = g_strdup_printf ("install the hook as a file at %s (configure --prefix=/usr "
-                             "--sysconfdir=/etc), not a link into /usr/local or /opt",
+      fix = g_strdup_printf ("link %s to /usr/sbin/vfpool-hook (the package does; from "
+                             "source: configure --prefix=/usr --sysconfdir=/etc, make install)",
                              paths->hook_path);
       vfp_doctor_add (report, "apparmor", VFP_CHECK_WARN, fix,
                       "the hook resolves to %s: libvirtd's AppArmor profile does not let it "
