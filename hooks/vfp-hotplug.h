@@ -1,5 +1,5 @@
 /* vfp-hotplug.h: the detached worker that hot-plugs the plain-start path's
- * devices once libvirt releases the start job (DESIGN.md §2). */
+ * devices once libvirt releases the start job (docs/DESIGN.md §2). */
 #pragma once
 
 #include <glib.h>

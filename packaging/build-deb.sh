@@ -2,11 +2,23 @@
 # build-deb.sh: build the vfpool .deb from this source tree in a temporary
 # copy (the tree is left untouched) and check what the package holds.
 #
-# Usage: packaging/build-deb.sh [OUTDIR]   (default: current directory)
-# Installs dpkg-dev, debhelper and the Build-Depends with apt-get when
-# missing (uses sudo when not root).  DEB_BUILD_OPTIONS=nocheck skips
-# `make check`.
+# Usage: packaging/build-deb.sh [--check] [OUTDIR]   (default: current directory)
+#
+# By default the package is built without running the test suite again
+# (DEB_BUILD_OPTIONS=nocheck, about a minute): run `make check` in the tree
+# first, as CI does.  --check runs the whole suite inside the package build
+# too (several minutes more).  Installs dpkg-dev, debhelper and the
+# Build-Depends with apt-get when missing (uses sudo when not root).
+# Then `lintian -E --pedantic` on the .deb when lintian is installed, and
+# tests/packaging/deb-chroot.sh tries it in a fresh Debian chroot.
 set -eu
+
+check=0
+if [ "${1:-}" = "--check" ]; then check=1; shift; fi
+if [ "$check" -eq 0 ]; then
+  DEB_BUILD_OPTIONS="nocheck${DEB_BUILD_OPTIONS:+ $DEB_BUILD_OPTIONS}"
+  export DEB_BUILD_OPTIONS
+fi
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$PWD}
@@ -46,12 +58,14 @@ fi
 deb=$(ls "$work"/vfpool_*.deb)
 contents=$(dpkg -c "$deb")
 missing=0
-for f in ./etc/libvirt/hooks/qemu.d/vfpool ./usr/sbin/vfpoolctl \
+for f in './etc/libvirt/hooks/qemu.d/vfpool -> /usr/sbin/vfpool-hook' ./usr/sbin/vfpool-hook \
+         ./usr/sbin/vfpoolctl ./usr/share/doc/vfpool/README.md.gz ./usr/share/doc/vfpool/GUIDE.md.gz \
          ./usr/share/man/man8/vfpoolctl.8.gz ./usr/share/man/man8/vfpool-hook.8.gz \
          ./usr/share/man/man5/vfpool.conf.5.gz ./usr/share/man/man5/vfpool-sriov.conf.5.gz ./lib/systemd/system/vfpool-vfs.service \
          ./usr/share/bash-completion/completions/vfpoolctl \
          ./etc/vfpool/sriov.conf.sample ./etc/vfpool/pools.d/example.conf.sample; do
-  if printf '%s\n' "$contents" | grep -q " $f\$"; then
+  # each line of dpkg -c ends with the path (and " -> TARGET" for a link)
+  if printf '%s\n' "$contents" | grep -q -- " $(printf '%s' "$f" | sed 's/[].[*^$\\]/\\&/g')\$"; then
     echo "build-deb: ok  $f"
   else
     echo "build-deb: MISSING $f" >&2
@@ -63,5 +77,13 @@ if ! dpkg-deb -I "$deb" postinst | grep -q 'systemctl restart libvirtd'; then
   missing=1
 fi
 [ "$missing" -eq 0 ] || exit 1
+# Every tag lintian shows, pedantic and experimental ones included, fails the
+# build: the package has no overrides.
+if command -v lintian >/dev/null; then
+  lintian -E --pedantic --fail-on error,warning,info,pedantic,experimental "$deb"
+  echo "build-deb: lintian -E --pedantic: clean"
+else
+  echo "build-deb: lintian is not installed: not run"
+fi
 cp "$deb" "$out/"
 echo "build-deb: $out/$(basename "$deb")"

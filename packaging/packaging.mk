@@ -19,4 +19,4 @@ packaging/vfpool-vfs.service: $(top_srcdir)/packaging/vfpool-vfs.service.in Make
 	  $(top_srcdir)/packaging/vfpool-vfs.service.in > $@.tmp && mv $@.tmp $@
 
 CLEANFILES += packaging/vfpool-vfs.service
-EXTRA_DIST += packaging/vfpool-vfs.service.in packaging/build-deb.sh
+EXTRA_DIST += packaging/vfpool-vfs.service.in packaging/build-deb.sh tests/packaging/deb-chroot.sh

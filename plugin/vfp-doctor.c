@@ -808,17 +808,59 @@ check_networkmanager (const VfpDoctorPaths *paths, GPtrArray *report, GPtrArray 
 
 /* ---- the hook and the libvirt daemon ------------------------------------ */
 
+/* dpkg leaves these beside a conffile; in qemu.d an executable one is a second
+ * hook that libvirt runs. */
+static void
+check_hook_leftovers (const VfpDoctorPaths *paths, GPtrArray *report)
+{
+  static const char *const suffixes[] = { ".dpkg-new", ".dpkg-old", ".dpkg-dist", ".dpkg-bak" };
+  g_autofree char *dir_path = g_path_get_dirname (paths->hook_path);
+  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+      {
+        g_autofree char *path = NULL;
+        g_autofree char *fix = NULL;
+        struct stat st;
+
+        if (!g_str_has_suffix (name, suffixes[i]))
+          continue;
+        path = g_build_filename (dir_path, name, NULL);
+        if (stat (path, &st) != 0 || !S_ISREG (st.st_mode) || (st.st_mode & 0111) == 0)
+          continue;
+        fix = g_strdup_printf ("rm %s; then restart libvirtd", path);
+        vfp_doctor_add (report, "hook", VFP_CHECK_FAIL, fix,
+                        "%s is executable: libvirt runs it as another hook", path);
+      }
+}
+
 static gboolean
 check_hook (const VfpDoctorPaths *paths, GPtrArray *report, gint64 *mtime_out)
 {
   g_autofree char *fix = NULL;
+  g_autofree char *target = NULL;
   struct stat st;
 
+  check_hook_leftovers (paths, report);
+  /* The package and make install put a symlink to the binary in sbin there. */
+  target = g_file_read_link (paths->hook_path, NULL);
   if (stat (paths->hook_path, &st) != 0)
     {
       int errsv = errno;
-      fix = g_strdup_printf ("make install (it puts the hook there), or install -m 0755 "
-                             "hooks/vfpool %s; then restart libvirtd", paths->hook_path);
+      if (target != NULL)
+        {
+          fix = g_strdup_printf ("apt-get install --reinstall vfpool (or make install), or "
+                                 "rm %s; then restart libvirtd", paths->hook_path);
+          vfp_doctor_add (report, "hook", VFP_CHECK_FAIL, fix,
+                          "%s is a dangling link to %s (%s): libvirt fails to run it",
+                          paths->hook_path, target, g_strerror (errsv));
+          return FALSE;
+        }
+      fix = g_strdup_printf ("apt-get install --reinstall vfpool, or make install (it links "
+                             "the hook there), or ln -s /usr/sbin/vfpool-hook %s; then "
+                             "restart libvirtd", paths->hook_path);
       vfp_doctor_add (report, "hook", VFP_CHECK_FAIL, fix,
                       "no hook at %s (%s): 'virsh start' gives domains no VF",
                       paths->hook_path, g_strerror (errsv));
@@ -832,14 +874,14 @@ check_hook (const VfpDoctorPaths *paths, GPtrArray *report, gint64 *mtime_out)
                       paths->hook_path, (unsigned) (st.st_mode & 07777));
       return FALSE;
     }
-  vfp_doctor_add (report, "hook", VFP_CHECK_PASS, NULL, "%s is installed and executable",
-                  paths->hook_path);
+  vfp_doctor_add (report, "hook", VFP_CHECK_PASS, NULL, "%s%s%s is installed and executable",
+                  paths->hook_path, target ? " -> " : "", target ? target : "");
   *mtime_out = st.st_mtime;
   return TRUE;
 }
 
 /* Debian's AppArmor profile for libvirtd lets it exec files under /etc/libvirt/hooks
- * and /usr/{s,}bin, nothing under /usr/local or /opt (DESIGN.md §1); the
+ * and /usr/{s,}bin, nothing under /usr/local or /opt (docs/DESIGN.md §1); the
  * profile applies to the resolved path, so a symlink does not help. */
 static void
 check_apparmor (const VfpDoctorPaths *paths, GPtrArray *report)
@@ -857,8 +899,8 @@ check_apparmor (const VfpDoctorPaths *paths, GPtrArray *report)
     }
   if (real != NULL && (strstr (real, "/usr/local/") != NULL || strstr (real, "/opt/") != NULL))
     {
-      fix = g_strdup_printf ("install the hook as a file at %s (configure --prefix=/usr "
-                             "--sysconfdir=/etc), not a link into /usr/local or /opt",
+      fix = g_strdup_printf ("link %s to /usr/sbin/vfpool-hook (the package does; from "
+                             "source: configure --prefix=/usr --sysconfdir=/etc, make install)",
                              paths->hook_path);
       vfp_doctor_add (report, "apparmor", VFP_CHECK_WARN, fix,
                       "the hook resolves to %s: libvirtd's AppArmor profile does not let it "
@@ -910,7 +952,7 @@ format_time (gint64 t)
   return dt ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S UTC") : g_strdup ("?");
 }
 
-/* libvirt looks for hooks when the daemon starts (DESIGN.md §1). */
+/* libvirt looks for hooks when the daemon starts (docs/DESIGN.md §1). */
 static void
 check_daemon (const VfpDoctorPaths *paths, GPtrArray *report, gint64 hook_mtime)
 {

@@ -1,4 +1,4 @@
-/* vfp-lifecycle.h: the operations of a domain's life (DESIGN.md §1-2), one
+/* vfp-lifecycle.h: the operations of a domain's life (docs/DESIGN.md §1-2), one
  * library call per hook operation or CLI command. */
 #pragma once
 

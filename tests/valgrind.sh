@@ -40,9 +40,8 @@ fi
 # own, so make check's tests/_inst is left alone).
 INST=$BUILD/tests/_valgrind_inst
 rm -rf "$INST"
-{ make -C "$BUILD" -j"$(nproc)" hooks/vfpool \
-  && make -C "$BUILD" install-hookPROGRAMS DESTDIR="$INST"; } > "$INST.log" 2>&1 \
-  || { tail -30 "$INST.log"; die "build/install failed"; }
+make -C "$BUILD" -j"$(nproc)" hooks/vfpool-hook > "$INST.log" 2>&1 \
+  || { tail -30 "$INST.log"; die "build failed"; }
 t_build=$(( $(date +%s) - t0 ))
 
 hookdir=$(make -s -C "$BUILD" --no-print-directory -f Makefile -f - print-hookdir <<'EOF'
@@ -53,6 +52,8 @@ sbindir=$(make -s -C "$BUILD" --no-print-directory -f Makefile -f - print-sbindi
 print-sbindir: ; @echo $(sbindir)
 EOF
 )
+install -D -m 0755 "$BUILD/hooks/vfpool-hook" "$INST$sbindir/vfpool-hook" \
+  || die "install failed"
 export VFP_TOP_SRCDIR=$SRCDIR VFP_INST=$INST VFP_HOOKDIR=$hookdir VFP_SBINDIR=$sbindir
 # shellcheck source=scenario/lib.sh
 . "$SRCDIR/tests/scenario/lib.sh"

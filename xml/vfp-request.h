@@ -1,5 +1,5 @@
 /* vfp-request.h: the VF request in a domain's <metadata> (namespace
- * urn:vfpool:domain:1, DESIGN.md §3), read and validated. */
+ * urn:vfpool:domain:1, docs/DESIGN.md §3), read and validated. */
 #pragma once
 
 #include <glib.h>

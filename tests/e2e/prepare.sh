@@ -10,7 +10,7 @@
 E2E_MIRROR=${E2E_MIRROR:-http://deb.debian.org/debian}
 E2E_SECURITY_MIRROR=${E2E_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 
-# Guest userland: what FIXTURE.md measured (libpam-systemd keeps debootstrap
+# Guest userland: what docs/FIXTURE.md measured (libpam-systemd keeps debootstrap
 # from failing on polkitd) plus the runtime libraries vfpool links.
 E2E_GUEST_PACKAGES="libvirt-daemon-system,libvirt-clients,qemu-system-x86,iproute2,kmod,pciutils,dbus,systemd-sysv,udev,libpam-systemd,libglib2.0-0,libxml2,libnl-3-200,libnl-route-3-200,libvirt0,procps,psmisc"
 

@@ -61,7 +61,9 @@ else
   make -C "$E2E_BUILDDIR" install DESTDIR="$ROOT" >"$WORK/install.log" 2>&1 \
     || { tail -20 "$WORK/install.log" >&2; e2e_die "make install DESTDIR=… failed"; }
 fi
-[ -x "$ROOT/etc/libvirt/hooks/qemu.d/vfpool" ] || e2e_log "warning: the hook was not installed at /etc/libvirt/hooks/qemu.d/vfpool"
+# The hook is /usr/sbin/vfpool-hook, run through an absolute symlink in qemu.d.
+{ [ -L "$ROOT/etc/libvirt/hooks/qemu.d/vfpool" ] && [ -x "$ROOT/usr/sbin/vfpool-hook" ]; } \
+  || e2e_log "warning: the hook was not installed (/usr/sbin/vfpool-hook and its link /etc/libvirt/hooks/qemu.d/vfpool)"
 
 mkdir -p "$ROOT/e2e/scenarios" "$ROOT/e2e/extra"
 install -m 0755 "$E2E_DIR/guest/init.sh" "$ROOT/e2e/init"

@@ -41,7 +41,7 @@ qemu_down() {
   rm -f "$T/qemu/$1" "$T/libvirt/$1.pid"
 }
 
-# What libvirt does around the hook (DESIGN.md §1), with POINT armed in
+# What libvirt does around the hook (docs/DESIGN.md §1), with POINT armed in
 # the call named by WHERE (prepare or release).
 # lv_start POINT NAME N XML: prepare, and if that fails, stopped + release
 # end (unarmed); otherwise QEMU starts and start + started follow.

@@ -24,7 +24,7 @@ tests/reliability/.dir-stamp:
 CLEANFILES += tests/reliability/.dir-stamp
 
 check_PROGRAMS += tests/reliability/vfpool-hook-fault tests/reliability/vfpoolctl-fault
-tests_reliability_vfpool_hook_fault_SOURCES = $(hooks_vfpool_SOURCES)
+tests_reliability_vfpool_hook_fault_SOURCES = $(hooks_vfpool_hook_SOURCES)
 tests_reliability_vfpool_hook_fault_CPPFLAGS = $(REL_CPPFLAGS)
 tests_reliability_vfpool_hook_fault_LDADD = $(REL_LIBS) $(LIBS)
 tests_reliability_vfpoolctl_fault_SOURCES = $(tools_vfpoolctl_SOURCES)

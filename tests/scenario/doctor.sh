@@ -150,6 +150,6 @@ check "broken host: PF SR-IOV off, fix writes sriov_numvfs" check_mentions "$T/b
 rm -rf "$ROOT/run/NetworkManager"
 rm -f "$HOOK_AT"
 "$CTL" doctor --json --no-libvirt --root "$ROOT" > "$T/nohook.json"
-check "hook missing: fails, fix installs it" check_mentions "$T/nohook.json" hook "install -m 0755"
+check "hook missing: fails, fix links it" check_mentions "$T/nohook.json" hook "ln -s /usr/sbin/vfpool-hook"
 
 finish

@@ -6,7 +6,9 @@ set -u
 
 : "${VFP_TOP_SRCDIR:?run through make check}"
 : "${VFP_INST:?run through make check}"
-HOOK="$VFP_INST$VFP_HOOKDIR/vfpool"
+# The hook binary; $VFP_HOOKDIR/vfpool is a symlink to its absolute
+# installed path, which is not under DESTDIR.
+HOOK="$VFP_INST$VFP_SBINDIR/vfpool-hook"
 CTL="$VFP_INST$VFP_SBINDIR/vfpoolctl"
 MKSYSFS="$VFP_TOP_SRCDIR/tests/sysfs/mksysfs"
 
@@ -85,7 +87,7 @@ hook() { env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
            VFPOOL_LIBVIRT_RUN_DIR="$VFPOOL_LIBVIRT_RUN_DIR" VFPOOL_BOOT_ID_FILE="$VFPOOL_BOOT_ID_FILE" \
            "$HOOK" "$1" "$2" "$3" - < "$4"; }
 
-# The libvirt sequences (DESIGN.md §1).
+# The libvirt sequences (docs/DESIGN.md §1).
 start_plain() { hook "$1" prepare begin "$2" && hook "$1" start begin "$2" && hook "$1" started begin "$2"; }
 stop_domain() { hook "$1" stopped end "$2"; hook "$1" release end "$2"; }
 

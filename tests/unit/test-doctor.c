@@ -110,6 +110,9 @@ enum {
   NM_RULE = 1 << 5,             /* unmanaged-devices=driver:igbvf */
   APPARMOR = 1 << 6,            /* AppArmor enabled */
   HOOK_IN_OPT = 1 << 7,         /* the hook is a link into .../opt/ */
+  HOOK_LINK = 1 << 8,           /* the hook is a link to .../usr/sbin/vfpool-hook */
+  HOOK_DANGLING = 1 << 9,       /* the hook is a link to nothing (package removed) */
+  HOOK_DPKG_NEW = 1 << 10,      /* an executable vfpool.dpkg-new beside the hook */
 };
 
 #define HOOK_MTIME 1000000000   /* 2001-09-09 */
@@ -153,6 +156,27 @@ host_setup (Host *h, const char *cmdline, unsigned extras)
           assert_int_equal (chmod (h->hook, extras & HOOK_NOT_EXEC ? 0644 : 0755), 0);
           set_mtime (h->hook, HOOK_MTIME);
         }
+    }
+  if (extras & (HOOK_LINK | HOOK_DANGLING))
+    {
+      g_autofree char *dir = g_path_get_dirname (h->hook);
+      g_autofree char *bin = g_build_filename (h->dir, "usr", "sbin", "vfpool-hook", NULL);
+      g_autofree char *bindir = g_path_get_dirname (bin);
+      if (extras & HOOK_LINK)
+        {
+          vfp_test_write (bindir, "vfpool-hook", "#!/bin/sh\n");
+          assert_int_equal (chmod (bin, 0755), 0);
+          set_mtime (bin, HOOK_MTIME);
+        }
+      g_mkdir_with_parents (dir, 0755);
+      assert_int_equal (symlink (bin, h->hook), 0);
+    }
+  if (extras & HOOK_DPKG_NEW)
+    {
+      g_autofree char *dir = g_path_get_dirname (h->hook);
+      g_autofree char *leftover = g_build_filename (dir, "vfpool.dpkg-new", NULL);
+      vfp_test_write (dir, "vfpool.dpkg-new", "#!/bin/sh\n");
+      assert_int_equal (chmod (leftover, 0755), 0);
     }
   if (extras & NM_RUNNING)
     {
@@ -260,7 +284,17 @@ static const HostCase host_cases[] = {
     GOOD | NM_RUNNING | NM_RULE, VFP_CHECK_PASS,
     { { "networkmanager", VFP_CHECK_PASS, NULL } } },
   { "hook missing", "--host demo", DEMO_POOL, GOOD_CMDLINE, DAEMON_AFTER, VFP_CHECK_FAIL,
-    { { "hook", VFP_CHECK_FAIL, "install -m 0755" } } },
+    { { "hook", VFP_CHECK_FAIL, "ln -s /usr/sbin/vfpool-hook" } } },
+  { "hook: a link to the binary in sbin", "--host demo", DEMO_POOL, GOOD_CMDLINE,
+    HOOK_LINK | DAEMON_AFTER, VFP_CHECK_PASS,
+    { { "hook", VFP_CHECK_PASS, "/usr/sbin/vfpool-hook is installed" },
+      { "libvirtd", VFP_CHECK_PASS, "after the hook" } } },
+  { "hook: a dangling link (package removed)", "--host demo", DEMO_POOL, GOOD_CMDLINE,
+    HOOK_DANGLING | DAEMON_AFTER, VFP_CHECK_FAIL,
+    { { "hook", VFP_CHECK_FAIL, "dangling link" } } },
+  { "hook: an executable vfpool.dpkg-new beside it", "--host demo", DEMO_POOL, GOOD_CMDLINE,
+    GOOD | HOOK_DPKG_NEW, VFP_CHECK_FAIL,
+    { { "hook", VFP_CHECK_FAIL, "vfpool.dpkg-new is executable" } } },
   { "hook not executable", "--host demo", DEMO_POOL, GOOD_CMDLINE,
     HOOK_NOT_EXEC | DAEMON_AFTER, VFP_CHECK_FAIL,
     { { "hook", VFP_CHECK_FAIL, "chmod 0755" } } },

@@ -61,7 +61,7 @@ run_nested () {
   return 1
 }
 
-# FIXTURE.md: about 1 nested boot in 5 hangs under TCG; that is the
+# docs/FIXTURE.md: about 1 nested boot in 5 hangs under TCG; that is the
 # fixture's fault, not vfpool's, so it gets one retry.
 if ! run_nested; then
   log "the nested VM did not report in 450 s (the known rare TCG hang): retrying once"

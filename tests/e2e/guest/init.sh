@@ -68,7 +68,7 @@ done
 say "SR-IOV: PF $E2E_PF ($E2E_PF_PCI), $E2E_NUMVFS VFs, carrier $(cat "/sys/class/net/$E2E_PF/carrier" 2>/dev/null) ($((SECONDS - t0)) s)"
 
 # ---- libvirt ----------------------------------------------------------------
-# No systemd as PID 1: no cgroups, namespaces or labels for QEMU (FIXTURE.md).
+# No systemd as PID 1: no cgroups, namespaces or labels for QEMU (docs/FIXTURE.md).
 cat >> /etc/libvirt/qemu.conf <<'EOF'
 user = "root"
 group = "root"
