@@ -400,14 +400,12 @@ vfp_lease_claim (const char *state_dir, const VfpLease *lease, GError **error)
 }
 
 gboolean
-vfp_lease_update (const char *state_dir, const VfpLease *lease, const char *expect_start_id,
-                  GError **error)
+vfp_lease_update_locked (const char *state_dir, const VfpLease *lease,
+                         const char *expect_start_id, GError **error)
 {
   g_autofree char *path = NULL;
   g_autofree char *data = NULL;
   g_autoptr (VfpLease) current = NULL;
-  int lock_fd = -1;
-  gboolean ok = FALSE;
   gsize len;
 
   if (!check_vf_name (lease->vf_pci, error))
@@ -418,23 +416,36 @@ vfp_lease_update (const char *state_dir, const VfpLease *lease, const char *expe
   data = lease_to_data_checked (lease, &len, error);
   if (data == NULL)
     return FALSE;
-  /* Under the lock a remover holds while it restores: either it removed the
-   * file before (and we must not bring it back: the VF is restored and may
-   * be someone else's), or it waits and sees what we write. */
-  if (!vfp_lease_lock (state_dir, lease->vf_pci, &lock_fd, error))
-    return FALSE;
+  /* A remover holds the lock while it restores: either it removed the file
+   * before (and we must not bring it back: the VF is restored and may be
+   * someone else's), or it waits and sees what we write. */
   if (!vfp_lease_read (state_dir, lease->vf_pci, &current, error))
     {
       if (error != NULL && g_error_matches (*error, VFP_ERROR, VFP_ERROR_NOT_FOUND))
         g_prefix_error (error, "lease was released meanwhile: ");
+      return FALSE;
     }
-  else if (strcmp (current->owner_uuid, lease->owner_uuid) != 0
-           || g_strcmp0 (current->start_id, expect_start_id) != 0)
-    g_set_error (error, VFP_ERROR, VFP_ERROR_BUSY,
-                 "VF %s was taken over by another start of domain '%s'", lease->vf_pci,
-                 current->owner_name);
-  else
-    ok = vfp_file_replace (path, data, len, 0600, error);
+  if (strcmp (current->owner_uuid, lease->owner_uuid) != 0
+      || g_strcmp0 (current->start_id, expect_start_id) != 0)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_BUSY,
+                   "VF %s was taken over by another start of domain '%s'", lease->vf_pci,
+                   current->owner_name);
+      return FALSE;
+    }
+  return vfp_file_replace (path, data, len, 0600, error);
+}
+
+gboolean
+vfp_lease_update (const char *state_dir, const VfpLease *lease, const char *expect_start_id,
+                  GError **error)
+{
+  int lock_fd = -1;
+  gboolean ok;
+
+  if (!vfp_lease_lock (state_dir, lease->vf_pci, &lock_fd, error))
+    return FALSE;
+  ok = vfp_lease_update_locked (state_dir, lease, expect_start_id, error);
   vfp_lease_unlock (lock_fd);
   return ok;
 }

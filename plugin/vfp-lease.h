@@ -72,6 +72,9 @@ gboolean vfp_lease_claim (const char *state_dir, const VfpLease *lease, GError *
  * (VFP_ERROR_NOT_FOUND), nor one another start took over (VFP_ERROR_BUSY). */
 gboolean vfp_lease_update (const char *state_dir, const VfpLease *lease,
                            const char *expect_start_id, GError **error);
+/* The same, for a caller that holds the VF's lock (vfp_lease_lock). */
+gboolean vfp_lease_update_locked (const char *state_dir, const VfpLease *lease,
+                                  const char *expect_start_id, GError **error);
 /* TRUE if @a and @b name the same holder: VF, owner, nic and start id. */
 gboolean vfp_lease_same_holder (const VfpLease *a, const VfpLease *b);
 /* VFP_ERROR_NOT_FOUND if there is no lease; VFP_ERROR_STATE_CORRUPT if the

@@ -533,8 +533,11 @@ check_mac_unique (Operation *op, NicPlan *plan, GError **error)
   return TRUE;
 }
 
+/* Under the VF's lock (configure_vf): no remover restores the VF while its
+ * knobs are being set, which would leave the VF changed after its lease is
+ * gone (a release that restores first and a start that applies after). */
 static gboolean
-configure_vf (Operation *op, NicPlan *plan, GError **error)
+configure_vf_locked (Operation *op, NicPlan *plan, GError **error)
 {
   VfpLease *lease = plan->lease;
   VfpNetlink *nl = vfp_context_get_netlink (op->ctx, error);
@@ -579,7 +582,7 @@ configure_vf (Operation *op, NicPlan *plan, GError **error)
   lease->state = VFP_LEASE_CONFIGURING;
   g_free (lease->boot_id);
   lease->boot_id = g_strdup (op->boot_id);
-  if (!vfp_lease_update (op->ctx->state_dir, lease, expect, error)
+  if (!vfp_lease_update_locked (op->ctx->state_dir, lease, expect, error)
       || !check_mac_unique (op, plan, error))
     return FALSE;
   vfp_fault_point (op->ctx, VFP_FAULT_AFTER_ORIGINAL);
@@ -587,10 +590,23 @@ configure_vf (Operation *op, NicPlan *plan, GError **error)
                           error))
     return FALSE;
   lease->state = VFP_LEASE_CONFIGURED;
-  if (!vfp_lease_update (op->ctx->state_dir, lease, NULL, error))
+  if (!vfp_lease_update_locked (op->ctx->state_dir, lease, NULL, error))
     return FALSE;
   vfp_fault_point (op->ctx, VFP_FAULT_AFTER_CONFIGURED);
   return TRUE;
+}
+
+static gboolean
+configure_vf (Operation *op, NicPlan *plan, GError **error)
+{
+  int lock_fd = -1;
+  gboolean ok;
+
+  if (!vfp_lease_lock (op->ctx->state_dir, plan->lease->vf_pci, &lock_fd, error))
+    return FALSE;
+  ok = configure_vf_locked (op, plan, error);
+  vfp_lease_unlock (lock_fd);
+  return ok;
 }
 
 /* Restore (when changed) and drop one lease.  Restore failures quarantine
@@ -629,7 +645,8 @@ restore_and_remove (VfpContext *ctx, const VfpLease *lease, GPtrArray *warnings,
  * removes it, and nobody restores a VF that was freed and claimed again in
  * between (that would undo the new owner's configuration). */
 static gboolean
-release_lease (VfpContext *ctx, const VfpLease *seen, GPtrArray *warnings, GError **error)
+release_lease_if (VfpContext *ctx, const VfpLease *seen, gboolean only_reserved,
+                  GPtrArray *warnings, GError **error)
 {
   g_autoptr (VfpLease) lease = NULL;
   g_autoptr (GError) read_error = NULL;
@@ -641,7 +658,8 @@ release_lease (VfpContext *ctx, const VfpLease *seen, GPtrArray *warnings, GErro
   if (vfp_lease_read (ctx->state_dir, seen->vf_pci, &lease, &read_error))
     {
       /* The file, not @seen, says how far configuring got. */
-      if (vfp_lease_same_holder (lease, seen) && lease->created == seen->created)
+      if (vfp_lease_same_holder (lease, seen) && lease->created == seen->created
+          && (!only_reserved || lease->state == VFP_LEASE_RESERVED))
         ok = restore_and_remove (ctx, lease, warnings, error);
     }
   else if (!g_error_matches (read_error, VFP_ERROR, VFP_ERROR_NOT_FOUND))
@@ -653,6 +671,24 @@ release_lease (VfpContext *ctx, const VfpLease *seen, GPtrArray *warnings, GErro
   return ok;
 }
 
+static gboolean
+release_lease (VfpContext *ctx, const VfpLease *seen, GPtrArray *warnings, GError **error)
+{
+  return release_lease_if (ctx, seen, FALSE, warnings, error);
+}
+
+/* Undoing an inject releases only what is still merely reserved: a lease
+ * it reserved (or took up as a leftover) may meanwhile be a concurrent
+ * prepare's of the same domain — reserved with that prepare's start id
+ * until its configuring begins, then configured — and a prepare's lease
+ * goes only with that start. */
+static gboolean
+release_reservation (VfpContext *ctx, const VfpLease *seen, GPtrArray *warnings,
+                     GError **error)
+{
+  return release_lease_if (ctx, seen, TRUE, warnings, error);
+}
+
 /* Unwind: undo every plan's changes and leases, last first. */
 static void
 operation_rollback (Operation *op)
@@ -661,8 +697,10 @@ operation_rollback (Operation *op)
   for (guint i = op->plans ? op->plans->len : 0; i-- > 0;)
     {
       NicPlan *plan = &g_array_index (op->plans, NicPlan, i);
-      if (plan->lease != NULL)
+      if (plan->lease != NULL && op->is_prepare)
         release_lease (op->ctx, plan->lease, NULL, NULL);
+      else if (plan->lease != NULL)
+        release_reservation (op->ctx, plan->lease, NULL, NULL);
       g_clear_pointer (&plan->lease, vfp_lease_free);
     }
 }
@@ -1011,7 +1049,7 @@ vfp_lifecycle_release_held (VfpContext *ctx, GPtrArray *held, GPtrArray *warning
   for (guint i = 0; held != NULL && i < held->len; i++)
     {
       g_autoptr (GError) local_error = NULL;
-      if (!release_lease (ctx, held->pdata[i], warnings, &local_error) && first == NULL)
+      if (!release_reservation (ctx, held->pdata[i], warnings, &local_error) && first == NULL)
         first = g_steal_pointer (&local_error);
     }
   if (first != NULL)
@@ -1040,7 +1078,7 @@ vfp_lifecycle_release_injected (VfpContext *ctx, VfpDomXml *dom, GPtrArray *warn
           || strcmp (lease->owner_uuid, vfp_domxml_get_uuid (dom)) != 0
           || lease->nic != dev->nic || lease->state != VFP_LEASE_RESERVED)
         continue;
-      if (release_lease (ctx, lease, warnings, &local_error))
+      if (release_reservation (ctx, lease, warnings, &local_error))
         (*released)++;
       else if (first == NULL)
         first = g_steal_pointer (&local_error);
