@@ -42,6 +42,19 @@ vfp_pool_name_is_valid (const char *name)
   return TRUE;
 }
 
+static gboolean
+vfp_bond_name_is_valid (const char *name)
+{
+  gsize len = strlen (name);
+
+  if (len == 0 || len > VFP_BOND_NAME_MAX)
+    return FALSE;
+  for (const char *p = name; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '_' && *p != '-')
+      return FALSE;
+  return TRUE;
+}
+
 /* One <nic>.  Errors here say what is wrong; the caller adds which domain and
  * nic. */
 static gboolean
@@ -78,6 +91,20 @@ vfp_nic_parse (xmlNode *node, guint index, const char *uuid,
               return FALSE;
             }
           nic->pool = g_strdup (value);
+          continue;
+        }
+      if (strcmp (name, "bond") == 0)
+        {
+          if (!vfp_bond_name_is_valid (value))
+            {
+              g_autofree char *shown = vfp_error_quote (value);
+
+              g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                           "bond '%s' is not a valid bond name (1-%d letters, "
+                           "digits, '.', '_' or '-')", shown, VFP_BOND_NAME_MAX);
+              return FALSE;
+            }
+          nic->bond = g_strdup (value);
           continue;
         }
       if (!vfp_vf_config_is_attr (name))
@@ -253,6 +280,7 @@ vfp_nic_request_free (VfpNicRequest *nic)
   if (nic == NULL)
     return;
   g_free (nic->pool);
+  g_free (nic->bond);
   g_free (nic);
 }
 
