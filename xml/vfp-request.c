@@ -42,17 +42,22 @@ vfp_pool_name_is_valid (const char *name)
   return TRUE;
 }
 
-static gboolean
-vfp_bond_name_is_valid (const char *name)
+gboolean
+vfp_request_check_bond (const char *name, GError **error)
 {
   gsize len = strlen (name);
+  gboolean valid = len > 0 && len <= VFP_BOND_NAME_MAX;
+  g_autofree char *shown = NULL;
 
-  if (len == 0 || len > VFP_BOND_NAME_MAX)
-    return FALSE;
-  for (const char *p = name; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '_' && *p != '-')
-      return FALSE;
-  return TRUE;
+  for (const char *p = name; valid && *p != '\0'; p++)
+    valid = g_ascii_isalnum (*p) || *p == '.' || *p == '_' || *p == '-';
+  if (valid)
+    return TRUE;
+  shown = vfp_error_quote (name);
+  g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+               "bond '%s' is not a valid bond name (1-%d letters, digits, '.', '_' or '-')",
+               shown, VFP_BOND_NAME_MAX);
+  return FALSE;
 }
 
 /* One <nic>.  Errors here say what is wrong; the caller adds which domain and
@@ -95,15 +100,8 @@ vfp_nic_parse (xmlNode *node, guint index, const char *uuid,
         }
       if (strcmp (name, "bond") == 0)
         {
-          if (!vfp_bond_name_is_valid (value))
-            {
-              g_autofree char *shown = vfp_error_quote (value);
-
-              g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
-                           "bond '%s' is not a valid bond name (1-%d letters, "
-                           "digits, '.', '_' or '-')", shown, VFP_BOND_NAME_MAX);
-              return FALSE;
-            }
+          if (!vfp_request_check_bond (value, error))
+            return FALSE;
           nic->bond = g_strdup (value);
           continue;
         }

@@ -37,6 +37,10 @@ typedef struct {
  * not numbers, two <request> elements, more than VFP_REQUEST_MAX_NICS nics. */
 gboolean vfp_request_read (VfpDomXml *dom, VfpRequest **out, GError **error);
 
+/* TRUE when @name is a valid bond= value; else the error (without domain
+ * and nic, which the caller adds). */
+gboolean vfp_request_check_bond (const char *name, GError **error);
+
 void vfp_request_free (VfpRequest *req);
 void vfp_nic_request_free (VfpNicRequest *nic);
 
