@@ -282,7 +282,9 @@ vfp_metrics_render (VfpConfig *config, const char *state_dir, char **out, GError
                  "Pool VFs whose lease file exists but cannot be read (not free; "
                  "reconcile quarantines them).", 4);
   append_family (text, config, counts, failures, "vfpool_allocation_failures_total", "counter",
-                 "Domain starts refused because the pool had no free VF (since boot).", 5);
+                 "Domain starts refused because the pool had no VF for a nic: none free, none on "
+                 "a port its bond lacks, or only on PFs whose link is down with "
+                 "require-link=yes (since boot).", 5);
   g_string_append_len (text, pf_link->str, pf_link->len);
   g_string_append_len (text, pf_vfs_free->str, pf_vfs_free->len);
   *out = g_string_free (g_steal_pointer (&text), FALSE);

@@ -128,8 +128,7 @@ print_json (GArray *rows, const VfpConfig *config)
       vfpctl_json_string (out, r->vf->pf->pci);
       g_string_append_printf (out, ", \"vf_index\": %u, \"pci\": ", r->vf->index);
       vfpctl_json_string (out, r->vf->pci);
-      g_string_append (out, ", \"pf_link\": ");
-      vfpctl_json_string (out, vfp_link_to_string (r->vf->pf->link));
+      vfpctl_json_field (out, "pf_link", vfp_link_to_string (r->vf->pf->link));
       g_string_append_printf (out, ", \"numa_node\": %d, \"state\": ", r->vf->pf->numa_node);
       vfpctl_json_string (out, r->state);
       g_string_append (out, ", \"owner\": ");
@@ -164,18 +163,12 @@ print_json (GArray *rows, const VfpConfig *config)
 
           g_string_append (out, n ? ",\n  {\"pool\": " : "\n  {\"pool\": ");
           vfpctl_json_string (out, pool->name);
-          g_string_append (out, ", \"pf\": ");
-          vfpctl_json_string (out, pf->netdev);
-          g_string_append (out, ", \"pf_pci\": ");
-          vfpctl_json_string (out, pf->pci);
-          g_string_append (out, ", \"link\": ");
-          vfpctl_json_string (out, vfp_link_to_string (pf->link));
-          g_string_append (out, ", \"operstate\": ");
-          vfpctl_json_string (out, pf->operstate);
-          g_string_append (out, ", \"phys_port_id\": ");
-          vfpctl_json_string (out, pf->phys_port_id);
-          g_string_append (out, ", \"port\": ");
-          vfpctl_json_string (out, vfp_pf_port_key (pf));
+          vfpctl_json_field (out, "pf", pf->netdev);
+          vfpctl_json_field (out, "pf_pci", pf->pci);
+          vfpctl_json_field (out, "link", vfp_link_to_string (pf->link));
+          vfpctl_json_field (out, "operstate", pf->operstate);
+          vfpctl_json_field (out, "phys_port_id", pf->phys_port_id);
+          vfpctl_json_field (out, "port", vfp_pf_port_key (pf));
           g_string_append_printf (out, ", \"vfs\": %u, \"free\": %u}", total, free);
         }
     }

@@ -736,6 +736,20 @@ test_metrics (void **state)
   host_free (h);
 }
 
+/* The exposition text of @h's pools and state, or fail. */
+static char *
+metrics_of (Host *h)
+{
+  g_autoptr (VfpConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
+  char *text = NULL;
+
+  if (!vfp_config_load (h->ctx->config_dir, h->ctx->sysfs_root, &config, &error)
+      || !vfp_metrics_render (config, h->ctx->state_dir, &text, &error))
+    fail_msg ("metrics: %s", error->message);
+  return text;
+}
+
 /* Per PF: the link (left out when unknown) and the free VFs. */
 static void
 test_metrics_pf (void **state)
@@ -743,16 +757,11 @@ test_metrics_pf (void **state)
   Host *h = host_new ("--operstate ens1f0=up --carrier ens1f1=0 demo",
                       "[pool tenant]\npfs=ens1f0;ens1f1\n");
   Host *unknown = host_new ("trio", "[pool tenant]\npfs=ens1f0;ens1f1\n[pool u]\npfs=ens2f0\n");
-  g_autoptr (VfpConfig) config = NULL;
-  g_autoptr (VfpConfig) config_u = NULL;
-  g_autoptr (GError) error = NULL;
   g_autofree char *text = NULL;
   g_autofree char *text_u = NULL;
 
   inject_other (h, "1:tenant 2:tenant");
-  if (!vfp_config_load (h->ctx->config_dir, h->ctx->sysfs_root, &config, &error)
-      || !vfp_metrics_render (config, h->ctx->state_dir, &text, &error))
-    fail_msg ("metrics: %s", error->message);
+  text = metrics_of (h);
   assert_non_null (strstr (text, "# HELP vfpool_pf_link_up "));
   assert_non_null (strstr (text, "# TYPE vfpool_pf_link_up gauge\n"));
   assert_non_null (strstr (text, "vfpool_pf_link_up{pool=\"tenant\",pf=\"ens1f0\"} 1\n"));
@@ -765,9 +774,7 @@ test_metrics_pf (void **state)
   host_free (h);
 
   /* No operstate or carrier at all: no link series, free still counted. */
-  if (!vfp_config_load (unknown->ctx->config_dir, unknown->ctx->sysfs_root, &config_u, &error)
-      || !vfp_metrics_render (config_u, unknown->ctx->state_dir, &text_u, &error))
-    fail_msg ("metrics: %s", error->message);
+  text_u = metrics_of (unknown);
   assert_null (strstr (text_u, "vfpool_pf_link_up{"));
   assert_non_null (strstr (text_u, "vfpool_pf_vfs_free{pool=\"u\",pf=\"ens2f0\"} 4\n"));
   host_free (unknown);
