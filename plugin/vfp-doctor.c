@@ -1380,6 +1380,27 @@ explain_link_and_bond (VfpPool *pool, const VfpAllocQuery *q, const VfpAllocOutc
     }
 }
 
+/* The VF the ranking would pick for @q without the bond, when that VF is on
+ * a port the bond has (so the bond, not the other keys, decided @pick); else
+ * NULL. */
+static VfpVf *
+bond_steered (VfpPool *pool, const VfpAllocQuery *q, VfpVf *pick)
+{
+  VfpAllocQuery unbonded = *q;
+  g_autoptr (GPtrArray) ranked = NULL;
+  VfpVf *would;
+
+  if (q->avoid_ports == NULL || g_hash_table_size (q->avoid_ports) == 0)
+    return NULL;
+  unbonded.avoid_ports = NULL;
+  ranked = vfp_alloc_rank_query (pool, &unbonded, NULL);
+  would = ranked->len > 0 ? ranked->pdata[0] : NULL;
+  if (would == NULL || would == pick
+      || !g_hash_table_contains (q->avoid_ports, vfp_pf_port_key (would->pf)))
+    return NULL;
+  return would;
+}
+
 static void
 explain_free (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *out,
               GHashTable *leased, GHashTable *quarantined, GHashTable *taken,
@@ -1387,6 +1408,7 @@ explain_free (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *out
 {
   VfpAllocQuery query = { NULL };
   VfpAllocOutcome outcome = { 0 };
+  VfpVf *steered = NULL;
   g_autoptr (GHashTable) unavailable = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GPtrArray) ranked = NULL;
   g_autofree char *sticky = vfp_history_lookup (ctx->history_dir, vfp_domxml_get_uuid (dom),
@@ -1511,13 +1533,25 @@ explain_free (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *out
                                   pool->members->len - ranked->len, unsafe);
       return;
     }
+  steered = bond_steered (pool, &query, pick);
   vfp_bond_ports_add (bonds, bond, out->nic, pick->pf);
 
   out->vf_pci = g_strdup (pick->pci);
   out->pf = g_strdup (pf_name (pick->pf));
   out->vf_index = pick->index;
   g_hash_table_add (taken, g_strdup (pick->pci));
-  if (contrast == NULL)
+  if (steered != NULL)
+    {
+      out->reason = g_strdup ("bond-port");
+      out->why = g_strdup_printf ("VF %s (%s VF %u): bond '%s' already has %s on the port of "
+                                  "%s, the VF the pool would give otherwise (%s); this is the "
+                                  "best VF on another port", pick->pci, pf_name (pick->pf),
+                                  pick->index, bond,
+                                  (const char *) g_hash_table_lookup (
+                                    query.avoid_ports, vfp_pf_port_key (steered->pf)),
+                                  pf_name (steered->pf), steered->pci);
+    }
+  else if (contrast == NULL)
     {
       out->reason = g_strdup ("only-free");
       out->why = g_strdup_printf ("VF %s (%s VF %u) is the only free VF of pool '%s'", pick->pci,

@@ -83,8 +83,8 @@ typedef struct {
   guint vf_index;
   char *reason;           /* "sticky", "numa-local", "least-loaded-pf",
                            * "pf-order", "lowest-index", "only-free",
-                           * "link-up", "named-in-xml", "none-free", "busy",
-                           * "bond", "link-down" */
+                           * "link-up", "bond-port", "named-in-xml",
+                           * "none-free", "busy", "bond", "link-down" */
   char *why;              /* one sentence */
   GPtrArray *notes;       /* char*: what else was looked at and set aside */
   gboolean refused;       /* the start would be refused over this nic */

@@ -35,6 +35,7 @@ check "explain picks ens1f0 and ens2f0 (not ens1f1: same port)" python3 -c "
 import json,sys; d=json.load(open(sys.argv[1]))
 assert [n['vf'] for n in d['nics']] == ['0000:01:10.0', '0000:02:10.0'], d
 assert not any(n['refused'] for n in d['nics'])
+assert d['nics'][1]['reason'] == 'bond-port' and \"bond 'b0' already has nic 0\" in d['nics'][1]['why'], d
 assert any(\"bond 'b0'\" in x for x in d['nics'][1]['notes']), d" "$T/explain.json"
 check "the plain start leases the same VFs" start_plain web "$T/web.xml"
 check "  nic 0 on ens1f0, nic 1 on ens2f0" \
