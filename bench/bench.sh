@@ -28,7 +28,7 @@ for layout in scale:1:8 scale:1:64 scale:2:256 scale:4:256; do
   make_host "$layout"
   IFS=: read -r _ pfs vfs <<< "$layout"
   pf_list=$(for p in $(seq 1 "$pfs"); do printf 'ens%sf0;' "$p"; done)
-  POOL_FILE=bench.conf pool "[pool bench]" "pfs=$pf_list" "vlan=10"
+  POOL_FILE=bench.conf pool "[pool bench]" "pfs=$pf_list" "vlan=10" "overridable=vlan"
   # Lease all but one VF to other domains, so the hook works on a full pool.
   echo
   echo "## pool of $((pfs * vfs)) VFs ($pfs PF x $vfs), all other VFs leased"

@@ -27,6 +27,7 @@ typedef struct {
   int (*attach) (void *dom, const char *xml, unsigned int flags);
   int (*is_active) (void *dom);
   unsigned int (*get_id) (void *dom);
+  char *(*get_xml) (void *dom, unsigned int flags);
   int (*domain_free) (void *dom);
   const char *(*last_error) (void);
 } Libvirt;
@@ -41,6 +42,7 @@ libvirt_load (Libvirt *lv, GError **error)
     { "virDomainAttachDeviceFlags", (void **) &lv->attach },
     { "virDomainIsActive", (void **) &lv->is_active },
     { "virDomainGetID", (void **) &lv->get_id },
+    { "virDomainGetXMLDesc", (void **) &lv->get_xml },
     { "virDomainFree", (void **) &lv->domain_free },
     { "virGetLastErrorMessage", (void **) &lv->last_error },
   };
@@ -148,6 +150,18 @@ instance_is_current (Libvirt *lv, void *conn, const Instance *in)
   return same;
 }
 
+/* TRUE if the live XML has the vfpool device of nic @nic. */
+static gboolean
+device_in_live_xml (Libvirt *lv, void *dom, guint nic)
+{
+  g_autofree char *alias = g_strdup_printf ("'%s%u'", VFP_ALIAS_PREFIX, nic);
+  char *xml = lv->get_xml (dom, 0);
+  gboolean found = xml != NULL && strstr (xml, alias) != NULL;
+
+  free (xml);
+  return found;
+}
+
 /* *@stale = TRUE when the attempt was given up because the instance or the
  * lease changed hands: nothing to release then, it is not ours. */
 static gboolean
@@ -169,6 +183,10 @@ attach_one (Libvirt *lv, void *conn, void *dom, const Instance *in, const VfpHot
       if (attempt >= ATTACH_ATTEMPTS || lv->is_active (dom) != 1)
         {
           g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "%s", lv->last_error ());
+          /* The nic's device is in the guest after all (another attach got
+           * there first: "non unique alias"): releasing the VF now would
+           * reset it under the guest.  release end returns it. */
+          *stale = device_in_live_xml (lv, dom, hp->nic);
           return FALSE;
         }
       g_usleep (2 * G_USEC_PER_SEC);
@@ -232,8 +250,9 @@ worker_run (const Instance *in, GPtrArray *hotplug)
         }
       if (stale)
         {
-          syslog (LOG_NOTICE, "domain '%s' nic %u: not hot-plugging VF %s: the start it was "
-                  "leased for is over", in->name, hp->nic, hp->vf_pci);
+          syslog (LOG_NOTICE, "domain '%s' nic %u: VF %s neither plugged nor released: %s",
+                  in->name, hp->nic, hp->vf_pci,
+                  error != NULL ? error->message : "the start it was leased for is over");
           continue;
         }
       /* A VF the domain never got must not stay leased to it — but only

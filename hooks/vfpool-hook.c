@@ -100,7 +100,9 @@ do_release (VfpContext *ctx, VfpDomXml *dom)
 
   if (!vfp_lifecycle_release (ctx, vfp_domxml_get_uuid (dom), warnings, &error))
     {
-      fprintf (stderr, "vfpool: domain '%s': release: %s\n", name, error->message);
+      g_autofree char *shown = vfp_error_quote (name);
+
+      fprintf (stderr, "vfpool: domain '%s': release: %s\n", shown, error->message);
       syslog (LOG_ERR, "domain '%s': release: %s", name, error->message);
     }
   log_warnings (name, warnings);
@@ -166,7 +168,9 @@ main (int argc, char **argv)
     {
       if (is_prepare)
         {
-          fprintf (stderr, "vfpool: domain '%s': %s\n", argv[1], error->message);
+          g_autofree char *shown = vfp_error_quote (argv[1]);
+
+          fprintf (stderr, "vfpool: domain '%s': %s\n", shown, error->message);
           syslog (LOG_ERR, "domain '%s': prepare: %s", argv[1], error->message);
           return 1;
         }

@@ -32,7 +32,8 @@ typedef struct {
 typedef struct {
   VfpContext *ctx;
   VfpDomXml *dom;
-  const char *name;
+  const char *raw_name;   /* as libvirt has it: leases, allow= */
+  char *name;             /* quoted for messages (vfp_error_quote) */
   const char *uuid;
   VfpRequest *request;
   VfpConfig *config;
@@ -57,6 +58,7 @@ operation_clear (Operation *op)
   g_clear_pointer (&op->config, vfp_config_free);
   g_clear_pointer (&op->boot_id, g_free);
   g_clear_pointer (&op->start_id, g_free);
+  g_clear_pointer (&op->name, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Operation, operation_clear)
 
@@ -107,7 +109,8 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
 {
   g_autoptr (GPtrArray) devices = NULL;
 
-  op->name = vfp_domxml_get_name (op->dom);
+  op->raw_name = vfp_domxml_get_name (op->dom);
+  op->name = vfp_error_quote (op->raw_name);
   op->uuid = vfp_domxml_get_uuid (op->dom);
   if (!vfp_request_read (op->dom, &op->request, error))
     return FALSE;
@@ -136,7 +139,7 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
           g_prefix_error (error, "domain '%s' nic %u: ", op->name, nic->index);
           return FALSE;
         }
-      if (!vfp_pool_allows (plan.pool, op->name, op->uuid))
+      if (!vfp_pool_allows (plan.pool, op->raw_name, op->uuid))
         {
           g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
                        "domain '%s' nic %u: pool '%s' does not allow this domain (allow= in %s)",
@@ -182,7 +185,7 @@ new_lease (Operation *op, NicPlan *plan, VfpVf *vf)
   lease->pool = g_strdup (plan->pool->name);
   lease->nic = plan->nic->index;
   lease->owner_uuid = g_strdup (op->uuid);
-  lease->owner_name = g_strdup (op->name);
+  lease->owner_name = g_strdup (op->raw_name);
   lease->boot_id = g_strdup (op->boot_id);
   lease->start_id = g_strdup (op->start_id);
   lease->created = g_get_real_time () / G_USEC_PER_SEC;
@@ -225,10 +228,11 @@ claim_named_vf (Operation *op, NicPlan *plan, gboolean dry_run, GError **error)
       else if (strcmp (existing->owner_uuid, op->uuid) != 0
                || existing->nic != plan->nic->index)
         {
+          g_autofree char *holder = vfp_error_quote (existing->owner_name);
+
           g_set_error (error, VFP_ERROR, VFP_ERROR_BUSY,
                        "domain '%s' nic %u: VF %s is leased to domain '%s' (nic %u)",
-                       op->name, plan->nic->index, vf->pci, existing->owner_name,
-                       existing->nic);
+                       op->name, plan->nic->index, vf->pci, holder, existing->nic);
           return FALSE;
         }
       else
@@ -268,6 +272,7 @@ describe_holders (Operation *op, VfpPool *pool, GHashTable *quarantined)
     {
       VfpVf *vf = pool->members->pdata[i];
       g_autoptr (VfpLease) lease = NULL;
+      g_autofree char *owner = NULL;
 
       if (g_hash_table_contains (quarantined, vf->pci))
         {
@@ -276,7 +281,8 @@ describe_holders (Operation *op, VfpPool *pool, GHashTable *quarantined)
         }
       if (!vfp_lease_read (op->ctx->state_dir, vf->pci, &lease, NULL))
         continue;
-      g_string_append_printf (s, "%s%s on %s", held ? ", " : "", lease->owner_name, vf->pci);
+      owner = vfp_error_quote (lease->owner_name);
+      g_string_append_printf (s, "%s%s on %s", held ? ", " : "", owner, vf->pci);
       held++;
     }
   if (held == 0)
@@ -506,6 +512,44 @@ check_vfio_bound (Operation *op, NicPlan *plan, GError **error)
   return FALSE;
 }
 
+/* Two VFs of one PF with the same MAC: the PF's switch delivers a guest's
+ * traffic to the other (or to both), so whoever writes a request could
+ * take over a neighbour's MAC.  Called once this lease's file carries its
+ * MAC: of two starts racing for one MAC, at least one sees the other. */
+static gboolean
+check_mac_unique (Operation *op, NicPlan *plan, GError **error)
+{
+  const VfpLease *lease = plan->lease;
+  GPtrArray *siblings = plan->vf->pf->vfs;
+  g_autoptr (GHashTable) leased = NULL;
+
+  if (!(lease->applied.set & VFP_KNOB_MAC))
+    return TRUE;
+  if (!vfp_lease_list_names (op->ctx->state_dir, &leased, error))
+    return FALSE;
+  for (guint i = 0; i < siblings->len; i++)
+    {
+      VfpVf *vf = siblings->pdata[i];
+      g_autoptr (VfpLease) other = NULL;
+      g_autofree char *mac = NULL;
+      g_autofree char *holder = NULL;
+
+      if (strcmp (vf->pci, lease->vf_pci) == 0 || !g_hash_table_contains (leased, vf->pci)
+          || !vfp_lease_read (op->ctx->state_dir, vf->pci, &other, NULL)
+          || !(other->applied.set & VFP_KNOB_MAC)
+          || memcmp (other->applied.mac, lease->applied.mac, 6) != 0)
+        continue;
+      mac = vfp_mac_to_string (lease->applied.mac);
+      holder = vfp_error_quote (other->owner_name);
+      g_set_error (error, VFP_ERROR, VFP_ERROR_BUSY,
+                   "MAC %s is already used on PF %s by domain '%s' (VF %s); give this nic "
+                   "another mac=", mac, lease->pf_netdev ? lease->pf_netdev : lease->pf_pci,
+                   holder, other->vf_pci);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 configure_vf (Operation *op, NicPlan *plan, GError **error)
 {
@@ -552,7 +596,8 @@ configure_vf (Operation *op, NicPlan *plan, GError **error)
   lease->state = VFP_LEASE_CONFIGURING;
   g_free (lease->boot_id);
   lease->boot_id = g_strdup (op->boot_id);
-  if (!vfp_lease_update (op->ctx->state_dir, lease, expect, error))
+  if (!vfp_lease_update (op->ctx->state_dir, lease, expect, error)
+      || !check_mac_unique (op, plan, error))
     return FALSE;
   vfp_fault_point (op->ctx, VFP_FAULT_AFTER_ORIGINAL);
   if (!vfp_vf_apply (nl, &target, &lease->applied, &lease->original, APPLY_STEP, op->ctx,

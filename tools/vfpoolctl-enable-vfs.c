@@ -6,6 +6,7 @@
 #include "vfp-file.h"
 #include "vfp-host.h"
 #include "vfp-lease.h"
+#include "vfp-state-dir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -229,18 +230,26 @@ static gboolean
 check_no_leases (VfpCtl *ctl, const char *pf_pci, GError **error)
 {
   g_autoptr (GPtrArray) leases = NULL;
+  g_autoptr (GPtrArray) corrupt = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GString) holders = g_string_new (NULL);
 
-  if (!vfp_lease_list (ctl->ctx->state_dir, &leases, NULL, error))
+  if (!vfp_state_dir_check (ctl->ctx->state_dir, error)
+      || !vfp_lease_list (ctl->ctx->state_dir, &leases, corrupt, error))
     return FALSE;
+  /* An unreadable lease may be one of this PF's: its VF may be in a VM. */
+  for (guint i = 0; i < corrupt->len; i++)
+    g_string_append_printf (holders, "%s%s (lease file unreadable)", holders->len > 0 ? ", " : "",
+                            (char *) corrupt->pdata[i]);
   for (guint i = 0; i < leases->len; i++)
     {
       VfpLease *lease = leases->pdata[i];
+      g_autofree char *owner = NULL;
 
       if (g_strcmp0 (lease->pf_pci, pf_pci) != 0)
         continue;
+      owner = vfp_error_quote (lease->owner_name);
       g_string_append_printf (holders, "%s%s (%s)", holders->len > 0 ? ", " : "",
-                              lease->vf_pci, lease->owner_name);
+                              lease->vf_pci, owner);
     }
   if (holders->len > 0)
     {

@@ -104,6 +104,12 @@ domain_xml vm1 1 'pool="tenant"' > "$T/vm1.xml"
 hook vm1 prepare begin "$T/vm1.xml"
 conf "[pf ens1f0]" "numvfs=2"
 expect_refusal "a PF with leased VFs" "its VFs are leased: 0000:01:10.0 (vm1)"
+# An unreadable lease may hide a VF in a VM: it blocks as well (before, it
+# was skipped and the PF reset under the guest).
+cp "$T/run/leases/0000:01:10.0" "$T/lease.bak"
+echo "not a lease" > "$T/run/leases/0000:01:10.0"
+expect_refusal "a PF with an unreadable lease" "0000:01:10.0 (lease file unreadable)"
+cp "$T/lease.bak" "$T/run/leases/0000:01:10.0"
 "$CTL" enable-vfs --force > /dev/null; rc=$?
 check "--force changes it anyway" bash -c "[ $rc = 0 ] && [ $(numvfs "$PF") = 2 ]"
 

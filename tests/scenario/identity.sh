@@ -64,4 +64,21 @@ check "d2 holds one VF after prepare" test "$(lease_of d2 | wc -l)" = 1
 stop_domain d2 "$T/d2.xml"
 check "everything back" test "$(lease_count)" = 0
 
+# 9. A pipeline's `inject` + `virsh create` that lost the race to a plain
+# start undoes only its own reservation: `release --injected` frees what is
+# still reserved, never what a start took over.
+domain_xml d4 4 'pool="q" vlan="400"' > "$T/d4.xml"
+"$CTL" inject < "$T/d4.xml" > "$T/d4-live.xml"
+check "inject reserved a VF for d4" test "$(lease_of d4 | wc -l)" = 1
+out=$("$CTL" release --injected "$T/d4-live.xml")
+check "release --injected frees the reservation ($out)" test -z "$(lease_of d4)"
+"$CTL" inject < "$T/d4.xml" > "$T/d4-live.xml"
+check "d4 plain start takes the reservation over" start_plain d4 "$T/d4.xml"
+vf=$(lease_of d4)
+out=$("$CTL" release --injected "$T/d4-live.xml")
+check "release --injected leaves the running start's VF ($out)" test "$(lease_of d4)" = "$vf"
+check "... configured" grep -qx "state=configured" "$T/run/leases/$vf"
+stop_domain d4 "$T/d4.xml"
+check "nothing left" test "$(lease_count)" = 0
+
 finish

@@ -512,6 +512,7 @@ test_release_with_corrupt_lease (void **state)
   g_autoptr (GError) error = NULL;
   g_autofree char *leases = g_build_filename (env->ctx->state_dir, "leases", NULL);
   g_autofree char *bad = g_build_filename (leases, "0000:01:10.2", NULL);
+  g_autofree char *good = g_build_filename (leases, "0000:01:10.0", NULL);
   const char *reason;
 
   prepare_ok (env, two);
@@ -521,8 +522,7 @@ test_release_with_corrupt_lease (void **state)
   if (!vfp_lifecycle_release (env->ctx, vfp_domxml_get_uuid (two), warnings, &error))
     fail_msg ("release: %s", error->message);
   assert_int_equal (vf_state (env, 0).vlan, 0);          /* restored */
-  assert_false (g_file_test (g_build_filename (leases, "0000:01:10.0", NULL),
-                             G_FILE_TEST_EXISTS));      /* freed */
+  assert_false (g_file_test (good, G_FILE_TEST_EXISTS));  /* freed */
   assert_int_equal (warnings->len, 1);
   assert_non_null (strstr (warnings->pdata[0], "VF 0000:01:10.2 quarantined"));
   assert_non_null (strstr (warnings->pdata[0], bad));
@@ -655,6 +655,50 @@ test_pid_file_lookup_is_confined (void **state)
   assert_int_equal (vfp_liveness_read_qemu_pid (env->ctx, ".."), 0);
   assert_int_equal (vfp_liveness_read_qemu_pid (env->ctx, ""), 0);
   assert_int_equal (vfp_liveness_read_qemu_pid (env->ctx, long_name), 0);
+  env_free (env);
+}
+
+/* Hardening item 5: a request may not take a MAC another lease on the same
+ * PF already uses (the PF's switch would hand it the neighbour's traffic).
+ * The same MAC on another PF is another switch: allowed. */
+static void
+test_mac_unique_per_pf (void **state)
+{
+  Env *env = env_new ("scale:2:2", "[pool p]\npfs=ens1f0\n[pool q]\npfs=ens2f0\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p' mac='52:54:00:00:00:01'");
+  g_autoptr (VfpDomXml) d2 = domain ("d2", 2, NULL, "pool='p' mac='52:54:00:00:00:01'");
+  g_autoptr (VfpDomXml) d3 = domain ("d3", 3, NULL, "pool='q' mac='52:54:00:00:00:01'");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *vf = NULL;
+
+  prepare_ok (env, d1);
+  assert_false (vfp_lifecycle_prepare (env->ctx, d2, &error));
+  assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_BUSY));
+  assert_non_null (strstr (error->message, "domain 'd2' nic 0"));
+  assert_non_null (strstr (error->message, "MAC 52:54:00:00:00:01 is already used on PF ens1f0 "
+                                           "by domain 'd1'"));
+  assert_null (vf_of (env, d2));                  /* rolled back */
+  assert_false (vfp_mac_is_zero (vf_state (env, 0).mac));   /* d1 untouched */
+  assert_true (vfp_mac_is_zero (vf_state (env, 1).mac));    /* d2's pick restored */
+  prepare_ok (env, d3);
+  vf = vf_of (env, d3);
+  assert_non_null (vf);
+  env_free (env);
+}
+
+/* A name libvirt accepts may hold a newline or a tab: the refusal libvirt
+ * shows stays one line, the characters escaped. */
+static void
+test_refusal_quotes_name (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0#0-0\n");
+  g_autoptr (VfpDomXml) odd = domain ("a\nb\tc", 1, NULL, "pool='nope'");
+  g_autoptr (GError) error = NULL;
+
+  assert_false (vfp_lifecycle_prepare (env->ctx, odd, &error));
+  assert_null (strchr (error->message, '\n'));
+  assert_null (strchr (error->message, '\t'));
+  assert_non_null (strstr (error->message, "domain 'a\\x0ab\\x09c' nic 0: unknown pool"));
   env_free (env);
 }
 
@@ -944,6 +988,8 @@ main (void)
     cmocka_unit_test (test_stale_worker_cannot_release),
     cmocka_unit_test (test_update_never_resurrects),
     cmocka_unit_test (test_failed_boot_start_spares_concurrent_start),
+    cmocka_unit_test (test_mac_unique_per_pf),
+    cmocka_unit_test (test_refusal_quotes_name),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
