@@ -927,6 +927,32 @@ test_bond_inject (void **state)
   env_free (env);
 }
 
+/* A bond's nics may share one MAC (the untrusted way to run a guest bond):
+ * their VFs are on distinct PFs, so the one-MAC-per-PF rule lets them. */
+static void
+test_bond_same_mac (void **state)
+{
+  Env *env = env_new ("numa2", "[pool p]\npfs=ens1f0;ens4f0\n");
+  static const char *const same[] = { "pool='p' bond='b0' mac='52:54:00:00:00:07'",
+                                      "pool='p' bond='b0' mac='52:54:00:00:00:07'", NULL };
+  g_autoptr (VfpDomXml) web = bond_domain ("web", 1, "<numatune><memory nodeset='0'/>"
+                                           "</numatune>", same);
+  g_autofree char *picks = NULL;
+
+  static const char *const plain[] = { "pool='p' mac='52:54:00:00:00:08'",
+                                       "pool='p' mac='52:54:00:00:00:08'", NULL };
+  g_autoptr (VfpDomXml) lone = bond_domain ("lone", 2, "<numatune><memory nodeset='0'/>"
+                                            "</numatune>", plain);
+  g_autoptr (GError) error = NULL;
+
+  picks = prepare_agreeing (env, web);
+  assert_string_equal (picks, "0000:01:10.0 0000:81:10.0");
+  /* Without the bond both go NUMA-local, onto one PF: the MAC rule refuses. */
+  assert_false (vfp_lifecycle_prepare (env->ctx, lone, &error));
+  assert_non_null (strstr (error->message, "MAC 52:54:00:00:00:08 is already used on PF ens1f0"));
+  env_free (env);
+}
+
 /* Links: a PF whose link is down (operstate, or carrier 0) is used last;
  * with require-link=yes never, and the refusal says so. */
 static void
@@ -973,6 +999,7 @@ main (void)
     cmocka_unit_test (test_bond_one_pf_exhausted),
     cmocka_unit_test (test_bond_named_same_port),
     cmocka_unit_test (test_bond_inject),
+    cmocka_unit_test (test_bond_same_mac),
     cmocka_unit_test (test_link_aware),
     cmocka_unit_test (test_rollback_on_driver_refusal),
     cmocka_unit_test (test_sticky),
