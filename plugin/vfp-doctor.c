@@ -443,6 +443,7 @@ check_pf_link (const VfpDoctorPaths *paths, GPtrArray *report, const RawPf *pf)
   g_autofree char *path = NULL;
   g_autofree char *state = NULL;
   g_autofree char *fix = NULL;
+  VfpLink link;
 
   if (pf->netdev == NULL)
     {
@@ -453,20 +454,27 @@ check_pf_link (const VfpDoctorPaths *paths, GPtrArray *report, const RawPf *pf)
                       pf->pci);
       return;
     }
+  /* The link as allocation sees it (vfp-host.c), so doctor and picks agree. */
   path = g_build_filename (paths->sysfs_root, "class", "net", pf->netdev, "operstate", NULL);
-  state = read_small (path);
-  if (g_strcmp0 (state, "up") == 0)
+  link = vfp_host_read_link (paths->sysfs_root, pf->netdev, &state);
+  if (link == VFP_LINK_UP)
     {
       vfp_doctor_add (report, id, VFP_CHECK_PASS, NULL, "%s link is up", pf->netdev);
       return;
     }
   fix = g_strdup_printf ("ip link set %s up; then check the cable and the switch port",
                          pf->netdev);
-  if (state == NULL)
+  if (state == NULL && link == VFP_LINK_UNKNOWN)
     vfp_doctor_add (report, id, VFP_CHECK_WARN, fix, "cannot read %s", path);
+  else if (link == VFP_LINK_DOWN)
+    vfp_doctor_add (report, id, VFP_CHECK_WARN, fix,
+                    "%s link is down (operstate %s%s): VMs on its VFs get no carrier, and "
+                    "its VFs are picked last (never with require-link=yes)", pf->netdev,
+                    state != NULL ? state : "unreadable",
+                    state != NULL && strcmp (state, "up") == 0 ? ", carrier 0" : "");
   else
     vfp_doctor_add (report, id, VFP_CHECK_WARN, fix,
-                    "%s link is %s: VMs on its VFs get no carrier", pf->netdev, state);
+                    "%s link is %s: VMs on its VFs may get no carrier", pf->netdev, state);
 }
 
 /* The driver the VFs of @pf bind to on the host (from virtfn0), or NULL. */

@@ -388,6 +388,26 @@ vfp_link_to_string (VfpLink link)
     }
 }
 
+/* The link of the interface whose sysfs directory is @net_fd, and its
+ * operstate as read (NULL when unreadable). */
+static VfpLink
+read_link (int net_fd, char **operstate)
+{
+  g_autofree char *carrier = NULL;
+  int errnum = 0;
+
+  *operstate = attr_read (net_fd, "operstate", &errnum);
+  carrier = attr_read (net_fd, "carrier", &errnum);
+  /* "unknown" is what drivers that do not track link report: not down. */
+  if ((*operstate != NULL && strcmp (*operstate, "up") != 0
+       && strcmp (*operstate, "unknown") != 0)
+      || g_strcmp0 (carrier, "0") == 0)
+    return VFP_LINK_DOWN;
+  if (g_strcmp0 (*operstate, "up") == 0 || g_strcmp0 (carrier, "1") == 0)
+    return VFP_LINK_UP;
+  return VFP_LINK_UNKNOWN;
+}
+
 /* Port identity and link from net/NETDEV/ of the PF.  Read on every config
  * load (each hook call), so a pick sees the link as it is now.  Missing
  * files are not errors: many drivers have no phys_port_id (reading it fails
@@ -397,7 +417,6 @@ static void
 read_port_and_link (int dev_fd, VfpPf *pf)
 {
   g_autofree char *base = NULL;
-  g_autofree char *carrier = NULL;
   int errnum = 0;
   g_auto (VfpHostFd) net_fd = -1;
 
@@ -411,15 +430,23 @@ read_port_and_link (int dev_fd, VfpPf *pf)
   pf->phys_port_id = attr_read (net_fd, "phys_port_id", &errnum);
   if (pf->phys_port_id != NULL && *pf->phys_port_id == '\0')
     g_clear_pointer (&pf->phys_port_id, g_free);
-  pf->operstate = attr_read (net_fd, "operstate", &errnum);
-  carrier = attr_read (net_fd, "carrier", &errnum);
-  /* "unknown" is what drivers that do not track link report: not down. */
-  if ((pf->operstate != NULL && strcmp (pf->operstate, "up") != 0
-       && strcmp (pf->operstate, "unknown") != 0)
-      || g_strcmp0 (carrier, "0") == 0)
-    pf->link = VFP_LINK_DOWN;
-  else if (g_strcmp0 (pf->operstate, "up") == 0 || g_strcmp0 (carrier, "1") == 0)
-    pf->link = VFP_LINK_UP;
+  pf->link = read_link (net_fd, &pf->operstate);
+}
+
+VfpLink
+vfp_host_read_link (const char *sysfs_root, const char *netdev, char **operstate)
+{
+  g_autofree char *path = NULL;
+  g_auto (VfpHostFd) net_fd = -1;
+
+  *operstate = NULL;
+  if (netdev == NULL || !vfp_name_is_safe (netdev))
+    return VFP_LINK_UNKNOWN;
+  path = g_build_filename (vfp_host_root (sysfs_root), "class", "net", netdev, NULL);
+  net_fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (net_fd < 0)
+    return VFP_LINK_UNKNOWN;
+  return read_link (net_fd, operstate);
 }
 
 /* Resolve @name to its device directory: a PCI address through

@@ -63,6 +63,9 @@ gboolean vfp_host_read_vf_info (const char *sysfs_root, const char *vf_pci,
  * reports one (multi-host and NPAR functions share it), else its PCI
  * address.  Two PFs with the same key are one port. */
 const char *vfp_pf_port_key (const VfpPf *pf);
+/* The link of interface @netdev under @sysfs_root, as host discovery reads
+ * it for a PF; *@operstate gets the operstate text (NULL when unreadable). */
+VfpLink vfp_host_read_link (const char *sysfs_root, const char *netdev, char **operstate);
 /* "up", "down" or "unknown". */
 const char *vfp_link_to_string (VfpLink link);
 

@@ -229,6 +229,11 @@ static const HostCase host_cases[] = {
     { { "pool-ports:tenant", VFP_CHECK_WARN, "(ens1f0, ens1f1) are all functions of one "
         "physical port (phys_port_id 00aa)" },
       { "pool-ports:tenant", VFP_CHECK_WARN, "add a PF of another physical port to pfs=" } } },
+  { "carrier 0 under operstate up: the link is down, as allocation sees it",
+    "--host --carrier ens1f1=0 demo", DEMO_POOL, GOOD_CMDLINE, GOOD, VFP_CHECK_WARN,
+    { { "pf-link:ens1f0", VFP_CHECK_PASS, "ens1f0 link is up" },
+      { "pf-link:ens1f1", VFP_CHECK_WARN, "ens1f1 link is down (operstate up, carrier 0)" },
+      { "pf-link:ens1f1", VFP_CHECK_WARN, "picked last" } } },
   { "two PFs on two ports: the pool passes", "--host --phys-port-id ens1f0=00aa demo",
     DEMO_POOL, GOOD_CMDLINE, GOOD, VFP_CHECK_PASS,
     { { "pool-ports:tenant", VFP_CHECK_PASS, "more than one physical port" } } },
