@@ -1,11 +1,14 @@
-/* vfp-alloc.c: rank a pool's free VFs (sticky, NUMA-local, spread, index). */
+/* vfp-alloc.c: rank a pool's free VFs (link, sticky, NUMA-local, spread,
+ * index), keep a bond's nics on distinct ports, and say why none fits. */
 #include "config.h"
 #include "vfp-alloc.h"
+#include "vfp-error.h"
 
 #include <string.h>
 
 typedef struct {
   VfpVf *vf;
+  guint down;        /* 1 = the PF's link is down: last whatever else */
   guint sticky;      /* 0 = the sticky VF */
   guint remote;      /* 0 = on the requested NUMA node */
   guint pf_load;     /* leased members on the same PF */
@@ -17,6 +20,8 @@ compare_candidates (gconstpointer pa, gconstpointer pb)
 {
   const Candidate *a = pa, *b = pb;
 
+  if (a->down != b->down)
+    return a->down < b->down ? -1 : 1;
   if (a->sticky != b->sticky)
     return a->sticky < b->sticky ? -1 : 1;
   if (a->remote != b->remote)
@@ -30,12 +35,33 @@ compare_candidates (gconstpointer pa, gconstpointer pb)
   return 0;
 }
 
+static gboolean
+is_unavailable (const VfpAllocQuery *q, const VfpVf *vf)
+{
+  return q->unavailable != NULL && g_hash_table_contains (q->unavailable, vf->pci);
+}
+
+/* A free VF the pool may not hand out at all (as opposed to ranking it
+ * last): its PF's link is down and the pool requires link. */
+static gboolean
+link_refused (const VfpPool *pool, const VfpVf *vf)
+{
+  return pool->require_link && vf->pf->link == VFP_LINK_DOWN;
+}
+
+static gboolean
+on_avoided_port (const VfpAllocQuery *q, const VfpVf *vf)
+{
+  return q->avoid_ports != NULL
+         && g_hash_table_contains (q->avoid_ports, vfp_pf_port_key (vf->pf));
+}
+
 GPtrArray *
-vfp_alloc_rank (VfpPool *pool, GHashTable *unavailable, const char *sticky_pci,
-                int numa_node)
+vfp_alloc_rank_query (VfpPool *pool, const VfpAllocQuery *q, VfpAllocOutcome *outcome)
 {
   g_autoptr (GArray) cands = g_array_new (FALSE, FALSE, sizeof (Candidate));
   g_autofree guint *load = g_new0 (guint, pool->pfs->len + 1);
+  VfpAllocOutcome local = { 0 };
   GPtrArray *out;
 
   /* Load per PF counts the pool's own leased VFs, so pools that share a PF
@@ -44,20 +70,31 @@ vfp_alloc_rank (VfpPool *pool, GHashTable *unavailable, const char *sticky_pci,
     {
       VfpVf *vf = pool->members->pdata[i];
       guint pf_pos;
-      if (unavailable != NULL && g_hash_table_contains (unavailable, vf->pci)
-          && g_ptr_array_find (pool->pfs, vf->pf, &pf_pos))
+      if (is_unavailable (q, vf) && g_ptr_array_find (pool->pfs, vf->pf, &pf_pos))
         load[pf_pos]++;
     }
   for (guint i = 0; i < pool->members->len; i++)
     {
       VfpVf *vf = pool->members->pdata[i];
-      Candidate c = { vf, 1, 0, 0, 0 };
+      Candidate c = { vf, 0, 1, 0, 0, 0 };
 
-      if (unavailable != NULL && g_hash_table_contains (unavailable, vf->pci))
+      if (is_unavailable (q, vf))
         continue;
+      if (link_refused (pool, vf))
+        {
+          local.link_excluded++;
+          continue;
+        }
+      if (on_avoided_port (q, vf))
+        {
+          local.bond_excluded++;
+          continue;
+        }
       g_ptr_array_find (pool->pfs, vf->pf, &c.pf_order);
-      c.sticky = (sticky_pci != NULL && strcmp (sticky_pci, vf->pci) == 0) ? 0 : 1;
-      c.remote = (numa_node >= 0 && vf->pf->numa_node != numa_node) ? 1 : 0;
+      c.down = vf->pf->link == VFP_LINK_DOWN ? 1 : 0;
+      local.link_down += c.down;
+      c.sticky = (q->sticky_pci != NULL && strcmp (q->sticky_pci, vf->pci) == 0) ? 0 : 1;
+      c.remote = (q->numa_node >= 0 && vf->pf->numa_node != q->numa_node) ? 1 : 0;
       c.pf_load = load[c.pf_order];
       g_array_append_val (cands, c);
     }
@@ -65,5 +102,193 @@ vfp_alloc_rank (VfpPool *pool, GHashTable *unavailable, const char *sticky_pci,
   out = g_ptr_array_sized_new (cands->len);
   for (guint i = 0; i < cands->len; i++)
     g_ptr_array_add (out, g_array_index (cands, Candidate, i).vf);
+  if (outcome != NULL)
+    *outcome = local;
   return out;
+}
+
+GPtrArray *
+vfp_alloc_rank (VfpPool *pool, GHashTable *unavailable, const char *sticky_pci, int numa_node)
+{
+  VfpAllocQuery q = { unavailable, sticky_pci, numa_node, NULL };
+  return vfp_alloc_rank_query (pool, &q, NULL);
+}
+
+static const char *
+pf_name (const VfpPf *pf)
+{
+  return pf->netdev != NULL ? pf->netdev : pf->pci;
+}
+
+/* How a message names the port @key of @pool: its PFs, "/"-joined when
+ * several functions share it ("ens1f0/ens1f1"). */
+static char *
+port_name (const VfpPool *pool, const char *key)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  for (guint i = 0; i < pool->pfs->len; i++)
+    {
+      const VfpPf *pf = pool->pfs->pdata[i];
+      if (strcmp (vfp_pf_port_key (pf), key) == 0)
+        g_string_append_printf (s, "%s%s", s->len ? "/" : "", pf_name (pf));
+    }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static void
+append_list (GString *s, GPtrArray *items)
+{
+  for (guint i = 0; i < items->len; i++)
+    g_string_append_printf (s, "%s%s", i ? ", " : "", (const char *) items->pdata[i]);
+}
+
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+char *
+vfp_alloc_refusal (VfpPool *pool, const VfpAllocQuery *q, const char *bond)
+{
+  /* Ports (keys, in pool order) that have a free VF the pool may hand out,
+   * and the PFs whose free VFs require-link holds back. */
+  g_autoptr (GPtrArray) ports = g_ptr_array_new ();
+  g_autoptr (GPtrArray) down = g_ptr_array_new ();
+  guint link_excluded = 0, bond_excluded = 0;
+
+  for (guint i = 0; i < pool->members->len; i++)
+    {
+      VfpVf *vf = pool->members->pdata[i];
+      const char *key = vfp_pf_port_key (vf->pf);
+
+      if (is_unavailable (q, vf))
+        continue;
+      if (link_refused (pool, vf))
+        {
+          link_excluded++;
+          if (!g_ptr_array_find_with_equal_func (down, pf_name (vf->pf), g_str_equal, NULL))
+            g_ptr_array_add (down, (gpointer) pf_name (vf->pf));
+          continue;
+        }
+      bond_excluded += on_avoided_port (q, vf);
+      if (!g_ptr_array_find_with_equal_func (ports, key, g_str_equal, NULL))
+        g_ptr_array_add (ports, (gpointer) key);
+    }
+
+  /* The bond is the reason only when every port with a free VF is one the
+   * bond has (else the free VFs fell through for another reason). */
+  for (guint i = 0; i < ports->len; i++)
+    if (q->avoid_ports == NULL || !g_hash_table_contains (q->avoid_ports, ports->pdata[i]))
+      bond_excluded = 0;
+  if (bond != NULL && bond_excluded > 0)
+    {
+      g_autoptr (GString) s = g_string_new (NULL);
+      g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GPtrArray) holders = g_ptr_array_new ();
+
+      for (guint i = 0; i < ports->len; i++)
+        {
+          const char *holder = g_hash_table_lookup (q->avoid_ports, ports->pdata[i]);
+          g_ptr_array_add (names, port_name (pool, ports->pdata[i]));
+          if (!g_ptr_array_find_with_equal_func (holders, holder, g_str_equal, NULL))
+            g_ptr_array_add (holders, (gpointer) holder);
+        }
+      g_ptr_array_sort (holders, compare_strings);
+      g_string_append_printf (s, "pool '%s' cannot place bond '%s' on distinct ports: ",
+                              pool->name, bond);
+      if (ports->len == 1)
+        g_string_append (s, "only one port with a free VF (");
+      else
+        g_string_append_printf (s, "only %u ports with a free VF (", ports->len);
+      append_list (s, names);
+      g_string_append (s, "), and ");
+      append_list (s, holders);
+      g_string_append_printf (s, " of the bond ha%s %s", holders->len == 1 ? "s" : "ve",
+                              ports->len == 1 ? "it" : "them");
+      if (link_excluded > 0)
+        g_string_append_printf (s, "; %u more free on PFs whose link is down (require-link=yes)",
+                                link_excluded);
+      return g_string_free (g_steal_pointer (&s), FALSE);
+    }
+  if (link_excluded > 0 && ports->len == 0)
+    {
+      g_autoptr (GString) s = g_string_new (NULL);
+
+      g_string_append_printf (s, "pool '%s' has require-link=yes and its %u free VF%s %s on "
+                              "PFs whose link is down (", pool->name, link_excluded,
+                              link_excluded == 1 ? "" : "s", link_excluded == 1 ? "is" : "are");
+      append_list (s, down);
+      g_string_append (s, ")");
+      return g_string_free (g_steal_pointer (&s), FALSE);
+    }
+  return NULL;
+}
+
+/* ---- bonds ---------------------------------------------------------------- */
+
+struct _VfpBondPorts {
+  GHashTable *bonds;        /* bond name -> GHashTable port key -> "nic N" */
+};
+
+VfpBondPorts *
+vfp_bond_ports_new (void)
+{
+  VfpBondPorts *ports = g_new0 (VfpBondPorts, 1);
+
+  ports->bonds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_hash_table_unref);
+  return ports;
+}
+
+void
+vfp_bond_ports_free (VfpBondPorts *ports)
+{
+  if (ports == NULL)
+    return;
+  g_hash_table_unref (ports->bonds);
+  g_free (ports);
+}
+
+GHashTable *
+vfp_bond_ports_get (VfpBondPorts *ports, const char *bond)
+{
+  GHashTable *set;
+
+  if (bond == NULL)
+    return NULL;
+  set = g_hash_table_lookup (ports->bonds, bond);
+  if (set == NULL)
+    {
+      set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_hash_table_insert (ports->bonds, g_strdup (bond), set);
+    }
+  return set;
+}
+
+const char *
+vfp_bond_ports_add (VfpBondPorts *ports, const char *bond, guint nic, const VfpPf *pf)
+{
+  GHashTable *set = vfp_bond_ports_get (ports, bond);
+  const char *key = vfp_pf_port_key (pf);
+  const char *earlier;
+
+  if (set == NULL)
+    return NULL;
+  earlier = g_hash_table_lookup (set, key);
+  if (earlier != NULL)
+    return earlier;
+  g_hash_table_insert (set, g_strdup (key), g_strdup_printf ("nic %u", nic));
+  return NULL;
+}
+
+char *
+vfp_alloc_bond_conflict (VfpPool *pool, const char *bond, const VfpVf *vf, const char *holder)
+{
+  g_autofree char *port = port_name (pool, vfp_pf_port_key (vf->pf));
+
+  return g_strdup_printf ("pool '%s' cannot place bond '%s' on distinct ports: the XML names "
+                          "VF %s on port %s, which %s of the bond has too", pool->name, bond,
+                          vf->pci, port, holder);
 }

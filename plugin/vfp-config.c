@@ -284,6 +284,23 @@ pool_allows_vlan (const VfpPool *pool, guint vlan)
 }
 
 static gboolean
+parse_yes_no (const char *key, const char *value, gboolean *out, GError **error)
+{
+  if (strcmp (value, "yes") == 0)
+    *out = TRUE;
+  else if (strcmp (value, "no") == 0)
+    *out = FALSE;
+  else
+    {
+      g_autofree char *shown = vfp_error_quote (value);
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                   "%s '%s' is not yes or no", key, shown);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
 parse_pool_key (VfpPool *pool, GKeyFile *kf, const char *group, const char *key,
                 const char *sysfs_root, GError **error)
 {
@@ -328,19 +345,9 @@ parse_pool_key (VfpPool *pool, GKeyFile *kf, const char *group, const char *key,
       return TRUE;
     }
   if (strcmp (key, "managed") == 0)
-    {
-      if (strcmp (value, "yes") == 0)
-        pool->managed = TRUE;
-      else if (strcmp (value, "no") == 0)
-        pool->managed = FALSE;
-      else
-        {
-          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
-                       "managed '%s' is not yes or no", value);
-          return FALSE;
-        }
-      return TRUE;
-    }
+    return parse_yes_no (key, value, &pool->managed, error);
+  if (strcmp (key, "require-link") == 0)
+    return parse_yes_no (key, value, &pool->require_link, error);
   if (strcmp (key, "overridable") == 0)
     return parse_overridable (value, &pool->overridable, error);
   if (strcmp (key, "vlans") == 0)

@@ -20,6 +20,8 @@ typedef struct {
   gboolean managed;         /* managed=yes: libvirt (un)binds vfio-pci per start;
                              * no: VFs stay on vfio-pci (vfpoolctl vfio-bind) */
   GStrv allow;              /* domain name globs or UUIDs; NULL = any domain */
+  gboolean require_link;    /* require-link=yes: never a VF of a PF whose link is
+                             * down (no: such VFs only rank last) */
   GPtrArray *pfs;           /* VfpPf*, owned */
   GPtrArray *members;       /* VfpVf* (borrowed from pfs), in config order */
 } VfpPool;

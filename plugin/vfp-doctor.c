@@ -443,6 +443,7 @@ check_pf_link (const VfpDoctorPaths *paths, GPtrArray *report, const RawPf *pf)
   g_autofree char *path = NULL;
   g_autofree char *state = NULL;
   g_autofree char *fix = NULL;
+  VfpLink link;
 
   if (pf->netdev == NULL)
     {
@@ -453,20 +454,27 @@ check_pf_link (const VfpDoctorPaths *paths, GPtrArray *report, const RawPf *pf)
                       pf->pci);
       return;
     }
+  /* The link as allocation sees it (vfp-host.c), so doctor and picks agree. */
   path = g_build_filename (paths->sysfs_root, "class", "net", pf->netdev, "operstate", NULL);
-  state = read_small (path);
-  if (g_strcmp0 (state, "up") == 0)
+  link = vfp_host_read_link (paths->sysfs_root, pf->netdev, &state);
+  if (link == VFP_LINK_UP)
     {
       vfp_doctor_add (report, id, VFP_CHECK_PASS, NULL, "%s link is up", pf->netdev);
       return;
     }
   fix = g_strdup_printf ("ip link set %s up; then check the cable and the switch port",
                          pf->netdev);
-  if (state == NULL)
+  if (state == NULL && link == VFP_LINK_UNKNOWN)
     vfp_doctor_add (report, id, VFP_CHECK_WARN, fix, "cannot read %s", path);
+  else if (link == VFP_LINK_DOWN)
+    vfp_doctor_add (report, id, VFP_CHECK_WARN, fix,
+                    "%s link is down (operstate %s%s): VMs on its VFs get no carrier, and "
+                    "its VFs are picked last (never with require-link=yes)", pf->netdev,
+                    state != NULL ? state : "unreadable",
+                    state != NULL && strcmp (state, "up") == 0 ? ", carrier 0" : "");
   else
     vfp_doctor_add (report, id, VFP_CHECK_WARN, fix,
-                    "%s link is %s: VMs on its VFs get no carrier", pf->netdev, state);
+                    "%s link is %s: VMs on its VFs may get no carrier", pf->netdev, state);
 }
 
 /* The driver the VFs of @pf bind to on the host (from virtfn0), or NULL. */
@@ -1049,6 +1057,42 @@ vfp_doctor_check_state (const char *state_dir, const char *history_dir, GPtrArra
   add_dir_check (report, "history-dir", "history dir", history_dir, ok, history_error);
 }
 
+/* A pool of several PFs that are all functions of one physical port
+ * (same phys_port_id) looks redundant but is not: bonds on it are refused
+ * and its VFs share one cable.  Pools of one PF are what they look like. */
+static void
+check_pool_ports (GPtrArray *report, VfpPool *pool)
+{
+  g_autofree char *id = g_strdup_printf ("pool-ports:%s", pool->name);
+  g_autofree char *fix = NULL;
+  g_autoptr (GString) names = g_string_new (NULL);
+  g_autofree char *port = NULL;
+  const char *first;
+
+  if (pool->pfs->len < 2)
+    return;
+  first = vfp_pf_port_key (pool->pfs->pdata[0]);
+  for (guint i = 0; i < pool->pfs->len; i++)
+    {
+      VfpPf *pf = pool->pfs->pdata[i];
+      if (strcmp (vfp_pf_port_key (pf), first) != 0)
+        {
+          vfp_doctor_add (report, id, VFP_CHECK_PASS, NULL,
+                          "pool '%s' spans more than one physical port: bonds can be placed",
+                          pool->name);
+          return;
+        }
+      g_string_append_printf (names, "%s%s", names->len ? ", " : "",
+                              pf->netdev ? pf->netdev : pf->pci);
+    }
+  fix = g_strdup_printf ("add a PF of another physical port to pfs= in %s", pool->file);
+  port = vfp_error_quote (first);
+  vfp_doctor_add (report, id, VFP_CHECK_WARN, fix,
+                  "pool '%s': its PFs (%s) are all functions of one physical port "
+                  "(phys_port_id %s): one cable or switch port down takes every VF, and "
+                  "bond= requests on the pool are refused", pool->name, names->str, port);
+}
+
 /* ---- all host checks ---------------------------------------------------- */
 
 void
@@ -1091,7 +1135,10 @@ vfp_doctor_check_host (const VfpDoctorPaths *paths, GPtrArray *report, VfpConfig
   if (config != NULL)
     {
       for (guint p = 0; p < config->pools->len; p++)
-        check_pool_iommu (paths, report, config->pools->pdata[p]);
+        {
+          check_pool_iommu (paths, report, config->pools->pdata[p]);
+          check_pool_ports (report, config->pools->pdata[p]);
+        }
       check_vf_count (report, config);
     }
   check_networkmanager (paths, report, vf_drivers);
@@ -1240,14 +1287,15 @@ vfp_explain_nic_free (VfpExplainNic *nic)
 /* The allocation's sort keys (vfp-alloc.c) for one candidate, to say which
  * of them decided between the pick and the runner-up. */
 typedef struct {
-  guint sticky, remote, load, order, index;
+  guint down, sticky, remote, load, order, index;
 } RankKeys;
 
 static RankKeys
 rank_keys (VfpPool *pool, VfpVf *vf, const guint *load, const char *sticky, int numa)
 {
-  RankKeys k = { 1, 0, 0, 0, vf->index };
+  RankKeys k = { 0, 1, 0, 0, 0, vf->index };
 
+  k.down = vf->pf->link == VFP_LINK_DOWN ? 1 : 0;
   g_ptr_array_find (pool->pfs, vf->pf, &k.order);
   k.sticky = (sticky != NULL && strcmp (sticky, vf->pci) == 0) ? 0 : 1;
   k.remote = (numa >= 0 && vf->pf->numa_node != numa) ? 1 : 0;
@@ -1286,10 +1334,11 @@ describe_unavailable (VfpContext *ctx, const char *vf_pci, GHashTable *quarantin
 
 static void
 explain_named (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *out,
-               const char *xml_pci, GHashTable *taken)
+               const char *xml_pci, GHashTable *taken, const char *bond, VfpBondPorts *bonds)
 {
   g_autoptr (VfpLease) lease = NULL;
   VfpVf *vf = NULL;
+  const char *holder;
 
   out->vf_pci = g_strdup (xml_pci);
   g_hash_table_add (taken, g_strdup (xml_pci));
@@ -1298,6 +1347,7 @@ explain_named (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *ou
       vf = pool->members->pdata[i];
   if (vf == NULL)
     {
+      out->refused = TRUE;
       out->reason = g_strdup ("busy");
       out->why = g_strdup_printf ("the XML names VF %s (%s%u), which is not in pool '%s': the "
                                   "start would be refused", xml_pci, VFP_ALIAS_PREFIX, out->nic,
@@ -1311,10 +1361,22 @@ explain_named (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *ou
     {
       g_autofree char *owner = vfp_error_quote (lease->owner_name);
 
+      out->refused = TRUE;
       out->reason = g_strdup ("busy");
       out->why = g_strdup_printf ("the XML names VF %s (%s%u), but it is leased to domain '%s' "
                                   "(nic %u): the start would be refused", xml_pci,
                                   VFP_ALIAS_PREFIX, out->nic, owner, lease->nic);
+      return;
+    }
+  /* As check_named_bond() in vfp-lifecycle.c. */
+  holder = vfp_bond_ports_add (bonds, bond, out->nic, vf->pf);
+  if (holder != NULL)
+    {
+      g_autofree char *why = vfp_alloc_bond_conflict (pool, bond, vf, holder);
+
+      out->refused = TRUE;
+      out->reason = g_strdup ("bond");
+      out->why = g_strdup_printf ("%s: the start would be refused", why);
       return;
     }
   out->reason = g_strdup ("named-in-xml");
@@ -1323,10 +1385,80 @@ explain_named (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *ou
                               lease ? ", leased to this domain" : "");
 }
 
+/* Notes on what the link and the bond took out of the running: PFs whose
+ * link is down that the pick passed over (or that require-link=yes keeps
+ * out), and the ports the bond's other nics have. */
+static void
+explain_link_and_bond (VfpPool *pool, const VfpAllocQuery *q, const VfpAllocOutcome *outcome,
+                       const char *bond, VfpVf *pick, GPtrArray *notes)
+{
+  g_autoptr (GString) down = g_string_new (NULL);
+
+  for (guint i = 0; i < pool->pfs->len; i++)
+    {
+      VfpPf *pf = pool->pfs->pdata[i];
+      if (pf->link == VFP_LINK_DOWN && (pick == NULL || pick->pf != pf))
+        g_string_append_printf (down, "%s%s", down->len ? ", " : "", pf_name (pf));
+    }
+  if (down->len > 0 && pool->require_link && outcome->link_excluded > 0)
+    g_ptr_array_add (notes, g_strdup_printf ("%u free VF%s left out: on PFs whose link is down "
+                                             "(%s) and pool '%s' has require-link=yes",
+                                             outcome->link_excluded,
+                                             outcome->link_excluded == 1 ? "" : "s",
+                                             down->str, pool->name));
+  else if (pick != NULL && pick->pf->link != VFP_LINK_DOWN && outcome->link_down > 0)
+    g_ptr_array_add (notes, g_strdup_printf ("avoided PF %s: its link is down (VFs there "
+                                             "rank last)", down->str));
+  else if (pick != NULL && pick->pf->link == VFP_LINK_DOWN)
+    g_ptr_array_add (notes, g_strdup_printf ("the link of %s is down: no free VF on a PF with "
+                                             "link up (require-link=yes would refuse it)",
+                                             pf_name (pick->pf)));
+  if (bond != NULL && outcome->bond_excluded > 0)
+    {
+      g_autoptr (GString) who = g_string_new (NULL);
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, q->avoid_ports);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        g_string_append_printf (who, "%s%s", who->len ? ", " : "", (char *) value);
+      g_ptr_array_add (notes, g_strdup_printf ("bond '%s': %u free VF%s left out, on the "
+                                               "port%s of %s", bond, outcome->bond_excluded,
+                                               outcome->bond_excluded == 1 ? "" : "s",
+                                               g_hash_table_size (q->avoid_ports) > 1 ? "s" : "",
+                                               who->str));
+    }
+}
+
+/* The VF the ranking would pick for @q without the bond, when that VF is on
+ * a port the bond has (so the bond, not the other keys, decided @pick); else
+ * NULL. */
+static VfpVf *
+bond_steered (VfpPool *pool, const VfpAllocQuery *q, VfpVf *pick)
+{
+  VfpAllocQuery unbonded = *q;
+  g_autoptr (GPtrArray) ranked = NULL;
+  VfpVf *would;
+
+  if (q->avoid_ports == NULL || g_hash_table_size (q->avoid_ports) == 0)
+    return NULL;
+  unbonded.avoid_ports = NULL;
+  ranked = vfp_alloc_rank_query (pool, &unbonded, NULL);
+  would = ranked->len > 0 ? ranked->pdata[0] : NULL;
+  if (would == NULL || would == pick
+      || !g_hash_table_contains (q->avoid_ports, vfp_pf_port_key (would->pf)))
+    return NULL;
+  return would;
+}
+
 static void
 explain_free (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *out,
-              GHashTable *leased, GHashTable *quarantined, GHashTable *taken)
+              GHashTable *leased, GHashTable *quarantined, GHashTable *taken,
+              const char *bond, VfpBondPorts *bonds)
 {
+  VfpAllocQuery query = { NULL };
+  VfpAllocOutcome outcome = { 0 };
+  VfpVf *steered = NULL;
   g_autoptr (GHashTable) unavailable = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GPtrArray) ranked = NULL;
   g_autofree char *sticky = vfp_history_lookup (ctx->history_dir, vfp_domxml_get_uuid (dom),
@@ -1358,7 +1490,11 @@ explain_free (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *out
         load[pos]++;
     }
 
-  ranked = vfp_alloc_rank (pool, unavailable, sticky, numa);
+  query.unavailable = unavailable;
+  query.sticky_pci = sticky;
+  query.numa_node = numa;
+  query.avoid_ports = vfp_bond_ports_get (bonds, bond);
+  ranked = vfp_alloc_rank_query (pool, &query, &outcome);
   for (guint i = 0; i < ranked->len; i++)
     {
       VfpVf *vf = ranked->pdata[i];
@@ -1386,8 +1522,8 @@ explain_free (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *out
       for (guint i = 1; i < safe->len; i++)
         {
           RankKeys b = rank_keys (pool, safe->pdata[i], load, sticky, numa);
-          guint d = a.sticky != b.sticky ? 0 : a.remote != b.remote ? 1 : a.load != b.load ? 2
-                    : a.order != b.order ? 3 : 4;
+          guint d = a.down != b.down ? 0 : a.sticky != b.sticky ? 1 : a.remote != b.remote ? 2
+                    : a.load != b.load ? 3 : a.order != b.order ? 4 : 5;
           if (d < decided_by)
             {
               decided_by = d;
@@ -1414,9 +1550,11 @@ explain_free (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *out
                        g_strdup_printf ("last time this nic had VF %s: now %s", sticky, what));
     }
 
+  explain_link_and_bond (pool, &query, &outcome, bond, pick, out->notes);
   if (pick == NULL)
     {
       g_autoptr (GString) held = g_string_new (NULL);
+      g_autofree char *refusal = vfp_alloc_refusal (pool, &query, bond);
 
       for (guint i = 0; i < pool->members->len; i++)
         {
@@ -1429,6 +1567,14 @@ explain_free (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *out
           g_ptr_array_add (out->notes, g_strdup_printf ("VF %s (%s VF %u): %s", vf->pci,
                                                         pf_name (vf->pf), vf->index, what));
         }
+      out->refused = TRUE;
+      if (refusal != NULL)
+        {
+          out->reason = g_strdup (outcome.bond_excluded > 0 && bond != NULL ? "bond"
+                                                                             : "link-down");
+          out->why = g_strdup_printf ("%s: the start would be refused", refusal);
+          return;
+        }
       out->reason = g_strdup ("none-free");
       out->why = g_strdup_printf ("pool '%s' has no free VF: %u VFs, %u leased, quarantined or "
                                   "taken by this domain's other nics, %u with an unsafe IOMMU "
@@ -1437,12 +1583,25 @@ explain_free (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *out
                                   pool->members->len - ranked->len, unsafe);
       return;
     }
+  steered = bond_steered (pool, &query, pick);
+  vfp_bond_ports_add (bonds, bond, out->nic, pick->pf);
 
   out->vf_pci = g_strdup (pick->pci);
   out->pf = g_strdup (pf_name (pick->pf));
   out->vf_index = pick->index;
   g_hash_table_add (taken, g_strdup (pick->pci));
-  if (contrast == NULL)
+  if (steered != NULL)
+    {
+      out->reason = g_strdup ("bond-port");
+      out->why = g_strdup_printf ("VF %s (%s VF %u): bond '%s' already has %s on the port of "
+                                  "%s, the VF the pool would give otherwise (%s); this is the "
+                                  "best VF on another port", pick->pci, pf_name (pick->pf),
+                                  pick->index, bond,
+                                  (const char *) g_hash_table_lookup (
+                                    query.avoid_ports, vfp_pf_port_key (steered->pf)),
+                                  pf_name (steered->pf), steered->pci);
+    }
+  else if (contrast == NULL)
     {
       out->reason = g_strdup ("only-free");
       out->why = g_strdup_printf ("VF %s (%s VF %u) is the only free VF of pool '%s'", pick->pci,
@@ -1450,11 +1609,18 @@ explain_free (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *out
     }
   else if (decided_by == 0)
     {
+      out->reason = g_strdup ("link-up");
+      out->why = g_strdup_printf ("VF %s (%s VF %u): the link of %s is down, and VFs of a PF "
+                                  "whose link is down come last", pick->pci,
+                                  pf_name (pick->pf), pick->index, pf_name (contrast->pf));
+    }
+  else if (decided_by == 1)
+    {
       out->reason = g_strdup ("sticky");
       out->why = g_strdup_printf ("VF %s (%s VF %u) is the VF this nic had last time, and it is "
                                   "free", pick->pci, pf_name (pick->pf), pick->index);
     }
-  else if (decided_by == 1)
+  else if (decided_by == 2)
     {
       out->reason = g_strdup ("numa-local");
       out->why = g_strdup_printf ("VF %s (%s VF %u) is on NUMA node %d, where the domain's "
@@ -1462,7 +1628,7 @@ explain_free (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *out
                                   pf_name (pick->pf), pick->index, numa, contrast->pci,
                                   contrast->pf->numa_node);
     }
-  else if (decided_by == 2)
+  else if (decided_by == 3)
     {
       RankKeys a = rank_keys (pool, pick, load, sticky, numa);
       RankKeys b = rank_keys (pool, contrast, load, sticky, numa);
@@ -1472,7 +1638,7 @@ explain_free (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *out
                                   pf_name (pick->pf), pick->index, pf_name (pick->pf), a.load,
                                   pf_name (contrast->pf), b.load);
     }
-  else if (decided_by == 3)
+  else if (decided_by == 4)
     {
       RankKeys a = rank_keys (pool, pick, load, sticky, numa);
       out->reason = g_strdup ("pf-order");
@@ -1494,6 +1660,12 @@ explain_free (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *out
                                                   numa));
 }
 
+static const char *
+req_bond (VfpRequest *request, const VfpExplainNic *nic)
+{
+  return ((VfpNicRequest *) request->nics->pdata[nic->nic])->bond;
+}
+
 gboolean
 vfp_doctor_explain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **error)
 {
@@ -1502,6 +1674,7 @@ vfp_doctor_explain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **e
   g_autoptr (GHashTable) leased = NULL;
   g_autoptr (GHashTable) quarantined = NULL;
   g_autoptr (GHashTable) taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (VfpBondPorts) bonds = vfp_bond_ports_new ();
   g_autoptr (GPtrArray) devices = vfp_domxml_list_devices (dom);
   g_autoptr (GPtrArray) nics = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_explain_nic_free);
   const char *name = vfp_domxml_get_name (dom);
@@ -1567,7 +1740,7 @@ vfp_doctor_explain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **e
           VfpDomDevice *dev = devices->pdata[d];
           if (dev->nic == nic->nic)
             explain_named (ctx, dom, vfp_config_find_pool (config, nic->pool), nic, dev->pci,
-                           taken);
+                           taken, req_bond (request, nic), bonds);
         }
     }
   for (guint i = 0; i < nics->len; i++)
@@ -1575,7 +1748,7 @@ vfp_doctor_explain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **e
       VfpExplainNic *nic = nics->pdata[i];
       if (nic->reason == NULL)
         explain_free (ctx, dom, vfp_config_find_pool (config, nic->pool), nic, leased,
-                      quarantined, taken);
+                      quarantined, taken, req_bond (request, nic), bonds);
     }
   *out = g_steal_pointer (&nics);
   return TRUE;

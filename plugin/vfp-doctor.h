@@ -83,9 +83,11 @@ typedef struct {
   guint vf_index;
   char *reason;           /* "sticky", "numa-local", "least-loaded-pf",
                            * "pf-order", "lowest-index", "only-free",
-                           * "named-in-xml", "none-free", "busy" */
+                           * "link-up", "bond-port", "named-in-xml",
+                           * "none-free", "busy", "bond", "link-down" */
   char *why;              /* one sentence */
   GPtrArray *notes;       /* char*: what else was looked at and set aside */
+  gboolean refused;       /* the start would be refused over this nic */
 } VfpExplainNic;
 
 /* Run the allocation of vfp_lifecycle_inject() for every nic of @dom's

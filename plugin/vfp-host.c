@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "vfp-error.h"
+#include "vfp-file.h"
 
 /* Attribute files in sysfs are one short line; anything longer is not the
  * file we think it is. */
@@ -360,9 +361,92 @@ vfp_pf_free (VfpPf *pf)
   g_free (pf->pci);
   g_free (pf->netdev);
   g_free (pf->driver);
+  g_free (pf->phys_port_id);
+  g_free (pf->operstate);
   if (pf->vfs != NULL)
     g_ptr_array_unref (pf->vfs);
   g_free (pf);
+}
+
+const char *
+vfp_pf_port_key (const VfpPf *pf)
+{
+  return pf->phys_port_id != NULL ? pf->phys_port_id : pf->pci;
+}
+
+const char *
+vfp_link_to_string (VfpLink link)
+{
+  switch (link)
+    {
+    case VFP_LINK_UP:
+      return "up";
+    case VFP_LINK_DOWN:
+      return "down";
+    default:
+      return "unknown";
+    }
+}
+
+/* The link of the interface whose sysfs directory is @net_fd, and its
+ * operstate as read (NULL when unreadable). */
+static VfpLink
+read_link (int net_fd, char **operstate)
+{
+  g_autofree char *carrier = NULL;
+  int errnum = 0;
+
+  *operstate = attr_read (net_fd, "operstate", &errnum);
+  carrier = attr_read (net_fd, "carrier", &errnum);
+  /* "unknown" is what drivers that do not track link report: not down. */
+  if ((*operstate != NULL && strcmp (*operstate, "up") != 0
+       && strcmp (*operstate, "unknown") != 0)
+      || g_strcmp0 (carrier, "0") == 0)
+    return VFP_LINK_DOWN;
+  if (g_strcmp0 (*operstate, "up") == 0 || g_strcmp0 (carrier, "1") == 0)
+    return VFP_LINK_UP;
+  return VFP_LINK_UNKNOWN;
+}
+
+/* Port identity and link from net/NETDEV/ of the PF.  Read on every config
+ * load (each hook call), so a pick sees the link as it is now.  Missing
+ * files are not errors: many drivers have no phys_port_id (reading it fails
+ * with EOPNOTSUPP), and carrier cannot be read while the interface is
+ * administratively down (EINVAL). */
+static void
+read_port_and_link (int dev_fd, VfpPf *pf)
+{
+  g_autofree char *base = NULL;
+  int errnum = 0;
+  g_auto (VfpHostFd) net_fd = -1;
+
+  pf->link = VFP_LINK_UNKNOWN;
+  if (pf->netdev == NULL || !vfp_name_is_safe (pf->netdev))
+    return;
+  base = g_build_filename ("net", pf->netdev, NULL);
+  net_fd = openat (dev_fd, base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (net_fd < 0)
+    return;
+  pf->phys_port_id = attr_read (net_fd, "phys_port_id", &errnum);
+  if (pf->phys_port_id != NULL && *pf->phys_port_id == '\0')
+    g_clear_pointer (&pf->phys_port_id, g_free);
+  pf->link = read_link (net_fd, &pf->operstate);
+}
+
+VfpLink
+vfp_host_read_link (const char *sysfs_root, const char *netdev, char **operstate)
+{
+  g_autofree char *path = NULL;
+  g_auto (VfpHostFd) net_fd = -1;
+
+  *operstate = NULL;
+  if (netdev == NULL || !vfp_name_is_safe (netdev))
+    return VFP_LINK_UNKNOWN;
+  path = g_build_filename (vfp_host_root (sysfs_root), "class", "net", netdev, NULL);
+  net_fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (net_fd < 0)
+    return VFP_LINK_UNKNOWN;
+  return read_link (net_fd, operstate);
 }
 
 /* Resolve @name to its device directory: a PCI address through
@@ -636,6 +720,7 @@ vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
   pf->driver = read_driver (dev_fd);
   if (pf->netdev == NULL)
     pf->netdev = read_first_netdev (dev_fd);
+  read_port_and_link (dev_fd, pf);
 
   /* 4. The enabled VFs. */
   if (!read_vfs (dev_fd, label, pf, error))

@@ -9,6 +9,13 @@ G_BEGIN_DECLS
 
 typedef struct _VfpPf VfpPf;
 
+/* A PF's link as sysfs reports it (net/NETDEV/operstate and carrier). */
+typedef enum {
+  VFP_LINK_UNKNOWN,     /* no netdev, or neither file says (fake trees, some drivers) */
+  VFP_LINK_UP,
+  VFP_LINK_DOWN,        /* operstate other than up/unknown, or carrier 0 */
+} VfpLink;
+
 typedef struct {
   VfpPf *pf;            /* weak back pointer to the owning PF */
   guint index;          /* N of virtfnN */
@@ -24,6 +31,9 @@ struct _VfpPf {
   guint total_vfs;      /* sriov_totalvfs */
   guint num_vfs;        /* sriov_numvfs (enabled) */
   GPtrArray *vfs;       /* VfpVf*, index i = virtfn i, length num_vfs */
+  char *phys_port_id;   /* net/NETDEV/phys_port_id, NULL when absent or empty */
+  VfpLink link;
+  char *operstate;      /* as read, for messages; NULL when unreadable */
 };
 
 /* Details of one VF read on demand (allocation reads them only for the
@@ -48,6 +58,16 @@ gboolean vfp_host_read_pf (const char *sysfs_root, const char *name,
 
 gboolean vfp_host_read_vf_info (const char *sysfs_root, const char *vf_pci,
                                 VfpVfInfo **out, GError **error);
+
+/* The physical port @pf is a function of: its phys_port_id when the driver
+ * reports one (multi-host and NPAR functions share it), else its PCI
+ * address.  Two PFs with the same key are one port. */
+const char *vfp_pf_port_key (const VfpPf *pf);
+/* The link of interface @netdev under @sysfs_root, as host discovery reads
+ * it for a PF; *@operstate gets the operstate text (NULL when unreadable). */
+VfpLink vfp_host_read_link (const char *sysfs_root, const char *netdev, char **operstate);
+/* "up", "down" or "unknown". */
+const char *vfp_link_to_string (VfpLink link);
 
 /* @sysfs_root, or "/sys" when it is NULL or empty. */
 const char *vfp_host_root (const char *sysfs_root);

@@ -298,8 +298,8 @@ describe_holders (Operation *op, VfpPool *pool, GHashTable *quarantined)
  * end — is taken up again rather than left behind while a second VF is
  * leased.  *adopted = FALSE when there is none. */
 static gboolean
-adopt_own_lease (Operation *op, NicPlan *plan, GHashTable *taken, gboolean *adopted,
-                 GError **error)
+adopt_own_lease (Operation *op, NicPlan *plan, GHashTable *taken, GHashTable *avoid_ports,
+                 gboolean *adopted, GError **error)
 {
   g_autoptr (GPtrArray) mine = NULL;
 
@@ -313,6 +313,10 @@ adopt_own_lease (Operation *op, NicPlan *plan, GHashTable *taken, gboolean *adop
 
       if (lease->nic != plan->nic->index || g_hash_table_contains (taken, lease->vf_pci)
           || vfp_config_find_vf (op->config, lease->vf_pci, &vf) != plan->pool)
+        continue;
+      /* Held from before the nic joined its bond, on a port a sibling now
+       * has: not taken up (prepare releases it as a leftover). */
+      if (avoid_ports != NULL && g_hash_table_contains (avoid_ports, vfp_pf_port_key (vf->pf)))
         continue;
       /* A configured lease belongs to a start that ran prepare: if that
        * instance still runs (a `vfpoolctl start` racing `virsh start`),
@@ -362,16 +366,19 @@ free_stale_leases (Operation *op, VfpPool *pool)
  * *claimed = FALSE (and TRUE returned) when no candidate could be had. */
 static gboolean
 try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *taken,
-                   GHashTable *quarantined, guint *unsafe, gboolean *claimed, GError **error)
+                   GHashTable *quarantined, GHashTable *avoid_ports, guint *unsafe,
+                   gboolean *claimed, char **refusal, GError **error)
 {
   g_autoptr (GHashTable) unavailable = NULL;
   g_autoptr (GPtrArray) ranked = NULL;
   g_autofree char *sticky = NULL;
+  VfpAllocQuery query = { NULL };
   GHashTableIter iter;
   gpointer key;
 
   *claimed = FALSE;
   *unsafe = 0;
+  g_clear_pointer (refusal, g_free);
   if (!vfp_lease_list_names (op->ctx->state_dir, &unavailable, error))
     return FALSE;
   g_hash_table_iter_init (&iter, quarantined);
@@ -382,8 +389,11 @@ try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *t
     g_hash_table_add (unavailable, g_strdup (key));
 
   sticky = vfp_history_lookup (op->ctx->history_dir, op->uuid, plan->nic->index);
-  ranked = vfp_alloc_rank (plan->pool, unavailable, sticky,
-                           vfp_domxml_get_numa_node (op->dom));
+  query.unavailable = unavailable;
+  query.sticky_pci = sticky;
+  query.numa_node = vfp_domxml_get_numa_node (op->dom);
+  query.avoid_ports = avoid_ports;
+  ranked = vfp_alloc_rank_query (plan->pool, &query, NULL);
   for (guint i = 0; i < ranked->len; i++)
     {
       VfpVf *vf = ranked->pdata[i];
@@ -420,35 +430,48 @@ try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *t
         }
     }
   plan->vf = NULL;
+  /* The bond or require-link as the reason, decided by the allocator so
+   * explain says the same words. */
+  *refusal = vfp_alloc_refusal (plan->pool, &query, plan->nic->bond);
   return TRUE;
 }
 
 static gboolean
 claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *taken,
-               GError **error)
+               VfpBondPorts *bonds, GError **error)
 {
   g_autoptr (GHashTable) quarantined = vfp_quarantine_list (op->ctx->state_dir);
+  GHashTable *avoid_ports = vfp_bond_ports_get (bonds, plan->nic->bond);
   g_autofree char *holders = NULL;
+  g_autofree char *refusal = NULL;
   gboolean claimed = FALSE;
   guint unsafe = 0;
 
-  if (!adopt_own_lease (op, plan, taken, &claimed, error))
+  if (!adopt_own_lease (op, plan, taken, avoid_ports, &claimed, error))
     return FALSE;
   if (claimed)
     return TRUE;
-  if (!try_claim_free_vf (op, plan, dry_run, taken, quarantined, &unsafe, &claimed, error))
+  if (!try_claim_free_vf (op, plan, dry_run, taken, quarantined, avoid_ports, &unsafe,
+                          &claimed, &refusal, error))
     return FALSE;
   /* Only a pool that looks full pays for reading its leases. */
   if (!claimed && !dry_run && free_stale_leases (op, plan->pool) > 0
-      && !try_claim_free_vf (op, plan, dry_run, taken, quarantined, &unsafe, &claimed, error))
+      && !try_claim_free_vf (op, plan, dry_run, taken, quarantined, avoid_ports, &unsafe,
+                             &claimed, &refusal, error))
     return FALSE;
   if (claimed)
     return TRUE;
-  holders = describe_holders (op, plan->pool, quarantined);
   /* Counted where it is detected (the pool is known here); a metric must
    * never fail a start, so its own errors are dropped. */
   if (!dry_run)
     vfp_metrics_count_failure (op->ctx->state_dir, plan->pool->name, NULL);
+  if (refusal != NULL)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_POOL_EXHAUSTED, "domain '%s' nic %u: %s",
+                   op->name, plan->nic->index, refusal);
+      return FALSE;
+    }
+  holders = describe_holders (op, plan->pool, quarantined);
   g_set_error (error, VFP_ERROR, VFP_ERROR_POOL_EXHAUSTED,
                "domain '%s' nic %u: pool '%s' has no free VF (%u in pool: %s%s)",
                op->name, plan->nic->index, plan->pool->name, plan->pool->members->len,
@@ -705,25 +728,51 @@ operation_rollback (Operation *op)
     }
 }
 
+/* The VFs the XML names are fixed: nics of one bond on one port among them
+ * cannot be helped, so the start is refused. */
+static gboolean
+check_named_bond (Operation *op, NicPlan *plan, VfpBondPorts *bonds, GError **error)
+{
+  const char *holder = vfp_bond_ports_add (bonds, plan->nic->bond, plan->nic->index,
+                                           plan->vf->pf);
+  g_autofree char *why = NULL;
+
+  if (holder == NULL)
+    return TRUE;
+  why = vfp_alloc_bond_conflict (plan->pool, plan->nic->bond, plan->vf, holder);
+  g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST, "domain '%s' nic %u: %s",
+               op->name, plan->nic->index, why);
+  return FALSE;
+}
+
 static gboolean
 claim_all (Operation *op, gboolean dry_run, GError **error)
 {
   g_autoptr (GHashTable) taken = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (VfpBondPorts) bonds = vfp_bond_ports_new ();
 
   for (guint i = 0; i < op->plans->len; i++)
     {
       NicPlan *plan = &g_array_index (op->plans, NicPlan, i);
       if (plan->xml_pci != NULL && !claim_named_vf (op, plan, dry_run, error))
         return FALSE;
-      if (plan->vf != NULL)
-        g_hash_table_add (taken, plan->vf->pci);
+      if (plan->vf == NULL)
+        continue;
+      g_hash_table_add (taken, plan->vf->pci);
+      if (!check_named_bond (op, plan, bonds, error))
+        return FALSE;
     }
+  /* Free picks in request order: each bonded nic avoids the ports its bond
+   * has so far. */
   for (guint i = 0; i < op->plans->len; i++)
     {
       NicPlan *plan = &g_array_index (op->plans, NicPlan, i);
-      if (plan->xml_pci == NULL && !claim_free_vf (op, plan, dry_run, taken, error))
+      if (plan->xml_pci != NULL)
+        continue;
+      if (!claim_free_vf (op, plan, dry_run, taken, bonds, error))
         return FALSE;
       g_hash_table_add (taken, plan->vf->pci);
+      vfp_bond_ports_add (bonds, plan->nic->bond, plan->nic->index, plan->vf->pf);
     }
   return TRUE;
 }

@@ -179,6 +179,34 @@ append_broken (GString *out, const VfpConfig *config)
     }
 }
 
+static void
+append_pf_labels (GString *out, const char *name, const VfpPool *pool, const VfpPf *pf)
+{
+  g_string_append_printf (out, "%s{pool=\"", name);
+  append_label (out, pool->name);
+  g_string_append (out, "\",pf=\"");
+  append_label (out, pf->netdev != NULL ? pf->netdev : pf->pci);
+  g_string_append (out, "\"} ");
+}
+
+/* The per-PF series of @pool; @free[i] counts the free VFs of pfs[i]. */
+static void
+append_pf_series (GString *link, GString *vfs_free, const VfpPool *pool, const guint *free)
+{
+  for (guint i = 0; i < pool->pfs->len; i++)
+    {
+      const VfpPf *pf = pool->pfs->pdata[i];
+
+      if (pf->link != VFP_LINK_UNKNOWN)
+        {
+          append_pf_labels (link, "vfpool_pf_link_up", pool, pf);
+          g_string_append_printf (link, "%d\n", pf->link == VFP_LINK_UP);
+        }
+      append_pf_labels (vfs_free, "vfpool_pf_vfs_free", pool, pf);
+      g_string_append_printf (vfs_free, "%u\n", free[i]);
+    }
+}
+
 gboolean
 vfp_metrics_render (VfpConfig *config, const char *state_dir, char **out, GError **error)
 {
@@ -189,6 +217,13 @@ vfp_metrics_render (VfpConfig *config, const char *state_dir, char **out, GError
   g_autofree PoolCounts *counts = NULL;
   g_autofree guint64 *failures = NULL;
   g_autoptr (GString) text = g_string_new (NULL);
+  g_autoptr (GString) pf_link = g_string_new (
+    "# HELP vfpool_pf_link_up Whether the pool PF's link is up (1) or down (0); PFs whose "
+    "link sysfs does not report are left out.  VFs of a PF whose link is down are picked "
+    "last (never with require-link=yes).\n# TYPE vfpool_pf_link_up gauge\n");
+  g_autoptr (GString) pf_vfs_free = g_string_new (
+    "# HELP vfpool_pf_vfs_free Pool VFs on the PF neither leased, quarantined nor corrupt.\n"
+    "# TYPE vfpool_pf_vfs_free gauge\n");
 
   /* An invalid config still yields a scrape, so an alert can fire on it. */
   g_string_append_printf (text, "# HELP vfpool_config_valid Whether every pool of the "
@@ -212,11 +247,14 @@ vfp_metrics_render (VfpConfig *config, const char *state_dir, char **out, GError
   for (guint p = 0; p < config->pools->len; p++)
     {
       VfpPool *pool = config->pools->pdata[p];
+      g_autofree guint *pf_free = g_new0 (guint, pool->pfs->len + 1);
 
       counts[p].vfs = pool->members->len;
       for (guint v = 0; v < pool->members->len; v++)
         {
-          const char *pci = ((VfpVf *) pool->members->pdata[v])->pci;
+          VfpVf *vf = pool->members->pdata[v];
+          const char *pci = vf->pci;
+          guint pos;
           /* A quarantined VF counts once, as quarantined, so free never
            * goes negative. */
           if (g_hash_table_contains (quarantined, pci))
@@ -226,8 +264,11 @@ vfp_metrics_render (VfpConfig *config, const char *state_dir, char **out, GError
             counts[p].corrupt++;
           else if (g_hash_table_contains (leased, pci))
             counts[p].leased++;
+          else if (g_ptr_array_find (pool->pfs, vf->pf, &pos))
+            pf_free[pos]++;
         }
       failures[p] = vfp_metrics_read_failures (state_dir, pool->name);
+      append_pf_series (pf_link, pf_vfs_free, pool, pf_free);
     }
   append_family (text, config, counts, failures, "vfpool_pool_vfs", "gauge",
                  "VFs in the pool.", 0);
@@ -241,7 +282,11 @@ vfp_metrics_render (VfpConfig *config, const char *state_dir, char **out, GError
                  "Pool VFs whose lease file exists but cannot be read (not free; "
                  "reconcile quarantines them).", 4);
   append_family (text, config, counts, failures, "vfpool_allocation_failures_total", "counter",
-                 "Domain starts refused because the pool had no free VF (since boot).", 5);
+                 "Domain starts refused because the pool had no VF for a nic: none free, none on "
+                 "a port its bond lacks, or only on PFs whose link is down with "
+                 "require-link=yes (since boot).", 5);
+  g_string_append_len (text, pf_link->str, pf_link->len);
+  g_string_append_len (text, pf_vfs_free->str, pf_vfs_free->len);
   *out = g_string_free (g_steal_pointer (&text), FALSE);
   return TRUE;
 }

@@ -18,7 +18,9 @@ guint64 vfp_metrics_read_failures (const char *state_dir, const char *pool);
 
 /* The exposition text: vfpool_config_valid, and per pool vfpool_pool_vfs,
  * _leased, _quarantined, _free, _corrupt (lease file unreadable) and
- * vfpool_allocation_failures_total, with HELP and TYPE lines.  @config NULL
+ * vfpool_allocation_failures_total, and per pool PF vfpool_pf_link_up
+ * (left out when the link is unknown) and vfpool_pf_vfs_free, with HELP
+ * and TYPE lines.  @config NULL
  * (it does not load): only vfpool_config_valid 0.  An unsafe state dir
  * (vfp_state_dir_check()) is an error: nothing in it is counted. */
 gboolean vfp_metrics_render (VfpConfig *config, const char *state_dir, char **out,

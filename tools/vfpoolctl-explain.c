@@ -153,6 +153,7 @@ print_json (VfpDomXml *dom, GPtrArray *nics)
         g_string_append_printf (out, ", \"vf_index\": %u", nic->vf_index);
       g_string_append (out, ", \"reason\": ");
       vfpctl_json_string (out, nic->reason);
+      g_string_append_printf (out, ", \"refused\": %s", nic->refused ? "true" : "false");
       g_string_append (out, ", \"why\": ");
       vfpctl_json_string (out, nic->why);
       g_string_append (out, ", \"notes\": [");
@@ -211,8 +212,7 @@ vfpctl_explain (VfpCtl *ctl, int argc, char **argv)
   else
     print_text (dom, nics);
   for (guint i = 0; i < nics->len; i++)
-    if (((VfpExplainNic *) nics->pdata[i])->vf_pci == NULL
-        || strcmp (((VfpExplainNic *) nics->pdata[i])->reason, "busy") == 0)
+    if (((VfpExplainNic *) nics->pdata[i])->refused)
       all_found = FALSE;
   /* 1 when a start would be refused, so scripts can ask before starting. */
   return all_found ? 0 : 1;

@@ -407,7 +407,8 @@ parse_common (const char *cmd, int argc, char **argv, VfpReqOpts *opts,
             }
           if (nic_opt != NULL && strcmp (key, "nic") == 0)
             *nic_opt = value;
-          else if (attrs != NULL && (strcmp (key, "pool") == 0 || vfp_vf_config_is_attr (key)))
+          else if (attrs != NULL && (strcmp (key, "pool") == 0 || strcmp (key, "bond") == 0
+                                     || vfp_vf_config_is_attr (key)))
             {
               g_ptr_array_add (attrs, g_steal_pointer (&key));
               g_ptr_array_add (attrs, g_strdup (value));
@@ -464,7 +465,8 @@ check_attrs (const char *domain, GPtrArray *attrs, GError **error)
           have_pool = TRUE;
           continue;
         }
-      if (!vfp_vf_config_set_attr (&cfg, name, value, error))
+      if (strcmp (name, "bond") == 0 ? !vfp_request_check_bond (value, error)
+                                     : !vfp_vf_config_set_attr (&cfg, name, value, error))
         {
           g_prefix_error (error, "domain '%s': ", domain);
           return FALSE;

@@ -65,6 +65,49 @@ print_table (GArray *rows)
     }
 }
 
+/* Free VFs of @pool on @pf, from the rows (so the two views agree). */
+static guint
+pf_free (GArray *rows, const VfpPool *pool, const VfpPf *pf, guint *total)
+{
+  guint free = 0;
+
+  *total = 0;
+  for (guint i = 0; i < rows->len; i++)
+    {
+      Row *r = &g_array_index (rows, Row, i);
+      if (r->vf->pf != pf || strcmp (r->pool, pool->name) != 0)
+        continue;
+      (*total)++;
+      free += strcmp (r->state, "free") == 0;
+    }
+  return free;
+}
+
+/* One line per pool PF: its link (a VF of a PF whose link is down ranks
+ * last, or is refused with require-link=yes) and its port identity (bonds
+ * need VFs on distinct ports). */
+static void
+print_pf_table (GArray *rows, const VfpConfig *config)
+{
+  printf ("\n%-12s %-10s %-13s %-7s %-5s %s\n", "POOL", "PF", "PCI", "LINK", "FREE", "PORT");
+  for (guint p = 0; p < config->pools->len; p++)
+    {
+      VfpPool *pool = config->pools->pdata[p];
+      for (guint i = 0; i < pool->pfs->len; i++)
+        {
+          VfpPf *pf = pool->pfs->pdata[i];
+          guint total, free = pf_free (rows, pool, pf, &total);
+          g_autofree char *count = g_strdup_printf ("%u/%u", free, total);
+          g_autofree char *port = pf->phys_port_id ? vfp_error_quote (pf->phys_port_id)
+                                                   : g_strdup ("-");
+
+          printf ("%-12s %-10s %-13s %-7s %-5s %s\n", pool->name,
+                  pf->netdev ? pf->netdev : pf->pci, pf->pci, vfp_link_to_string (pf->link),
+                  count, port);
+        }
+    }
+}
+
 static void
 print_json (GArray *rows, const VfpConfig *config)
 {
@@ -85,6 +128,7 @@ print_json (GArray *rows, const VfpConfig *config)
       vfpctl_json_string (out, r->vf->pf->pci);
       g_string_append_printf (out, ", \"vf_index\": %u, \"pci\": ", r->vf->index);
       vfpctl_json_string (out, r->vf->pci);
+      vfpctl_json_field (out, "pf_link", vfp_link_to_string (r->vf->pf->link));
       g_string_append_printf (out, ", \"numa_node\": %d, \"state\": ", r->vf->pf->numa_node);
       vfpctl_json_string (out, r->state);
       g_string_append (out, ", \"owner\": ");
@@ -107,6 +151,26 @@ print_json (GArray *rows, const VfpConfig *config)
           vfpctl_json_string (out, r->reason);
         }
       g_string_append_c (out, '}');
+    }
+  g_string_append (out, "\n], \"pfs\": [");
+  for (guint p = 0, n = 0; p < config->pools->len; p++)
+    {
+      VfpPool *pool = config->pools->pdata[p];
+      for (guint i = 0; i < pool->pfs->len; i++, n++)
+        {
+          VfpPf *pf = pool->pfs->pdata[i];
+          guint total, free = pf_free (rows, pool, pf, &total);
+
+          g_string_append (out, n ? ",\n  {\"pool\": " : "\n  {\"pool\": ");
+          vfpctl_json_string (out, pool->name);
+          vfpctl_json_field (out, "pf", pf->netdev);
+          vfpctl_json_field (out, "pf_pci", pf->pci);
+          vfpctl_json_field (out, "link", vfp_link_to_string (pf->link));
+          vfpctl_json_field (out, "operstate", pf->operstate);
+          vfpctl_json_field (out, "phys_port_id", pf->phys_port_id);
+          vfpctl_json_field (out, "port", vfp_pf_port_key (pf));
+          g_string_append_printf (out, ", \"vfs\": %u, \"free\": %u}", total, free);
+        }
     }
   g_string_append (out, "\n], \"broken\": [");
   for (guint i = 0; i < config->broken->len; i++)
@@ -176,7 +240,10 @@ vfpctl_status (VfpCtl *ctl, int argc, char **argv)
   else
     {
       if (config->pools->len > 0)
-        print_table (rows);
+        {
+          print_table (rows);
+          print_pf_table (rows, config);
+        }
       else if (!vfp_config_has_broken (config))
         printf ("no pools configured (add one to %s/pools.d/)\n", ctl->ctx->config_dir);
       vfpctl_report_broken (config);

@@ -123,6 +123,13 @@ vfpctl_report_broken (const VfpConfig *config)
 }
 
 void
+vfpctl_json_field (GString *out, const char *key, const char *value)
+{
+  g_string_append_printf (out, ", \"%s\": ", key);
+  vfpctl_json_string (out, value);
+}
+
+void
 vfpctl_json_string (GString *out, const char *s)
 {
   if (s == NULL)

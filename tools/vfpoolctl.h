@@ -43,5 +43,7 @@ void vfpctl_report_broken (const VfpConfig *config);
 
 /* Append @s as a JSON string literal. */
 void vfpctl_json_string (GString *out, const char *s);
+/* Append ', "KEY": ' and @value as a JSON string (null for NULL). */
+void vfpctl_json_field (GString *out, const char *key, const char *value);
 
 G_END_DECLS

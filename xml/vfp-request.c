@@ -42,6 +42,24 @@ vfp_pool_name_is_valid (const char *name)
   return TRUE;
 }
 
+gboolean
+vfp_request_check_bond (const char *name, GError **error)
+{
+  gsize len = strlen (name);
+  gboolean valid = len > 0 && len <= VFP_BOND_NAME_MAX;
+  g_autofree char *shown = NULL;
+
+  for (const char *p = name; valid && *p != '\0'; p++)
+    valid = g_ascii_isalnum (*p) || *p == '.' || *p == '_' || *p == '-';
+  if (valid)
+    return TRUE;
+  shown = vfp_error_quote (name);
+  g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+               "bond '%s' is not a valid bond name (1-%d letters, digits, '.', '_' or '-')",
+               shown, VFP_BOND_NAME_MAX);
+  return FALSE;
+}
+
 /* One <nic>.  Errors here say what is wrong; the caller adds which domain and
  * nic. */
 static gboolean
@@ -78,6 +96,13 @@ vfp_nic_parse (xmlNode *node, guint index, const char *uuid,
               return FALSE;
             }
           nic->pool = g_strdup (value);
+          continue;
+        }
+      if (strcmp (name, "bond") == 0)
+        {
+          if (!vfp_request_check_bond (value, error))
+            return FALSE;
+          nic->bond = g_strdup (value);
           continue;
         }
       if (!vfp_vf_config_is_attr (name))
@@ -253,6 +278,7 @@ vfp_nic_request_free (VfpNicRequest *nic)
   if (nic == NULL)
     return;
   g_free (nic->pool);
+  g_free (nic->bond);
   g_free (nic);
 }
 

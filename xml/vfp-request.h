@@ -10,10 +10,14 @@ G_BEGIN_DECLS
 
 /* More nics than this in one request is refused (a VM cannot take them). */
 #define VFP_REQUEST_MAX_NICS 32
+/* A bond name is a label inside one domain's request, shown in messages:
+ * as long as a Linux interface name (the guest's bond0). */
+#define VFP_BOND_NAME_MAX 15
 
 typedef struct {
   guint index;          /* position in the request, 0-based: the N of ua-vfpool-N */
   char *pool;
+  char *bond;           /* bond="NAME": its nics get VFs on distinct ports; NULL */
   VfpVfConfig cfg;      /* only what the nic names; MAC derived if absent */
 } VfpNicRequest;
 
@@ -28,9 +32,14 @@ typedef struct {
  * bad attribute and value, e.g.
  *   domain 'web1' nic 0: vlan '4095' is out of range 0-4094
  * Refused: unknown attributes, a missing or empty pool, VLAN outside 0-4094,
- * qos outside 0-7, a malformed or multicast or all-zero MAC, rates that are
+ * qos outside 0-7, a bond that is not 1-VFP_BOND_NAME_MAX letters, digits,
+ * '.', '_' or '-', a malformed or multicast or all-zero MAC, rates that are
  * not numbers, two <request> elements, more than VFP_REQUEST_MAX_NICS nics. */
 gboolean vfp_request_read (VfpDomXml *dom, VfpRequest **out, GError **error);
+
+/* TRUE when @name is a valid bond= value; else the error (without domain
+ * and nic, which the caller adds). */
+gboolean vfp_request_check_bond (const char *name, GError **error);
 
 void vfp_request_free (VfpRequest *req);
 void vfp_nic_request_free (VfpNicRequest *nic);

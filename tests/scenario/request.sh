@@ -74,6 +74,11 @@ check "every attribute stored" grep -q 'vlan="7" qos="3" vlan-proto="802.1ad" ma
 "$CTL" inject --dry-run "$T/all.xml" > /dev/null 2> "$T/err"
 check "inject accepts every attribute ($(cat "$T/err"))" test ! -s "$T/err"
 
+# bond= goes in like the knobs; a second nic of the bond is appended.
+ctl request web2 --pool tenant --bond b0 --print > "$T/bond.xml"; rc=$?
+check "request --bond stores bond= (rc=$rc)" grep -q '<vfpool:nic pool="tenant" bond="b0"/>' "$T/bond.xml"
+check "  and inject reads it" bash -c "'$CTL' inject --dry-run '$T/bond.xml' > /dev/null"
+
 # ---- appending and removing on an existing request -------------------------
 ctl request web2 --pool tenant --trust on --print > "$T/web2.xml"; rc=$?
 check "request appends to an existing request" \
@@ -112,6 +117,8 @@ expect_refusal "multicast MAC" "domain 'web1'*01:00:5e:00:00:01" request web1 --
 expect_refusal "rate not a number" "domain 'web1'*max-tx-rate 'fast'" request web1 --pool tenant --max-tx-rate fast
 expect_refusal "bad pool name" "domain 'web1'*pool '../x'" request web1 --pool ../x
 expect_refusal "no --pool" "domain 'web1'*--pool" request web1 --vlan 5
+expect_refusal "bad bond name" "domain 'web1'*bond 'b 0' is not a valid bond name" request web1 --pool tenant --bond 'b 0'
+
 expect_refusal "unknown option" "unknown option '--colour'" request web1 --pool tenant --colour blue
 expect_refusal "unknown domain" "domain 'nosuch'" request nosuch --pool tenant
 expect_refusal "unrequest a nic that is not there" "domain 'web2' has no nic 5" unrequest web2 --nic 5

@@ -1,4 +1,5 @@
-/* test-alloc.c: the allocation policy — sticky, NUMA-local, spread, index. */
+/* test-alloc.c: the allocation policy — link, sticky, NUMA-local, spread,
+ * index — and what keeps a bond's nics on distinct ports. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -25,6 +26,11 @@ fixture_init (Fixture *f)
   memset (f, 0, sizeof *f);
   f->pf[0].numa_node = 0;
   f->pf[1].numa_node = 1;
+  f->pf[0].netdev = (char *) "ens1f0";
+  f->pf[0].pci = (char *) "0000:01:00.0";
+  f->pf[1].netdev = (char *) "ens4f0";
+  f->pf[1].pci = (char *) "0000:81:00.0";
+  f->pool.name = (char *) "p";
   f->pool.pfs = g_ptr_array_new ();
   f->pool.members = g_ptr_array_new ();
   g_ptr_array_add (f->pool.pfs, &f->pf[0]);
@@ -98,11 +104,178 @@ test_rank (void **state)
     }
 }
 
+/* The PCI addresses of @ranked, space-separated, for one-line asserts. */
+static char *
+joined (GPtrArray *ranked)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  for (guint i = 0; i < ranked->len; i++)
+    g_string_append_printf (s, "%s%s", i ? " " : "", ((VfpVf *) ranked->pdata[i])->pci);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static GHashTable *
+set_of (const char *spaced)
+{
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto (GStrv) parts = g_strsplit (spaced, " ", -1);
+
+  for (char **p = parts; *p; p++)
+    if (**p)
+      g_hash_table_add (set, g_strdup (*p));
+  return set;
+}
+
+#define PF_A "0000:01:10.0 0000:01:10.1 0000:01:10.2 0000:01:10.3"
+#define PF_B "0000:81:10.0 0000:81:10.1 0000:81:10.2 0000:81:10.3"
+
+/* A PF whose link is down goes last, before sticky and NUMA; unknown is not
+ * down. */
+static void
+test_link_down_ranks_last (void **state)
+{
+  Fixture f;
+  VfpAllocOutcome o;
+  VfpAllocQuery q = { NULL, "0000:01:10.1", 0, NULL };
+  g_autoptr (GPtrArray) r = NULL;
+  g_autoptr (GPtrArray) unknown = NULL;
+  g_autofree char *order = NULL;
+
+  fixture_init (&f);
+  f.pf[1].link = VFP_LINK_UP;          /* A unknown, B up: no difference */
+  unknown = vfp_alloc_rank (&f.pool, NULL, NULL, -1);
+  assert_string_equal (((VfpVf *) unknown->pdata[0])->pci, "0000:01:10.0");
+
+  f.pf[0].link = VFP_LINK_DOWN;        /* sticky and NUMA both point at A */
+  r = vfp_alloc_rank_query (&f.pool, &q, &o);
+  order = joined (r);
+  assert_string_equal (order, PF_B " 0000:01:10.1 0000:01:10.0 0000:01:10.2 0000:01:10.3");
+  assert_int_equal (o.link_down, 4);
+  assert_int_equal (o.link_excluded, 0);
+  assert_int_equal (o.bond_excluded, 0);
+  fixture_clear (&f);
+}
+
+/* require-link=yes: VFs of a PF whose link is down are not offered at all,
+ * and when nothing else is free the refusal says why. */
+static void
+test_require_link (void **state)
+{
+  Fixture f;
+  VfpAllocOutcome o;
+  g_autoptr (GHashTable) b_leased = set_of (PF_B);
+  VfpAllocQuery q = { NULL, NULL, -1, NULL };
+  g_autoptr (GPtrArray) r = NULL;
+  g_autoptr (GPtrArray) none = NULL;
+  g_autofree char *order = NULL;
+  g_autofree char *why = NULL;
+  g_autofree char *no_why = NULL;
+
+  fixture_init (&f);
+  f.pool.require_link = TRUE;
+  f.pf[0].link = VFP_LINK_DOWN;
+  r = vfp_alloc_rank_query (&f.pool, &q, &o);
+  order = joined (r);
+  assert_string_equal (order, PF_B);
+  assert_int_equal (o.link_excluded, 4);
+  no_why = vfp_alloc_refusal (&f.pool, &q, NULL);
+  assert_null (no_why);                /* B has free VFs: not a refusal */
+
+  q.unavailable = b_leased;
+  none = vfp_alloc_rank_query (&f.pool, &q, &o);
+  assert_int_equal (none->len, 0);
+  why = vfp_alloc_refusal (&f.pool, &q, NULL);
+  assert_string_equal (why, "pool 'p' has require-link=yes and its 4 free VFs are on PFs "
+                            "whose link is down (ens1f0)");
+  fixture_clear (&f);
+}
+
+/* A bond's second nic never lands on the first one's port; two PFs with
+ * one phys_port_id are one port. */
+static void
+test_bond_ports (void **state)
+{
+  Fixture f;
+  VfpAllocOutcome o;
+  g_autoptr (VfpBondPorts) bonds = vfp_bond_ports_new ();
+  VfpAllocQuery q = { NULL, NULL, 0, NULL };
+  g_autoptr (GPtrArray) free_nic = NULL;
+  g_autoptr (GPtrArray) r = NULL;
+  g_autoptr (GPtrArray) none = NULL;
+  g_autofree char *order = NULL;
+  g_autofree char *why = NULL;
+
+  fixture_init (&f);
+  assert_null (vfp_bond_ports_get (bonds, NULL));
+  assert_null (vfp_bond_ports_add (bonds, NULL, 0, &f.pf[0]));
+  assert_null (vfp_bond_ports_add (bonds, "b0", 0, &f.pf[0]));
+  /* A nic outside the bond is not held back (and NUMA 0 prefers A). */
+  free_nic = vfp_alloc_rank_query (&f.pool, &q, &o);
+  assert_string_equal (((VfpVf *) free_nic->pdata[0])->pci, "0000:01:10.0");
+
+  q.avoid_ports = vfp_bond_ports_get (bonds, "b0");
+  r = vfp_alloc_rank_query (&f.pool, &q, &o);
+  order = joined (r);
+  assert_string_equal (order, PF_B);   /* bond beats NUMA */
+  assert_int_equal (o.bond_excluded, 4);
+  /* The XML naming a second VF on A for the bond: a conflict with nic 0. */
+  assert_string_equal (vfp_bond_ports_add (bonds, "b0", 1, &f.pf[0]), "nic 0");
+  assert_null (vfp_bond_ports_add (bonds, "b1", 1, &f.pf[0]));
+
+  /* Same phys_port_id: B is A's port, nothing is left for the bond. */
+  f.pf[0].phys_port_id = (char *) "0123abcd";
+  f.pf[1].phys_port_id = (char *) "0123abcd";
+  g_clear_pointer (&bonds, vfp_bond_ports_free);
+  bonds = vfp_bond_ports_new ();
+  vfp_bond_ports_add (bonds, "b0", 0, &f.pf[0]);
+  q.avoid_ports = vfp_bond_ports_get (bonds, "b0");
+  none = vfp_alloc_rank_query (&f.pool, &q, &o);
+  assert_int_equal (none->len, 0);
+  assert_int_equal (o.bond_excluded, 8);
+  why = vfp_alloc_refusal (&f.pool, &q, "b0");
+  assert_string_equal (why, "pool 'p' cannot place bond 'b0' on distinct ports: only one port "
+                            "with a free VF (ens1f0/ens4f0), and nic 0 of the bond has it");
+  fixture_clear (&f);
+}
+
+/* Exhaustion of one PF: the bond's second nic has nowhere to go, and the
+ * message names the one port left; a plain exhaustion is not a bond refusal. */
+static void
+test_bond_one_pf_exhausted (void **state)
+{
+  Fixture f;
+  g_autoptr (GHashTable) b_leased = set_of (PF_B);
+  g_autoptr (GHashTable) all = set_of (PF_A " " PF_B);
+  g_autoptr (VfpBondPorts) bonds = vfp_bond_ports_new ();
+  VfpAllocQuery q = { b_leased, NULL, -1, NULL };
+  g_autoptr (GPtrArray) r = NULL;
+  g_autofree char *why = NULL;
+  g_autofree char *full = NULL;
+
+  fixture_init (&f);
+  vfp_bond_ports_add (bonds, "b0", 0, &f.pf[0]);
+  q.avoid_ports = vfp_bond_ports_get (bonds, "b0");
+  r = vfp_alloc_rank_query (&f.pool, &q, NULL);
+  assert_int_equal (r->len, 0);
+  why = vfp_alloc_refusal (&f.pool, &q, "b0");
+  assert_string_equal (why, "pool 'p' cannot place bond 'b0' on distinct ports: only one port "
+                            "with a free VF (ens1f0), and nic 0 of the bond has it");
+  q.unavailable = all;
+  full = vfp_alloc_refusal (&f.pool, &q, "b0");
+  assert_null (full);                  /* nothing free at all: the caller's message */
+  fixture_clear (&f);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_rank),
+    cmocka_unit_test (test_link_down_ranks_last),
+    cmocka_unit_test (test_require_link),
+    cmocka_unit_test (test_bond_ports),
+    cmocka_unit_test (test_bond_one_pf_exhausted),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -29,32 +29,6 @@ typedef struct {
   char *etc_root;
 } Host;
 
-/* mksysfs with options (vfp_test_make_sysfs takes a layout only). */
-static void
-make_sysfs (const char *root, const char *args)
-{
-  g_autofree char *script = vfp_test_srcpath ("sysfs/mksysfs");
-  g_autofree char *cmd = g_strdup_printf ("mksysfs %s (root %s)", args, root);
-  g_auto (GStrv) words = g_strsplit (args, " ", -1);
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  guint n = g_strv_length (words);
-  int status = 0;
-
-  /* args: "[OPTIONS...] LAYOUT"; ROOT goes before the layout. */
-  g_ptr_array_add (argv, (char *) "/bin/bash");
-  g_ptr_array_add (argv, script);
-  for (guint i = 0; i + 1 < n; i++)
-    g_ptr_array_add (argv, words[i]);
-  g_ptr_array_add (argv, (char *) root);
-  g_ptr_array_add (argv, words[n - 1]);
-  g_ptr_array_add (argv, NULL);
-  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
-                     &status, &error)
-      || !g_spawn_check_wait_status (status, &error))
-    fail_msg ("%s: %s", cmd, error->message);
-}
-
 static void
 set_mtime (const char *path, time_t t)
 {
@@ -79,7 +53,7 @@ host_new (const char *sysfs_args, const char *pools)
   h->hook = g_build_filename (h->dir, "etc", "libvirt", "hooks", "qemu.d", "vfpool", NULL);
   h->run_root = g_build_filename (h->dir, "run", NULL);
   h->etc_root = g_build_filename (h->dir, "etc", NULL);
-  make_sysfs (h->ctx->sysfs_root, sysfs_args);
+  vfp_test_make_sysfs (h->ctx->sysfs_root, sysfs_args);
   if (pools != NULL)
     {
       g_autofree char *d = g_build_filename (h->ctx->config_dir, "pools.d", NULL);
@@ -273,6 +247,20 @@ static const HostCase host_cases[] = {
     { { "pf-autoprobe:ens1f0", VFP_CHECK_WARN, "igbvf" },
       { "pf-autoprobe:ens1f0", VFP_CHECK_WARN, "echo 0 >" },
       { "pf-link:ens1f1", VFP_CHECK_WARN, "ip link set ens1f1 up" } } },
+  { "two PFs that are functions of one port: the pool warns",
+    "--host --phys-port-id ens1f0=00aa --phys-port-id ens1f1=00aa demo", DEMO_POOL,
+    GOOD_CMDLINE, GOOD, VFP_CHECK_WARN,
+    { { "pool-ports:tenant", VFP_CHECK_WARN, "(ens1f0, ens1f1) are all functions of one "
+        "physical port (phys_port_id 00aa)" },
+      { "pool-ports:tenant", VFP_CHECK_WARN, "add a PF of another physical port to pfs=" } } },
+  { "carrier 0 under operstate up: the link is down, as allocation sees it",
+    "--host --carrier ens1f1=0 demo", DEMO_POOL, GOOD_CMDLINE, GOOD, VFP_CHECK_WARN,
+    { { "pf-link:ens1f0", VFP_CHECK_PASS, "ens1f0 link is up" },
+      { "pf-link:ens1f1", VFP_CHECK_WARN, "ens1f1 link is down (operstate up, carrier 0)" },
+      { "pf-link:ens1f1", VFP_CHECK_WARN, "picked last" } } },
+  { "two PFs on two ports: the pool passes", "--host --phys-port-id ens1f0=00aa demo",
+    DEMO_POOL, GOOD_CMDLINE, GOOD, VFP_CHECK_PASS,
+    { { "pool-ports:tenant", VFP_CHECK_PASS, "more than one physical port" } } },
   { "more VFs enabled than pools use", "--host igb", "[pool tenant]\npfs=ens1f0#0-3\n",
     GOOD_CMDLINE, GOOD, VFP_CHECK_WARN,
     { { "vf-count:ens1f0", VFP_CHECK_WARN, "7 VFs enabled, pools use 4" },
@@ -787,6 +775,50 @@ test_metrics (void **state)
   host_free (h);
 }
 
+/* The exposition text of @h's pools and state, or fail. */
+static char *
+metrics_of (Host *h)
+{
+  g_autoptr (VfpConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
+  char *text = NULL;
+
+  if (!vfp_config_load (h->ctx->config_dir, h->ctx->sysfs_root, &config, &error)
+      || !vfp_metrics_render (config, h->ctx->state_dir, &text, &error))
+    fail_msg ("metrics: %s", error->message);
+  return text;
+}
+
+/* Per PF: the link (left out when unknown) and the free VFs. */
+static void
+test_metrics_pf (void **state)
+{
+  Host *h = host_new ("--operstate ens1f0=up --carrier ens1f1=0 demo",
+                      "[pool tenant]\npfs=ens1f0;ens1f1\n");
+  Host *unknown = host_new ("trio", "[pool tenant]\npfs=ens1f0;ens1f1\n[pool u]\npfs=ens2f0\n");
+  g_autofree char *text = NULL;
+  g_autofree char *text_u = NULL;
+
+  inject_other (h, "1:tenant 2:tenant");
+  text = metrics_of (h);
+  assert_non_null (strstr (text, "# HELP vfpool_pf_link_up "));
+  assert_non_null (strstr (text, "# TYPE vfpool_pf_link_up gauge\n"));
+  assert_non_null (strstr (text, "vfpool_pf_link_up{pool=\"tenant\",pf=\"ens1f0\"} 1\n"));
+  assert_non_null (strstr (text, "vfpool_pf_link_up{pool=\"tenant\",pf=\"ens1f1\"} 0\n"));
+  assert_non_null (strstr (text, "# HELP vfpool_pf_vfs_free "));
+  assert_non_null (strstr (text, "# TYPE vfpool_pf_vfs_free gauge\n"));
+  /* Both picks avoid ens1f1 (carrier 0): ens1f0 has 2 of 4 left. */
+  assert_non_null (strstr (text, "vfpool_pf_vfs_free{pool=\"tenant\",pf=\"ens1f0\"} 2\n"));
+  assert_non_null (strstr (text, "vfpool_pf_vfs_free{pool=\"tenant\",pf=\"ens1f1\"} 4\n"));
+  host_free (h);
+
+  /* No operstate or carrier at all: no link series, free still counted. */
+  text_u = metrics_of (unknown);
+  assert_null (strstr (text_u, "vfpool_pf_link_up{"));
+  assert_non_null (strstr (text_u, "vfpool_pf_vfs_free{pool=\"u\",pf=\"ens2f0\"} 4\n"));
+  host_free (unknown);
+}
+
 int
 main (void)
 {
@@ -799,6 +831,7 @@ main (void)
     cmocka_unit_test (test_explain_cases),
     cmocka_unit_test (test_explain_errors),
     cmocka_unit_test (test_metrics),
+    cmocka_unit_test (test_metrics_pf),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

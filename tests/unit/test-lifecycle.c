@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vfp-doctor.h"
 #include "vfp-error.h"
 #include "vfp-lease.h"
 #include "vfp-lifecycle.h"
@@ -720,11 +721,305 @@ test_refusal_quotes_name (void **state)
   env_free (env);
 }
 
+/* ---- bonds and links --------------------------------------------------- */
+
+/* A q35 domain with three free root ports and one request nic per entry of
+ * @nics (NULL-terminated attribute strings). */
+static VfpDomXml *
+bond_domain (const char *name, int n, const char *extra, const char *const *nics)
+{
+  g_autoptr (GString) xml = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  VfpDomXml *dom = NULL;
+
+  g_string_append_printf (xml, "<domain type='qemu'><name>%s</name>"
+                          "<uuid>00000000-0000-4000-8000-%012d</uuid>%s"
+                          "<os><type machine='q35'>hvm</type></os><metadata>"
+                          "<v:request xmlns:v='urn:vfpool:domain:1'>", name, n,
+                          extra ? extra : "");
+  for (const char *const *a = nics; *a; a++)
+    g_string_append_printf (xml, "<v:nic %s/>", *a);
+  g_string_append (xml, "</v:request></metadata><devices>"
+                   "<controller type='pci' index='0' model='pcie-root'/>"
+                   "<controller type='pci' index='1' model='pcie-root-port'/>"
+                   "<controller type='pci' index='2' model='pcie-root-port'/>"
+                   "<controller type='pci' index='3' model='pcie-root-port'/>"
+                   "</devices></domain>");
+  if (!vfp_domxml_parse (xml->str, xml->len, &dom, &error))
+    fail_msg ("test XML: %s", error->message);
+  return dom;
+}
+
+/* The VF of @dom's nic @nic, from the leases, or NULL. */
+static char *
+vf_of_nic (Env *env, VfpDomXml *dom, guint nic)
+{
+  g_autoptr (GPtrArray) leases = NULL;
+
+  assert_true (vfp_lease_list (env->ctx->state_dir, &leases, NULL, NULL));
+  for (guint i = 0; i < leases->len; i++)
+    {
+      VfpLease *l = leases->pdata[i];
+      if (strcmp (l->owner_uuid, vfp_domxml_get_uuid (dom)) == 0 && l->nic == nic)
+        return g_strdup (l->vf_pci);
+    }
+  return NULL;
+}
+
+/* explain for @dom, asserting it claims nothing; nics[i]->vf_pci is its pick. */
+static GPtrArray *
+explain (Env *env, VfpDomXml *dom)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) before = NULL;
+  g_autoptr (GPtrArray) after = NULL;
+  GPtrArray *nics = NULL;
+
+  assert_true (vfp_lease_list (env->ctx->state_dir, &before, NULL, NULL)
+               || before == NULL);
+  if (!vfp_doctor_explain (env->ctx, dom, &nics, &error))
+    fail_msg ("explain %s: %s", vfp_domxml_get_name (dom), error->message);
+  assert_true (vfp_lease_list (env->ctx->state_dir, &after, NULL, NULL) || after == NULL);
+  assert_int_equal (before ? before->len : 0, after ? after->len : 0);
+  return nics;
+}
+
+/* prepare of @dom: explain first, then the start; both must pick the same
+ * VF for every nic.  Returns the picks, "a b". */
+static char *
+prepare_agreeing (Env *env, VfpDomXml *dom)
+{
+  g_autoptr (GPtrArray) nics = explain (env, dom);
+  g_autoptr (GString) picks = g_string_new (NULL);
+
+  prepare_ok (env, dom);
+  for (guint i = 0; i < nics->len; i++)
+    {
+      VfpExplainNic *nic = nics->pdata[i];
+      g_autofree char *got = vf_of_nic (env, dom, nic->nic);
+
+      if (g_strcmp0 (nic->vf_pci, got) != 0)
+        fail_msg ("nic %u: explain said %s [%s: %s], prepare took %s", nic->nic,
+                  nic->vf_pci ? nic->vf_pci : "none", nic->reason, nic->why,
+                  got ? got : "none");
+      g_string_append_printf (picks, "%s%s", i ? " " : "", got);
+    }
+  return g_string_free (g_steal_pointer (&picks), FALSE);
+}
+
+/* prepare of @dom is refused with exactly @message (and nothing leased);
+ * explain says the same words and marks the nic refused. */
+static void
+refused_agreeing (Env *env, VfpDomXml *dom, guint nic, const char *message)
+{
+  g_autoptr (GPtrArray) nics = explain (env, dom);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) leases = NULL;
+  VfpExplainNic *e = nics->pdata[nic];
+  const char *why = strchr (message, ':') + 2;   /* without "domain 'D' nic N: " */
+
+  assert_false (vfp_lifecycle_prepare (env->ctx, dom, &error));
+  assert_string_equal (error->message, message);
+  assert_true (vfp_lease_list (env->ctx->state_dir, &leases, NULL, NULL));
+  for (guint i = 0; i < leases->len; i++)
+    assert_string_not_equal (((VfpLease *) leases->pdata[i])->owner_uuid,
+                             vfp_domxml_get_uuid (dom));
+  assert_true (e->refused);
+  if (!g_str_has_prefix (e->why, why))
+    fail_msg ("explain: '%s', prepare: '%s'", e->why, message);
+}
+
+static const char *const BOND2[] = { "pool='p' bond='b0'", "pool='p' bond='b0'", NULL };
+static const char *const PLAIN2[] = { "pool='p'", "pool='p'", NULL };
+
+/* Two PFs on different NUMA nodes, the domain's memory on node 0: without
+ * a bond both nics go NUMA-local, onto one PF; with one, the second nic
+ * goes to the other port (remote, but a port of its own). */
+static void
+test_bond_two_pfs (void **state)
+{
+  Env *env = env_new ("numa2", "[pool p]\npfs=ens1f0;ens4f0\n");
+  const char *numa = "<numatune><memory nodeset='0'/></numatune>";
+  g_autoptr (VfpDomXml) plain = bond_domain ("plain", 1, numa, PLAIN2);
+  g_autoptr (VfpDomXml) bonded = bond_domain ("bonded", 2, numa, BOND2);
+  g_autofree char *p = NULL;
+  g_autofree char *b = NULL;
+
+  p = prepare_agreeing (env, plain);
+  assert_string_equal (p, "0000:01:10.0 0000:01:10.2");
+  release (env, plain);
+  b = prepare_agreeing (env, bonded);
+  assert_string_equal (b, "0000:01:10.0 0000:81:10.0");
+  release (env, bonded);
+  env_free (env);
+}
+
+/* Three PFs, the first two functions of one port (same phys_port_id): the
+ * bond's second nic skips ens1f1 (same port, though first in pfs=) for
+ * ens2f0; a bond of three finds only two ports and is refused. */
+static void
+test_bond_three_pfs_shared_port (void **state)
+{
+  Env *env = env_new ("--phys-port-id ens1f0=00aa --phys-port-id ens1f1=00aa trio",
+                      "[pool p]\npfs=ens1f0;ens1f1;ens2f0\n");
+  Env *plain_env = env_new ("trio", "[pool p]\npfs=ens1f0;ens1f1;ens2f0\n");
+  static const char *const bond3[] = { "pool='p' bond='b0'", "pool='p' bond='b0'",
+                                       "pool='p' bond='b0'", NULL };
+  g_autoptr (VfpDomXml) bonded = bond_domain ("web", 1, NULL, BOND2);
+  g_autoptr (VfpDomXml) three = bond_domain ("web3", 3, NULL, bond3);
+  g_autofree char *b = NULL;
+  g_autofree char *q = NULL;
+
+  /* Without port ids the three PFs are three ports: ens1f1 is next. */
+  q = prepare_agreeing (plain_env, bonded);
+  assert_string_equal (q, "0000:01:10.0 0000:01:10.1");
+  env_free (plain_env);
+
+  b = prepare_agreeing (env, bonded);
+  assert_string_equal (b, "0000:01:10.0 0000:02:10.0");
+  release (env, bonded);
+  refused_agreeing (env, three, 2,
+                    "domain 'web3' nic 2: pool 'p' cannot place bond 'b0' on distinct ports: "
+                    "only 2 ports with a free VF (ens1f0/ens1f1, ens2f0), and nic 0, nic 1 of "
+                    "the bond have them");
+  env_free (env);
+}
+
+/* One PF exhausted by another domain: the bond cannot be placed, and the
+ * refusal names domain, nic, pool, bond and why; two bonds of one domain
+ * are independent. */
+static void
+test_bond_one_pf_exhausted (void **state)
+{
+  Env *env = env_new ("demo", "[pool p]\npfs=ens1f0;ens1f1#0\n");
+  g_autoptr (VfpDomXml) other = bond_domain ("other", 1, NULL, PLAIN2);
+  g_autoptr (VfpDomXml) web = bond_domain ("web", 2, NULL, BOND2);
+  static const char *const two_bonds[] = { "pool='p' bond='b0'", "pool='p' bond='b1'", NULL };
+  g_autoptr (VfpDomXml) split = bond_domain ("split", 3, NULL, two_bonds);
+  g_autofree char *o = NULL;
+  g_autofree char *s = NULL;
+
+  o = prepare_agreeing (env, other);
+  assert_string_equal (o, "0000:01:10.0 0000:01:10.1");   /* ens1f1's only VF is taken */
+  refused_agreeing (env, web, 1,
+                    "domain 'web' nic 1: pool 'p' cannot place bond 'b0' on distinct ports: "
+                    "only one port with a free VF (ens1f0), and nic 0 of the bond has it");
+  s = prepare_agreeing (env, split);
+  assert_string_equal (s, "0000:01:10.2 0000:01:10.4");
+  env_free (env);
+}
+
+/* The XML naming two VFs of one port for a bond (a hand-edited inject):
+ * refused, explain agrees. */
+static void
+test_bond_named_same_port (void **state)
+{
+  Env *env = env_new ("demo", "[pool p]\npfs=ens1f0;ens1f1\n");
+  g_autoptr (VfpDomXml) web = bond_domain ("web", 1, NULL, BOND2);
+  VfpVfConfig cfg = { 0 };
+
+  assert_true (vfp_domxml_add_device (web, 0, "0000:01:10.0", VFP_FORM_HOSTDEV, &cfg, NULL));
+  assert_true (vfp_domxml_add_device (web, 1, "0000:01:10.2", VFP_FORM_HOSTDEV, &cfg, NULL));
+  refused_agreeing (env, web, 1,
+                    "domain 'web' nic 1: pool 'p' cannot place bond 'b0' on distinct ports: "
+                    "the XML names VF 0000:01:10.2 on port ens1f0, which nic 0 of the bond has "
+                    "too");
+  env_free (env);
+}
+
+/* inject (vfpoolctl start) places a bond the same way. */
+static void
+test_bond_inject (void **state)
+{
+  Env *env = env_new ("numa2", "[pool p]\npfs=ens1f0;ens4f0\n");
+  g_autoptr (VfpDomXml) web = bond_domain ("web", 1, "<numatune><memory nodeset='0'/>"
+                                           "</numatune>", BOND2);
+  g_autoptr (GPtrArray) devices = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!vfp_lifecycle_inject (env->ctx, web, FALSE, &error))
+    fail_msg ("inject: %s", error->message);
+  devices = vfp_domxml_list_devices (web);
+  assert_int_equal (devices->len, 2);
+  assert_string_equal (((VfpDomDevice *) devices->pdata[0])->pci, "0000:01:10.0");
+  assert_string_equal (((VfpDomDevice *) devices->pdata[1])->pci, "0000:81:10.0");
+  env_free (env);
+}
+
+/* A bond's nics may share one MAC (the untrusted way to run a guest bond):
+ * their VFs are on distinct PFs, so the one-MAC-per-PF rule lets them. */
+static void
+test_bond_same_mac (void **state)
+{
+  Env *env = env_new ("numa2", "[pool p]\npfs=ens1f0;ens4f0\n");
+  static const char *const same[] = { "pool='p' bond='b0' mac='52:54:00:00:00:07'",
+                                      "pool='p' bond='b0' mac='52:54:00:00:00:07'", NULL };
+  g_autoptr (VfpDomXml) web = bond_domain ("web", 1, "<numatune><memory nodeset='0'/>"
+                                           "</numatune>", same);
+  g_autofree char *picks = NULL;
+
+  static const char *const plain[] = { "pool='p' mac='52:54:00:00:00:08'",
+                                       "pool='p' mac='52:54:00:00:00:08'", NULL };
+  g_autoptr (VfpDomXml) lone = bond_domain ("lone", 2, "<numatune><memory nodeset='0'/>"
+                                            "</numatune>", plain);
+  g_autoptr (GError) error = NULL;
+
+  picks = prepare_agreeing (env, web);
+  assert_string_equal (picks, "0000:01:10.0 0000:81:10.0");
+  /* Without the bond both go NUMA-local, onto one PF: the MAC rule refuses. */
+  assert_false (vfp_lifecycle_prepare (env->ctx, lone, &error));
+  assert_non_null (strstr (error->message, "MAC 52:54:00:00:00:08 is already used on PF ens1f0"));
+  env_free (env);
+}
+
+/* Links: a PF whose link is down (operstate, or carrier 0) is used last;
+ * with require-link=yes never, and the refusal says so. */
+static void
+test_link_aware (void **state)
+{
+  Env *env = env_new ("--operstate ens1f0=down demo", "[pool p]\npfs=ens1f0#0-1;ens1f1\n"
+                      "[pool q]\npfs=ens1f0#2-3\nrequire-link=yes\n");
+  Env *carrier = env_new ("--operstate ens1f0=up --carrier ens1f0=0 demo",
+                          "[pool p]\npfs=ens1f0;ens1f1\n");
+  static const char *const one[] = { "pool='p'", NULL };
+  static const char *const one_q[] = { "pool='q'", NULL };
+  g_autoptr (VfpDomXml) d = bond_domain ("d", 1, NULL, one);
+  g_autoptr (VfpDomXml) dq = bond_domain ("dq", 2, NULL, one_q);
+  g_autoptr (GPtrArray) nics = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *c = NULL;
+  VfpExplainNic *e;
+
+  nics = explain (env, d);
+  e = nics->pdata[0];
+  assert_string_equal (e->reason, "link-up");
+  assert_non_null (strstr (e->why, "the link of ens1f0 is down"));
+  assert_true (e->notes->len > 0);
+  assert_string_equal (e->notes->pdata[0], "avoided PF ens1f0: its link is down (VFs there "
+                                           "rank last)");
+  a = prepare_agreeing (env, d);
+  assert_string_equal (a, "0000:01:10.1");            /* ens1f1, not ens1f0 */
+  refused_agreeing (env, dq, 0,
+                    "domain 'dq' nic 0: pool 'q' has require-link=yes and its 2 free VFs are "
+                    "on PFs whose link is down (ens1f0)");
+  c = prepare_agreeing (carrier, d);
+  assert_string_equal (c, "0000:01:10.1");            /* carrier 0 is down too */
+  env_free (carrier);
+  env_free (env);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_configure_and_restore),
+    cmocka_unit_test (test_bond_two_pfs),
+    cmocka_unit_test (test_bond_three_pfs_shared_port),
+    cmocka_unit_test (test_bond_one_pf_exhausted),
+    cmocka_unit_test (test_bond_named_same_port),
+    cmocka_unit_test (test_bond_inject),
+    cmocka_unit_test (test_bond_same_mac),
+    cmocka_unit_test (test_link_aware),
     cmocka_unit_test (test_rollback_on_driver_refusal),
     cmocka_unit_test (test_sticky),
     cmocka_unit_test (test_numa),

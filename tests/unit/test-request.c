@@ -244,6 +244,22 @@ test_max_nics (void **state)
     }
 }
 
+/* bond= is kept per nic; a nic without one has none. */
+static void
+test_bond (void **state)
+{
+  const char *what = "bond";
+  g_autofree char *text = request_doc ("<vfpool:nic pool='a' bond='bond0'/>"
+                                       "<vfpool:nic pool='b' bond='A.b_c-123456789'/>"
+                                       "<vfpool:nic pool='a'/>");
+  g_autoptr (VfpRequest) req = read_or_fail (what, text);
+
+  CHECK_INT (what, req->nics->len, 3);
+  CHECK_STR (what, ((VfpNicRequest *) req->nics->pdata[0])->bond, "bond0");
+  CHECK_STR (what, ((VfpNicRequest *) req->nics->pdata[1])->bond, "A.b_c-123456789");
+  CHECK (what, ((VfpNicRequest *) req->nics->pdata[2])->bond == NULL);
+}
+
 /* ---- refused requests ---------------------------------------------------- */
 
 typedef struct {
@@ -277,6 +293,14 @@ static const BadCase bad_cases[] = {
     "domain 'web1' nic 0: unknown attribute 'colour'" },
   { "attribute in a namespace", "<vfpool:nic pool='a' vfpool:vlan='100'/>",
     "domain 'web1' nic 0: unknown attribute 'vfpool:vlan'" },
+  { "empty bond", NIC0 "<vfpool:nic pool='a' bond=''/>",
+    "domain 'web1' nic 1: bond '' is not a valid bond name (1-15 letters, digits, '.', '_' or '-')" },
+  { "bond of 16 characters", "<vfpool:nic pool='a' bond='b123456789abcdef'/>",
+    "domain 'web1' nic 0: bond 'b123456789abcdef' is not a valid bond name (1-15 letters, digits, '.', '_' or '-')" },
+  { "bond with a space", "<vfpool:nic pool='a' bond='b 0'/>",
+    "domain 'web1' nic 0: bond 'b 0' is not a valid bond name (1-15 letters, digits, '.', '_' or '-')" },
+  { "bond with a tab", "<vfpool:nic pool='a' bond='b&#9;0'/>",
+    "domain 'web1' nic 0: bond 'b\\x090' is not a valid bond name (1-15 letters, digits, '.', '_' or '-')" },
   { "missing pool", "<vfpool:nic vlan='100'/>",
     "domain 'web1' nic 0: no pool (every <nic> needs pool=\"NAME\")" },
   { "empty pool", "<vfpool:nic pool=''/>",
@@ -405,6 +429,7 @@ main (void)
   VFP_TEST_ADD_TABLE (tests, test_no_request, no_request_cases);
   VFP_TEST_ADD_TABLE (tests, test_good, good_cases);
   vfp_test_add (tests, "32 nics", test_max_nics);
+  vfp_test_add (tests, "bond per nic", test_bond);
   VFP_TEST_ADD_TABLE (tests, test_bad, bad_cases);
   VFP_TEST_ADD_TABLE (tests, test_bad_doc, bad_doc_cases);
   vfp_test_add (tests, "domain name too long for libvirt", test_long_name);

@@ -24,11 +24,21 @@ void
 vfp_test_make_sysfs (const char *root, const char *layout)
 {
   g_autofree char *script = vfp_test_srcpath ("sysfs/mksysfs");
-  const char *argv[] = { "/bin/bash", script, root, layout, NULL };
+  g_auto (GStrv) words = g_strsplit (layout, " ", -1);
+  guint n = g_strv_length (words);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
   int status = 0;
 
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+  /* "--opt X ... LAYOUT": mksysfs wants its options before ROOT. */
+  g_ptr_array_add (argv, "/bin/bash");
+  g_ptr_array_add (argv, script);
+  for (guint i = 0; i + 1 < n; i++)
+    g_ptr_array_add (argv, words[i]);
+  g_ptr_array_add (argv, (gpointer) root);
+  g_ptr_array_add (argv, n > 0 ? words[n - 1] : (char *) "");
+  g_ptr_array_add (argv, NULL);
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
                      NULL, NULL, &status, &error)
       || !g_spawn_check_wait_status (status, &error))
     g_error ("mksysfs %s %s: %s", root, layout, error->message);

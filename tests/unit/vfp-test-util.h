@@ -14,7 +14,8 @@
 /* A fresh temporary directory under TEST_BUILDDIR/tmp (removed by
  * vfp_test_rmtree). */
 char *vfp_test_mkdtemp (const char *tag);
-/* Build a fake sysfs tree of @layout (see tests/sysfs/README) under @root. */
+/* Build a fake sysfs tree of @layout (see tests/sysfs/README) under @root;
+ * @layout may start with mksysfs options ("--carrier ens1f0=0 demo"). */
 void vfp_test_make_sysfs (const char *root, const char *layout);
 /* Write @text to @dir/@name, creating parent directories. */
 void vfp_test_write (const char *dir, const char *name, const char *text);
