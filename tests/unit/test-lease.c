@@ -57,6 +57,16 @@ test_claim_read_update_remove (void **state)
   assert_false (vfp_lease_claim (dir, l, &error));
   assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_BUSY));
   g_clear_error (&error);
+  {
+    /* A claim lost to another owner leaves no owners/UUID behind. */
+    g_autoptr (VfpLease) loser = sample_lease ("0000:01:10.6", "00000000-0000-4000-8000-000000000002");
+    g_autofree char *loser_dir = g_build_filename (dir, "owners", loser->owner_uuid, NULL);
+
+    assert_false (vfp_lease_claim (dir, loser, &error));
+    assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_BUSY));
+    g_clear_error (&error);
+    assert_false (g_file_test (loser_dir, G_FILE_TEST_EXISTS));
+  }
 
   assert_true (vfp_lease_read (dir, "0000:01:10.6", &back, &error));
   assert_string_equal (back->owner_name, "web1");
