@@ -338,3 +338,24 @@ vfp_name_is_safe (const char *name)
       return FALSE;
   return TRUE;
 }
+
+gboolean
+vfp_file_touch_in_dir (const char *path, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  for (int attempt = 0;; attempt++)
+    {
+      g_autoptr (GError) local_error = NULL;
+
+      if (!vfp_file_ensure_dir (dir, 0700, error))
+        return FALSE;
+      if (vfp_file_replace (path, "", 0, 0600, &local_error))
+        return TRUE;
+      if (attempt >= 3 || !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+}

@@ -48,6 +48,11 @@ gboolean vfp_file_create_exclusive (const char *path, const char *data, gsize le
 /* Remove @path and fsync its directory; a missing file is success. */
 gboolean vfp_file_remove (const char *path, GError **error);
 
+/* Create (or keep) the empty file @path (0600) in its directory, made 0700
+ * if missing — also when another process rmdir()s that directory once
+ * empty between the two steps (index entries under owners/, macs/). */
+gboolean vfp_file_touch_in_dir (const char *path, GError **error);
+
 /* Make @path (and parents) a directory of @mode if missing. */
 gboolean vfp_file_ensure_dir (const char *path, int mode, GError **error);
 

@@ -339,22 +339,8 @@ claim_locked (const char *state_dir, const VfpLease *lease, GError **error)
   marker = owner_entry_path (state_dir, lease->owner_uuid, lease->vf_pci);
   marker_dir = g_path_get_dirname (marker);
   had_marker = access (marker, F_OK) == 0;
-  /* The owner dir may vanish between the two calls: a release of another
-   * of the owner's VFs rmdir()s it once empty.  Then make it again. */
-  for (int attempt = 0; !had_marker; attempt++)
-    {
-      g_autoptr (GError) marker_error = NULL;
-
-      if (!vfp_file_ensure_dir (marker_dir, 0700, error))
-        return FALSE;
-      if (vfp_file_replace (marker, "", 0, 0600, &marker_error))
-        break;
-      if (attempt >= 3 || !g_error_matches (marker_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        {
-          g_propagate_error (error, g_steal_pointer (&marker_error));
-          return FALSE;
-        }
-    }
+  if (!had_marker && !vfp_file_touch_in_dir (marker, error))
+    return FALSE;
   path = lease_path (state_dir, lease->vf_pci);
   if (!vfp_file_create_exclusive (path, data, len, 0600, &local_error))
     {

@@ -712,6 +712,28 @@ release_reservation (VfpContext *ctx, const VfpLease *seen, GPtrArray *warnings,
   return release_lease_if (ctx, seen, TRUE, warnings, error);
 }
 
+/* Release each of @leases (only those still reserved, with
+ * @only_reserved), going on after a failure: every other VF still goes
+ * back.  The first failure — *@first if set already — is reported. */
+static gboolean
+release_each (VfpContext *ctx, GPtrArray *leases, gboolean only_reserved,
+              GPtrArray *warnings, GError **first, GError **error)
+{
+  for (guint i = 0; i < leases->len; i++)
+    {
+      g_autoptr (GError) local_error = NULL;
+      if (!release_lease_if (ctx, leases->pdata[i], only_reserved, warnings, &local_error)
+          && *first == NULL)
+        *first = g_steal_pointer (&local_error);
+    }
+  if (*first != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (first));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Unwind: undo every plan's changes and leases, last first. */
 static void
 operation_rollback (Operation *op)
@@ -1051,19 +1073,7 @@ vfp_lifecycle_release (VfpContext *ctx, const char *uuid, GPtrArray *warnings, G
   /* An unreadable lease holds nothing back: the others are released below,
    * and a failure to quarantine it is reported like a failed release. */
   quarantine_unreadable (ctx, corrupt, warnings, &first);
-  /* Go on after a failure: every other VF of the domain still goes back. */
-  for (guint i = 0; i < mine->len; i++)
-    {
-      g_autoptr (GError) local_error = NULL;
-      if (!release_lease (ctx, mine->pdata[i], warnings, &local_error) && first == NULL)
-        first = g_steal_pointer (&local_error);
-    }
-  if (first != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&first));
-      return FALSE;
-    }
-  return TRUE;
+  return release_each (ctx, mine, FALSE, warnings, &first, error);
 }
 
 gboolean
@@ -1095,18 +1105,7 @@ vfp_lifecycle_release_held (VfpContext *ctx, GPtrArray *held, GPtrArray *warning
 {
   g_autoptr (GError) first = NULL;
 
-  for (guint i = 0; held != NULL && i < held->len; i++)
-    {
-      g_autoptr (GError) local_error = NULL;
-      if (!release_reservation (ctx, held->pdata[i], warnings, &local_error) && first == NULL)
-        first = g_steal_pointer (&local_error);
-    }
-  if (first != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&first));
-      return FALSE;
-    }
-  return TRUE;
+  return held == NULL || release_each (ctx, held, TRUE, warnings, &first, error);
 }
 
 gboolean

@@ -36,22 +36,8 @@ vfp_mac_index_add (const char *state_dir, const char *pf_pci, const guint8 mac[6
                    pf_pci, vf_pci);
       return FALSE;
     }
-  /* A release of the last VF with this MAC may rmdir the directory between
-   * the two calls: then make it again. */
-  for (int attempt = 0;; attempt++)
-    {
-      g_autoptr (GError) local_error = NULL;
-
-      if (!vfp_file_ensure_dir (dir_path, 0700, error))
-        return FALSE;
-      if (vfp_file_replace (entry, "", 0, 0600, &local_error))
-        break;
-      if (attempt >= 3 || !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-    }
+  if (!vfp_file_touch_in_dir (entry, error))
+    return FALSE;
   /* Written before read: of two starts filing one MAC at once, each sees
    * the other's entry. */
   dir = g_dir_open (dir_path, 0, error);
