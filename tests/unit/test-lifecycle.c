@@ -700,7 +700,9 @@ test_mac_unique_per_pf (void **state)
     stale_entry = g_build_filename (stale, "0000:99:00.1", NULL);
   }
   prepare_ok (env, d2);
-  assert_non_null (vf_of (env, d2));
+  g_free (vf);
+  vf = vf_of (env, d2);
+  assert_non_null (vf);
   assert_false (g_file_test (stale_entry, G_FILE_TEST_EXISTS));   /* swept */
   env_free (env);
 }
