@@ -134,6 +134,9 @@ assert_vfs_restored () {
   wait_until "${2:-30}" vfs_restored && { log "ok: $1"; return 0; }
   echo "before:"; echo "$SNAP"; echo "drivers:$SNAP_DRV"
   echo "now:"; vf_all_lines
+  local i now_drv=
+  for i in $(seq 0 $((E2E_NUMVFS - 1))); do now_drv="$now_drv $(vf_driver "$i")"; done
+  echo "drivers:$now_drv"
   fail "$1"
 }
 # start_dom NAME: virsh start, output in $OUT, status in $RC.
