@@ -1,5 +1,5 @@
-/* vfp-lifecycle.c: prepare / inject / started / release / reconnect /
- * reconcile — the steps of a domain's life, with unwinding on failure. */
+/* vfp-lifecycle.c: the start of a domain's life — prepare, inject and
+ * started, with unwinding on failure (the end: vfp-lifecycle-stop.c). */
 #include "config.h"
 #include "vfp-lifecycle.h"
 #include "vfp-alloc.h"
@@ -10,6 +10,7 @@
 #include "vfp-mac-index.h"
 #include "vfp-metrics.h"
 #include "vfp-quarantine.h"
+#include "vfp-release.h"
 #include "vfp-request.h"
 #include "vfp-state-dir.h"
 #include "vfp-vf-apply.h"
@@ -72,24 +73,6 @@ vfp_hotplug_free (VfpHotplug *hp)
   g_free (hp->start_id);
   g_free (hp);
 }
-
-static VfpVfTarget
-target_of (const VfpLease *lease, const char *driver)
-{
-  VfpVfTarget t = { lease->pf_netdev, driver, lease->vf_pci, lease->vf_index };
-  return t;
-}
-
-/* A lease written in an earlier boot: its domain cannot be running (the
- * VFs were even recreated), whatever its QEMU pid says. */
-static gboolean
-lease_is_stale (const char *boot_id, const VfpLease *lease)
-{
-  return boot_id != NULL && lease->boot_id != NULL && strcmp (boot_id, lease->boot_id) != 0;
-}
-
-static gboolean release_lease (VfpContext *ctx, const VfpLease *seen, GPtrArray *warnings,
-                               GError **error);
 
 /* Take over @existing, held by someone else or an older start: the VF keeps
  * the values that start applied, and its lease the original state. */
@@ -219,11 +202,11 @@ claim_named_vf (Operation *op, NicPlan *plan, gboolean dry_run, GError **error)
     {
       /* A lease from before a reboot is in the way of nobody's running
        * domain: restore the VF and drop it, then claim as if it were free. */
-      if (lease_is_stale (op->boot_id, existing))
+      if (vfp_lease_is_stale (op->boot_id, existing))
         {
           if (dry_run)
             return TRUE;
-          if (!release_lease (op->ctx, existing, NULL, error))
+          if (!vfp_release_lease (op->ctx, existing, FALSE, NULL, error))
             return FALSE;
         }
       else if (strcmp (existing->owner_uuid, op->uuid) != 0
@@ -323,9 +306,9 @@ adopt_own_lease (Operation *op, NicPlan *plan, GHashTable *taken, GHashTable *av
        * an inject must not build a second start on its VF. */
       if (!op->is_prepare && lease->state != VFP_LEASE_RESERVED)
         continue;
-      if (lease_is_stale (op->boot_id, lease))
+      if (vfp_lease_is_stale (op->boot_id, lease))
         {
-          if (!release_lease (op->ctx, lease, NULL, error))
+          if (!vfp_release_lease (op->ctx, lease, FALSE, NULL, error))
             return FALSE;
           continue;
         }
@@ -354,8 +337,8 @@ free_stale_leases (Operation *op, VfpPool *pool)
       g_autoptr (VfpLease) lease = NULL;
 
       if (vfp_lease_read (op->ctx->state_dir, vf->pci, &lease, NULL)
-          && lease_is_stale (op->boot_id, lease)
-          && release_lease (op->ctx, lease, NULL, NULL))
+          && vfp_lease_is_stale (op->boot_id, lease)
+          && vfp_release_lease (op->ctx, lease, FALSE, NULL, NULL))
         freed++;
     }
   return freed;
@@ -564,7 +547,7 @@ configure_vf_locked (Operation *op, NicPlan *plan, GError **error)
 {
   VfpLease *lease = plan->lease;
   VfpNetlink *nl = vfp_context_get_netlink (op->ctx, error);
-  VfpVfTarget target = target_of (lease, plan->vf->pf->driver);
+  VfpVfTarget target = vfp_lease_target (lease, plan->vf->pf->driver);
   g_autofree char *expect = NULL;
 
   if (nl == NULL)
@@ -632,108 +615,6 @@ configure_vf (Operation *op, NicPlan *plan, GError **error)
   return ok;
 }
 
-/* Restore (when changed) and drop one lease.  Restore failures quarantine
- * the VF so it is never handed out half-configured. */
-static gboolean
-restore_and_remove (VfpContext *ctx, const VfpLease *lease, GPtrArray *warnings,
-                    GError **error)
-{
-  /* CONFIGURING means "some knobs may have been applied": restoring every
-   * knob of the applied set covers any prefix of the apply loop. */
-  if (lease->state != VFP_LEASE_RESERVED)
-    {
-      g_autoptr (GError) local_error = NULL;
-      VfpNetlink *nl = vfp_context_get_netlink (ctx, &local_error);
-      VfpVfTarget target = target_of (lease, NULL);
-
-      if (nl == NULL || lease->pf_netdev == NULL
-          || !vfp_vf_restore (nl, &target, &lease->original, lease->applied.set,
-                              warnings, &local_error))
-        {
-          const char *why = local_error ? local_error->message : "PF has no netdev";
-          if (!vfp_quarantine_add (ctx->state_dir, lease->vf_pci, why, error))
-            return FALSE;
-          if (warnings != NULL)
-            g_ptr_array_add (warnings,
-                             g_strdup_printf ("VF %s quarantined: %s", lease->vf_pci, why));
-        }
-    }
-  vfp_fault_point (ctx, VFP_FAULT_AFTER_RESTORE);
-  return vfp_lease_remove (ctx->state_dir, lease, error);
-}
-
-/* Release the lease @seen describes, if it still is that lease.  Release
- * end, rollback, reconcile and a take-over may all go for the same lease;
- * under the VF's lock the file is re-read, so only one of them restores and
- * removes it, and nobody restores a VF that was freed and claimed again in
- * between (that would undo the new owner's configuration). */
-static gboolean
-release_lease_if (VfpContext *ctx, const VfpLease *seen, gboolean only_reserved,
-                  GPtrArray *warnings, GError **error)
-{
-  g_autoptr (VfpLease) lease = NULL;
-  g_autoptr (GError) read_error = NULL;
-  int lock_fd = -1;
-  gboolean ok = TRUE;
-
-  if (!vfp_lease_lock (ctx->state_dir, seen->vf_pci, &lock_fd, error))
-    return FALSE;
-  if (vfp_lease_read (ctx->state_dir, seen->vf_pci, &lease, &read_error))
-    {
-      /* The file, not @seen, says how far configuring got. */
-      if (vfp_lease_same_holder (lease, seen) && lease->created == seen->created
-          && (!only_reserved || lease->state == VFP_LEASE_RESERVED))
-        ok = restore_and_remove (ctx, lease, warnings, error);
-    }
-  else if (!g_error_matches (read_error, VFP_ERROR, VFP_ERROR_NOT_FOUND))
-    {
-      g_propagate_error (error, g_steal_pointer (&read_error));
-      ok = FALSE;
-    }
-  vfp_lease_unlock (lock_fd);
-  return ok;
-}
-
-static gboolean
-release_lease (VfpContext *ctx, const VfpLease *seen, GPtrArray *warnings, GError **error)
-{
-  return release_lease_if (ctx, seen, FALSE, warnings, error);
-}
-
-/* Undoing an inject releases only what is still merely reserved: a lease
- * it reserved (or took up as a leftover) may meanwhile be a concurrent
- * prepare's of the same domain — reserved with that prepare's start id
- * until its configuring begins, then configured — and a prepare's lease
- * goes only with that start. */
-static gboolean
-release_reservation (VfpContext *ctx, const VfpLease *seen, GPtrArray *warnings,
-                     GError **error)
-{
-  return release_lease_if (ctx, seen, TRUE, warnings, error);
-}
-
-/* Release each of @leases (only those still reserved, with
- * @only_reserved), going on after a failure: every other VF still goes
- * back.  The first failure — *@first if set already — is reported. */
-static gboolean
-release_each (VfpContext *ctx, GPtrArray *leases, gboolean only_reserved,
-              GPtrArray *warnings, GError **first, GError **error)
-{
-  for (guint i = 0; i < leases->len; i++)
-    {
-      g_autoptr (GError) local_error = NULL;
-      if (!release_lease_if (ctx, leases->pdata[i], only_reserved, warnings, &local_error)
-          && *first == NULL)
-        *first = g_steal_pointer (&local_error);
-    }
-  if (*first != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (first));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* Unwind: undo every plan's changes and leases, last first. */
 static void
 operation_rollback (Operation *op)
@@ -743,9 +624,9 @@ operation_rollback (Operation *op)
     {
       NicPlan *plan = &g_array_index (op->plans, NicPlan, i);
       if (plan->lease != NULL && op->is_prepare)
-        release_lease (op->ctx, plan->lease, NULL, NULL);
+        vfp_release_lease (op->ctx, plan->lease, FALSE, NULL, NULL);
       else if (plan->lease != NULL)
-        release_reservation (op->ctx, plan->lease, NULL, NULL);
+        vfp_release_lease (op->ctx, plan->lease, TRUE, NULL, NULL);
       g_clear_pointer (&plan->lease, vfp_lease_free);
     }
 }
@@ -832,7 +713,7 @@ release_leftovers (Operation *op)
         kept |= strcmp (g_array_index (op->plans, NicPlan, p).lease->vf_pci,
                         lease->vf_pci) == 0;
       if (!kept)
-        release_lease (op->ctx, lease, NULL, NULL);
+        vfp_release_lease (op->ctx, lease, FALSE, NULL, NULL);
     }
 }
 
@@ -953,48 +834,6 @@ unwind:
   return FALSE;
 }
 
-/* The leases @uuid holds, sorted by VF, once the state dir passed the check
- * (hook operations after prepare trust it no more than prepare does).  The
- * VFs of leases that cannot be read go to @corrupt (if not NULL). */
-static gboolean
-leases_of (VfpContext *ctx, const char *uuid, GPtrArray **out, GPtrArray *corrupt,
-           GError **error)
-{
-  return vfp_state_dir_check_fast (ctx->state_dir, error)
-         && vfp_lease_list_owner (ctx->state_dir, uuid, out, corrupt, error);
-}
-
-/* VFs in @corrupt have a lease file that cannot be read: nothing in it can
- * be restored, and the allocator counts the VF as taken while the file is
- * there.  Quarantine each, with why, so it stays out of use even once the
- * file goes, until an operator has looked; one line each in @lines. */
-static gboolean
-quarantine_unreadable (VfpContext *ctx, GPtrArray *corrupt, GPtrArray *lines,
-                       GError **error)
-{
-  for (guint i = 0; i < corrupt->len; i++)
-    {
-      const char *vf_pci = corrupt->pdata[i];
-      g_autoptr (VfpLease) lease = NULL;
-      g_autoptr (GError) why = NULL;
-      g_autofree char *reason = NULL;
-
-      /* Read again for the reason; gone or readable now means in between
-       * someone released or rewrote it: nothing to set aside. */
-      if (vfp_lease_read (ctx->state_dir, vf_pci, &lease, &why)
-          || g_error_matches (why, VFP_ERROR, VFP_ERROR_NOT_FOUND))
-        continue;
-      reason = g_strdup_printf ("lease file unreadable: %s", why->message);
-      if (!vfp_quarantine_add (ctx->state_dir, vf_pci, reason, error))
-        return FALSE;
-      if (lines != NULL)
-        g_ptr_array_add (lines, g_strdup_printf ("VF %s quarantined: %s; inspect the file, "
-                                                 "then 'vfpoolctl quarantine clear %s'",
-                                                 vf_pci, reason, vf_pci));
-    }
-  return TRUE;
-}
-
 /* TRUE if @lease is what this start's prepare made of nic @lease->nic: a
  * nic the request still has, from the same pool, fully configured. */
 static gboolean
@@ -1020,7 +859,7 @@ vfp_lifecycle_started (VfpContext *ctx, VfpDomXml *dom, GPtrArray **hotplug, GEr
   /* A request that no longer parses plugs nothing: every lease is then a
    * leftover, released below, rather than a VF plugged unconfigured. */
   vfp_request_read (dom, &request, NULL);
-  if (!leases_of (ctx, vfp_domxml_get_uuid (dom), &mine, NULL, error))
+  if (!vfp_release_list_owner (ctx, vfp_domxml_get_uuid (dom), &mine, NULL, error))
     return FALSE;
   for (guint i = 0; i < mine->len; i++)
     {
@@ -1035,7 +874,7 @@ vfp_lifecycle_started (VfpContext *ctx, VfpDomXml *dom, GPtrArray **hotplug, GEr
        * would be plugged with no VLAN and no spoof check. */
       if (!present && !lease_fits_request (lease, request))
         {
-          release_lease (ctx, lease, NULL, NULL);
+          vfp_release_lease (ctx, lease, FALSE, NULL, NULL);
           continue;
         }
       if (pid > 0 && lease->qemu_pid != pid)
@@ -1061,160 +900,3 @@ vfp_lifecycle_started (VfpContext *ctx, VfpDomXml *dom, GPtrArray **hotplug, GEr
   return TRUE;
 }
 
-gboolean
-vfp_lifecycle_release (VfpContext *ctx, const char *uuid, GPtrArray *warnings, GError **error)
-{
-  g_autoptr (GPtrArray) mine = NULL;
-  g_autoptr (GPtrArray) corrupt = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GError) first = NULL;
-
-  if (!leases_of (ctx, uuid, &mine, corrupt, error))
-    return FALSE;
-  /* An unreadable lease holds nothing back: the others are released below,
-   * and a failure to quarantine it is reported like a failed release. */
-  quarantine_unreadable (ctx, corrupt, warnings, &first);
-  return release_each (ctx, mine, FALSE, warnings, &first, error);
-}
-
-gboolean
-vfp_lifecycle_release_vf (VfpContext *ctx, const char *uuid, const char *vf_pci,
-                          const char *start_id, GPtrArray *warnings, GError **error)
-{
-  g_autoptr (VfpLease) lease = NULL;
-  g_autoptr (GError) local_error = NULL;
-
-  if (!vfp_state_dir_check (ctx->state_dir, error))
-    return FALSE;
-  if (!vfp_lease_read (ctx->state_dir, vf_pci, &lease, &local_error))
-    {
-      if (g_error_matches (local_error, VFP_ERROR, VFP_ERROR_NOT_FOUND))
-        return TRUE;
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  /* Not ours to release: someone else's now, or a later start's of the
-   * same domain (its VF is in use by the guest running now). */
-  if (strcmp (lease->owner_uuid, uuid) != 0 || g_strcmp0 (lease->start_id, start_id) != 0)
-    return TRUE;
-  return release_lease (ctx, lease, warnings, error);
-}
-
-gboolean
-vfp_lifecycle_release_held (VfpContext *ctx, GPtrArray *held, GPtrArray *warnings,
-                            GError **error)
-{
-  g_autoptr (GError) first = NULL;
-
-  return held == NULL || release_each (ctx, held, TRUE, warnings, &first, error);
-}
-
-gboolean
-vfp_lifecycle_release_injected (VfpContext *ctx, VfpDomXml *dom, GPtrArray *warnings,
-                                guint *released, GError **error)
-{
-  g_autoptr (GPtrArray) devices = vfp_domxml_list_devices (dom);
-  g_autoptr (GError) first = NULL;
-
-  *released = 0;
-  for (guint i = 0; i < devices->len; i++)
-    {
-      VfpDomDevice *dev = devices->pdata[i];
-      g_autoptr (VfpLease) lease = NULL;
-      g_autoptr (GError) local_error = NULL;
-
-      if (!vfp_lease_read (ctx->state_dir, dev->pci, &lease, NULL)
-          || strcmp (lease->owner_uuid, vfp_domxml_get_uuid (dom)) != 0
-          || lease->nic != dev->nic || lease->state != VFP_LEASE_RESERVED)
-        continue;
-      if (release_reservation (ctx, lease, warnings, &local_error))
-        (*released)++;
-      else if (first == NULL)
-        first = g_steal_pointer (&local_error);
-    }
-  if (first != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&first));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-void
-vfp_lifecycle_reconnect (VfpContext *ctx, VfpDomXml *dom, GPtrArray *warnings)
-{
-  g_autoptr (GPtrArray) mine = NULL;
-  g_autoptr (GError) error = NULL;
-  gint64 pid = vfp_liveness_read_qemu_pid (ctx, vfp_domxml_get_name (dom));
-
-  if (!leases_of (ctx, vfp_domxml_get_uuid (dom), &mine, NULL, &error))
-    {
-      g_ptr_array_add (warnings, g_strdup_printf ("reading leases: %s, ignoring", error->message));
-      return;
-    }
-  for (guint i = 0; i < mine->len; i++)
-    {
-      VfpLease *lease = mine->pdata[i];
-      g_autoptr (GError) local_error = NULL;
-
-      if (pid <= 0 || lease->qemu_pid == pid)
-        continue;
-      lease->qemu_pid = pid;
-      if (!vfp_lease_update (ctx->state_dir, lease, NULL, &local_error))
-        g_ptr_array_add (warnings, g_strdup_printf ("updating lease of VF %s: %s, ignoring",
-                                                    lease->vf_pci, local_error->message));
-    }
-}
-
-gboolean
-vfp_lifecycle_reconcile (VfpContext *ctx, VfpOwnerProbe probe, gpointer data,
-                         GPtrArray *report, GError **error)
-{
-  g_autoptr (GPtrArray) all = NULL;
-  g_autoptr (GPtrArray) corrupt = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *boot_id = vfp_context_read_boot_id (ctx, NULL);
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  gboolean ok = TRUE;
-
-  /* Reconcile reads every domain's state: every owner index is checked. */
-  if (!vfp_lease_store_open (ctx->state_dir, error)
-      || !vfp_state_dir_check (ctx->state_dir, error)
-      || !vfp_lease_list (ctx->state_dir, &all, corrupt, error))
-    return FALSE;
-  if (!quarantine_unreadable (ctx, corrupt, report, error))
-    return FALSE;
-  for (guint i = 0; i < all->len; i++)
-    {
-      VfpLease *lease = all->pdata[i];
-      VfpOwnerState local = vfp_liveness_check (ctx, lease, boot_id, now);
-      VfpOwnerState remote = probe ? probe (lease->owner_uuid, lease->owner_name, data)
-                                   : VFP_OWNER_UNKNOWN;
-      g_autoptr (GError) local_error = NULL;
-      g_autofree char *shown = vfp_error_quote (lease->owner_name);
-
-      /* Free only what no source thinks alive: never a running domain's VF. */
-      if (local == VFP_OWNER_ALIVE || remote == VFP_OWNER_ALIVE
-          || (local == VFP_OWNER_UNKNOWN && remote != VFP_OWNER_GONE))
-        {
-          g_ptr_array_add (report, g_strdup_printf ("%s: kept, domain '%s' %s", lease->vf_pci,
-                                                    shown,
-                                                    local == VFP_OWNER_ALIVE || remote == VFP_OWNER_ALIVE
-                                                      ? "is running" : "may be starting"));
-          continue;
-        }
-      if (release_lease (ctx, lease, report, &local_error))
-        g_ptr_array_add (report, g_strdup_printf ("%s: released, domain '%s' %s",
-                                                  lease->vf_pci, shown,
-                                                  lease_is_stale (boot_id, lease)
-                                                    ? "held it before the last reboot"
-                                                    : "is gone"));
-      else
-        {
-          ok = FALSE;
-          g_ptr_array_add (report, g_strdup_printf ("%s: release failed: %s", lease->vf_pci,
-                                                    local_error->message));
-        }
-    }
-  if (!ok)
-    g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "some leases could not be released");
-  return ok;
-}
