@@ -133,19 +133,18 @@ vfp_lifecycle_reconcile (VfpContext *ctx, VfpOwnerProbe probe, gpointer data,
   for (guint i = 0; i < all->len; i++)
     {
       VfpLease *lease = all->pdata[i];
-      VfpOwnerState local = vfp_liveness_check (ctx, lease, boot_id, now);
-      VfpOwnerState remote = probe ? probe (lease->owner_uuid, lease->owner_name, data)
-                                   : VFP_OWNER_UNKNOWN;
+      VfpOwnerState state
+        = vfp_liveness_combine (vfp_liveness_check (ctx, lease, boot_id, now),
+                                probe ? probe (lease->owner_uuid, lease->owner_name, data)
+                                      : VFP_OWNER_UNKNOWN);
       g_autoptr (GError) local_error = NULL;
       g_autofree char *shown = vfp_error_quote (lease->owner_name);
 
-      /* Free only what no source thinks alive: never a running domain's VF. */
-      if (local == VFP_OWNER_ALIVE || remote == VFP_OWNER_ALIVE
-          || (local == VFP_OWNER_UNKNOWN && remote != VFP_OWNER_GONE))
+      if (state != VFP_OWNER_GONE)
         {
           g_ptr_array_add (report, g_strdup_printf ("%s: kept, domain '%s' %s", lease->vf_pci,
                                                     shown,
-                                                    local == VFP_OWNER_ALIVE || remote == VFP_OWNER_ALIVE
+                                                    state == VFP_OWNER_ALIVE
                                                       ? "is running" : "may be starting"));
           continue;
         }

@@ -71,3 +71,14 @@ vfp_liveness_check (VfpContext *ctx, const VfpLease *lease, const char *boot_id,
     return VFP_OWNER_UNKNOWN;
   return VFP_OWNER_GONE;
 }
+
+VfpOwnerState
+vfp_liveness_combine (VfpOwnerState local, VfpOwnerState remote)
+{
+  /* Free only what no source thinks alive: never a running domain's VF. */
+  if (local == VFP_OWNER_ALIVE || remote == VFP_OWNER_ALIVE)
+    return VFP_OWNER_ALIVE;
+  if (local == VFP_OWNER_UNKNOWN && remote != VFP_OWNER_GONE)
+    return VFP_OWNER_UNKNOWN;
+  return VFP_OWNER_GONE;
+}

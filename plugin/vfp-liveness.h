@@ -29,5 +29,12 @@ VfpOwnerState vfp_liveness_check (VfpContext *ctx, const VfpLease *lease,
  * decides by -uuid. */
 gint64 vfp_liveness_read_qemu_pid (VfpContext *ctx, const char *name);
 
+/* The one rule for whether a lease's VF may be taken back, so reconcile and
+ * `vfpoolctl release` cannot disagree: @local is vfp_liveness_check, @remote
+ * what libvirt says (VFP_OWNER_UNKNOWN when it could not be asked).  ALIVE if
+ * either sees the domain run; UNKNOWN ("may be starting") if the lease cannot
+ * tell and libvirt did not say it is gone; GONE otherwise. */
+VfpOwnerState vfp_liveness_combine (VfpOwnerState local, VfpOwnerState remote);
+
 
 G_END_DECLS

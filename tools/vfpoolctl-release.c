@@ -24,26 +24,38 @@ positional (int argc, char **argv, int n)
   return NULL;
 }
 
-/* DOMAIN may be a UUID or the name the leases record. */
+/* DOMAIN may be a UUID or the name the leases record; @name is the name a
+ * lease of that owner records (what an operator recognises), else DOMAIN. */
 static gboolean
-resolve_owner (VfpCtl *ctl, const char *domain, char **uuid, GError **error)
+resolve_owner (VfpCtl *ctl, const char *domain, char **uuid, char **name, GError **error)
 {
   g_autoptr (GPtrArray) leases = NULL;
+  g_autofree char *shown = NULL;
 
+  if (!vfp_lease_list (ctl->ctx->state_dir, &leases, NULL, error))
+    return FALSE;
   if (g_uuid_string_is_valid (domain))
     {
       *uuid = g_ascii_strdown (domain, -1);
+      for (guint i = 0; i < leases->len; i++)
+        if (g_ascii_strcasecmp (((VfpLease *) leases->pdata[i])->owner_uuid, domain) == 0
+            && ((VfpLease *) leases->pdata[i])->owner_name != NULL)
+          {
+            *name = g_strdup (((VfpLease *) leases->pdata[i])->owner_name);
+            return TRUE;
+          }
+      *name = g_strdup (domain);
       return TRUE;
     }
-  if (!vfp_lease_list (ctl->ctx->state_dir, &leases, NULL, error))
-    return FALSE;
   for (guint i = 0; i < leases->len; i++)
-    if (strcmp (((VfpLease *) leases->pdata[i])->owner_name, domain) == 0)
+    if (g_strcmp0 (((VfpLease *) leases->pdata[i])->owner_name, domain) == 0)
       {
         *uuid = g_strdup (((VfpLease *) leases->pdata[i])->owner_uuid);
+        *name = g_strdup (domain);
         return TRUE;
       }
-  g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND, "domain '%s' holds no VF", domain);
+  shown = vfp_error_quote (domain);
+  g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND, "domain '%s' holds no VF", shown);
   return FALSE;
 }
 
@@ -71,36 +83,41 @@ silence_libvirt (void *data, virErrorPtr err)
 {
 }
 
-/* TRUE if domain @uuid still runs, by the lease's own evidence (QEMU pid)
- * or by libvirt: releasing a running domain's VF would leave the guest with
- * a device vfpool then hands to someone else. */
-static gboolean
-owner_is_running (VfpCtl *ctl, const char *uuid)
+/* Whether domain @uuid may still run, decided as reconcile decides
+ * (vfp_liveness_combine over each of its leases, the most alive wins):
+ * releasing a running domain's VF would leave the guest with a device
+ * vfpool then hands to someone else.  *@asked: whether libvirt answered. */
+static VfpOwnerState
+owner_state (VfpCtl *ctl, const char *uuid, gboolean *asked)
 {
   g_autoptr (GPtrArray) leases = NULL;
   g_autofree char *boot_id = vfp_context_read_boot_id (ctl->ctx, NULL);
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   virConnectPtr conn = NULL;
-  gboolean running = FALSE;
+  VfpOwnerState state = VFP_OWNER_GONE;
 
-  if (!vfp_lease_list (ctl->ctx->state_dir, &leases, NULL, NULL))
-    return FALSE;
-  for (guint i = 0; i < leases->len; i++)
-    {
-      VfpLease *lease = leases->pdata[i];
-      if (strcmp (lease->owner_uuid, uuid) == 0
-          && vfp_liveness_check (ctl->ctx, lease, boot_id, now) == VFP_OWNER_ALIVE)
-        running = TRUE;
-    }
-  if (!running && !g_str_has_prefix (ctl->ctx->libvirt_uri, "record:"))
+  if (!g_str_has_prefix (ctl->ctx->libvirt_uri, "record:"))
     {
       virSetErrorFunc (NULL, silence_libvirt);
       conn = virConnectOpenReadOnly (ctl->ctx->libvirt_uri);
-      running = probe_libvirt (uuid, NULL, conn) == VFP_OWNER_ALIVE;
-      if (conn != NULL)
-        virConnectClose (conn);
     }
-  return running;
+  *asked = conn != NULL;
+  if (vfp_lease_list (ctl->ctx->state_dir, &leases, NULL, NULL))
+    for (guint i = 0; i < leases->len && state != VFP_OWNER_ALIVE; i++)
+      {
+        VfpLease *lease = leases->pdata[i];
+        VfpOwnerState one;
+
+        if (strcmp (lease->owner_uuid, uuid) != 0)
+          continue;
+        one = vfp_liveness_combine (vfp_liveness_check (ctl->ctx, lease, boot_id, now),
+                                    probe_libvirt (uuid, lease->owner_name, conn));
+        if (one != VFP_OWNER_GONE)
+          state = one;
+      }
+  if (conn != NULL)
+    virConnectClose (conn);
+  return state;
 }
 
 /* release --injected FILE: give back what `inject` reserved for FILE. */
@@ -136,6 +153,8 @@ vfpctl_release (VfpCtl *ctl, int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *uuid = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *shown = NULL;
   gboolean force = FALSE;
 
   if (!vfpctl_check_args (argc, argv, (const char *const[]) { "--force", "--injected", NULL },
@@ -162,19 +181,36 @@ vfpctl_release (VfpCtl *ctl, int argc, char **argv)
       return 2;
     }
   if (!vfp_state_dir_check (ctl->ctx->state_dir, &error)
-      || !resolve_owner (ctl, domain, &uuid, &error))
+      || !resolve_owner (ctl, domain, &uuid, &name, &error))
     return vfpctl_fail (error);
-  if (!force && owner_is_running (ctl, uuid))
+  shown = vfp_error_quote (name);
+  if (!force)
     {
-      fprintf (stderr, "vfpoolctl: domain '%s' is running; stop it first "
-                       "(or use --force to take its VFs away anyway)\n", domain);
-      return 1;
+      gboolean asked;
+      VfpOwnerState state = owner_state (ctl, uuid, &asked);
+
+      if (!asked)
+        fprintf (stderr, "vfpoolctl: libvirt (%s) could not be asked whether domain '%s' "
+                         "runs; deciding from its leases alone\n", ctl->ctx->libvirt_uri, shown);
+      if (state == VFP_OWNER_ALIVE)
+        {
+          fprintf (stderr, "vfpoolctl: domain '%s' is running; stop it first "
+                           "(or use --force to take its VFs away anyway)\n", shown);
+          return 1;
+        }
+      if (state == VFP_OWNER_UNKNOWN)
+        {
+          fprintf (stderr, "vfpoolctl: domain '%s' may be starting (a lease younger than %d s "
+                           "without a QEMU); not released (use --force to release it anyway)\n",
+                   shown, VFP_LIVENESS_GRACE_SECONDS);
+          return 1;
+        }
     }
   if (!vfp_lifecycle_release (ctl->ctx, uuid, warnings, &error))
     return vfpctl_fail (error);
   for (guint i = 0; i < warnings->len; i++)
     fprintf (stderr, "vfpoolctl: warning: %s\n", (char *) warnings->pdata[i]);
-  printf ("released every VF of domain '%s'\n", domain);
+  printf ("released every VF of domain '%s'\n", shown);
   return 0;
 }
 
