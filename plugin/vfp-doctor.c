@@ -10,6 +10,7 @@
 #include "vfp-quarantine.h"
 #include "vfp-request.h"
 #include "vfp-state-dir.h"
+#include "vfp-vfio.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -1332,6 +1333,24 @@ describe_unavailable (VfpContext *ctx, const char *vf_pci, GHashTable *quarantin
   return g_strdup ("leased (lease unreadable)");
 }
 
+/* A managed=no pool's VF off vfio-pci: prepare refuses it
+ * (vfp_vfio_check_bound), so explain says the start would be refused.
+ * TRUE if @out was refused here. */
+static gboolean
+explain_not_vfio (VfpContext *ctx, VfpPool *pool, const char *vf_pci, VfpExplainNic *out)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (pool->managed || vfp_vfio_check_bound (ctx->sysfs_root, vf_pci, pool->name, &error))
+    return FALSE;
+  out->refused = TRUE;
+  g_free (out->reason);
+  g_free (out->why);
+  out->reason = g_strdup ("not-vfio");
+  out->why = g_strdup_printf ("%s: the start would be refused", error->message);
+  return TRUE;
+}
+
 static void
 explain_named (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *out,
                const char *xml_pci, GHashTable *taken, const char *bond, VfpBondPorts *bonds)
@@ -1379,6 +1398,8 @@ explain_named (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *ou
       out->why = g_strdup_printf ("%s: the start would be refused", why);
       return;
     }
+  if (explain_not_vfio (ctx, pool, xml_pci, out))
+    return;
   out->reason = g_strdup ("named-in-xml");
   out->why = g_strdup_printf ("the XML already names VF %s (%s%u)%s: that VF and no other", xml_pci,
                               VFP_ALIAS_PREFIX, out->nic,
@@ -1590,6 +1611,8 @@ explain_free (VfpContext *ctx, VfpDomXml *dom, VfpPool *pool, VfpExplainNic *out
   out->pf = g_strdup (pf_name (pick->pf));
   out->vf_index = pick->index;
   g_hash_table_add (taken, g_strdup (pick->pci));
+  if (explain_not_vfio (ctx, pool, pick->pci, out))
+    return;
   if (steered != NULL)
     {
       out->reason = g_strdup ("bond-port");

@@ -84,7 +84,8 @@ typedef struct {
   char *reason;           /* "sticky", "numa-local", "least-loaded-pf",
                            * "pf-order", "lowest-index", "only-free",
                            * "link-up", "bond-port", "named-in-xml",
-                           * "none-free", "busy", "bond", "link-down" */
+                           * "none-free", "busy", "bond", "link-down",
+                           * "not-vfio" */
   char *why;              /* one sentence */
   GPtrArray *notes;       /* char*: what else was looked at and set aside */
   gboolean refused;       /* the start would be refused over this nic */

@@ -14,6 +14,7 @@
 #include "vfp-request.h"
 #include "vfp-state-dir.h"
 #include "vfp-vf-apply.h"
+#include "vfp-vfio.h"
 
 #include <string.h>
 
@@ -475,27 +476,6 @@ fault_after_knob (VfpKnob knob, gpointer data)
 #endif
 
 /* Step 3: save the VF's original state in the lease, then change it. */
-/* A managed='no' device makes libvirt use the VF as it is: on any driver
- * but vfio-pci QEMU fails late and obscurely, so refuse here, before any
- * change, and say how to fix it. */
-static gboolean
-check_vfio_bound (Operation *op, NicPlan *plan, GError **error)
-{
-  g_autoptr (VfpVfInfo) info = NULL;
-
-  if (!vfp_host_read_vf_info (op->ctx->sysfs_root, plan->vf->pci, &info, error))
-    return FALSE;
-  if (g_strcmp0 (info->driver, "vfio-pci") == 0)
-    return TRUE;
-  g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
-               "VF %s is %s%s, not vfio-pci, and pool '%s' has managed=no: "
-               "run 'vfpoolctl vfio-bind %s'",
-               plan->vf->pci, info->driver != NULL ? "bound to " : "unbound",
-               info->driver != NULL ? info->driver : "", plan->pool->name,
-               plan->pool->name);
-  return FALSE;
-}
-
 /* Two VFs of one PF with the same MAC: the PF's switch delivers a guest's
  * traffic to the other (or to both), so whoever writes a request could
  * take over a neighbour's MAC.  Called once this lease's file carries its
@@ -552,7 +532,8 @@ configure_vf_locked (Operation *op, NicPlan *plan, GError **error)
 
   if (nl == NULL)
     return FALSE;
-  if (!plan->pool->managed && !check_vfio_bound (op, plan, error))
+  if (!plan->pool->managed
+      && !vfp_vfio_check_bound (op->ctx->sysfs_root, plan->vf->pci, plan->pool->name, error))
     return FALSE;
   if (lease->pf_netdev == NULL)
     {

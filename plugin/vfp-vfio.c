@@ -177,3 +177,21 @@ vfp_vfio_unbind (const char *sysfs_root, const char *vf_pci, GError **error)
     }
   return TRUE;
 }
+
+gboolean
+vfp_vfio_check_bound (const char *sysfs_root, const char *vf_pci, const char *pool,
+                      GError **error)
+{
+  g_autoptr (VfpVfInfo) info = NULL;
+
+  if (!vfp_host_read_vf_info (sysfs_root, vf_pci, &info, error))
+    return FALSE;
+  if (g_strcmp0 (info->driver, VFIO_DRIVER) == 0)
+    return TRUE;
+  g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+               "VF %s is %s%s, not vfio-pci, and pool '%s' has managed=no: "
+               "run 'vfpoolctl vfio-bind %s'",
+               vf_pci, info->driver != NULL ? "bound to " : "unbound",
+               info->driver != NULL ? info->driver : "", pool, pool);
+  return FALSE;
+}

@@ -25,4 +25,12 @@ gboolean vfp_vfio_bind (const char *sysfs_root, const char *vf_pci, GError **err
  * loaded) is not an error: the VF is then unbound, which callers can read. */
 gboolean vfp_vfio_unbind (const char *sysfs_root, const char *vf_pci, GError **error);
 
+/* A managed='no' device makes libvirt use the VF as it is: on any driver but
+ * vfio-pci QEMU fails late and obscurely.  TRUE if VF @vf_pci is on
+ * vfio-pci; else an error naming the VF, its driver, pool @pool and the
+ * fix.  Prepare refuses with it before any change, and explain predicts
+ * that refusal with the same call. */
+gboolean vfp_vfio_check_bound (const char *sysfs_root, const char *vf_pci, const char *pool,
+                               GError **error);
+
 G_END_DECLS

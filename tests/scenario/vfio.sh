@@ -36,6 +36,12 @@ check "prepare refused with exit 1" test "$rc" = 1
 check "refusal names domain, VF, driver and the fix" \
   bash -c "[[ \"$err\" == *\"domain 'd1'\"*$VF0*igbvf*\"vfpoolctl vfio-bind pinned\"* ]]"
 echo "    message: $err"
+# explain predicts that refusal (the same check), exit 1 as the man page says.
+out=$(VFPOOL_LIBVIRT_URI=test:///default "$CTL" explain --xml "$T/d1.xml" 2>&1); rc=$?
+check "explain of the refused start exits 1" test "$rc" = 1
+check "explain names the VF, its driver and the refusal" \
+  bash -c "[[ \"$out\" == *'[not-vfio]'*\"VF $VF0 is bound to igbvf, not vfio-pci\"*'the start would be refused'* ]]"
+echo "    explain: $out"
 stop_domain d1 "$T/d1.xml"
 check "refused prepare leaves no lease and no VF change" test "$(lease_count)" = 0 -a ! -e "$T/nl.log"
 
