@@ -136,14 +136,17 @@ vfp_vfio_bind (const char *sysfs_root, const char *vf_pci, GError **error)
       g_prefix_error (error, "VF %s: ", vf_pci);
       return FALSE;
     }
-  if (g_strcmp0 (after, VFIO_DRIVER) == 0
-      || (after != NULL && g_strcmp0 (after, before) == 0))   /* see vfp-vfio.h */
+  if (g_strcmp0 (after, VFIO_DRIVER) == 0)
     return TRUE;
-  g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
-               "VF %s did not bind to vfio-pci (%s%s; is the vfio-pci module loaded? "
-               "modprobe vfio-pci)",
-               vf_pci, after != NULL ? "it is on " : "it is unbound",
-               after != NULL ? after : "");
+  /* vfio-pci is loaded (checked above), so a VF on a driver now was claimed
+   * by that driver instead: a failure, or a managed=no start fails later. */
+  if (after != NULL)
+    g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
+                 "VF %s did not bind to vfio-pci: it is on %s", vf_pci, after);
+  else
+    g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
+                 "VF %s did not bind to vfio-pci (it is unbound; is the vfio-pci module "
+                 "loaded? modprobe vfio-pci)", vf_pci);
   return FALSE;
 }
 

@@ -12,11 +12,9 @@ G_BEGIN_DECLS
  * written.  The caller makes sure the VF is not leased: rebinding a VF a
  * domain uses pulls the device from under it.
  *
- * The result is checked afterwards: unbound or on a third driver is an error
- * (with the hint to load vfio-pci).  A VF still on the driver it was just
- * unbound from is accepted: a kernel always detaches on unbind, so only a
- * tree that ignores writes (the test fake) can show that, and prepare checks
- * the driver again before a managed=no pool's VF is used. */
+ * The result is checked afterwards: a VF on any driver but vfio-pci (the
+ * one it was on included) is an error naming that driver; unbound, one with
+ * the hint to load vfio-pci. */
 gboolean vfp_vfio_bind (const char *sysfs_root, const char *vf_pci, GError **error);
 
 /* The reverse: clear driver_override, unbind from vfio-pci and probe, so the

@@ -45,16 +45,25 @@ echo "    explain: $out"
 stop_domain d1 "$T/d1.xml"
 check "refused prepare leaves no lease and no VF change" test "$(lease_count)" = 0 -a ! -e "$T/nl.log"
 
-# 3. vfio-bind: driver_override, unbind, drivers_probe; one line per VF.
-out=$("$CTL" vfio-bind pinned); rc=$?
-check "vfio-bind exits 0" test "$rc" = 0
-check "vfio-bind prints one line per VF" test "$(grep -c '' <<< "$out")" = 2
+# 3. vfio-bind: driver_override, unbind, drivers_probe.  The fake ignores
+# the writes, so the VFs stay on igbvf: that is a failure, one line per VF
+# naming it and the driver it is on.
+err=$("$CTL" vfio-bind pinned 2>&1 >/dev/null); rc=$?
+check "vfio-bind of VFs that stay on igbvf exits 1" test "$rc" = 1
+check "... one line per VF" test "$(grep -c '' <<< "$err")" = 2
+check "... naming the VF and its driver" \
+  bash -c "[[ \"$err\" == *\"VF $VF0 did not bind to vfio-pci: it is on igbvf\"* ]]"
+echo "    message: $err"
 check "vfio-bind set driver_override on both VFs" \
   bash -c "[ \"\$(cat '$T/sys/devices/pci0000:00/$VF0/driver_override')\" = vfio-pci ] && [ \"\$(cat '$T/sys/devices/pci0000:00/$VF1/driver_override')\" = vfio-pci ]"
 check "vfio-bind unbound the VF from igbvf and probed it" \
   bash -c "[ \"\$(cat '$T/sys/bus/pci/drivers/igbvf/unbind')\" = $VF1 ] && [ \"\$(cat '$T/sys/bus/pci/drivers_probe')\" = $VF1 ]"
 check "vfio-bind never uses new_id" test ! -e "$T/sys/bus/pci/drivers/vfio-pci/new_id"
+# What the kernel does on the probe: both VFs on vfio-pci.
 on_vfio $VF0; on_vfio $VF1
+out=$("$CTL" vfio-bind pinned); rc=$?
+check "vfio-bind of VFs on vfio-pci exits 0" test "$rc" = 0
+check "vfio-bind prints one line per VF" test "$(grep -c ': vfio-pci$' <<< "$out")" = 2
 
 # 4. boot-time path: the injected device is managed='no'; prepare now passes.
 domain_xml d2 2 'pool="pinned"' > "$T/d2.xml"

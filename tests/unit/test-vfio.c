@@ -40,7 +40,9 @@ static const struct {
   const char *override;   /* driver_override afterwards */
   const char *igbvf_unbind, *vfio_unbind, *probe;  /* content afterwards */
 } cases[] = {
-  { "bind from igbvf", ON_IGBVF, TRUE, VF, TRUE, NULL, "vfio-pci", VF, "", VF },
+  /* The fake ignores writes: the VF stays on igbvf, which is a failure. */
+  { "bind from igbvf, the VF stays there", ON_IGBVF, TRUE, VF, FALSE,
+    "VF " VF " did not bind to vfio-pci: it is on igbvf", "vfio-pci", VF, "", VF },
   { "bind already on vfio-pci", ON_VFIO, TRUE, VF, TRUE, NULL, "", "", "", "" },
   { "bind unbound VF, nothing takes it", UNBOUND, TRUE, VF, FALSE,
     "VF " VF " did not bind to vfio-pci (it is unbound; is the vfio-pci module loaded? "
