@@ -33,4 +33,15 @@ out=$("$CTL" release --force "$(uuid_of 2)")
 check "release UUID prints the domain name ($out)" \
   test "$out" = "released every VF of domain 'web 1'"
 
+# 4. The completion offers every command `vfpoolctl --help` lists.
+commands=$("$CTL" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p')
+offered=$(bash -c '. "$1"; COMP_WORDS=(vfpoolctl ""); COMP_CWORD=1; _vfpoolctl
+                   printf "%s\n" "${COMPREPLY[@]}"' _ "$VFP_TOP_SRCDIR/completion/vfpoolctl")
+check "--help lists commands ($(echo $commands))" test "$(wc -w <<< "$commands")" -gt 10
+missing=$(comm -23 <(sort <<< "$commands") <(sort <<< "$offered") | tr '\n' ' ')
+check "the completion offers every command (missing: ${missing:-none})" test -z "$missing"
+offered=$(bash -c '. "$1"; COMP_WORDS=(vfpoolctl vfio-bind ""); COMP_CWORD=2; _vfpoolctl
+                   printf "%s\n" "${COMPREPLY[@]}"' _ "$VFP_TOP_SRCDIR/completion/vfpoolctl")
+check "vfio-bind completes pool names ($offered)" test "$offered" = tenant
+
 finish
