@@ -1,6 +1,6 @@
 /* vfp-alloc.h: the allocation policy — which free VF of a pool a domain nic
  * gets.  Pure and deterministic: same inputs, same order.  The start path
- * (vfp-lifecycle.c) and explain (vfp-doctor.c) both decide through it. */
+ * (vfp-lifecycle.c) and explain (vfp-explain.c) both decide through it. */
 #pragma once
 
 #include <glib.h>

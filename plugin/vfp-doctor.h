@@ -1,5 +1,5 @@
-/* vfp-doctor.h: host, pool and domain checks as data (for "vfpoolctl doctor"),
- * and the allocation explained without claiming anything ("explain"). */
+/* vfp-doctor.h: host, pool and domain checks as data (for "vfpoolctl
+ * doctor"). */
 #pragma once
 
 #include <glib.h>
@@ -72,36 +72,6 @@ VfpCheck *vfp_doctor_find (GPtrArray *report, const char *id);
 const char *vfp_check_status_to_string (VfpCheckStatus status);
 void vfp_check_free (VfpCheck *check);
 
-/* ---- explain ------------------------------------------------------------ */
-
-/* Which VF one nic would get and why. */
-typedef struct {
-  guint nic;
-  char *pool;
-  char *vf_pci;           /* NULL when no VF is free */
-  char *pf;               /* PF netdev (or PCI address) of vf_pci */
-  guint vf_index;
-  char *reason;           /* "sticky", "numa-local", "least-loaded-pf",
-                           * "pf-order", "lowest-index", "only-free",
-                           * "link-up", "bond-port", "named-in-xml",
-                           * "none-free", "busy", "bond", "link-down",
-                           * "not-vfio" */
-  char *why;              /* one sentence */
-  GPtrArray *notes;       /* char*: what else was looked at and set aside */
-  gboolean refused;       /* the start would be refused over this nic */
-} VfpExplainNic;
-
-/* Run the allocation of vfp_lifecycle_inject() for every nic of @dom's
- * request against the current leases, quarantine, history and sysfs —
- * claiming nothing, writing nothing.  *@out gets VfpExplainNic* (empty when
- * the domain has no request).  Errors: invalid request or config, unknown
- * pool, pool that does not allow the domain (as prepare would say). */
-gboolean vfp_doctor_explain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out,
-                             GError **error);
-
-void vfp_explain_nic_free (VfpExplainNic *nic);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpCheck, vfp_check_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpExplainNic, vfp_explain_nic_free)
 
 G_END_DECLS

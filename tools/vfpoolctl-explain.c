@@ -3,6 +3,7 @@
 #include "config.h"
 #include "vfpoolctl.h"
 #include "vfp-doctor.h"
+#include "vfp-explain.h"
 #include "vfp-domxml.h"
 #include "vfp-error.h"
 #include "vfp-lifecycle.h"
@@ -203,7 +204,7 @@ vfpctl_explain (VfpCtl *ctl, int argc, char **argv)
                    : !read_domain_xml (ctl, name, &xml, &error))
     return vfpctl_fail (error);
   if (!vfp_domxml_parse (xml, strlen (xml), &dom, &error)
-      || !vfp_doctor_explain (ctl->ctx, dom, &nics, &error))
+      || !vfp_explain_domain (ctl->ctx, dom, &nics, &error))
     return vfpctl_fail (error);
   cross_check (ctl, xml, nics);
 

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "vfp-doctor.h"
+#include "vfp-explain.h"
 #include "vfp-error.h"
 #include "vfp-history.h"
 #include "vfp-lifecycle.h"
@@ -698,7 +699,7 @@ test_explain_cases (void **state)
           assert_true (vfp_domxml_add_device (dom, 0, ec->xml_vf, VFP_FORM_HOSTDEV, &cfg, NULL));
         }
       assert_true (vfp_lease_list_names (h->ctx->state_dir, &before, NULL));
-      if (!vfp_doctor_explain (h->ctx, dom, &nics, &error))
+      if (!vfp_explain_domain (h->ctx, dom, &nics, &error))
         fail_msg ("case '%s': %s", ec->name, error->message);
       /* Explaining claims nothing. */
       assert_true (vfp_lease_list_names (h->ctx->state_dir, &after, NULL));
@@ -721,13 +722,13 @@ test_explain_errors (void **state)
   g_autoptr (GPtrArray) nics = NULL;
   g_autoptr (GError) error = NULL;
 
-  assert_false (vfp_doctor_explain (h->ctx, unknown, &nics, &error));
+  assert_false (vfp_explain_domain (h->ctx, unknown, &nics, &error));
   assert_non_null (strstr (error->message, "unknown pool 'nosuch'"));
   g_clear_error (&error);
-  assert_false (vfp_doctor_explain (h->ctx, denied, &nics, &error));
+  assert_false (vfp_explain_domain (h->ctx, denied, &nics, &error));
   assert_non_null (strstr (error->message, "does not allow"));
   g_clear_error (&error);
-  assert_true (vfp_doctor_explain (h->ctx, none, &nics, &error));
+  assert_true (vfp_explain_domain (h->ctx, none, &nics, &error));
   assert_int_equal (nics->len, 0);
   host_free (h);
 }

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "vfp-doctor.h"
+#include "vfp-explain.h"
 #include "vfp-error.h"
 #include "vfp-lease.h"
 #include "vfp-lifecycle.h"
@@ -779,7 +780,7 @@ explain (Env *env, VfpDomXml *dom)
 
   assert_true (vfp_lease_list (env->ctx->state_dir, &before, NULL, NULL)
                || before == NULL);
-  if (!vfp_doctor_explain (env->ctx, dom, &nics, &error))
+  if (!vfp_explain_domain (env->ctx, dom, &nics, &error))
     fail_msg ("explain %s: %s", vfp_domxml_get_name (dom), error->message);
   assert_true (vfp_lease_list (env->ctx->state_dir, &after, NULL, NULL) || after == NULL);
   assert_int_equal (before ? before->len : 0, after ? after->len : 0);
