@@ -150,14 +150,21 @@ main (int argc, char **argv)
 
   xml = read_stdin ();
   ctx = vfp_context_new ();
-  vfp_context_apply_environ (ctx, environ);
   /* Domains without a request are left alone, before any parsing — except
    * at release end when the domain still holds leases: its live XML may
    * have lost the request and the devices (virsh metadata --live --remove,
-   * detach-device), and its VFs must go back all the same. */
-  if (xml->len <= VFP_DOMXML_MAX_SIZE && !vfp_domxml_mentions_vfpool (xml->str, xml->len)
-      && !(is_release && owner_has_leases (ctx, xml)))
-    return 0;
+   * detach-device), and its VFs must go back all the same.  Only that case
+   * needs the environment's paths before deciding. */
+  if (xml->len <= VFP_DOMXML_MAX_SIZE && !vfp_domxml_mentions_vfpool (xml->str, xml->len))
+    {
+      if (!is_release)
+        return 0;
+      vfp_context_apply_environ (ctx, environ);
+      if (!owner_has_leases (ctx, xml))
+        return 0;
+    }
+  else
+    vfp_context_apply_environ (ctx, environ);
 
   openlog ("vfpool", LOG_PID, LOG_DAEMON);
 
