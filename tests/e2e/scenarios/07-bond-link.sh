@@ -11,6 +11,15 @@ pf_up () {
   wait_until 20 sh -c '[ "$(cat /sys/class/net/$0/carrier 2>/dev/null)" = 1 ]' "$E2E_PF"
 }
 trap pf_up EXIT
+reprobe_driverless_vfs () {
+  local i
+  for i in $(seq 0 $((E2E_NUMVFS - 1))); do
+    [ "$(vf_driver "$i")" = none ] || continue
+    log "VF $i has no driver (igbvf could not probe it while the PF was down): re-probing"
+    vf_pci "$i" > /sys/bus/pci/drivers_probe 2>/dev/null || true
+    wait_driver "$i" igbvf 20 || log "VF $i: still $(vf_driver "$i") after re-probing"
+  done
+}
 
 pool e2e 0 1
 snapshot_vfs
@@ -81,23 +90,21 @@ assert "no lease left" wait_until 10 no_leases
 
 # PF up again: the same pool serves.
 pf_up
+# libvirt gave the VF destroyed while the PF was down back to igbvf, whose
+# probe fails then ("PF still in reset state"): that VF may have no driver.
+# That is igbvf's, not vfpool's, and an operator re-probes it once the PF is
+# up; so does this test, before the next start.  In one CI run (2026-11-30)
+# the re-probe came only at the end, and the VF started with no driver was
+# left on vfio-pci after its domain stopped (our reading: libvirt found no
+# driver to give it back to); re-probing first keeps that out of the test.
+reprobe_driverless_vfs
 assert "carrier is back" sh -c '[ "$(cat /sys/class/net/$0/carrier)" = 1 ]' "$E2E_PF"
 start_dom e2e-link
 assert "with the link up require-link=yes starts" [ "$RC" = 0 ]
 assert_has_vf e2e-link 2 30
 virsh -q destroy e2e-link >/dev/null
 assert "no leases left" wait_until 30 no_leases
-# libvirt gives a destroyed domain's VF back to igbvf, whose probe fails
-# while the PF is down ("PF still in reset state"): the VF used with the
-# link down may be left without a driver.  That is igbvf's, not vfpool's;
-# an operator re-probes it once the PF is up, and so does this test.
 drv=""; for i in $(seq 0 $((E2E_NUMVFS - 1))); do drv="$drv $(vf_driver "$i")"; done
 log "VF drivers now:$drv"
-for i in $(seq 0 $((E2E_NUMVFS - 1))); do
-  if [ "$(vf_driver "$i")" = none ]; then
-    log "VF $i has no driver (igbvf could not probe it while the PF was down): re-probing"
-    vf_pci "$i" > /sys/bus/pci/drivers_probe 2>/dev/null || true
-  fi
-done
 assert_vfs_restored "every VF as before"
 exit 0
