@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,9 +23,11 @@ now_ms (void)
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* Wall time of one call; *@peak_kib grows to the call's peak RSS. */
 static double
-run (const char *xml, char **argv)
+run (const char *xml, char **argv, long *peak_kib)
 {
+  struct rusage ru;
   posix_spawn_file_actions_t fa;
   pid_t pid;
   int status;
@@ -38,7 +41,9 @@ run (const char *xml, char **argv)
       perror (argv[0]);
       exit (1);
     }
-  waitpid (pid, &status, 0);
+  wait4 (pid, &status, 0, &ru);
+  if (ru.ru_maxrss > *peak_kib)
+    *peak_kib = ru.ru_maxrss;
   posix_spawn_file_actions_destroy (&fa);
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     {
@@ -57,11 +62,11 @@ cmp (const void *a, const void *b)
 }
 
 static void
-report (const char *what, double *t, int n)
+report (const char *what, double *t, int n, long peak_kib)
 {
   qsort (t, n, sizeof *t, cmp);
-  printf ("%-8s median %.2f ms  p99 %.2f ms  (n=%d)\n", what, t[n / 2],
-          t[(int) (n * 0.99) < n ? (int) (n * 0.99) : n - 1], n);
+  printf ("%-8s median %.2f ms  p99 %.2f ms  (n=%d)  peak RSS %ld KiB\n", what, t[n / 2],
+          t[(int) (n * 0.99) < n ? (int) (n * 0.99) : n - 1], n, peak_kib);
 }
 
 int
@@ -69,6 +74,7 @@ main (int argc, char **argv)
 {
   int iter;
   double *a, *b;
+  long peak_a = 0, peak_b = 0;
 
   if (argc < 4)
     {
@@ -84,22 +90,22 @@ main (int argc, char **argv)
         {
           char *prep[] = { argv[3], argv[4], "prepare", "begin", "-", NULL };
           char *rel[] = { argv[3], argv[4], "release", "end", "-", NULL };
-          a[i] = run (argv[2], prep);
-          b[i] = run (argv[2], rel);
+          a[i] = run (argv[2], prep, &peak_a);
+          b[i] = run (argv[2], rel, &peak_b);
         }
       else
         {
           char *floor_argv[] = { argv[3], NULL };
-          a[i] = run (argv[2], floor_argv);
+          a[i] = run (argv[2], floor_argv, &peak_a);
         }
     }
   if (argc > 4)
     {
-      report ("prepare", a, iter);
-      report ("release", b, iter);
+      report ("prepare", a, iter, peak_a);
+      report ("release", b, iter, peak_b);
     }
   else
-    report ("floor", a, iter);
+    report ("floor", a, iter, peak_a);
   free (a);
   free (b);
   return 0;
