@@ -32,6 +32,17 @@ expect_refusal "XML with a DTD and entities" "$T/dtd.xml" "DTD"
 { domain_xml bad 9 'pool="tenant"' | head -c 2000; head -c 10485760 /dev/zero | tr '\0' ' '; } > "$T/huge.xml"
 expect_refusal "10 MB XML" "$T/huge.xml" "limit"
 
+# The hook links libxml2 statically with ICU's converters stubbed out
+# (hooks/vfp-no-icu.c): an encoding neither libxml2 nor iconv knows is
+# refused with one line, not a crash; one iconv knows still parses.
+{ echo '<?xml version="1.0" encoding="x-vfpool-no-such-charset"?>'; domain_xml bad 9 'pool="tenant"'; } > "$T/enc.xml"
+expect_refusal "XML in an unknown encoding" "$T/enc.xml" "encoding"
+{ echo '<?xml version="1.0" encoding="ISO-8859-15"?>'; domain_xml bad 9 'pool="tenant"'; } > "$T/latin9.xml"
+err=$(hook bad prepare begin "$T/latin9.xml" 2>&1 >/dev/null); rc=$?
+if [ "$rc" = 0 ] && [ "$(lease_count)" = 1 ]; then ok "XML in ISO-8859-15 (iconv) parses and leases"; else not_ok "ISO-8859-15: rc=$rc leases=$(lease_count) $err"; fi
+hook bad release end "$T/latin9.xml" 2>/dev/null
+[ "$(lease_count)" = 0 ] && : > "$T/nl.log"
+
 domain_xml bad 9 'pool="nosuch"' > "$T/x.xml"
 expect_refusal "unknown pool" "$T/x.xml" "unknown pool 'nosuch'"
 domain_xml bad 9 'pool="tenant" vlan="4095"' > "$T/x.xml"
