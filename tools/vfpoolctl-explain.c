@@ -177,29 +177,24 @@ vfpctl_explain (VfpCtl *ctl, int argc, char **argv)
   g_autoptr (VfpDomXml) dom = NULL;
   g_autoptr (GPtrArray) nics = NULL;
   g_autofree char *xml = NULL;
-  const char *file = NULL, *name = NULL;
+  g_autofree char *file = NULL;
+  const char *name;
   gboolean all_found = TRUE;
+  const GOptionEntry entries[] = {
+    VFPCTL_JSON_ENTRY (ctl),
+    { "xml", 0, 0, G_OPTION_ARG_FILENAME, &file,
+      "explain this domain XML (- for standard input) instead of a defined domain", "FILE" },
+    G_OPTION_ENTRY_NULL
+  };
 
-  for (int i = 1; i < argc; i++)
-    {
-      if (strcmp (argv[i], "--json") == 0)
-        continue;
-      if (strcmp (argv[i], "--xml") == 0 && i + 1 < argc && file == NULL)
-        file = argv[++i];
-      else if (argv[i][0] != '-' && name == NULL)
-        name = argv[i];
-      else
-        {
-          fprintf (stderr, "vfpoolctl: explain: unexpected argument '%s' (usage: vfpoolctl "
-                           "explain [--json] DOMAIN | --xml FILE)\n", argv[i]);
-          return 2;
-        }
-    }
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, "DOMAIN | --xml FILE",
+                             "Which VF each nic of a domain would get and why (or why none); "
+                             "claims nothing.  Exit 1 when a start would be refused.",
+                             1, &error))
+    return vfpctl_usage_fail (argv[0], error);
+  name = argc > 1 ? argv[1] : NULL;
   if ((file == NULL) == (name == NULL))
-    {
-      fprintf (stderr, "vfpoolctl: explain: name a DOMAIN or give --xml FILE\n");
-      return 2;
-    }
+    return vfpctl_usage (argv[0], "name a DOMAIN or give --xml FILE");
   if (file != NULL ? !read_xml_file (file, &xml, &error)
                    : !read_domain_xml (ctl, name, &xml, &error))
     return vfpctl_fail (error);

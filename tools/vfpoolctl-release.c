@@ -14,16 +14,6 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-/* Positional argument @n (0-based, after the command), skipping options. */
-static const char *
-positional (int argc, char **argv, int n)
-{
-  for (int i = 1; i < argc; i++)
-    if (argv[i][0] != '-' && n-- == 0)
-      return argv[i];
-  return NULL;
-}
-
 /* DOMAIN may be a UUID or the name the leases record; @name is the name a
  * lease of that owner records (what an operator recognises), else DOMAIN. */
 static gboolean
@@ -149,37 +139,33 @@ release_injected (VfpCtl *ctl, const char *file)
 int
 vfpctl_release (VfpCtl *ctl, int argc, char **argv)
 {
-  const char *domain = positional (argc, argv, 0);
+  const char *domain;
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *uuid = NULL;
   g_autofree char *name = NULL;
   g_autofree char *shown = NULL;
-  gboolean force = FALSE;
+  gboolean force = FALSE, injected = FALSE;
+  const GOptionEntry entries[] = {
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force,
+      "release even if the domain may be running or starting", NULL },
+    { "injected", 0, 0, G_OPTION_ARG_NONE, &injected,
+      "the argument is the FILE `inject` wrote: give back what it reserved", NULL },
+    G_OPTION_ENTRY_NULL
+  };
 
-  if (!vfpctl_check_args (argc, argv, (const char *const[]) { "--force", "--injected", NULL },
-                          1))
-    return 2;
-
-  for (int i = 1; i < argc; i++)
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, "DOMAIN|UUID | --injected FILE",
+                             "Restore and free the VFs of a stopped domain.", 1, &error))
+    return vfpctl_usage_fail (argv[0], error);
+  domain = argc > 1 ? argv[1] : NULL;
+  if (injected)
     {
-      if (strcmp (argv[i], "--force") == 0)
-        force = TRUE;
-      if (strcmp (argv[i], "--injected") == 0)
-        {
-          if (domain == NULL)
-            {
-              fprintf (stderr, "vfpoolctl: release --injected needs the FILE inject wrote\n");
-              return 2;
-            }
-          return release_injected (ctl, domain);
-        }
+      if (domain == NULL)
+        return vfpctl_usage (argv[0], "--injected needs the FILE inject wrote");
+      return release_injected (ctl, domain);
     }
   if (domain == NULL)
-    {
-      fprintf (stderr, "vfpoolctl: release needs a DOMAIN name or UUID\n");
-      return 2;
-    }
+    return vfpctl_usage (argv[0], "needs a DOMAIN name or UUID");
   if (!vfp_state_dir_check (ctl->ctx->state_dir, &error)
       || !resolve_owner (ctl, domain, &uuid, &name, &error))
     return vfpctl_fail (error);
@@ -221,9 +207,12 @@ vfpctl_reconcile (VfpCtl *ctl, int argc, char **argv)
   g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
   virConnectPtr conn = NULL;
   gboolean ok;
+  const GOptionEntry entries[] = { VFPCTL_JSON_ENTRY (ctl), G_OPTION_ENTRY_NULL };
 
-  if (!vfpctl_check_args (argc, argv, (const char *const[]) { "--json", NULL }, 0))
-    return 2;
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, NULL,
+                             "Free the leases of domains that are gone (never one of a "
+                             "running domain).", 0, &error))
+    return vfpctl_usage_fail (argv[0], error);
 
   if (!g_str_has_prefix (ctl->ctx->libvirt_uri, "record:"))
     {
@@ -253,11 +242,22 @@ vfpctl_reconcile (VfpCtl *ctl, int argc, char **argv)
 int
 vfpctl_quarantine (VfpCtl *ctl, int argc, char **argv)
 {
-  const char *what = positional (argc, argv, 0);
+  const char *what;
   g_autoptr (GError) error = NULL;
+  const GOptionEntry entries[] = { VFPCTL_JSON_ENTRY (ctl), G_OPTION_ENTRY_NULL };
 
-  if (!vfpctl_check_args (argc, argv, (const char *const[]) { NULL }, 2))
-    return 2;
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, "[list] | clear VF",
+                             "List the VFs set aside because restoring them failed, or clear "
+                             "one (VF as 0000:01:10.2 or 01:10.2) so it can be leased again.",
+                             2, &error))
+    return vfpctl_usage_fail (argv[0], error);
+  what = argc > 1 ? argv[1] : NULL;
+  if (what != NULL && strcmp (what, "list") != 0 && strcmp (what, "clear") != 0)
+    return vfpctl_usage (argv[0], "unknown action '%s' (list or clear VF)", what);
+  if (what != NULL && strcmp (what, "clear") == 0 && argc < 3)
+    return vfpctl_usage (argv[0], "clear needs a VF PCI address");
+  if (what != NULL && strcmp (what, "list") == 0 && argc > 2)
+    return vfpctl_usage (argv[0], "list takes no argument ('%s' is extra)", argv[2]);
   /* Listing trusts the reasons, clearing hands a VF out again: both only
    * in a state dir nobody else can write. */
   if (!vfp_state_dir_check (ctl->ctx->state_dir, &error))
@@ -274,13 +274,8 @@ vfpctl_quarantine (VfpCtl *ctl, int argc, char **argv)
         printf ("%s %s\n", (char *) vf, (char *) reason);
       return 0;
     }
-  if (strcmp (what, "clear") == 0 && positional (argc, argv, 1) != NULL)
-    {
-      if (!vfp_quarantine_clear (ctl->ctx->state_dir, positional (argc, argv, 1), &error))
-        return vfpctl_fail (error);
-      printf ("VF %s can be leased again\n", positional (argc, argv, 1));
-      return 0;
-    }
-  fprintf (stderr, "vfpoolctl: usage: quarantine list | quarantine clear VF-PCI-ADDRESS\n");
-  return 2;
+  if (!vfp_quarantine_clear (ctl->ctx->state_dir, argv[2], &error))
+    return vfpctl_fail (error);
+  printf ("VF %s can be leased again\n", argv[2]);
+  return 0;
 }

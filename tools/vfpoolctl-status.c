@@ -202,8 +202,12 @@ vfpctl_status (VfpCtl *ctl, int argc, char **argv)
   g_autoptr (GHashTable) by_vf = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GArray) rows = g_array_new (FALSE, TRUE, sizeof (Row));
 
-  if (!vfpctl_check_args (argc, argv, (const char *const[]) { "--json", NULL }, 0))
-    return 2;
+  const GOptionEntry entries[] = { VFPCTL_JSON_ENTRY (ctl), G_OPTION_ENTRY_NULL };
+
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, NULL,
+                             "Every pool VF: free, leased (to whom, how) or quarantined; "
+                             "then every pool PF.", 0, &error))
+    return vfpctl_usage_fail (argv[0], error);
 
   if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &config, &error)
       || !vfp_state_dir_check (ctl->ctx->state_dir, &error)

@@ -29,13 +29,40 @@ int vfpctl_enable_vfs (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_vfio_bind (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_vfio_unbind (VfpCtl *ctl, int argc, char **argv);
 
+/* Exit statuses (vfpoolctl(8) EXIT STATUS), the same for every command. */
+#define VFPCTL_EXIT_OK 0
+#define VFPCTL_EXIT_FAILED 1     /* the operation failed or was refused */
+#define VFPCTL_EXIT_USAGE 2      /* bad command line: nothing was done */
+#define VFPCTL_EXIT_NEEDS_ROOT 3
+
 /* Print "vfpoolctl: MESSAGE" and return 1. */
 int vfpctl_fail (const GError *error);
-/* Refuse any option of argv[1..] not in @allowed (NULL-terminated), and
- * more than @max_positional other arguments: prints one line and returns
- * FALSE, so "start --dry-run web1" never starts anything by accident. */
-gboolean vfpctl_check_args (int argc, char **argv, const char *const *allowed,
-                            int max_positional);
+
+/* Usage errors: one line "vfpoolctl: COMMAND: MESSAGE (see vfpoolctl
+ * COMMAND --help)" on stderr; both return VFPCTL_EXIT_USAGE. */
+#define VFPCTL_USAGE_ERROR (vfpctl_usage_error_quark ())
+GQuark vfpctl_usage_error_quark (void);
+int vfpctl_usage_fail (const char *command, const GError *error);
+int vfpctl_usage (const char *command, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+/* Parse the options of one subcommand (argv[0] is its name) with a
+ * GOptionContext built from @entries (callbacks get @callback_data):
+ * "--help" prints its usage (@params after the name, @summary) and exits 0;
+ * an unknown option, a missing value ("option --xml needs a value") or more
+ * than @max_positional arguments are a VFPCTL_USAGE_ERROR with a message
+ * in plain ASCII quotes.  On success *@argc / *@argv keep the command name
+ * and its positional arguments.  Report errors with vfpctl_usage_fail. */
+gboolean vfpctl_parse_options (int *argc, char ***argv, const GOptionEntry *entries,
+                               gpointer callback_data, const char *params,
+                               const char *summary, int max_positional, GError **error);
+
+/* The options before the command (main): stops at the command. */
+gboolean vfpctl_parse_global (int *argc, char ***argv, const GOptionEntry *entries,
+                              GError **error);
+
+/* The --json option every reporting command accepts after its name. */
+#define VFPCTL_JSON_ENTRY(ctl) \
+  { "json", 0, 0, G_OPTION_ARG_NONE, &(ctl)->json, "machine-readable output (JSON)", NULL }
 
 /* One line "vfpoolctl: pool 'P' is broken: REASON" per broken pool (and for
  * an unsafe pools.d) on stderr, so stdout keeps its format for scripts. */

@@ -44,4 +44,80 @@ offered=$(bash -c '. "$1"; COMP_WORDS=(vfpoolctl vfio-bind ""); COMP_CWORD=2; _v
                    printf "%s\n" "${COMPREPLY[@]}"' _ "$VFP_TOP_SRCDIR/completion/vfpoolctl")
 check "vfio-bind completes pool names ($offered)" test "$offered" = tenant
 
+# 6. One command line behaviour for every command (vfpoolctl(8) EXIT
+# STATUS): COMMAND --help and help COMMAND print its usage and exit 0, with
+# no root (run as nobody when this runs as root); a missing option value
+# and an unknown option are one line in plain quotes and exit 2.  The
+# table: each command and an option of it that takes a value ("-": none).
+one_line() { [ "$(printf '%s\n' "$1" | wc -l)" = 1 ]; }
+export -f one_line
+as_user() { "$@"; }
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+  chmod 0755 "$T"
+  as_user() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+fi
+while read -r cmd value_opt; do
+  out=$(as_user "$CTL" "$cmd" --help 2>&1); rc=$?
+  check "$cmd --help: exit 0 and its usage (rc=$rc)" \
+    bash -c "[ $rc = 0 ] && [[ \"\$1\" == *'vfpoolctl $cmd '* ]]" _ "$out"
+  out=$(as_user "$CTL" help "$cmd" 2>&1); rc=$?
+  check "help $cmd: exit 0 and its usage (rc=$rc)" \
+    bash -c "[ $rc = 0 ] && [[ \"\$1\" == *'vfpoolctl $cmd '* ]]" _ "$out"
+  if [ "$value_opt" != - ]; then
+    err=$("$CTL" "$cmd" "$value_opt" 2>&1 >/dev/null); rc=$?
+    check "$cmd $value_opt (no value): exit 2, one line ($err)" \
+      test "$rc:$err" = "2:vfpoolctl: $cmd: option $value_opt needs a value (see vfpoolctl $cmd --help)"
+  fi
+  err=$("$CTL" "$cmd" --no-such-option 2>&1 >/dev/null); rc=$?
+  check "$cmd --no-such-option: exit 2, one line ($err)" \
+    bash -c "[ $rc = 2 ] && one_line \"\$1\" \
+             && [[ \"\$1\" == \"vfpoolctl: $cmd: unknown option '--no-such-option'\"* ]]" _ "$err"
+done <<'TABLE'
+status -
+start -
+inject -
+release -
+reconcile -
+quarantine -
+doctor --root
+explain --xml
+metrics -
+request --pool
+unrequest --nic
+enable-vfs --wait
+vfio-bind -
+vfio-unbind -
+TABLE
+listed=$("$CTL" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p' | grep -vx help | sort)
+tabled=$(sed -n '/^done <<.TABLE.$/,/^TABLE$/s/^\([a-z-]*\) .*/\1/p' "$0" | grep -vx done | sort)
+check "the table has every command of --help" test "$listed" = "$tabled"
+# GLib's own messages use curly quotes in UTF-8 locales: vfpoolctl's never.
+err=$(LC_ALL=C.UTF-8 "$CTL" doctor --root=x --root 2>&1 >/dev/null)
+check "a GLib message in a UTF-8 locale has plain quotes ($err)" \
+  bash -c "[[ \"\$1\" == 'vfpoolctl: doctor: '* ]] && ! grep -q \$'\xe2\x80' <<< \"\$1\"" _ "$err"
+
+# 7. Usage errors exit 2, refusals 1 (vfpoolctl(8) EXIT STATUS).
+expect_rc() {
+  local want=$1 what=$2 err rc; shift 2
+  err=$("$@" 2>&1 >/dev/null); rc=$?
+  check "$what: exit $want, one line (rc=$rc: $err)" \
+    bash -c "[ $rc = $want ] && one_line \"\$1\"" _ "$err"
+}
+expect_rc 2 "request without --pool" "$CTL" request web1
+expect_rc 2 "request with a bad VLAN" "$CTL" request web1 --pool tenant --vlan 9999
+expect_rc 2 "request --dry-run --print" "$CTL" request web1 --pool tenant --dry-run --print
+expect_rc 2 "unrequest --nic x" "$CTL" unrequest web1 --nic x
+expect_rc 2 "start without a domain" "$CTL" start
+expect_rc 2 "start with two domains" "$CTL" start a b
+expect_rc 2 "explain with neither DOMAIN nor --xml" "$CTL" explain
+expect_rc 2 "quarantine with an unknown action" "$CTL" quarantine nuke
+expect_rc 2 "quarantine clear without a VF" "$CTL" quarantine clear
+expect_rc 2 "enable-vfs --wait x" "$CTL" enable-vfs --wait x
+expect_rc 2 "an unknown command" "$CTL" frobnicate
+expect_rc 2 "an unknown global option" "$CTL" --frobnicate status
+expect_rc 2 "global --connect without a URI" "$CTL" --connect
+expect_rc 2 "help of an unknown command" "$CTL" help frobnicate
+expect_rc 1 "release of a domain without VFs" "$CTL" release --force nobody
+err=$("$CTL" 2>/dev/null); check "vfpoolctl with no command: exit 2" test $? = 2
+
 finish
