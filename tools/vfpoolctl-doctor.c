@@ -2,6 +2,7 @@
  * each with what it saw and the fix; exit 1 if any check fails. */
 #include "config.h"
 #include "vfpoolctl.h"
+#include "vfpoolctl-json.h"
 #include "vfp-doctor.h"
 
 #include <stdio.h>
@@ -98,30 +99,29 @@ print_text (GPtrArray *report)
 static void
 print_json (GPtrArray *report)
 {
-  g_autoptr (GString) out = g_string_new ("{\"checks\": [");
+  g_autoptr (JsonBuilder) b = vfpctl_json_begin ();
   guint count[3] = { 0, 0, 0 };
 
+  json_builder_set_member_name (b, "checks");
+  json_builder_begin_array (b);
   for (guint i = 0; i < report->len; i++)
     {
       VfpCheck *c = report->pdata[i];
 
       count[c->status]++;
-      g_string_append (out, i ? ",\n  {\"id\": " : "\n  {\"id\": ");
-      vfpctl_json_string (out, c->id);
-      g_string_append (out, ", \"status\": ");
-      vfpctl_json_string (out, vfp_check_status_to_string (c->status));
-      g_string_append (out, ", \"saw\": ");
-      vfpctl_json_string (out, c->saw);
-      g_string_append (out, ", \"fix\": ");
-      vfpctl_json_string (out, c->fix);
-      g_string_append_c (out, '}');
+      json_builder_begin_object (b);
+      vfpctl_json_string (b, "id", c->id);
+      vfpctl_json_string (b, "status", vfp_check_status_to_string (c->status));
+      vfpctl_json_string (b, "saw", c->saw);
+      vfpctl_json_string (b, "fix", c->fix);
+      json_builder_end_object (b);
     }
-  g_string_append_printf (out, "\n], \"passed\": %u, \"warnings\": %u, \"failed\": %u, "
-                          "\"status\": ", count[VFP_CHECK_PASS], count[VFP_CHECK_WARN],
-                          count[VFP_CHECK_FAIL]);
-  vfpctl_json_string (out, vfp_check_status_to_string (vfp_doctor_worst (report)));
-  g_string_append (out, "}\n");
-  fputs (out->str, stdout);
+  json_builder_end_array (b);
+  vfpctl_json_int (b, "passed", count[VFP_CHECK_PASS]);
+  vfpctl_json_int (b, "warnings", count[VFP_CHECK_WARN]);
+  vfpctl_json_int (b, "failed", count[VFP_CHECK_FAIL]);
+  vfpctl_json_string (b, "status", vfp_check_status_to_string (vfp_doctor_worst (report)));
+  vfpctl_json_print (b);
 }
 
 int

@@ -1,6 +1,7 @@
 /* vfpoolctl-release.c: release, reconcile and quarantine subcommands. */
 #include "config.h"
 #include "vfpoolctl.h"
+#include "vfpoolctl-json.h"
 #include "vfp-domxml.h"
 #include "vfp-error.h"
 #include "vfp-lease.h"
@@ -200,11 +201,40 @@ vfpctl_release (VfpCtl *ctl, int argc, char **argv)
   return 0;
 }
 
+/* {"version": 1, "vfs": [{"vf", "domain", "uuid", "action", "reason",
+ * "warnings"}...], "ok", "error"} (vfpoolctl(8) JSON OUTPUT). */
+static void
+print_reconcile_json (GPtrArray *report, const GError *error)
+{
+  g_autoptr (JsonBuilder) b = vfpctl_json_begin ();
+
+  json_builder_set_member_name (b, "vfs");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < report->len; i++)
+    {
+      VfpReconcileEntry *entry = report->pdata[i];
+
+      json_builder_begin_object (b);
+      vfpctl_json_string (b, "vf", entry->vf);
+      vfpctl_json_string (b, "domain", entry->domain);
+      vfpctl_json_string (b, "uuid", entry->uuid);
+      vfpctl_json_string (b, "action", vfp_reconcile_action_to_string (entry->action));
+      vfpctl_json_string (b, "reason", entry->reason);
+      vfpctl_json_strings (b, "warnings", entry->warnings);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  vfpctl_json_bool (b, "ok", error == NULL);
+  vfpctl_json_string (b, "error", error != NULL ? error->message : NULL);
+  vfpctl_json_print (b);
+}
+
 int
 vfpctl_reconcile (VfpCtl *ctl, int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) report
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_reconcile_entry_free);
   virConnectPtr conn = NULL;
   gboolean ok;
   const GOptionEntry entries[] = { VFPCTL_JSON_ENTRY (ctl), G_OPTION_ENTRY_NULL };
@@ -223,19 +253,16 @@ vfpctl_reconcile (VfpCtl *ctl, int argc, char **argv)
   if (conn != NULL)
     virConnectClose (conn);
   if (ctl->json)
-    {
-      g_autoptr (GString) out = g_string_new ("{\"report\": [");
-      for (guint i = 0; i < report->len; i++)
-        {
-          g_string_append (out, i ? ", " : "");
-          vfpctl_json_string (out, report->pdata[i]);
-        }
-      g_string_append_printf (out, "], \"ok\": %s}\n", ok ? "true" : "false");
-      fputs (out->str, stdout);
-    }
+    print_reconcile_json (report, ok ? NULL : error);
   else
     for (guint i = 0; i < report->len; i++)
-      printf ("%s\n", (char *) report->pdata[i]);
+      {
+        VfpReconcileEntry *entry = report->pdata[i];
+
+        for (guint w = 0; w < entry->warnings->len; w++)
+          printf ("%s\n", (char *) entry->warnings->pdata[w]);
+        printf ("%s\n", entry->text);
+      }
   return ok ? 0 : vfpctl_fail (error);
 }
 
@@ -261,17 +288,39 @@ vfpctl_quarantine (VfpCtl *ctl, int argc, char **argv)
   /* Listing trusts the reasons, clearing hands a VF out again: both only
    * in a state dir nobody else can write. */
   if (!vfp_state_dir_check (ctl->ctx->state_dir, &error))
-    return vfpctl_fail (error);
+    return vfpctl_json_fail (ctl, error);
 
   if (what == NULL || strcmp (what, "list") == 0)
     {
       g_autoptr (GHashTable) q = vfp_quarantine_list (ctl->ctx->state_dir);
-      GHashTableIter iter;
-      gpointer vf, reason;
+      g_autoptr (GList) vfs = g_list_sort (g_hash_table_get_keys (q), (GCompareFunc) strcmp);
+      g_autoptr (JsonBuilder) b = NULL;
 
-      g_hash_table_iter_init (&iter, q);
-      while (g_hash_table_iter_next (&iter, &vf, &reason))
-        printf ("%s %s\n", (char *) vf, (char *) reason);
+      if (ctl->json)
+        {
+          b = vfpctl_json_begin ();
+          json_builder_set_member_name (b, "vfs");
+          json_builder_begin_array (b);
+        }
+      for (GList *l = vfs; l != NULL; l = l->next)
+        {
+          const char *reason = g_hash_table_lookup (q, l->data);
+
+          if (b == NULL)
+            {
+              printf ("%s %s\n", (char *) l->data, reason);
+              continue;
+            }
+          json_builder_begin_object (b);
+          vfpctl_json_string (b, "vf", l->data);
+          vfpctl_json_string (b, "reason", reason);
+          json_builder_end_object (b);
+        }
+      if (b != NULL)
+        {
+          json_builder_end_array (b);
+          vfpctl_json_print (b);
+        }
       return 0;
     }
   if (!vfp_quarantine_clear (ctl->ctx->state_dir, argv[2], &error))

@@ -1,6 +1,7 @@
 /* vfpoolctl-status.c: "vfpoolctl status": every pool VF and who holds it. */
 #include "config.h"
 #include "vfpoolctl.h"
+#include "vfpoolctl-json.h"
 #include "vfp-config.h"
 #include "vfp-error.h"
 #include "vfp-lease.h"
@@ -108,87 +109,105 @@ print_pf_table (GArray *rows, const VfpConfig *config)
     }
 }
 
+/* A count or id the host did not tell (-1, 0): null, never a number. */
 static void
-print_json (GArray *rows, const VfpConfig *config)
+json_known (JsonBuilder *b, const char *key, gint64 value, gint64 unknown)
 {
-  g_autoptr (GString) out = g_string_new ("{\"vfs\": [");
+  if (value == unknown)
+    vfpctl_json_null (b, key);
+  else
+    vfpctl_json_int (b, key, value);
+}
 
-  for (guint i = 0; i < rows->len; i++)
-    {
-      Row *r = &g_array_index (rows, Row, i);
-      g_autofree char *mac = format_mac (r->lease);
-      g_autofree char *since = format_since (r->lease ? r->lease->created : 0);
+static void
+json_vf (JsonBuilder *b, Row *r)
+{
+  VfpLease *lease = r->lease;
+  g_autofree char *mac = lease && (lease->applied.set & VFP_KNOB_MAC)
+                           ? vfp_mac_to_string (lease->applied.mac) : NULL;
+  g_autofree char *since = lease && lease->created > 0 ? format_since (lease->created) : NULL;
 
-      g_string_append (out, i ? ",\n  {" : "\n  {");
-      g_string_append (out, "\"pool\": ");
-      vfpctl_json_string (out, r->pool);
-      g_string_append (out, ", \"pf\": ");
-      vfpctl_json_string (out, r->vf->pf->netdev);
-      g_string_append (out, ", \"pf_pci\": ");
-      vfpctl_json_string (out, r->vf->pf->pci);
-      g_string_append_printf (out, ", \"vf_index\": %u, \"pci\": ", r->vf->index);
-      vfpctl_json_string (out, r->vf->pci);
-      vfpctl_json_field (out, "pf_link", vfp_link_to_string (r->vf->pf->link));
-      g_string_append_printf (out, ", \"numa_node\": %d, \"state\": ", r->vf->pf->numa_node);
-      vfpctl_json_string (out, r->state);
-      g_string_append (out, ", \"owner\": ");
-      vfpctl_json_string (out, r->lease ? r->lease->owner_name : NULL);
-      g_string_append (out, ", \"owner_uuid\": ");
-      vfpctl_json_string (out, r->lease ? r->lease->owner_uuid : NULL);
-      if (r->lease != NULL)
-        {
-          g_string_append_printf (out, ", \"nic\": %u, \"mac\": ", r->lease->nic);
-          vfpctl_json_string (out, mac);
-          if (r->lease->applied.set & VFP_KNOB_VLAN)
-            g_string_append_printf (out, ", \"vlan\": %u", r->lease->applied.vlan);
-          g_string_append_printf (out, ", \"qemu_pid\": %" G_GINT64_FORMAT ", \"since\": ",
-                                  r->lease->qemu_pid);
-          vfpctl_json_string (out, since);
-        }
-      if (r->reason != NULL)
-        {
-          g_string_append (out, ", \"reason\": ");
-          vfpctl_json_string (out, r->reason);
-        }
-      g_string_append_c (out, '}');
-    }
-  g_string_append (out, "\n], \"pfs\": [");
-  for (guint p = 0, n = 0; p < config->pools->len; p++)
+  json_builder_begin_object (b);
+  vfpctl_json_string (b, "pool", r->pool);
+  vfpctl_json_string (b, "pf", r->vf->pf->netdev);
+  vfpctl_json_string (b, "pf_pci", r->vf->pf->pci);
+  vfpctl_json_int (b, "vf_index", r->vf->index);
+  vfpctl_json_string (b, "pci", r->vf->pci);
+  vfpctl_json_string (b, "pf_link", vfp_link_to_string (r->vf->pf->link));
+  json_known (b, "numa_node", r->vf->pf->numa_node, -1);
+  vfpctl_json_string (b, "state", r->state);
+  vfpctl_json_string (b, "owner", lease ? lease->owner_name : NULL);
+  vfpctl_json_string (b, "owner_uuid", lease ? lease->owner_uuid : NULL);
+  json_known (b, "nic", lease ? (gint64) lease->nic : -1, -1);
+  vfpctl_json_string (b, "mac", mac);
+  json_known (b, "vlan", lease && (lease->applied.set & VFP_KNOB_VLAN)
+                           ? (gint64) lease->applied.vlan : -1, -1);
+  json_known (b, "qemu_pid", lease ? lease->qemu_pid : 0, 0);
+  vfpctl_json_string (b, "since", since);
+  vfpctl_json_string (b, "reason", r->reason);
+  json_builder_end_object (b);
+}
+
+static void
+json_pfs (JsonBuilder *b, GArray *rows, const VfpConfig *config, const char *only)
+{
+  json_builder_set_member_name (b, "pfs");
+  json_builder_begin_array (b);
+  for (guint p = 0; p < config->pools->len; p++)
     {
       VfpPool *pool = config->pools->pdata[p];
-      for (guint i = 0; i < pool->pfs->len; i++, n++)
+
+      if (only != NULL && strcmp (pool->name, only) != 0)
+        continue;
+      for (guint i = 0; i < pool->pfs->len; i++)
         {
           VfpPf *pf = pool->pfs->pdata[i];
           guint total, free = pf_free (rows, pool, pf, &total);
 
-          g_string_append (out, n ? ",\n  {\"pool\": " : "\n  {\"pool\": ");
-          vfpctl_json_string (out, pool->name);
-          vfpctl_json_field (out, "pf", pf->netdev);
-          vfpctl_json_field (out, "pf_pci", pf->pci);
-          vfpctl_json_field (out, "link", vfp_link_to_string (pf->link));
-          vfpctl_json_field (out, "operstate", pf->operstate);
-          vfpctl_json_field (out, "phys_port_id", pf->phys_port_id);
-          vfpctl_json_field (out, "port", vfp_pf_port_key (pf));
-          g_string_append_printf (out, ", \"vfs\": %u, \"free\": %u}", total, free);
+          json_builder_begin_object (b);
+          vfpctl_json_string (b, "pool", pool->name);
+          vfpctl_json_string (b, "pf", pf->netdev);
+          vfpctl_json_string (b, "pf_pci", pf->pci);
+          vfpctl_json_string (b, "link", vfp_link_to_string (pf->link));
+          vfpctl_json_string (b, "operstate", pf->operstate);
+          vfpctl_json_string (b, "phys_port_id", pf->phys_port_id);
+          vfpctl_json_string (b, "port", vfp_pf_port_key (pf));
+          vfpctl_json_int (b, "vfs", total);
+          vfpctl_json_int (b, "free", free);
+          json_builder_end_object (b);
         }
     }
-  g_string_append (out, "\n], \"broken\": [");
+  json_builder_end_array (b);
+}
+
+static void
+print_json (GArray *rows, const VfpConfig *config, const char *only)
+{
+  g_autoptr (JsonBuilder) b = vfpctl_json_begin ();
+
+  json_builder_set_member_name (b, "vfs");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < rows->len; i++)
+    json_vf (b, &g_array_index (rows, Row, i));
+  json_builder_end_array (b);
+  json_pfs (b, rows, config, only);
+  json_builder_set_member_name (b, "broken");
+  json_builder_begin_array (b);
   for (guint i = 0; i < config->broken->len; i++)
     {
-      VfpBrokenPool *b = config->broken->pdata[i];
+      VfpBrokenPool *broken = config->broken->pdata[i];
 
-      g_string_append (out, i ? ",\n  {\"pool\": " : "\n  {\"pool\": ");
-      vfpctl_json_string (out, b->name);
-      g_string_append (out, ", \"file\": ");
-      vfpctl_json_string (out, b->file);
-      g_string_append (out, ", \"reason\": ");
-      vfpctl_json_string (out, b->reason);
-      g_string_append_c (out, '}');
+      if (only != NULL && g_strcmp0 (broken->name, only) != 0)
+        continue;
+      json_builder_begin_object (b);
+      vfpctl_json_string (b, "pool", broken->name);
+      vfpctl_json_string (b, "file", broken->file);
+      vfpctl_json_string (b, "reason", broken->reason);
+      json_builder_end_object (b);
     }
-  g_string_append (out, "\n], \"unsafe\": ");
-  vfpctl_json_string (out, config->unsafe);
-  g_string_append (out, "}\n");
-  fputs (out->str, stdout);
+  json_builder_end_array (b);
+  vfpctl_json_string (b, "unsafe", config->unsafe);
+  vfpctl_json_print (b);
 }
 
 int
@@ -212,7 +231,7 @@ vfpctl_status (VfpCtl *ctl, int argc, char **argv)
   if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &config, &error)
       || !vfp_state_dir_check (ctl->ctx->state_dir, &error)
       || !vfp_lease_list (ctl->ctx->state_dir, &leases, corrupt, &error))
-    return vfpctl_fail (error);
+    return vfpctl_json_fail (ctl, error);
   quarantined = vfp_quarantine_list (ctl->ctx->state_dir);
   for (guint i = 0; i < leases->len; i++)
     g_hash_table_insert (by_vf, ((VfpLease *) leases->pdata[i])->vf_pci, leases->pdata[i]);
@@ -240,7 +259,7 @@ vfpctl_status (VfpCtl *ctl, int argc, char **argv)
         }
     }
   if (ctl->json)
-    print_json (rows, config);
+    print_json (rows, config, NULL);
   else
     {
       if (config->pools->len > 0)

@@ -94,34 +94,6 @@ vfpctl_report_broken (const VfpConfig *config)
     }
 }
 
-void
-vfpctl_json_field (GString *out, const char *key, const char *value)
-{
-  g_string_append_printf (out, ", \"%s\": ", key);
-  vfpctl_json_string (out, value);
-}
-
-void
-vfpctl_json_string (GString *out, const char *s)
-{
-  if (s == NULL)
-    {
-      g_string_append (out, "null");
-      return;
-    }
-  g_string_append_c (out, '"');
-  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_printf (out, "\\%c", *p);
-      else if (*p < 0x20)
-        g_string_append_printf (out, "\\u%04x", *p);
-      else
-        g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
-}
-
 /* TRUE if the command's arguments ask for its usage ("status --help"):
  * that is for anyone, no root needed to read it. */
 static gboolean

@@ -68,9 +68,4 @@ gboolean vfpctl_parse_global (int *argc, char ***argv, const GOptionEntry *entri
  * an unsafe pools.d) on stderr, so stdout keeps its format for scripts. */
 void vfpctl_report_broken (const VfpConfig *config);
 
-/* Append @s as a JSON string literal. */
-void vfpctl_json_string (GString *out, const char *s);
-/* Append ', "KEY": ' and @value as a JSON string (null for NULL). */
-void vfpctl_json_field (GString *out, const char *key, const char *value);
-
 G_END_DECLS

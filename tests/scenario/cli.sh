@@ -120,4 +120,47 @@ expect_rc 2 "help of an unknown command" "$CTL" help frobnicate
 expect_rc 1 "release of a domain without VFs" "$CTL" release --force nobody
 err=$("$CTL" 2>/dev/null); check "vfpoolctl with no command: exit 2" test $? = 2
 
+# 8. JSON documents (vfpoolctl(8) JSON OUTPUT): each parses, has
+# "version": 1, says null for what it does not know.
+# json_check WHAT FILE PYTHON-ASSERTION (d: the document)
+json_check() {
+  check "$1" python3 -c "import json,sys; d=json.load(open(sys.argv[1]))
+assert d.get('version') == 1, d
+$3" "$2"
+}
+domain_xml gone 7 'pool="tenant"' > "$T/gone.xml"
+hook gone prepare begin "$T/gone.xml"
+"$CTL" status --json > "$T/status.json"
+json_check "status --json: version, a leased and a free VF, null for unknowns" "$T/status.json" "
+v = {x['pci']: x for x in d['vfs']}
+leased = [x for x in d['vfs'] if x['state'] == 'leased' and x['owner'] == 'gone']
+free = [x for x in d['vfs'] if x['state'] == 'free']
+assert leased and free, d
+assert free[0]['owner'] is None and free[0]['mac'] is None and free[0]['qemu_pid'] is None, free[0]
+assert leased[0]['qemu_pid'] is None and leased[0]['nic'] == 0, leased[0]
+assert d['pfs'][0]['vfs'] == 3 and d['broken'] == [] and d['unsafe'] is None, d"
+"$CTL" --json status > "$T/status2.json"
+check "the global --json before status gives the same document" cmp "$T/status.json" "$T/status2.json"
+# the lease of 'gone' is aged past the grace period: reconcile releases it
+for f in "$T"/run/leases/*; do sed -i 's/^created=.*/created=1000/' "$f"; done
+"$CTL" reconcile --json > "$T/rec.json"; rc=$?
+json_check "reconcile --json: structured entries, not sentences (rc=$rc)" "$T/rec.json" "
+e = [x for x in d['vfs'] if x['domain'] == 'gone']
+assert len(e) == 1 and e[0]['action'] == 'released' and e[0]['reason'] == 'gone', d
+assert e[0]['uuid'] == '$(uuid_of 7)' and e[0]['vf'].startswith('0000:') and e[0]['warnings'] == [], e
+assert d['ok'] is True and d['error'] is None, d"
+"$CTL" quarantine list --json > "$T/q.json"
+json_check "quarantine list --json: an empty list" "$T/q.json" "assert d['vfs'] == [], d"
+"$CTL" explain --json --xml "$T/no-such.xml" > "$T/ex.json" 2> "$T/ex.err"; rc=$?
+json_check "explain --json on a missing file: a JSON error object, exit 1 (rc=$rc)" "$T/ex.json" "
+assert $rc == 1 and 'no-such.xml' in d['error'], d"
+check "... and the one line on stderr" bash -c "one_line \"\$(cat '$T/ex.err')\""
+"$CTL" explain --json --xml "$T/fresh.xml" > "$T/ex2.json"; rc=$?
+json_check "explain --json: version, nics (rc=$rc)" "$T/ex2.json" "
+assert d['domain'] == 'fresh' and d['nics'][0]['pool'] == 'tenant', d"
+"$CTL" doctor --json --no-libvirt > "$T/doc.json"
+json_check "doctor --json: version, checks" "$T/doc.json" "assert d['checks'] and d['status'] in ('pass','warn','fail'), d"
+err=$("$CTL" metrics --json 2>&1 >/dev/null); rc=$?
+check "metrics has no --json (Prometheus text): exit 2 ($err)" test "$rc" = 2
+
 finish
