@@ -163,4 +163,24 @@ json_check "doctor --json: version, checks" "$T/doc.json" "assert d['checks'] an
 err=$("$CTL" metrics --json 2>&1 >/dev/null); rc=$?
 check "metrics has no --json (Prometheus text): exit 2 ($err)" test "$rc" = 2
 
+# 9. The libvirt URI: -c/--connect, else VFPOOL_LIBVIRT_URI (the test seam),
+# else LIBVIRT_DEFAULT_URI as virsh reads it, else qemu:///system.
+out=$(env -u VFPOOL_LIBVIRT_URI LIBVIRT_DEFAULT_URI=test:///default "$CTL" explain test 2>&1); rc=$?
+check "LIBVIRT_DEFAULT_URI is honoured (rc=$rc: $out)" \
+  bash -c "[ $rc = 0 ] && [[ \"\$1\" == *\"domain 'test'\"*'no vfpool request'* ]]" _ "$out"
+out=$(LIBVIRT_DEFAULT_URI=test:///nowhere.xml "$CTL" -c test:///default explain test 2>&1); rc=$?
+check "-c wins over LIBVIRT_DEFAULT_URI and the seam (rc=$rc: $out)" \
+  bash -c "[ $rc = 0 ] && [[ \"\$1\" == *\"domain 'test'\"* ]]" _ "$out"
+out=$("$CTL" --connect=test:///default explain test 2>&1); rc=$?
+check "--connect=URI works too (rc=$rc)" test "$rc" = 0
+err=$(LIBVIRT_DEFAULT_URI=test:///default "$CTL" explain test 2>&1); rc=$?
+check "the seam VFPOOL_LIBVIRT_URI wins over LIBVIRT_DEFAULT_URI (rc=$rc: $err)" \
+  bash -c "[ $rc = 1 ] && [[ \"\$1\" == *'record:'* ]]" _ "$err"
+# (a host running libvirtd answers there: only checked where none runs)
+if [ ! -S /run/libvirt/libvirt-sock-ro ] && [ ! -S /run/libvirt/virtqemud-sock-ro ]; then
+  err=$(env -u VFPOOL_LIBVIRT_URI -u LIBVIRT_DEFAULT_URI "$CTL" explain test 2>&1); rc=$?
+  check "neither: qemu:///system (rc=$rc: $err)" \
+    bash -c "[ $rc = 1 ] && [[ \"\$1\" == *'qemu:///system'* ]]" _ "$err"
+fi
+
 finish
