@@ -11,13 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct {
-  const char *pool;
-  VfpVf *vf;
-  const char *state;          /* free, leased, reserved, quarantined, corrupt */
-  VfpLease *lease;            /* NULL unless leased */
-  const char *reason;         /* quarantine reason, or why corrupt */
-} Row;
 
 static char *
 format_since (gint64 created)
@@ -88,12 +81,15 @@ pf_free (GArray *rows, const VfpPool *pool, const VfpPf *pf, guint *total)
  * last, or is refused with require-link=yes) and its port identity (bonds
  * need VFs on distinct ports). */
 static void
-print_pf_table (GArray *rows, const VfpConfig *config)
+print_pf_table (GArray *rows, const VfpConfig *config, const char *only)
 {
   printf ("\n%-12s %-10s %-13s %-7s %-5s %s\n", "POOL", "PF", "PCI", "LINK", "FREE", "PORT");
   for (guint p = 0; p < config->pools->len; p++)
     {
       VfpPool *pool = config->pools->pdata[p];
+
+      if (only != NULL && strcmp (pool->name, only) != 0)
+        continue;
       for (guint i = 0; i < pool->pfs->len; i++)
         {
           VfpPf *pf = pool->pfs->pdata[i];
@@ -210,40 +206,39 @@ print_json (GArray *rows, const VfpConfig *config, const char *only)
   vfpctl_json_print (b);
 }
 
-int
-vfpctl_status (VfpCtl *ctl, int argc, char **argv)
+void
+vfpctl_view_clear (VfpCtlView *view)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (VfpConfig) config = NULL;
-  g_autoptr (GPtrArray) leases = NULL;
+  g_clear_pointer (&view->config, vfp_config_free);
+  g_clear_pointer (&view->leases, g_ptr_array_unref);
+  g_clear_pointer (&view->quarantined, g_hash_table_unref);
+  g_clear_pointer (&view->rows, g_array_unref);
+}
+
+gboolean
+vfpctl_view_load (VfpCtl *ctl, VfpCtlView *view, GError **error)
+{
   g_autoptr (GPtrArray) corrupt = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GHashTable) quarantined = NULL;
   g_autoptr (GHashTable) by_vf = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr (GArray) rows = g_array_new (FALSE, TRUE, sizeof (Row));
 
-  const GOptionEntry entries[] = { VFPCTL_JSON_ENTRY (ctl), G_OPTION_ENTRY_NULL };
+  view->rows = g_array_new (FALSE, TRUE, sizeof (Row));
+  if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &view->config, error)
+      || !vfp_state_dir_check (ctl->ctx->state_dir, error)
+      || !vfp_lease_list (ctl->ctx->state_dir, &view->leases, corrupt, error))
+    return FALSE;
+  view->quarantined = vfp_quarantine_list (ctl->ctx->state_dir);
+  for (guint i = 0; i < view->leases->len; i++)
+    g_hash_table_insert (by_vf, ((VfpLease *) view->leases->pdata[i])->vf_pci,
+                         view->leases->pdata[i]);
 
-  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, NULL,
-                             "Every pool VF: free, leased (to whom, how) or quarantined; "
-                             "then every pool PF.", 0, &error))
-    return vfpctl_usage_fail (argv[0], error);
-
-  if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &config, &error)
-      || !vfp_state_dir_check (ctl->ctx->state_dir, &error)
-      || !vfp_lease_list (ctl->ctx->state_dir, &leases, corrupt, &error))
-    return vfpctl_json_fail (ctl, error);
-  quarantined = vfp_quarantine_list (ctl->ctx->state_dir);
-  for (guint i = 0; i < leases->len; i++)
-    g_hash_table_insert (by_vf, ((VfpLease *) leases->pdata[i])->vf_pci, leases->pdata[i]);
-
-  for (guint p = 0; p < config->pools->len; p++)
+  for (guint p = 0; p < view->config->pools->len; p++)
     {
-      VfpPool *pool = config->pools->pdata[p];
+      VfpPool *pool = view->config->pools->pdata[p];
       for (guint v = 0; v < pool->members->len; v++)
         {
           Row r = { pool->name, pool->members->pdata[v], "free", NULL, NULL };
           r.lease = g_hash_table_lookup (by_vf, r.vf->pci);
-          r.reason = g_hash_table_lookup (quarantined, r.vf->pci);
+          r.reason = g_hash_table_lookup (view->quarantined, r.vf->pci);
           if (r.reason != NULL)
             r.state = "quarantined";
           /* A lease file that cannot be read still keeps the VF from being
@@ -255,17 +250,47 @@ vfpctl_status (VfpCtl *ctl, int argc, char **argv)
             }
           else if (r.lease != NULL)
             r.state = r.lease->state == VFP_LEASE_RESERVED ? "reserved" : "leased";
-          g_array_append_val (rows, r);
+          g_array_append_val (view->rows, r);
         }
     }
+  return TRUE;
+}
+
+int
+vfpctl_status (VfpCtl *ctl, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (VfpCtlView) view = { NULL };
+  g_autofree char *only = NULL;
+  VfpConfig *config;
+  const GOptionEntry entries[] = {
+    VFPCTL_JSON_ENTRY (ctl),
+    { "pool", 0, 0, G_OPTION_ARG_STRING, &only, "only the VFs and PFs of pool POOL", "POOL" },
+    G_OPTION_ENTRY_NULL
+  };
+
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, NULL,
+                             "Every pool VF: free, leased (to whom, how) or quarantined; "
+                             "then every pool PF.", 0, &error))
+    return vfpctl_usage_fail (argv[0], error);
+  if (!vfpctl_view_load (ctl, &view, &error))
+    return vfpctl_json_fail (ctl, error);
+  config = view.config;
+  if (only != NULL && vfp_config_find_pool (config, only) == NULL
+      && !vfpctl_pool_check_known (config, only, &error))
+    return vfpctl_json_fail (ctl, error);
+  if (only != NULL)
+    for (guint i = view.rows->len; i-- > 0;)
+      if (strcmp (g_array_index (view.rows, Row, i).pool, only) != 0)
+        g_array_remove_index (view.rows, i);
   if (ctl->json)
-    print_json (rows, config, NULL);
+    print_json (view.rows, config, only);
   else
     {
-      if (config->pools->len > 0)
+      if (view.rows->len > 0 || (only != NULL && config->pools->len > 0))
         {
-          print_table (rows);
-          print_pf_table (rows, config);
+          print_table (view.rows);
+          print_pf_table (view.rows, config, only);
         }
       else if (!vfp_config_has_broken (config))
         printf ("no pools configured (add one to %s/pools.d/)\n", ctl->ctx->config_dir);

@@ -15,7 +15,8 @@ static const struct {
   gboolean needs_root;   /* reads or changes the lease store or the VFs */
   const char *summary;
 } commands[] = {
-  { "status", vfpctl_status, TRUE, "show every pool VF: free, leased (to whom, how) or quarantined" },
+  { "status", vfpctl_status, TRUE, "[--pool P]: every pool VF: free, leased (to whom, how) or quarantined" },
+  { "pools", vfpctl_pools, TRUE, "every pool: its PFs, free/leased/quarantined VFs, healthy or broken" },
   { "start", vfpctl_start, TRUE, "DOMAIN: start a defined domain with its VFs present from boot" },
   { "inject", vfpctl_inject, TRUE, "[--dry-run] [FILE]: lease VFs for a domain XML, print it with the devices" },
   { "release", vfpctl_release, TRUE, "[--force] DOMAIN|UUID: restore and free the VFs of a stopped domain" },

@@ -4,6 +4,7 @@
 #include <glib.h>
 #include "vfp-config.h"
 #include "vfp-context.h"
+#include "vfp-lease.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +24,7 @@ int vfpctl_quarantine (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_doctor (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_explain (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_metrics (VfpCtl *ctl, int argc, char **argv);
+int vfpctl_pools (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_request (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_unrequest (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_enable_vfs (VfpCtl *ctl, int argc, char **argv);
@@ -63,6 +65,31 @@ gboolean vfpctl_parse_global (int *argc, char ***argv, const GOptionEntry *entri
 /* The --json option every reporting command accepts after its name. */
 #define VFPCTL_JSON_ENTRY(ctl) \
   { "json", 0, 0, G_OPTION_ARG_NONE, &(ctl)->json, "machine-readable output (JSON)", NULL }
+
+/* One pool VF as status and pools show it. */
+typedef struct {
+  const char *pool;
+  VfpVf *vf;
+  const char *state;          /* free, leased, reserved, quarantined, corrupt */
+  VfpLease *lease;            /* NULL unless leased */
+  const char *reason;         /* quarantine reason, or why corrupt */
+} Row;
+
+/* The pools, the leases and one Row per pool VF, loaded together. */
+typedef struct {
+  VfpConfig *config;
+  GPtrArray *leases;          /* owns the leases of the rows */
+  GHashTable *quarantined;    /* owns the reasons of the rows */
+  GArray *rows;               /* of Row */
+} VfpCtlView;
+
+gboolean vfpctl_view_load (VfpCtl *ctl, VfpCtlView *view, GError **error);
+void vfpctl_view_clear (VfpCtlView *view);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VfpCtlView, vfpctl_view_clear)
+
+/* TRUE if @name is a pool of @config (loaded or broken); else an error
+ * naming the known pools and the closest one ("did you mean 'tenant'?"). */
+gboolean vfpctl_pool_check_known (const VfpConfig *config, const char *name, GError **error);
 
 /* One line "vfpoolctl: pool 'P' is broken: REASON" per broken pool (and for
  * an unsafe pools.d) on stderr, so stdout keeps its format for scripts. */

@@ -73,7 +73,8 @@ while read -r cmd value_opt; do
     bash -c "[ $rc = 2 ] && one_line \"\$1\" \
              && [[ \"\$1\" == \"vfpoolctl: $cmd: unknown option '--no-such-option'\"* ]]" _ "$err"
 done <<'TABLE'
-status -
+status --pool
+pools -
 start -
 inject -
 release -
@@ -182,5 +183,37 @@ if [ ! -S /run/libvirt/libvirt-sock-ro ] && [ ! -S /run/libvirt/virtqemud-sock-r
   check "neither: qemu:///system (rc=$rc: $err)" \
     bash -c "[ $rc = 1 ] && [[ \"\$1\" == *'qemu:///system'* ]]" _ "$err"
 fi
+
+# 10. pools: every pool with its counts and health, broken ones with the
+# reason; status --pool P shows P only; an unknown P is refused with the
+# pools there are and the closest name.
+POOL_FILE=storage.conf pool "[pool storage]" "pfs=ens1f0#3-4"
+POOL_FILE=bad.conf pool "[pool bad]" "pfs=ens1f0#3-1"
+domain_xml held 8 'pool="tenant"' > "$T/held.xml"
+hook held prepare begin "$T/held.xml"
+"$CTL" pools --json > "$T/pools.json"; rc=$?
+json_check "pools --json: counts, health, the broken pool with its reason (rc=$rc)" "$T/pools.json" "
+p = {x['name']: x for x in d['pools']}
+assert $rc == 0 and set(p) == {'tenant', 'storage', 'bad'}, d
+t = p['tenant']
+assert t['healthy'] and t['state'] == 'ok' and (t['vfs'], t['free'], t['leased'], t['quarantined']) == (3, 2, 1, 0), t
+assert [x['pf'] for x in t['pfs']] == ['ens1f0'], t
+assert p['storage']['vfs'] == 2 and p['storage']['free'] == 2, p['storage']
+b = p['bad']
+assert b['state'] == 'broken' and not b['healthy'] and 'backwards' in b['reason'] and b['vfs'] is None, b"
+out=$("$CTL" pools 2>&1); rc=$?
+check "pools: a line per pool, the broken one says why (rc=$rc)" \
+  bash -c "[ $rc = 0 ] && grep -q '^tenant *ok *ens1f0 *3 *2 *1 *0 ' <<< \"\$1\" \
+           && grep -q '^bad *broken .*backwards' <<< \"\$1\"" _ "$out"
+"$CTL" status --json --pool storage > "$T/st.json"; rc=$?
+json_check "status --pool storage: only storage (rc=$rc)" "$T/st.json" "
+assert {v['pool'] for v in d['vfs']} == {'storage'} and {p['pool'] for p in d['pfs']} == {'storage'}, d"
+out=$("$CTL" status --pool storage); rc=$?
+check "status --pool storage (text): no tenant row (rc=$rc)" \
+  bash -c "[ $rc = 0 ] && grep -q '^storage' <<< \"\$1\" && ! grep -q '^tenant' <<< \"\$1\"" _ "$out"
+err=$("$CTL" status --pool tenat 2>&1 >/dev/null); rc=$?
+check "status --pool tenat: exit 1, did you mean 'tenant' ($err)" \
+  bash -c "[ $rc = 1 ] && [[ \"\$1\" == *\"no pool 'tenat'; did you mean 'tenant'? (pools: storage, tenant)\"* ]]" _ "$err"
+rm "$T/etc/pools.d/storage.conf" "$T/etc/pools.d/bad.conf"
 
 finish
