@@ -346,30 +346,42 @@ write_request (VfpReqDomain *d, const VfpReqOpts *opts, GPtrArray *nics, GError 
   return TRUE;
 }
 
-/* A pool this host does not define is worth a warning, not a refusal: the
- * domain may be meant for another host, or the pool for later. */
-static void
-warn_unknown_pool (VfpCtl *ctl, const char *domain, const char *pool)
+/* A pool this host does not have is refused, naming the pools it has and
+ * the closest one (a typo would give a domain that never starts); --force
+ * writes it anyway (a domain meant for another host, a pool for later) with
+ * a warning.  A broken pool, or pools that cannot be read, only warn: the
+ * pool is there, it needs fixing. */
+static gboolean
+check_pool (VfpCtl *ctl, const char *domain, const char *pool, gboolean force,
+            GError **error)
 {
   g_autoptr (VfpConfig) config = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) local_error = NULL;
 
-  if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &config, &error))
+  if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &config, &local_error))
     {
       fprintf (stderr, "vfpoolctl: warning: cannot check pool '%s' (%s), ignoring\n",
-               pool, error->message);
-      return;
+               pool, local_error->message);
+      return TRUE;
     }
   if (vfp_config_find_broken (config, pool) != NULL || config->unsafe != NULL)
     {
-      vfp_config_get_pool (config, pool, &error);
+      vfp_config_get_pool (config, pool, &local_error);
       fprintf (stderr, "vfpoolctl: warning: domain '%s': %s; it will not start here until "
-               "the pool is fixed\n", domain, error->message);
+               "the pool is fixed\n", domain, local_error->message);
+      return TRUE;
     }
-  else if (vfp_config_find_pool (config, pool) == NULL)
-    fprintf (stderr, "vfpoolctl: warning: domain '%s': this host has no pool '%s' "
-             "in %s/pools.d; it will not start here until there is one\n",
-             domain, pool, ctl->ctx->config_dir);
+  if (vfpctl_pool_check_known (config, pool, &local_error))
+    return TRUE;
+  if (!force)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                   "domain '%s': %s; --force writes it anyway", domain, local_error->message);
+      return FALSE;
+    }
+  fprintf (stderr, "vfpoolctl: warning: domain '%s': %s; it will not start here until "
+           "there is one\n", domain, local_error->message);
+  return TRUE;
 }
 
 /* --pool, --bond and the knob options keep their order in the nic (as
@@ -380,7 +392,8 @@ add_attr (const char *option_name, const char *value, gpointer data, GError **er
   GPtrArray *attrs = data;
 
   g_ptr_array_add (attrs, g_strdup (option_name + strlen ("--")));
-  g_ptr_array_add (attrs, g_strdup (value));
+  /* a flag (--failover) is the attribute set to "yes" */
+  g_ptr_array_add (attrs, g_strdup (value != NULL ? value : "yes"));
   return TRUE;
 }
 
@@ -430,6 +443,8 @@ check_attrs (const char *domain, GPtrArray *attrs, GError **error)
           have_pool = TRUE;
           continue;
         }
+      if (strcmp (name, "failover") == 0)     /* only ever "yes" from --failover */
+        continue;
       if (strcmp (name, "bond") == 0 ? !vfp_request_check_bond (value, error)
                                      : !vfp_vf_config_set_attr (&cfg, name, value, error))
         {
@@ -464,6 +479,7 @@ vfpctl_request (VfpCtl *ctl, int argc, char **argv)
   g_auto (VfpReqDomain) d = { NULL, NULL };
   VfpReqOpts opts = { FALSE, FALSE, NULL };
   const char *pool;
+  gboolean force = FALSE;
   int status;
   const GOptionEntry entries[] = {
     VFPCTL_ATTR_ENTRY ("pool", "the pool the nic's VF comes from (required)", "POOL"),
@@ -477,6 +493,10 @@ vfpctl_request (VfpCtl *ctl, int argc, char **argv)
     VFPCTL_ATTR_ENTRY (VFP_ATTR_MIN_TX_RATE, "minimum TX rate, Mbit/s", "N"),
     VFPCTL_ATTR_ENTRY (VFP_ATTR_MAX_TX_RATE, "maximum TX rate, Mbit/s", "N"),
     VFPCTL_ATTR_ENTRY (VFP_ATTR_LINK_STATE, "auto, enable or disable", "STATE"),
+    { "failover", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer) add_attr,
+      "write failover=\"yes\" on the nic", NULL },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force,
+      "write it even if this host has no such pool", NULL },
     VFPCTL_REQ_OUTPUT_ENTRIES (opts),
     G_OPTION_ENTRY_NULL
   };
@@ -491,13 +511,14 @@ vfpctl_request (VfpCtl *ctl, int argc, char **argv)
   if (!check_attrs (opts.domain, attrs, &error))
     return vfpctl_usage_fail (argv[0], error);
   pool = attr_value (attrs, "pool");
+  if (!check_pool (ctl, opts.domain, pool, force, &error))
+    return vfpctl_fail (error);
   if (!open_domain (ctl, opts.domain, &d, &error)
       || !read_request (&d, opts.domain, &nics, &error))
     return vfpctl_fail (error);
   g_ptr_array_add (nics, g_steal_pointer (&attrs));
   if (!write_request (&d, &opts, nics, &error))
     return vfpctl_fail (error);
-  warn_unknown_pool (ctl, opts.domain, pool);
   if (!opts.dry_run && !opts.print)
     printf ("domain '%s': nic %u asks for a VF from pool '%s'%s\n", opts.domain,
             nics->len - 1, pool,

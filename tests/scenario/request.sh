@@ -124,9 +124,27 @@ expect_refusal "unknown domain" "domain 'nosuch'" request nosuch --pool tenant
 expect_refusal "unrequest a nic that is not there" "domain 'web2' has no nic 5" unrequest web2 --nic 5
 expect_refusal "unrequest --nic not a number" "--nic 'x'" unrequest web2 --nic x
 
-err=$(ctl request web1 --pool elsewhere --dry-run 2>&1 >/dev/null); rc=$?
-check "a pool this host lacks is a warning, not a refusal ($err)" \
-  bash -c "[ $rc = 0 ] && [[ \"$err\" == *warning*\"no pool 'elsewhere'\"* ]]"
+# A pool this host lacks: refused with the pools there are and the closest
+# name; --force writes it anyway (a domain meant for another host).
+err=$(ctl request web1 --pool tennant --print 2>&1 >/dev/null); rc=$?
+check "a pool this host lacks is refused, exit 1, did you mean ($err)" \
+  bash -c "[ $rc = 1 ] && [ \"\$1\" = \"vfpoolctl: domain 'web1': this host has no pool 'tennant'; did you mean 'tenant'? (pools: storage, tenant); --force writes it anyway\" ]" _ "$err"
+err=$(ctl request web1 --pool zzzzzzzz --dry-run 2>&1 >/dev/null); rc=$?
+check "... no suggestion when no name is close ($err)" \
+  bash -c "[ $rc = 1 ] && [[ \"\$1\" == *\"no pool 'zzzzzzzz' (pools: storage, tenant)\"* ]]" _ "$err"
+ctl request web1 --pool elsewhere --force --print > "$T/forced.xml" 2> "$T/err"; rc=$?
+check "--force writes it, with a warning ($(cat "$T/err"))" \
+  bash -c "[ $rc = 0 ] && grep -q 'pool=\"elsewhere\"' '$T/forced.xml' && grep -q \"warning.*no pool 'elsewhere'\" '$T/err'"
+
+# --failover writes failover="yes" on the nic, and the hook's parser takes it.
+ctl request web1 --pool tenant --failover --print > "$T/fo.xml"; rc=$?
+check "request --failover stores failover=\"yes\" (rc=$rc)" \
+  grep -q '<vfpool:nic pool="tenant" failover="yes"/>' "$T/fo.xml"
+check "  and inject reads it" bash -c "'$CTL' inject --dry-run '$T/fo.xml' > /dev/null"
+sed 's/failover="yes"/failover="maybe"/' "$T/fo.xml" > "$T/fo-bad.xml"
+err=$("$CTL" inject --dry-run "$T/fo-bad.xml" 2>&1 >/dev/null); rc=$?
+check "failover=\"maybe\" is refused by the parser ($err)" \
+  bash -c "[ $rc = 1 ] && [[ \"\$1\" == *\"failover 'maybe' is not yes or no\"* ]]" _ "$err"
 check "no lease left behind" test "$(lease_count)" = 0
 
 finish
