@@ -526,6 +526,32 @@ vfpctl_request (VfpCtl *ctl, int argc, char **argv)
   return 0;
 }
 
+/* A nic without mac= gets the MAC derived from the domain UUID and its
+ * index; the nics after a removed one move up an index, and their MACs
+ * would change under the guest.  Before removing nic @removed, the later
+ * nics that derive theirs get it written down as mac=, so they keep it. */
+static gboolean
+pin_derived_macs (VfpReqDomain *d, const char *domain, GPtrArray *nics, guint removed,
+                  GError **error)
+{
+  char uuid[VIR_UUID_STRING_BUFLEN];
+
+  if (virDomainGetUUIDString (d->dom, uuid) < 0)
+    return domain_error (error, domain);
+  for (guint i = removed + 1; i < nics->len; i++)
+    {
+      GPtrArray *attrs = nics->pdata[i];
+      guint8 mac[6];
+
+      if (attr_value (attrs, VFP_ATTR_MAC) != NULL)
+        continue;
+      vfp_mac_derive (uuid, i, mac);
+      g_ptr_array_add (attrs, g_strdup (VFP_ATTR_MAC));
+      g_ptr_array_add (attrs, vfp_mac_to_string (mac));
+    }
+  return TRUE;
+}
+
 int
 vfpctl_unrequest (VfpCtl *ctl, int argc, char **argv)
 {
@@ -571,6 +597,8 @@ vfpctl_unrequest (VfpCtl *ctl, int argc, char **argv)
                        opts.domain, (guint) nic, nics->len);
           return vfpctl_fail (error);
         }
+      if (!pin_derived_macs (&d, opts.domain, nics, (guint) nic, &error))
+        return vfpctl_fail (error);
       g_ptr_array_remove_index (nics, (guint) nic);
     }
   else
@@ -580,9 +608,10 @@ vfpctl_unrequest (VfpCtl *ctl, int argc, char **argv)
   if (!opts.dry_run && !opts.print)
     {
       if (nic_opt != NULL && nics->len > 0)
-        /* nics are numbered by position: the ones after it move up */
-        printf ("domain '%s': nic %u removed from the request (%u left)\n",
-                opts.domain, (guint) nic, nics->len);
+        /* nics are numbered by position: the ones after it move up, with
+         * the MACs they had (pin_derived_macs) */
+        printf ("domain '%s': nic %u removed from the request (%u left; the nics after "
+                "it keep their MACs)\n", opts.domain, (guint) nic, nics->len);
       else
         printf ("domain '%s': vfpool request removed\n", opts.domain);
       if (virDomainIsActive (d.dom) == 1)

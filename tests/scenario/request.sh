@@ -32,6 +32,21 @@ cat > "$T/node.xml" <<'X'
     <memory>65536</memory><os><type arch='x86_64' machine='q35'>hvm</type></os>
     <devices><controller type='pci' index='0' model='pcie-root'/></devices>
   </domain>
+  <domain type='test'>
+    <name>web3</name><uuid>00000000-0000-4000-8000-000000000003</uuid>
+    <metadata>
+      <vfpool:request xmlns:vfpool="urn:vfpool:domain:1">
+        <vfpool:nic pool="tenant"/>
+        <vfpool:nic pool="storage" vlan="7"/>
+        <vfpool:nic pool="tenant"/>
+      </vfpool:request>
+    </metadata>
+    <memory>65536</memory><os><type arch='x86_64' machine='q35'>hvm</type></os>
+    <devices><controller type='pci' index='0' model='pcie-root'/>
+      <controller type='pci' index='1' model='pcie-root-port'/>
+      <controller type='pci' index='2' model='pcie-root-port'/>
+      <controller type='pci' index='3' model='pcie-root-port'/></devices>
+  </domain>
 </node>
 X
 ctl() { VFPOOL_LIBVIRT_URI="test://$T/node.xml" "$CTL" "$@"; }
@@ -123,6 +138,26 @@ expect_refusal "unknown option" "unknown option '--colour'" request web1 --pool 
 expect_refusal "unknown domain" "domain 'nosuch'" request nosuch --pool tenant
 expect_refusal "unrequest a nic that is not there" "domain 'web2' has no nic 5" unrequest web2 --nic 5
 expect_refusal "unrequest --nic not a number" "--nic 'x'" unrequest web2 --nic x
+
+# unrequest --nic 0 leaves the MACs of the other nics as they were (a nic
+# without mac= gets one derived from the UUID and its index, and the index
+# moves): the MACs prepare applies before and after are the same.
+macs_of() {   # the MAC prepare gives each nic of domain web3, in nic order
+  hook web3 prepare begin "$1" >/dev/null 2>&1 || echo "prepare failed: $(hook web3 prepare begin "$1" 2>&1)" >&2
+  "$CTL" status --json | python3 -c "import json,sys
+d = json.load(sys.stdin)
+print(' '.join(v['mac'] for v in sorted((v for v in d['vfs'] if v['owner'] == 'web3'), key=lambda v: v['nic'])))"
+  hook web3 release end "$1" >/dev/null 2>&1
+}
+domain_xml web3 3 'pool="tenant"' 'pool="storage" vlan="7"' 'pool="tenant"' |
+  sed "s|</devices>|<controller type='pci' index='3' model='pcie-root-port'/></devices>|" > "$T/web3.xml"
+before=$(macs_of "$T/web3.xml" | cut -d' ' -f2-)
+ctl unrequest web3 --nic 0 --print > "$T/web3-un0.xml"; rc=$?
+after=$(macs_of "$T/web3-un0.xml")
+check "unrequest --nic 0: nics 1 and 2 keep their MACs (rc=$rc: before '$before', after '$after')" \
+  bash -c "[ $rc = 0 ] && [ '$before' = '$after' ] && [ \$(wc -w <<< '$after') = 2 ]"
+check "... written down as mac= in the request" \
+  test "$(grep -c '<vfpool:nic [^>]*mac="' "$T/web3-un0.xml")" = 2
 
 # A pool this host lacks: refused with the pools there are and the closest
 # name; --force writes it anyway (a domain meant for another host).
