@@ -171,6 +171,17 @@ vfpctl_parse_options (int *argc, char ***argv, const GOptionEntry *entries,
   return TRUE;
 }
 
+char *
+vfpctl_vf_address (const char *arg)
+{
+  g_autofree char *full = NULL;
+
+  /* lspci prints "01:10.2" (bus:device.function) for domain 0000 */
+  if (g_regex_match_simple ("^[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]$", arg, 0, 0))
+    arg = full = g_strconcat ("0000:", arg, NULL);
+  return g_ascii_strdown (arg, -1);
+}
+
 int
 vfpctl_usage_fail (const char *command, const GError *error)
 {

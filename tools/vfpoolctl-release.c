@@ -270,6 +270,7 @@ int
 vfpctl_quarantine (VfpCtl *ctl, int argc, char **argv)
 {
   const char *what;
+  g_autofree char *vf = NULL;
   g_autoptr (GError) error = NULL;
   const GOptionEntry entries[] = { VFPCTL_JSON_ENTRY (ctl), G_OPTION_ENTRY_NULL };
 
@@ -323,8 +324,9 @@ vfpctl_quarantine (VfpCtl *ctl, int argc, char **argv)
         }
       return 0;
     }
-  if (!vfp_quarantine_clear (ctl->ctx->state_dir, argv[2], &error))
+  vf = vfpctl_vf_address (argv[2]);
+  if (!vfp_quarantine_clear (ctl->ctx->state_dir, vf, &error))
     return vfpctl_fail (error);
-  printf ("VF %s can be leased again\n", argv[2]);
+  printf ("VF %s can be leased again\n", vf);
   return 0;
 }

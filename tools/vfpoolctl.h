@@ -58,6 +58,10 @@ gboolean vfpctl_parse_options (int *argc, char ***argv, const GOptionEntry *entr
                                gpointer callback_data, const char *params,
                                const char *summary, int max_positional, GError **error);
 
+/* A VF named on the command line, as vfpool names it: lspci's short form
+ * "01:10.2" gets domain 0000, hex digits are lower case. */
+char *vfpctl_vf_address (const char *arg);
+
 /* The options before the command (main): stops at the command. */
 gboolean vfpctl_parse_global (int *argc, char ***argv, const GOptionEntry *entries,
                               GError **error);

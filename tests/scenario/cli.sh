@@ -216,4 +216,18 @@ check "status --pool tenat: exit 1, did you mean 'tenant' ($err)" \
   bash -c "[ $rc = 1 ] && [[ \"\$1\" == *\"no pool 'tenat'; did you mean 'tenant'? (pools: storage, tenant)\"* ]]" _ "$err"
 rm "$T/etc/pools.d/storage.conf" "$T/etc/pools.d/bad.conf"
 
+# 11. A VF may be named as lspci shows it (01:10.2, domain 0000 implied).
+mkdir -p -m 0700 "$T/run/quarantine"
+echo "restoring the MAC failed (test)" > "$T/run/quarantine/0000:01:10.2"
+chmod 0600 "$T/run/quarantine/0000:01:10.2"
+"$CTL" quarantine list --json > "$T/q2.json"
+json_check "quarantine list --json: the VF and its reason" "$T/q2.json" "
+assert d['vfs'] == [{'vf': '0000:01:10.2', 'reason': 'restoring the MAC failed (test)'}], d"
+out=$("$CTL" quarantine clear 01:10.2 2>&1); rc=$?
+check "quarantine clear 01:10.2 clears 0000:01:10.2 (rc=$rc: $out)" \
+  bash -c "[ $rc = 0 ] && [ ! -e '$T/run/quarantine/0000:01:10.2' ] && [ \"\$1\" = 'VF 0000:01:10.2 can be leased again' ]" _ "$out"
+err=$("$CTL" quarantine clear 01:10.2 2>&1); rc=$?
+check "... a second time: not quarantined, exit 1 ($err)" \
+  bash -c "[ $rc = 1 ] && [[ \"\$1\" == *'VF 0000:01:10.2 is not quarantined'* ]]" _ "$err"
+
 finish
