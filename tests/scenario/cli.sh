@@ -230,4 +230,8 @@ err=$("$CTL" quarantine clear 01:10.2 2>&1); rc=$?
 check "... a second time: not quarantined, exit 1 ($err)" \
   bash -c "[ $rc = 1 ] && [[ \"\$1\" == *'VF 0000:01:10.2 is not quarantined'* ]]" _ "$err"
 
+# 12. json-glib is vfpoolctl's only: the hook's exec cost does not grow.
+check "vfpoolctl links json-glib" bash -c "ldd '$CTL' | grep -q libjson-glib"
+check "the hook does not" bash -c "! ldd '$HOOK' | grep -q 'libjson-glib\|libgio\|libgobject'"
+
 finish
