@@ -43,6 +43,9 @@ run (VfpCtl *ctl, int argc, char **argv, gboolean bind)
   name = argv[1];
   if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &config, &error))
     return vfpctl_fail (error);
+  /* a typo gets the pools there are and the closest name, as in request */
+  if (!vfpctl_pool_check_known (config, name, &error))
+    return vfpctl_fail (error);
   pool = vfp_config_get_pool (config, name, &error);
   if (pool == NULL)
     {

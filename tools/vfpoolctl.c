@@ -177,7 +177,7 @@ main (int argc, char **argv)
   /* "help COMMAND" is "COMMAND --help" */
   if (strcmp (argv[0], "help") == 0)
     {
-      if (argc < 2)
+      if (argc < 2 || strcmp (argv[1], "help") == 0)
         {
           usage (stdout);
           return VFPCTL_EXIT_OK;

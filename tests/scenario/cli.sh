@@ -118,6 +118,8 @@ expect_rc 2 "an unknown command" "$CTL" frobnicate
 expect_rc 2 "an unknown global option" "$CTL" --frobnicate status
 expect_rc 2 "global --connect without a URI" "$CTL" --connect
 expect_rc 2 "help of an unknown command" "$CTL" help frobnicate
+out=$("$CTL" help help); rc=$?
+check "help help: the list of commands (rc=$rc)" bash -c "[ $rc = 0 ] && [[ \"\$1\" == *Commands:* ]]" _ "$out"
 expect_rc 1 "release of a domain without VFs" "$CTL" release --force nobody
 err=$("$CTL" 2>/dev/null); check "vfpoolctl with no command: exit 2" test $? = 2
 
