@@ -75,8 +75,9 @@ vfpctl_json_fail (VfpCtl *ctl, const GError *error)
   if (ctl->json)
     {
       g_autoptr (JsonBuilder) builder = vfpctl_json_begin ();
+      g_autofree char *plain = vfpctl_plain_quotes (error->message);
 
-      vfpctl_json_string (builder, "error", error->message);
+      vfpctl_json_string (builder, "error", plain);
       vfpctl_json_print (builder);
     }
   return vfpctl_fail (error);

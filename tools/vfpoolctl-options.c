@@ -10,8 +10,8 @@ G_DEFINE_QUARK (vfpctl-usage-error-quark, vfpctl_usage_error)
 
 /* GLib quotes with U+201C/U+201D (and translations with U+2018/U+2019):
  * scripts and the tests match plain ASCII, whatever the locale. */
-static char *
-plain_quotes (const char *message)
+char *
+vfpctl_plain_quotes (const char *message)
 {
   static const char *const curly[] = { "\u201c", "\u201d", "\u2018", "\u2019" };
   GString *out = g_string_new (message);
@@ -61,7 +61,12 @@ static gboolean
 precheck (int argc, char **argv, const GOptionEntry *entries, gboolean posix,
           const char **unknown, GError **error)
 {
+  gboolean help = FALSE;
+
   *unknown = NULL;
+  /* asking for help wins over a missing value next to it */
+  for (int i = 1; i < argc && strcmp (argv[i], "--") != 0 && !posix; i++)
+    help |= is_help (argv[i]);
   for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++)
     {
       const GOptionEntry *e;
@@ -80,7 +85,9 @@ precheck (int argc, char **argv, const GOptionEntry *entries, gboolean posix,
         }
       if (!takes_value (e) || strchr (argv[i], '=') != NULL)
         continue;
-      if (i + 1 == argc)
+      /* "--pool --vlan 5": GLib would take "--vlan" as the pool */
+      if (!help && (i + 1 == argc || entry_for (entries, argv[i + 1]) != NULL
+                    || is_help (argv[i + 1])))
         {
           g_set_error (error, VFPCTL_USAGE_ERROR, 0, "option --%s needs a value",
                        e->long_name);
@@ -111,7 +118,7 @@ parse (GOptionContext *context, int *argc, char ***argv, const GOptionEntry *ent
           g_set_error (error, VFPCTL_USAGE_ERROR, 0, "unknown option '%s'", word);
           return FALSE;
         }
-      g_autofree char *plain = plain_quotes (local_error->message);
+      g_autofree char *plain = vfpctl_plain_quotes (local_error->message);
 
       /* "unknown option --x", like the messages of our own */
       plain[0] = g_ascii_tolower (plain[0]);

@@ -79,8 +79,11 @@ usage (FILE *out)
 int
 vfpctl_fail (const GError *error)
 {
-  fprintf (stderr, "vfpoolctl: %s\n", error->message);
-  return 1;
+  /* GLib's file errors quote with “ ”: plain quotes, as everywhere */
+  g_autofree char *plain = vfpctl_plain_quotes (error->message);
+
+  fprintf (stderr, "vfpoolctl: %s\n", plain);
+  return VFPCTL_EXIT_FAILED;
 }
 
 void

@@ -58,6 +58,9 @@ gboolean vfpctl_parse_options (int *argc, char ***argv, const GOptionEntry *entr
                                gpointer callback_data, const char *params,
                                const char *summary, int max_positional, GError **error);
 
+/* @message with GLib's curly quotes (“ ” ‘ ’) made plain ASCII ones. */
+char *vfpctl_plain_quotes (const char *message);
+
 /* A VF named on the command line, as vfpool names it: lspci's short form
  * "01:10.2" gets domain 0000, hex digits are lower case. */
 char *vfpctl_vf_address (const char *arg);

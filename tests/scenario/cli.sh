@@ -105,6 +105,9 @@ expect_rc() {
     bash -c "[ $rc = $want ] && one_line \"\$1\"" _ "$err"
 }
 expect_rc 2 "request without --pool" "$CTL" request web1
+err=$("$CTL" request web1 --pool --vlan 5 2>&1); rc=$?
+check "request --pool --vlan 5: --pool needs a value, not '--vlan' (rc=$rc: $err)" \
+  test "$rc:$err" = "2:vfpoolctl: request: option --pool needs a value (see vfpoolctl request --help)"
 expect_rc 2 "request with a bad VLAN" "$CTL" request web1 --pool tenant --vlan 9999
 expect_rc 2 "request --dry-run --print" "$CTL" request web1 --pool tenant --dry-run --print
 expect_rc 2 "unrequest --nic x" "$CTL" unrequest web1 --nic x
@@ -157,7 +160,8 @@ json_check "quarantine list --json: an empty list" "$T/q.json" "assert d['vfs'] 
 "$CTL" explain --json --xml "$T/no-such.xml" > "$T/ex.json" 2> "$T/ex.err"; rc=$?
 json_check "explain --json on a missing file: a JSON error object, exit 1 (rc=$rc)" "$T/ex.json" "
 assert $rc == 1 and 'no-such.xml' in d['error'], d"
-check "... and the one line on stderr" bash -c "one_line \"\$(cat '$T/ex.err')\""
+check "... and the one line on stderr, GLib's file error in plain quotes" \
+  bash -c "one_line \"\$(cat '$T/ex.err')\" && grep -q \"open file '$T/no-such.xml'\" '$T/ex.err'"
 "$CTL" explain --json --xml "$T/fresh.xml" > "$T/ex2.json"; rc=$?
 json_check "explain --json: version, nics (rc=$rc)" "$T/ex2.json" "
 assert d['domain'] == 'fresh' and d['nics'][0]['pool'] == 'tenant', d"
