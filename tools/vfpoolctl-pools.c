@@ -81,7 +81,7 @@ count (GArray *rows, const char *pool)
 
   for (guint i = 0; i < rows->len; i++)
     {
-      Row *r = &g_array_index (rows, Row, i);
+      VfpCtlRow *r = &g_array_index (rows, VfpCtlRow, i);
 
       if (strcmp (r->pool, pool) != 0)
         continue;

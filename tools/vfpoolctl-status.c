@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 static char *
 format_since (gint64 created)
 {
@@ -42,7 +41,7 @@ print_table (GArray *rows)
           "NUMA", "STATE", "OWNER", "MAC", "VLAN", "SINCE");
   for (guint i = 0; i < rows->len; i++)
     {
-      Row *r = &g_array_index (rows, Row, i);
+      VfpCtlRow *r = &g_array_index (rows, VfpCtlRow, i);
       g_autofree char *mac = format_mac (r->lease);
       g_autofree char *vlan = format_vlan (r->lease);
       g_autofree char *since = format_since (r->lease ? r->lease->created : 0);
@@ -68,7 +67,7 @@ pf_free (GArray *rows, const VfpPool *pool, const VfpPf *pf, guint *total)
   *total = 0;
   for (guint i = 0; i < rows->len; i++)
     {
-      Row *r = &g_array_index (rows, Row, i);
+      VfpCtlRow *r = &g_array_index (rows, VfpCtlRow, i);
       if (r->vf->pf != pf || strcmp (r->pool, pool->name) != 0)
         continue;
       (*total)++;
@@ -116,7 +115,7 @@ json_known (JsonBuilder *b, const char *key, gint64 value, gint64 unknown)
 }
 
 static void
-json_vf (JsonBuilder *b, Row *r)
+json_vf (JsonBuilder *b, VfpCtlRow *r)
 {
   VfpLease *lease = r->lease;
   g_autofree char *mac = lease && (lease->applied.set & VFP_KNOB_MAC)
@@ -184,7 +183,7 @@ print_json (GArray *rows, const VfpConfig *config, const char *only)
   json_builder_set_member_name (b, "vfs");
   json_builder_begin_array (b);
   for (guint i = 0; i < rows->len; i++)
-    json_vf (b, &g_array_index (rows, Row, i));
+    json_vf (b, &g_array_index (rows, VfpCtlRow, i));
   json_builder_end_array (b);
   json_pfs (b, rows, config, only);
   json_builder_set_member_name (b, "broken");
@@ -221,7 +220,7 @@ vfpctl_view_load (VfpCtl *ctl, VfpCtlView *view, GError **error)
   g_autoptr (GPtrArray) corrupt = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GHashTable) by_vf = g_hash_table_new (g_str_hash, g_str_equal);
 
-  view->rows = g_array_new (FALSE, TRUE, sizeof (Row));
+  view->rows = g_array_new (FALSE, TRUE, sizeof (VfpCtlRow));
   if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &view->config, error)
       || !vfp_state_dir_check (ctl->ctx->state_dir, error)
       || !vfp_lease_list (ctl->ctx->state_dir, &view->leases, corrupt, error))
@@ -236,7 +235,7 @@ vfpctl_view_load (VfpCtl *ctl, VfpCtlView *view, GError **error)
       VfpPool *pool = view->config->pools->pdata[p];
       for (guint v = 0; v < pool->members->len; v++)
         {
-          Row r = { pool->name, pool->members->pdata[v], "free", NULL, NULL };
+          VfpCtlRow r = { pool->name, pool->members->pdata[v], "free", NULL, NULL };
           r.lease = g_hash_table_lookup (by_vf, r.vf->pci);
           r.reason = g_hash_table_lookup (view->quarantined, r.vf->pci);
           if (r.reason != NULL)
@@ -281,7 +280,7 @@ vfpctl_status (VfpCtl *ctl, int argc, char **argv)
     return vfpctl_json_fail (ctl, error);
   if (only != NULL)
     for (guint i = view.rows->len; i-- > 0;)
-      if (strcmp (g_array_index (view.rows, Row, i).pool, only) != 0)
+      if (strcmp (g_array_index (view.rows, VfpCtlRow, i).pool, only) != 0)
         g_array_remove_index (view.rows, i);
   if (ctl->json)
     print_json (view.rows, config, only);

@@ -80,14 +80,14 @@ typedef struct {
   const char *state;          /* free, leased, reserved, quarantined, corrupt */
   VfpLease *lease;            /* NULL unless leased */
   const char *reason;         /* quarantine reason, or why corrupt */
-} Row;
+} VfpCtlRow;
 
-/* The pools, the leases and one Row per pool VF, loaded together. */
+/* The pools, the leases and one VfpCtlRow per pool VF, loaded together. */
 typedef struct {
   VfpConfig *config;
   GPtrArray *leases;          /* owns the leases of the rows */
   GHashTable *quarantined;    /* owns the reasons of the rows */
-  GArray *rows;               /* of Row */
+  GArray *rows;               /* of VfpCtlRow */
 } VfpCtlView;
 
 gboolean vfpctl_view_load (VfpCtl *ctl, VfpCtlView *view, GError **error);
