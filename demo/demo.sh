@@ -7,7 +7,12 @@ VFP_TOP_SRCDIR=${VFP_TOP_SRCDIR:?run through make demo}
 . "$VFP_TOP_SRCDIR/tests/scenario/lib.sh"
 set +e
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold headings on a terminal only: a log or a pipe gets no escape codes.
+if [ -t 1 ]; then
+  say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+  say() { printf '\n== %s\n' "$*"; }
+fi
 show() { printf '$ %s\n' "$*"; }
 
 say "A simulated host: 2 PFs (ens1f0, ens1f1) x 4 VFs; pool 'tenant-a' = 2 VFs of ens1f0"

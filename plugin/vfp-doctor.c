@@ -405,7 +405,9 @@ check_pf_sriov (GPtrArray *report, const RawPf *pf)
     {
       fix = g_strdup_printf ("echo %" G_GUINT64_FORMAT " > %s (any N from 1 to %" G_GUINT64_FORMAT
                              "); to keep it across reboots put [pf %s] numvfs=N in "
-                             "/etc/vfpool/sriov.conf and run: systemctl enable vfpool-vfs.service",
+                             "/etc/vfpool/sriov.conf: vfpool-vfs.service applies it at boot "
+                             "(the package enables it; after make install: systemctl enable "
+                             "vfpool-vfs.service)",
                              total, numvfs_path, total, pf->netdev ? pf->netdev : pf->name);
       vfp_doctor_add (report, id, VFP_CHECK_FAIL, fix,
                       "SR-IOV is off on %s (%s): 0 of %" G_GUINT64_FORMAT " VFs enabled",

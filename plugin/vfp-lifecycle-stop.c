@@ -5,6 +5,7 @@
 #include "vfp-lifecycle.h"
 #include "vfp-error.h"
 #include "vfp-release.h"
+#include "vfp-quarantine.h"
 #include "vfp-state-dir.h"
 
 #include <string.h>
@@ -113,6 +114,66 @@ vfp_lifecycle_reconnect (VfpContext *ctx, VfpDomXml *dom, GPtrArray *warnings)
     }
 }
 
+void
+vfp_reconcile_entry_free (VfpReconcileEntry *entry)
+{
+  g_free (entry->vf);
+  g_free (entry->domain);
+  g_free (entry->uuid);
+  g_free (entry->reason);
+  g_ptr_array_unref (entry->warnings);
+  g_free (entry->text);
+  g_free (entry);
+}
+
+const char *
+vfp_reconcile_action_to_string (VfpReconcileAction action)
+{
+  static const char *const names[] = { "kept", "released", "release-failed", "quarantined" };
+
+  return names[action];
+}
+
+static VfpReconcileEntry *
+reconcile_entry_new (const char *vf, const VfpLease *lease, VfpReconcileAction action,
+                     const char *reason)
+{
+  VfpReconcileEntry *entry = g_new0 (VfpReconcileEntry, 1);
+
+  entry->vf = g_strdup (vf);
+  entry->domain = lease != NULL ? g_strdup (lease->owner_name) : NULL;
+  entry->uuid = lease != NULL ? g_strdup (lease->owner_uuid) : NULL;
+  entry->action = action;
+  entry->reason = g_strdup (reason);
+  entry->warnings = g_ptr_array_new_with_free_func (g_free);
+  return entry;
+}
+
+/* Quarantine the unreadable leases one by one, so each gets its entry. */
+static gboolean
+reconcile_unreadable (VfpContext *ctx, GPtrArray *corrupt, GPtrArray *report, GError **error)
+{
+  for (guint i = 0; i < corrupt->len; i++)
+    {
+      g_autoptr (GPtrArray) one = g_ptr_array_new ();
+      g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GHashTable) quarantined = NULL;
+      VfpReconcileEntry *entry;
+
+      g_ptr_array_add (one, corrupt->pdata[i]);
+      if (!vfp_release_quarantine_unreadable (ctx, one, lines, error))
+        return FALSE;
+      if (lines->len == 0)
+        continue;
+      quarantined = vfp_quarantine_list (ctx->state_dir);
+      entry = reconcile_entry_new (corrupt->pdata[i], NULL, VFP_RECONCILE_QUARANTINED,
+                                   g_hash_table_lookup (quarantined, corrupt->pdata[i]));
+      entry->text = g_strdup (lines->pdata[0]);
+      g_ptr_array_add (report, entry);
+    }
+  return TRUE;
+}
+
 gboolean
 vfp_lifecycle_reconcile (VfpContext *ctx, VfpOwnerProbe probe, gpointer data,
                          GPtrArray *report, GError **error)
@@ -128,7 +189,7 @@ vfp_lifecycle_reconcile (VfpContext *ctx, VfpOwnerProbe probe, gpointer data,
       || !vfp_state_dir_check (ctx->state_dir, error)
       || !vfp_lease_list (ctx->state_dir, &all, corrupt, error))
     return FALSE;
-  if (!vfp_release_quarantine_unreadable (ctx, corrupt, report, error))
+  if (!reconcile_unreadable (ctx, corrupt, report, error))
     return FALSE;
   for (guint i = 0; i < all->len; i++)
     {
@@ -139,27 +200,36 @@ vfp_lifecycle_reconcile (VfpContext *ctx, VfpOwnerProbe probe, gpointer data,
                                       : VFP_OWNER_UNKNOWN);
       g_autoptr (GError) local_error = NULL;
       g_autofree char *shown = vfp_error_quote (lease->owner_name);
+      VfpReconcileEntry *entry;
 
       if (state != VFP_OWNER_GONE)
         {
-          g_ptr_array_add (report, g_strdup_printf ("%s: kept, domain '%s' %s", lease->vf_pci,
-                                                    shown,
-                                                    state == VFP_OWNER_ALIVE
-                                                      ? "is running" : "may be starting"));
+          gboolean alive = state == VFP_OWNER_ALIVE;
+
+          entry = reconcile_entry_new (lease->vf_pci, lease, VFP_RECONCILE_KEPT,
+                                       alive ? "running" : "may-be-starting");
+          entry->text = g_strdup_printf ("%s: kept, domain '%s' %s", lease->vf_pci, shown,
+                                         alive ? "is running" : "may be starting");
+          g_ptr_array_add (report, entry);
           continue;
         }
-      if (vfp_release_lease (ctx, lease, FALSE, report, &local_error))
-        g_ptr_array_add (report, g_strdup_printf ("%s: released, domain '%s' %s",
-                                                  lease->vf_pci, shown,
-                                                  vfp_lease_is_stale (boot_id, lease)
-                                                    ? "held it before the last reboot"
-                                                    : "is gone"));
+      entry = reconcile_entry_new (lease->vf_pci, lease, VFP_RECONCILE_RELEASED,
+                                   vfp_lease_is_stale (boot_id, lease) ? "before-reboot"
+                                                                        : "gone");
+      if (vfp_release_lease (ctx, lease, FALSE, entry->warnings, &local_error))
+        entry->text = g_strdup_printf ("%s: released, domain '%s' %s", lease->vf_pci, shown,
+                                       strcmp (entry->reason, "gone") == 0
+                                         ? "is gone" : "held it before the last reboot");
       else
         {
           ok = FALSE;
-          g_ptr_array_add (report, g_strdup_printf ("%s: release failed: %s", lease->vf_pci,
-                                                    local_error->message));
+          entry->action = VFP_RECONCILE_FAILED;
+          g_free (entry->reason);
+          entry->reason = g_strdup (local_error->message);
+          entry->text = g_strdup_printf ("%s: release failed: %s", lease->vf_pci,
+                                         local_error->message);
         }
+      g_ptr_array_add (report, entry);
     }
   if (!ok)
     g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "some leases could not be released");

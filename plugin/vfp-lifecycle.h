@@ -79,8 +79,34 @@ void vfp_lifecycle_reconnect (VfpContext *ctx, VfpDomXml *dom, GPtrArray *warnin
  * GONE or UNKNOWN for the domain. */
 typedef VfpOwnerState (*VfpOwnerProbe) (const char *uuid, const char *name, gpointer data);
 
+/* What reconcile did with one VF, for people (@text) and for programs
+ * (the rest: vfpoolctl reconcile --json). */
+typedef enum {
+  VFP_RECONCILE_KEPT,          /* its domain runs or may be starting */
+  VFP_RECONCILE_RELEASED,      /* restored and free again */
+  VFP_RECONCILE_FAILED,        /* releasing it failed (@reason says why) */
+  VFP_RECONCILE_QUARANTINED,   /* its lease file was unreadable */
+} VfpReconcileAction;
+
+typedef struct {
+  char *vf;                    /* PCI address */
+  char *domain;                /* the lease's domain name; NULL: unknown */
+  char *uuid;                  /* NULL: unknown */
+  VfpReconcileAction action;
+  /* KEPT: "running" or "may-be-starting"; RELEASED: "gone" or
+   * "before-reboot"; FAILED, QUARANTINED: the error */
+  char *reason;
+  GPtrArray *warnings;         /* of char *, from restoring the VF */
+  char *text;                  /* the one line the text output prints */
+} VfpReconcileEntry;
+
+void vfp_reconcile_entry_free (VfpReconcileEntry *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpReconcileEntry, vfp_reconcile_entry_free)
+const char *vfp_reconcile_action_to_string (VfpReconcileAction action);
+
 /* Release every lease whose owner is gone; never one of a running domain.
- * @report gets one line per lease looked at. */
+ * @report gets one VfpReconcileEntry per lease looked at (free function
+ * vfp_reconcile_entry_free). */
 gboolean vfp_lifecycle_reconcile (VfpContext *ctx, VfpOwnerProbe probe, gpointer data,
                                   GPtrArray *report, GError **error);
 

@@ -2,6 +2,7 @@
  * each with what it saw and the fix; exit 1 if any check fails. */
 #include "config.h"
 #include "vfpoolctl.h"
+#include "vfpoolctl-json.h"
 #include "vfp-doctor.h"
 
 #include <stdio.h>
@@ -98,38 +99,29 @@ print_text (GPtrArray *report)
 static void
 print_json (GPtrArray *report)
 {
-  g_autoptr (GString) out = g_string_new ("{\"checks\": [");
+  g_autoptr (JsonBuilder) b = vfpctl_json_begin ();
   guint count[3] = { 0, 0, 0 };
 
+  json_builder_set_member_name (b, "checks");
+  json_builder_begin_array (b);
   for (guint i = 0; i < report->len; i++)
     {
       VfpCheck *c = report->pdata[i];
 
       count[c->status]++;
-      g_string_append (out, i ? ",\n  {\"id\": " : "\n  {\"id\": ");
-      vfpctl_json_string (out, c->id);
-      g_string_append (out, ", \"status\": ");
-      vfpctl_json_string (out, vfp_check_status_to_string (c->status));
-      g_string_append (out, ", \"saw\": ");
-      vfpctl_json_string (out, c->saw);
-      g_string_append (out, ", \"fix\": ");
-      vfpctl_json_string (out, c->fix);
-      g_string_append_c (out, '}');
+      json_builder_begin_object (b);
+      vfpctl_json_string (b, "id", c->id);
+      vfpctl_json_string (b, "status", vfp_check_status_to_string (c->status));
+      vfpctl_json_string (b, "saw", c->saw);
+      vfpctl_json_string (b, "fix", c->fix);
+      json_builder_end_object (b);
     }
-  g_string_append_printf (out, "\n], \"passed\": %u, \"warnings\": %u, \"failed\": %u, "
-                          "\"status\": ", count[VFP_CHECK_PASS], count[VFP_CHECK_WARN],
-                          count[VFP_CHECK_FAIL]);
-  vfpctl_json_string (out, vfp_check_status_to_string (vfp_doctor_worst (report)));
-  g_string_append (out, "}\n");
-  fputs (out->str, stdout);
-}
-
-static int
-usage_error (const char *what)
-{
-  fprintf (stderr, "vfpoolctl: doctor: %s (usage: vfpoolctl doctor [--json] [--no-libvirt] "
-                   "[--root DIR] [--hook PATH])\n", what);
-  return 2;
+  json_builder_end_array (b);
+  vfpctl_json_int (b, "passed", count[VFP_CHECK_PASS]);
+  vfpctl_json_int (b, "warnings", count[VFP_CHECK_WARN]);
+  vfpctl_json_int (b, "failed", count[VFP_CHECK_FAIL]);
+  vfpctl_json_string (b, "status", vfp_check_status_to_string (vfp_doctor_worst (report)));
+  vfpctl_json_print (b);
 }
 
 int
@@ -140,29 +132,25 @@ vfpctl_doctor (VfpCtl *ctl, int argc, char **argv)
   g_autofree char *hook_path = NULL;
   g_autofree char *run_root = NULL;
   g_autofree char *etc_root = NULL;
-  const char *root = NULL;
-  gboolean use_libvirt = TRUE;
+  g_autofree char *root = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean no_libvirt = FALSE;
   VfpDoctorPaths paths;
+  const GOptionEntry entries[] = {
+    VFPCTL_JSON_ENTRY (ctl),
+    { "no-libvirt", 0, 0, G_OPTION_ARG_NONE, &no_libvirt,
+      "skip the checks that ask libvirt", NULL },
+    { "root", 0, 0, G_OPTION_ARG_FILENAME, &root,
+      "look for the hook and NetworkManager files under DIR", "DIR" },
+    { "hook", 0, 0, G_OPTION_ARG_FILENAME, &hook_path, "the hook to check", "PATH" },
+    G_OPTION_ENTRY_NULL
+  };
 
-  for (int i = 1; i < argc; i++)
-    {
-      if (strcmp (argv[i], "--json") == 0)
-        continue;
-      else if (strcmp (argv[i], "--no-libvirt") == 0)
-        use_libvirt = FALSE;
-      else if (strcmp (argv[i], "--root") == 0 && i + 1 < argc)
-        root = argv[++i];
-      else if (strcmp (argv[i], "--hook") == 0 && i + 1 < argc)
-        {
-          g_free (hook_path);
-          hook_path = g_strdup (argv[++i]);
-        }
-      else
-        {
-          g_autofree char *what = g_strdup_printf ("unexpected argument '%s'", argv[i]);
-          return usage_error (what);
-        }
-    }
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, NULL,
+                             "Check the host, the pools, the lease store and the domains; "
+                             "print what each check saw and the fix.  Needs no root.",
+                             0, &error))
+    return vfpctl_usage_fail (argv[0], error);
   /* --root DIR: the host files sysfs/proc roots do not cover (the hook,
    * /run/NetworkManager, /etc/NetworkManager) are looked for under DIR. */
   if (hook_path == NULL)
@@ -180,7 +168,7 @@ vfpctl_doctor (VfpCtl *ctl, int argc, char **argv)
 
   vfp_doctor_check_host (&paths, report, &config);
   vfp_doctor_check_state (ctl->ctx->state_dir, ctl->ctx->history_dir, report);
-  if (use_libvirt)
+  if (!no_libvirt)
     check_libvirt (ctl, config, report);
 
   if (ctl->json)

@@ -352,38 +352,26 @@ vfpctl_enable_vfs (VfpCtl *ctl, int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) pfs = NULL;
   g_autofree char *path = g_build_filename (ctl->ctx->config_dir, VFP_SRIOV_CONF, NULL);
+  g_autofree char *wait_arg = NULL;
   gboolean dry_run = FALSE, force = FALSE;
   guint64 wait_s = 0;
   gint64 deadline;
   int status = 0;
+  const GOptionEntry entries[] = {
+    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, "say what would be written", NULL },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force,
+      "change the VF count even while a VF of the PF is leased", NULL },
+    { "wait", 0, 0, G_OPTION_ARG_STRING, &wait_arg,
+      "wait up to SECONDS (0-3600) for a PF that does not exist yet", "SECONDS" },
+    G_OPTION_ENTRY_NULL
+  };
 
-  for (int i = 1; i < argc; i++)
-    {
-      const char *wait_arg = NULL;
-
-      if (strcmp (argv[i], "--dry-run") == 0)
-        dry_run = TRUE;
-      else if (strcmp (argv[i], "--force") == 0)
-        force = TRUE;
-      else if (strcmp (argv[i], "--json") == 0)
-        continue;
-      else if (strcmp (argv[i], "--wait") == 0 && i + 1 < argc)
-        wait_arg = argv[++i];
-      else if (g_str_has_prefix (argv[i], "--wait="))
-        wait_arg = argv[i] + strlen ("--wait=");
-      else
-        {
-          fprintf (stderr, "vfpoolctl: enable-vfs: unknown argument '%s' "
-                   "(usage: enable-vfs [--dry-run] [--force] [--wait SECONDS])\n", argv[i]);
-          return 2;
-        }
-      if (wait_arg != NULL && !g_ascii_string_to_unsigned (wait_arg, 10, 0, 3600, &wait_s, NULL))
-        {
-          fprintf (stderr, "vfpoolctl: enable-vfs: --wait '%s' is not a number of "
-                   "seconds (0-3600)\n", wait_arg);
-          return 2;
-        }
-    }
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, NULL,
+                             "Create the VFs CONFIG_DIR/sriov.conf asks for (run at boot by "
+                             "vfpool-vfs.service).", 0, &error))
+    return vfpctl_usage_fail (argv[0], error);
+  if (wait_arg != NULL && !g_ascii_string_to_unsigned (wait_arg, 10, 0, 3600, &wait_s, NULL))
+    return vfpctl_usage (argv[0], "--wait '%s' is not a number of seconds (0-3600)", wait_arg);
   deadline = g_get_monotonic_time () + (gint64) wait_s * G_USEC_PER_SEC;
   /* no file is a host that does not use this: not a failed boot unit */
   if (!g_file_test (path, G_FILE_TEST_EXISTS))

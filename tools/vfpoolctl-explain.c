@@ -2,6 +2,7 @@
  * would get and why, or why none is free — without claiming anything. */
 #include "config.h"
 #include "vfpoolctl.h"
+#include "vfpoolctl-json.h"
 #include "vfp-doctor.h"
 #include "vfp-explain.h"
 #include "vfp-domxml.h"
@@ -134,40 +135,33 @@ print_text (VfpDomXml *dom, GPtrArray *nics)
 static void
 print_json (VfpDomXml *dom, GPtrArray *nics)
 {
-  g_autoptr (GString) out = g_string_new ("{\"domain\": ");
+  g_autoptr (JsonBuilder) b = vfpctl_json_begin ();
 
-  vfpctl_json_string (out, vfp_domxml_get_name (dom));
-  g_string_append (out, ", \"uuid\": ");
-  vfpctl_json_string (out, vfp_domxml_get_uuid (dom));
-  g_string_append (out, ", \"nics\": [");
+  vfpctl_json_string (b, "domain", vfp_domxml_get_name (dom));
+  vfpctl_json_string (b, "uuid", vfp_domxml_get_uuid (dom));
+  json_builder_set_member_name (b, "nics");
+  json_builder_begin_array (b);
   for (guint i = 0; i < nics->len; i++)
     {
       VfpExplainNic *nic = nics->pdata[i];
 
-      g_string_append_printf (out, "%s\n  {\"nic\": %u, \"pool\": ", i ? "," : "", nic->nic);
-      vfpctl_json_string (out, nic->pool);
-      g_string_append (out, ", \"vf\": ");
-      vfpctl_json_string (out, nic->vf_pci);
-      g_string_append (out, ", \"pf\": ");
-      vfpctl_json_string (out, nic->pf);
+      json_builder_begin_object (b);
+      vfpctl_json_int (b, "nic", nic->nic);
+      vfpctl_json_string (b, "pool", nic->pool);
+      vfpctl_json_string (b, "vf", nic->vf_pci);
+      vfpctl_json_string (b, "pf", nic->pf);
       if (nic->pf != NULL)
-        g_string_append_printf (out, ", \"vf_index\": %u", nic->vf_index);
-      g_string_append (out, ", \"reason\": ");
-      vfpctl_json_string (out, nic->reason);
-      g_string_append_printf (out, ", \"refused\": %s", nic->refused ? "true" : "false");
-      g_string_append (out, ", \"why\": ");
-      vfpctl_json_string (out, nic->why);
-      g_string_append (out, ", \"notes\": [");
-      for (guint n = 0; n < nic->notes->len; n++)
-        {
-          if (n > 0)
-            g_string_append (out, ", ");
-          vfpctl_json_string (out, nic->notes->pdata[n]);
-        }
-      g_string_append (out, "]}");
+        vfpctl_json_int (b, "vf_index", nic->vf_index);
+      else
+        vfpctl_json_null (b, "vf_index");
+      vfpctl_json_string (b, "reason", nic->reason);
+      vfpctl_json_bool (b, "refused", nic->refused);
+      vfpctl_json_string (b, "why", nic->why);
+      vfpctl_json_strings (b, "notes", nic->notes);
+      json_builder_end_object (b);
     }
-  g_string_append (out, "\n]}\n");
-  fputs (out->str, stdout);
+  json_builder_end_array (b);
+  vfpctl_json_print (b);
 }
 
 int
@@ -177,35 +171,30 @@ vfpctl_explain (VfpCtl *ctl, int argc, char **argv)
   g_autoptr (VfpDomXml) dom = NULL;
   g_autoptr (GPtrArray) nics = NULL;
   g_autofree char *xml = NULL;
-  const char *file = NULL, *name = NULL;
+  g_autofree char *file = NULL;
+  const char *name;
   gboolean all_found = TRUE;
+  const GOptionEntry entries[] = {
+    VFPCTL_JSON_ENTRY (ctl),
+    { "xml", 0, 0, G_OPTION_ARG_FILENAME, &file,
+      "explain this domain XML (- for standard input) instead of a defined domain", "FILE" },
+    G_OPTION_ENTRY_NULL
+  };
 
-  for (int i = 1; i < argc; i++)
-    {
-      if (strcmp (argv[i], "--json") == 0)
-        continue;
-      if (strcmp (argv[i], "--xml") == 0 && i + 1 < argc && file == NULL)
-        file = argv[++i];
-      else if (argv[i][0] != '-' && name == NULL)
-        name = argv[i];
-      else
-        {
-          fprintf (stderr, "vfpoolctl: explain: unexpected argument '%s' (usage: vfpoolctl "
-                           "explain [--json] DOMAIN | --xml FILE)\n", argv[i]);
-          return 2;
-        }
-    }
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, "DOMAIN | --xml FILE",
+                             "Which VF each nic of a domain would get and why (or why none); "
+                             "claims nothing.  Exit 1 when a start would be refused.",
+                             1, &error))
+    return vfpctl_usage_fail (argv[0], error);
+  name = argc > 1 ? argv[1] : NULL;
   if ((file == NULL) == (name == NULL))
-    {
-      fprintf (stderr, "vfpoolctl: explain: name a DOMAIN or give --xml FILE\n");
-      return 2;
-    }
+    return vfpctl_usage (argv[0], "name a DOMAIN or give --xml FILE");
   if (file != NULL ? !read_xml_file (file, &xml, &error)
                    : !read_domain_xml (ctl, name, &xml, &error))
-    return vfpctl_fail (error);
+    return vfpctl_json_fail (ctl, error);
   if (!vfp_domxml_parse (xml, strlen (xml), &dom, &error)
       || !vfp_explain_domain (ctl->ctx, dom, &nics, &error))
-    return vfpctl_fail (error);
+    return vfpctl_json_fail (ctl, error);
   cross_check (ctl, xml, nics);
 
   if (ctl->json)

@@ -15,13 +15,13 @@ vfpctl_metrics (VfpCtl *ctl, int argc, char **argv)
   g_autoptr (VfpConfig) config = NULL;
   g_autofree char *text = NULL;
 
-  for (int i = 1; i < argc; i++)
-    if (strcmp (argv[i], "--json") != 0)
-      {
-        fprintf (stderr, "vfpoolctl: metrics: unexpected argument '%s' (usage: vfpoolctl "
-                         "metrics)\n", argv[i]);
-        return 2;
-      }
+  const GOptionEntry entries[] = { G_OPTION_ENTRY_NULL };
+
+  /* Prometheus text only: no --json */
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, NULL,
+                             "Prometheus text exposition of the pools, for node_exporter's "
+                             "textfile collector.", 0, &error))
+    return vfpctl_usage_fail (argv[0], error);
   /* A broken config is reported as vfpool_config_valid 0 (and on stderr)
    * with status 0: the collector file then carries it to the alert. */
   if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &config, &config_error))

@@ -1,6 +1,7 @@
 /* vfpoolctl-release.c: release, reconcile and quarantine subcommands. */
 #include "config.h"
 #include "vfpoolctl.h"
+#include "vfpoolctl-json.h"
 #include "vfp-domxml.h"
 #include "vfp-error.h"
 #include "vfp-lease.h"
@@ -13,16 +14,6 @@
 #include <string.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
-
-/* Positional argument @n (0-based, after the command), skipping options. */
-static const char *
-positional (int argc, char **argv, int n)
-{
-  for (int i = 1; i < argc; i++)
-    if (argv[i][0] != '-' && n-- == 0)
-      return argv[i];
-  return NULL;
-}
 
 /* DOMAIN may be a UUID or the name the leases record; @name is the name a
  * lease of that owner records (what an operator recognises), else DOMAIN. */
@@ -149,37 +140,33 @@ release_injected (VfpCtl *ctl, const char *file)
 int
 vfpctl_release (VfpCtl *ctl, int argc, char **argv)
 {
-  const char *domain = positional (argc, argv, 0);
+  const char *domain;
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *uuid = NULL;
   g_autofree char *name = NULL;
   g_autofree char *shown = NULL;
-  gboolean force = FALSE;
+  gboolean force = FALSE, injected = FALSE;
+  const GOptionEntry entries[] = {
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force,
+      "release even if the domain may be running or starting", NULL },
+    { "injected", 0, 0, G_OPTION_ARG_NONE, &injected,
+      "the argument is the FILE `inject` wrote: give back what it reserved", NULL },
+    G_OPTION_ENTRY_NULL
+  };
 
-  if (!vfpctl_check_args (argc, argv, (const char *const[]) { "--force", "--injected", NULL },
-                          1))
-    return 2;
-
-  for (int i = 1; i < argc; i++)
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, "DOMAIN|UUID | --injected FILE",
+                             "Restore and free the VFs of a stopped domain.", 1, &error))
+    return vfpctl_usage_fail (argv[0], error);
+  domain = argc > 1 ? argv[1] : NULL;
+  if (injected)
     {
-      if (strcmp (argv[i], "--force") == 0)
-        force = TRUE;
-      if (strcmp (argv[i], "--injected") == 0)
-        {
-          if (domain == NULL)
-            {
-              fprintf (stderr, "vfpoolctl: release --injected needs the FILE inject wrote\n");
-              return 2;
-            }
-          return release_injected (ctl, domain);
-        }
+      if (domain == NULL)
+        return vfpctl_usage (argv[0], "--injected needs the FILE inject wrote");
+      return release_injected (ctl, domain);
     }
   if (domain == NULL)
-    {
-      fprintf (stderr, "vfpoolctl: release needs a DOMAIN name or UUID\n");
-      return 2;
-    }
+    return vfpctl_usage (argv[0], "needs a DOMAIN name or UUID");
   if (!vfp_state_dir_check (ctl->ctx->state_dir, &error)
       || !resolve_owner (ctl, domain, &uuid, &name, &error))
     return vfpctl_fail (error);
@@ -214,16 +201,48 @@ vfpctl_release (VfpCtl *ctl, int argc, char **argv)
   return 0;
 }
 
+/* {"version": 1, "vfs": [{"vf", "domain", "uuid", "action", "reason",
+ * "warnings"}...], "ok", "error"} (vfpoolctl(8) JSON OUTPUT). */
+static void
+print_reconcile_json (GPtrArray *report, const GError *error)
+{
+  g_autoptr (JsonBuilder) b = vfpctl_json_begin ();
+
+  json_builder_set_member_name (b, "vfs");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < report->len; i++)
+    {
+      VfpReconcileEntry *entry = report->pdata[i];
+
+      json_builder_begin_object (b);
+      vfpctl_json_string (b, "vf", entry->vf);
+      vfpctl_json_string (b, "domain", entry->domain);
+      vfpctl_json_string (b, "uuid", entry->uuid);
+      vfpctl_json_string (b, "action", vfp_reconcile_action_to_string (entry->action));
+      vfpctl_json_string (b, "reason", entry->reason);
+      vfpctl_json_strings (b, "warnings", entry->warnings);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  vfpctl_json_bool (b, "ok", error == NULL);
+  vfpctl_json_string (b, "error", error != NULL ? error->message : NULL);
+  vfpctl_json_print (b);
+}
+
 int
 vfpctl_reconcile (VfpCtl *ctl, int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) report
+    = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_reconcile_entry_free);
   virConnectPtr conn = NULL;
   gboolean ok;
+  const GOptionEntry entries[] = { VFPCTL_JSON_ENTRY (ctl), G_OPTION_ENTRY_NULL };
 
-  if (!vfpctl_check_args (argc, argv, (const char *const[]) { "--json", NULL }, 0))
-    return 2;
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, NULL,
+                             "Free the leases of domains that are gone (never one of a "
+                             "running domain).", 0, &error))
+    return vfpctl_usage_fail (argv[0], error);
 
   if (!g_str_has_prefix (ctl->ctx->libvirt_uri, "record:"))
     {
@@ -234,53 +253,80 @@ vfpctl_reconcile (VfpCtl *ctl, int argc, char **argv)
   if (conn != NULL)
     virConnectClose (conn);
   if (ctl->json)
-    {
-      g_autoptr (GString) out = g_string_new ("{\"report\": [");
-      for (guint i = 0; i < report->len; i++)
-        {
-          g_string_append (out, i ? ", " : "");
-          vfpctl_json_string (out, report->pdata[i]);
-        }
-      g_string_append_printf (out, "], \"ok\": %s}\n", ok ? "true" : "false");
-      fputs (out->str, stdout);
-    }
+    print_reconcile_json (report, ok ? NULL : error);
   else
     for (guint i = 0; i < report->len; i++)
-      printf ("%s\n", (char *) report->pdata[i]);
+      {
+        VfpReconcileEntry *entry = report->pdata[i];
+
+        for (guint w = 0; w < entry->warnings->len; w++)
+          printf ("%s\n", (char *) entry->warnings->pdata[w]);
+        printf ("%s\n", entry->text);
+      }
   return ok ? 0 : vfpctl_fail (error);
 }
 
 int
 vfpctl_quarantine (VfpCtl *ctl, int argc, char **argv)
 {
-  const char *what = positional (argc, argv, 0);
+  const char *what;
+  g_autofree char *vf = NULL;
   g_autoptr (GError) error = NULL;
+  const GOptionEntry entries[] = { VFPCTL_JSON_ENTRY (ctl), G_OPTION_ENTRY_NULL };
 
-  if (!vfpctl_check_args (argc, argv, (const char *const[]) { NULL }, 2))
-    return 2;
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, "[list] | clear VF",
+                             "List the VFs set aside because restoring them failed, or clear "
+                             "one (VF as 0000:01:10.2 or 01:10.2) so it can be leased again.",
+                             2, &error))
+    return vfpctl_usage_fail (argv[0], error);
+  what = argc > 1 ? argv[1] : NULL;
+  if (what != NULL && strcmp (what, "list") != 0 && strcmp (what, "clear") != 0)
+    return vfpctl_usage (argv[0], "unknown action '%s' (list or clear VF)", what);
+  if (what != NULL && strcmp (what, "clear") == 0 && argc < 3)
+    return vfpctl_usage (argv[0], "clear needs a VF PCI address");
+  if (what != NULL && strcmp (what, "list") == 0 && argc > 2)
+    return vfpctl_usage (argv[0], "list takes no argument ('%s' is extra)", argv[2]);
   /* Listing trusts the reasons, clearing hands a VF out again: both only
    * in a state dir nobody else can write. */
   if (!vfp_state_dir_check (ctl->ctx->state_dir, &error))
-    return vfpctl_fail (error);
+    return vfpctl_json_fail (ctl, error);
 
   if (what == NULL || strcmp (what, "list") == 0)
     {
       g_autoptr (GHashTable) q = vfp_quarantine_list (ctl->ctx->state_dir);
-      GHashTableIter iter;
-      gpointer vf, reason;
+      g_autoptr (GList) vfs = g_list_sort (g_hash_table_get_keys (q), (GCompareFunc) strcmp);
+      g_autoptr (JsonBuilder) b = NULL;
 
-      g_hash_table_iter_init (&iter, q);
-      while (g_hash_table_iter_next (&iter, &vf, &reason))
-        printf ("%s %s\n", (char *) vf, (char *) reason);
+      if (ctl->json)
+        {
+          b = vfpctl_json_begin ();
+          json_builder_set_member_name (b, "vfs");
+          json_builder_begin_array (b);
+        }
+      for (GList *l = vfs; l != NULL; l = l->next)
+        {
+          const char *reason = g_hash_table_lookup (q, l->data);
+
+          if (b == NULL)
+            {
+              printf ("%s %s\n", (char *) l->data, reason);
+              continue;
+            }
+          json_builder_begin_object (b);
+          vfpctl_json_string (b, "vf", l->data);
+          vfpctl_json_string (b, "reason", reason);
+          json_builder_end_object (b);
+        }
+      if (b != NULL)
+        {
+          json_builder_end_array (b);
+          vfpctl_json_print (b);
+        }
       return 0;
     }
-  if (strcmp (what, "clear") == 0 && positional (argc, argv, 1) != NULL)
-    {
-      if (!vfp_quarantine_clear (ctl->ctx->state_dir, positional (argc, argv, 1), &error))
-        return vfpctl_fail (error);
-      printf ("VF %s can be leased again\n", positional (argc, argv, 1));
-      return 0;
-    }
-  fprintf (stderr, "vfpoolctl: usage: quarantine list | quarantine clear VF-PCI-ADDRESS\n");
-  return 2;
+  vf = vfpctl_vf_address (argv[2]);
+  if (!vfp_quarantine_clear (ctl->ctx->state_dir, vf, &error))
+    return vfpctl_fail (error);
+  printf ("VF %s can be leased again\n", vf);
+  return 0;
 }

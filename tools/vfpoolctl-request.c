@@ -346,99 +346,77 @@ write_request (VfpReqDomain *d, const VfpReqOpts *opts, GPtrArray *nics, GError 
   return TRUE;
 }
 
-/* A pool this host does not define is worth a warning, not a refusal: the
- * domain may be meant for another host, or the pool for later. */
-static void
-warn_unknown_pool (VfpCtl *ctl, const char *domain, const char *pool)
+/* A pool this host does not have is refused, naming the pools it has and
+ * the closest one (a typo would give a domain that never starts); --force
+ * writes it anyway (a domain meant for another host, a pool for later) with
+ * a warning.  A broken pool, or pools that cannot be read, only warn: the
+ * pool is there, it needs fixing. */
+static gboolean
+check_pool (VfpCtl *ctl, const char *domain, const char *pool, gboolean force,
+            GError **error)
 {
   g_autoptr (VfpConfig) config = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) local_error = NULL;
 
-  if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &config, &error))
+  if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &config, &local_error))
     {
       fprintf (stderr, "vfpoolctl: warning: cannot check pool '%s' (%s), ignoring\n",
-               pool, error->message);
-      return;
+               pool, local_error->message);
+      return TRUE;
     }
   if (vfp_config_find_broken (config, pool) != NULL || config->unsafe != NULL)
     {
-      vfp_config_get_pool (config, pool, &error);
+      vfp_config_get_pool (config, pool, &local_error);
       fprintf (stderr, "vfpoolctl: warning: domain '%s': %s; it will not start here until "
-               "the pool is fixed\n", domain, error->message);
+               "the pool is fixed\n", domain, local_error->message);
+      return TRUE;
     }
-  else if (vfp_config_find_pool (config, pool) == NULL)
-    fprintf (stderr, "vfpoolctl: warning: domain '%s': this host has no pool '%s' "
-             "in %s/pools.d; it will not start here until there is one\n",
-             domain, pool, ctl->ctx->config_dir);
+  if (vfpctl_pool_check_known (config, pool, &local_error))
+    return TRUE;
+  if (!force)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                   "domain '%s': %s; --force writes it anyway", domain, local_error->message);
+      return FALSE;
+    }
+  fprintf (stderr, "vfpoolctl: warning: domain '%s': %s; it will not start here until "
+           "there is one\n", domain, local_error->message);
+  return TRUE;
 }
 
-/* Options of both commands: --NAME VALUE / --NAME=VALUE pairs go to @attrs
- * (request) or @nic_opt (unrequest), the one positional is the domain.
- * Prints a usage error and returns FALSE on anything else. */
+/* --pool, --bond and the knob options keep their order in the nic (as
+ * (attribute, value) pairs in the GPtrArray the option group carries). */
 static gboolean
-parse_common (const char *cmd, int argc, char **argv, VfpReqOpts *opts,
-              GPtrArray *attrs, const char **nic_opt)
+add_attr (const char *option_name, const char *value, gpointer data, GError **error)
 {
-  for (int i = 1; i < argc; i++)
-    {
-      const char *arg = argv[i];
-      g_autofree char *key = NULL;
-      const char *value = NULL;
-      const char *eq;
+  GPtrArray *attrs = data;
 
-      if (strcmp (arg, "--dry-run") == 0)
-        opts->dry_run = TRUE;
-      else if (strcmp (arg, "--print") == 0)
-        opts->print = TRUE;
-      else if (strcmp (arg, "--json") == 0)
-        continue;
-      else if (g_str_has_prefix (arg, "--"))
-        {
-          eq = strchr (arg, '=');
-          key = eq != NULL ? g_strndup (arg + 2, eq - arg - 2) : g_strdup (arg + 2);
-          if (eq != NULL)
-            value = eq + 1;
-          else if (i + 1 < argc)
-            value = argv[++i];
-          else
-            {
-              fprintf (stderr, "vfpoolctl: %s: option --%s needs a value\n", cmd, key);
-              return FALSE;
-            }
-          if (nic_opt != NULL && strcmp (key, "nic") == 0)
-            *nic_opt = value;
-          else if (attrs != NULL && (strcmp (key, "pool") == 0 || strcmp (key, "bond") == 0
-                                     || vfp_vf_config_is_attr (key)))
-            {
-              g_ptr_array_add (attrs, g_steal_pointer (&key));
-              g_ptr_array_add (attrs, g_strdup (value));
-            }
-          else
-            {
-              fprintf (stderr, "vfpoolctl: %s: unknown option '%s' (see vfpoolctl --help)\n",
-                       cmd, arg);
-              return FALSE;
-            }
-        }
-      else if (opts->domain == NULL)
-        opts->domain = arg;
-      else
-        {
-          fprintf (stderr, "vfpoolctl: %s: one DOMAIN only ('%s' is extra)\n", cmd, arg);
-          return FALSE;
-        }
-    }
-  if (opts->domain == NULL)
-    {
-      fprintf (stderr, "vfpoolctl: %s needs a DOMAIN name\n", cmd);
-      return FALSE;
-    }
-  if (opts->dry_run && opts->print)
-    {
-      fprintf (stderr, "vfpoolctl: %s: --dry-run and --print exclude each other\n", cmd);
-      return FALSE;
-    }
+  g_ptr_array_add (attrs, g_strdup (option_name + strlen ("--")));
+  /* a flag (--failover) is the attribute set to "yes" */
+  g_ptr_array_add (attrs, g_strdup (value != NULL ? value : "yes"));
   return TRUE;
+}
+
+#define VFPCTL_ATTR_ENTRY(name, help, arg) \
+  { name, 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) add_attr, help, arg }
+
+/* --dry-run and --print, the same in both commands. */
+#define VFPCTL_REQ_OUTPUT_ENTRIES(opts) \
+  { "dry-run", 0, 0, G_OPTION_ARG_NONE, &(opts).dry_run, \
+    "print the domain XML it would store, change nothing", NULL }, \
+  { "print", 0, 0, G_OPTION_ARG_NONE, &(opts).print, \
+    "store it and print the domain XML as libvirt stored it", NULL }
+
+/* The checks both commands share once GLib has parsed the options. */
+static int
+check_common (int argc, char **argv, VfpReqOpts *opts)
+{
+  if (argc < 2)
+    return vfpctl_usage (argv[0], "needs a DOMAIN name");
+  opts->domain = argv[1];
+  if (opts->dry_run && opts->print)
+    return vfpctl_usage (argv[0], "--dry-run and --print exclude each other");
+  return VFPCTL_EXIT_OK;
 }
 
 /* Refuse a bad value before anything is read or written, with the message
@@ -465,6 +443,8 @@ check_attrs (const char *domain, GPtrArray *attrs, GError **error)
           have_pool = TRUE;
           continue;
         }
+      if (strcmp (name, "failover") == 0)     /* only ever "yes" from --failover */
+        continue;
       if (strcmp (name, "bond") == 0 ? !vfp_request_check_bond (value, error)
                                      : !vfp_vf_config_set_attr (&cfg, name, value, error))
         {
@@ -499,24 +479,77 @@ vfpctl_request (VfpCtl *ctl, int argc, char **argv)
   g_auto (VfpReqDomain) d = { NULL, NULL };
   VfpReqOpts opts = { FALSE, FALSE, NULL };
   const char *pool;
+  gboolean force = FALSE;
+  int status;
+  const GOptionEntry entries[] = {
+    VFPCTL_ATTR_ENTRY ("pool", "the pool the nic's VF comes from (required)", "POOL"),
+    VFPCTL_ATTR_ENTRY ("bond", "bond NAME: its nics get VFs on distinct ports", "NAME"),
+    VFPCTL_ATTR_ENTRY (VFP_ATTR_MAC, "the VF's MAC (default: derived from the UUID)", "MAC"),
+    VFPCTL_ATTR_ENTRY (VFP_ATTR_VLAN, "VLAN id 0-4095", "N"),
+    VFPCTL_ATTR_ENTRY (VFP_ATTR_QOS, "VLAN priority 0-7", "N"),
+    VFPCTL_ATTR_ENTRY (VFP_ATTR_VLAN_PROTO, "802.1Q or 802.1ad", "PROTO"),
+    VFPCTL_ATTR_ENTRY (VFP_ATTR_SPOOFCHK, "on or off", "on|off"),
+    VFPCTL_ATTR_ENTRY (VFP_ATTR_TRUST, "on or off", "on|off"),
+    VFPCTL_ATTR_ENTRY (VFP_ATTR_MIN_TX_RATE, "minimum TX rate, Mbit/s", "N"),
+    VFPCTL_ATTR_ENTRY (VFP_ATTR_MAX_TX_RATE, "maximum TX rate, Mbit/s", "N"),
+    VFPCTL_ATTR_ENTRY (VFP_ATTR_LINK_STATE, "auto, enable or disable", "STATE"),
+    { "failover", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer) add_attr,
+      "write failover=\"yes\" on the nic", NULL },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force,
+      "write it even if this host has no such pool", NULL },
+    VFPCTL_REQ_OUTPUT_ENTRIES (opts),
+    G_OPTION_ENTRY_NULL
+  };
 
-  if (!parse_common ("request", argc, argv, &opts, attrs, NULL))
-    return 2;
+  if (!vfpctl_parse_options (&argc, &argv, entries, attrs, "DOMAIN",
+                             "Add a nic to the vfpool request of a defined domain (through "
+                             "libvirt; from its next start).", 1, &error))
+    return vfpctl_usage_fail (argv[0], error);
+  if ((status = check_common (argc, argv, &opts)) != VFPCTL_EXIT_OK)
+    return status;
+  /* a bad value is a usage error too: nothing was read or written yet */
   if (!check_attrs (opts.domain, attrs, &error))
-    return vfpctl_fail (error);
+    return vfpctl_usage_fail (argv[0], error);
   pool = attr_value (attrs, "pool");
+  if (!check_pool (ctl, opts.domain, pool, force, &error))
+    return vfpctl_fail (error);
   if (!open_domain (ctl, opts.domain, &d, &error)
       || !read_request (&d, opts.domain, &nics, &error))
     return vfpctl_fail (error);
   g_ptr_array_add (nics, g_steal_pointer (&attrs));
   if (!write_request (&d, &opts, nics, &error))
     return vfpctl_fail (error);
-  warn_unknown_pool (ctl, opts.domain, pool);
   if (!opts.dry_run && !opts.print)
     printf ("domain '%s': nic %u asks for a VF from pool '%s'%s\n", opts.domain,
             nics->len - 1, pool,
             virDomainIsActive (d.dom) == 1 ? " (from its next start)" : "");
   return 0;
+}
+
+/* A nic without mac= gets the MAC derived from the domain UUID and its
+ * index; the nics after a removed one move up an index, and their MACs
+ * would change under the guest.  Before removing nic @removed, the later
+ * nics that derive theirs get it written down as mac=, so they keep it. */
+static gboolean
+pin_derived_macs (VfpReqDomain *d, const char *domain, GPtrArray *nics, guint removed,
+                  GError **error)
+{
+  char uuid[VIR_UUID_STRING_BUFLEN];
+
+  if (virDomainGetUUIDString (d->dom, uuid) < 0)
+    return domain_error (error, domain);
+  for (guint i = removed + 1; i < nics->len; i++)
+    {
+      GPtrArray *attrs = nics->pdata[i];
+      guint8 mac[6];
+
+      if (attr_value (attrs, VFP_ATTR_MAC) != NULL)
+        continue;
+      vfp_mac_derive (uuid, i, mac);
+      g_ptr_array_add (attrs, g_strdup (VFP_ATTR_MAC));
+      g_ptr_array_add (attrs, vfp_mac_to_string (mac));
+    }
+  return TRUE;
 }
 
 int
@@ -526,18 +559,26 @@ vfpctl_unrequest (VfpCtl *ctl, int argc, char **argv)
   g_autoptr (GPtrArray) nics = NULL;
   g_auto (VfpReqDomain) d = { NULL, NULL };
   VfpReqOpts opts = { FALSE, FALSE, NULL };
-  const char *nic_opt = NULL;
+  g_autofree char *nic_opt = NULL;
   guint64 nic = 0;
+  int status;
+  const GOptionEntry entries[] = {
+    { "nic", 0, 0, G_OPTION_ARG_STRING, &nic_opt,
+      "remove only nic N (default: the whole request)", "N" },
+    VFPCTL_REQ_OUTPUT_ENTRIES (opts),
+    G_OPTION_ENTRY_NULL
+  };
 
-  if (!parse_common ("unrequest", argc, argv, &opts, NULL, &nic_opt))
-    return 2;
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, "DOMAIN",
+                             "Remove one nic, or the whole vfpool request, of a defined "
+                             "domain.", 1, &error))
+    return vfpctl_usage_fail (argv[0], error);
+  if ((status = check_common (argc, argv, &opts)) != VFPCTL_EXIT_OK)
+    return status;
   if (nic_opt != NULL
       && !g_ascii_string_to_unsigned (nic_opt, 10, 0, VFP_REQUEST_MAX_NICS - 1, &nic, NULL))
-    {
-      fprintf (stderr, "vfpoolctl: unrequest: --nic '%s' is not a nic index (0-%d)\n",
-               nic_opt, VFP_REQUEST_MAX_NICS - 1);
-      return 2;
-    }
+    return vfpctl_usage (argv[0], "--nic '%s' is not a nic index (0-%d)", nic_opt,
+                         VFP_REQUEST_MAX_NICS - 1);
   if (!open_domain (ctl, opts.domain, &d, &error)
       || !read_request (&d, opts.domain, &nics, &error))
     return vfpctl_fail (error);
@@ -556,6 +597,8 @@ vfpctl_unrequest (VfpCtl *ctl, int argc, char **argv)
                        opts.domain, (guint) nic, nics->len);
           return vfpctl_fail (error);
         }
+      if (!pin_derived_macs (&d, opts.domain, nics, (guint) nic, &error))
+        return vfpctl_fail (error);
       g_ptr_array_remove_index (nics, (guint) nic);
     }
   else
@@ -565,9 +608,10 @@ vfpctl_unrequest (VfpCtl *ctl, int argc, char **argv)
   if (!opts.dry_run && !opts.print)
     {
       if (nic_opt != NULL && nics->len > 0)
-        /* nics are numbered by position: the ones after it move up */
-        printf ("domain '%s': nic %u removed from the request (%u left)\n",
-                opts.domain, (guint) nic, nics->len);
+        /* nics are numbered by position: the ones after it move up, with
+         * the MACs they had (pin_derived_macs) */
+        printf ("domain '%s': nic %u removed from the request (%u left; the nics after "
+                "it keep their MACs)\n", opts.domain, (guint) nic, nics->len);
       else
         printf ("domain '%s': vfpool request removed\n", opts.domain);
       if (virDomainIsActive (d.dom) == 1)

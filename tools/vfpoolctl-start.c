@@ -107,20 +107,15 @@ int
 vfpctl_start (VfpCtl *ctl, int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
-  const char *name = NULL;
+  const GOptionEntry entries[] = { G_OPTION_ENTRY_NULL };
 
-  if (!vfpctl_check_args (argc, argv, (const char *const[]) { NULL }, 1))
-    return 2;
-
-  for (int i = 1; i < argc; i++)
-    if (argv[i][0] != '-')
-      name = argv[i];
-  if (name == NULL)
-    {
-      fprintf (stderr, "vfpoolctl: start needs a DOMAIN name\n");
-      return 2;
-    }
-  if (!start_domain (ctl, name, &error))
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, "DOMAIN",
+                             "Start a defined domain with its VFs present from boot "
+                             "(leases them, adds the devices, starts it).", 1, &error))
+    return vfpctl_usage_fail (argv[0], error);
+  if (argc < 2)
+    return vfpctl_usage (argv[0], "needs a DOMAIN name");
+  if (!start_domain (ctl, argv[1], &error))
     return vfpctl_fail (error);
   return 0;
 }
@@ -135,17 +130,17 @@ vfpctl_inject (VfpCtl *ctl, int argc, char **argv)
   const char *file = NULL;
   gboolean dry_run = FALSE;
   gsize len = 0;
+  const GOptionEntry entries[] = {
+    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, "show the devices, lease nothing", NULL },
+    G_OPTION_ENTRY_NULL
+  };
 
-  if (!vfpctl_check_args (argc, argv, (const char *const[]) { "--dry-run", NULL }, 1))
-    return 2;
-
-  for (int i = 1; i < argc; i++)
-    {
-      if (strcmp (argv[i], "--dry-run") == 0)
-        dry_run = TRUE;
-      else if (argv[i][0] != '-' || strcmp (argv[i], "-") == 0)
-        file = argv[i];
-    }
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, "[FILE|-]",
+                             "Lease VFs for a domain XML (FILE, or standard input) and print "
+                             "it with the devices added.", 1, &error))
+    return vfpctl_usage_fail (argv[0], error);
+  if (argc > 1)
+    file = argv[1];
   if (file == NULL || strcmp (file, "-") == 0)
     {
       g_autoptr (GIOChannel) in = g_io_channel_unix_new (0);

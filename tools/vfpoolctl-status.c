@@ -1,6 +1,7 @@
 /* vfpoolctl-status.c: "vfpoolctl status": every pool VF and who holds it. */
 #include "config.h"
 #include "vfpoolctl.h"
+#include "vfpoolctl-json.h"
 #include "vfp-config.h"
 #include "vfp-error.h"
 #include "vfp-lease.h"
@@ -9,14 +10,6 @@
 
 #include <stdio.h>
 #include <string.h>
-
-typedef struct {
-  const char *pool;
-  VfpVf *vf;
-  const char *state;          /* free, leased, reserved, quarantined, corrupt */
-  VfpLease *lease;            /* NULL unless leased */
-  const char *reason;         /* quarantine reason, or why corrupt */
-} Row;
 
 static char *
 format_since (gint64 created)
@@ -48,7 +41,7 @@ print_table (GArray *rows)
           "NUMA", "STATE", "OWNER", "MAC", "VLAN", "SINCE");
   for (guint i = 0; i < rows->len; i++)
     {
-      Row *r = &g_array_index (rows, Row, i);
+      VfpCtlRow *r = &g_array_index (rows, VfpCtlRow, i);
       g_autofree char *mac = format_mac (r->lease);
       g_autofree char *vlan = format_vlan (r->lease);
       g_autofree char *since = format_since (r->lease ? r->lease->created : 0);
@@ -74,7 +67,7 @@ pf_free (GArray *rows, const VfpPool *pool, const VfpPf *pf, guint *total)
   *total = 0;
   for (guint i = 0; i < rows->len; i++)
     {
-      Row *r = &g_array_index (rows, Row, i);
+      VfpCtlRow *r = &g_array_index (rows, VfpCtlRow, i);
       if (r->vf->pf != pf || strcmp (r->pool, pool->name) != 0)
         continue;
       (*total)++;
@@ -87,12 +80,15 @@ pf_free (GArray *rows, const VfpPool *pool, const VfpPf *pf, guint *total)
  * last, or is refused with require-link=yes) and its port identity (bonds
  * need VFs on distinct ports). */
 static void
-print_pf_table (GArray *rows, const VfpConfig *config)
+print_pf_table (GArray *rows, const VfpConfig *config, const char *only)
 {
   printf ("\n%-12s %-10s %-13s %-7s %-5s %s\n", "POOL", "PF", "PCI", "LINK", "FREE", "PORT");
   for (guint p = 0; p < config->pools->len; p++)
     {
       VfpPool *pool = config->pools->pdata[p];
+
+      if (only != NULL && strcmp (pool->name, only) != 0)
+        continue;
       for (guint i = 0; i < pool->pfs->len; i++)
         {
           VfpPf *pf = pool->pfs->pdata[i];
@@ -108,119 +104,140 @@ print_pf_table (GArray *rows, const VfpConfig *config)
     }
 }
 
+/* A count or id the host did not tell (-1, 0): null, never a number. */
 static void
-print_json (GArray *rows, const VfpConfig *config)
+json_known (JsonBuilder *b, const char *key, gint64 value, gint64 unknown)
 {
-  g_autoptr (GString) out = g_string_new ("{\"vfs\": [");
+  if (value == unknown)
+    vfpctl_json_null (b, key);
+  else
+    vfpctl_json_int (b, key, value);
+}
 
-  for (guint i = 0; i < rows->len; i++)
-    {
-      Row *r = &g_array_index (rows, Row, i);
-      g_autofree char *mac = format_mac (r->lease);
-      g_autofree char *since = format_since (r->lease ? r->lease->created : 0);
+static void
+json_vf (JsonBuilder *b, VfpCtlRow *r)
+{
+  VfpLease *lease = r->lease;
+  g_autofree char *mac = lease && (lease->applied.set & VFP_KNOB_MAC)
+                           ? vfp_mac_to_string (lease->applied.mac) : NULL;
+  g_autofree char *since = lease && lease->created > 0 ? format_since (lease->created) : NULL;
 
-      g_string_append (out, i ? ",\n  {" : "\n  {");
-      g_string_append (out, "\"pool\": ");
-      vfpctl_json_string (out, r->pool);
-      g_string_append (out, ", \"pf\": ");
-      vfpctl_json_string (out, r->vf->pf->netdev);
-      g_string_append (out, ", \"pf_pci\": ");
-      vfpctl_json_string (out, r->vf->pf->pci);
-      g_string_append_printf (out, ", \"vf_index\": %u, \"pci\": ", r->vf->index);
-      vfpctl_json_string (out, r->vf->pci);
-      vfpctl_json_field (out, "pf_link", vfp_link_to_string (r->vf->pf->link));
-      g_string_append_printf (out, ", \"numa_node\": %d, \"state\": ", r->vf->pf->numa_node);
-      vfpctl_json_string (out, r->state);
-      g_string_append (out, ", \"owner\": ");
-      vfpctl_json_string (out, r->lease ? r->lease->owner_name : NULL);
-      g_string_append (out, ", \"owner_uuid\": ");
-      vfpctl_json_string (out, r->lease ? r->lease->owner_uuid : NULL);
-      if (r->lease != NULL)
-        {
-          g_string_append_printf (out, ", \"nic\": %u, \"mac\": ", r->lease->nic);
-          vfpctl_json_string (out, mac);
-          if (r->lease->applied.set & VFP_KNOB_VLAN)
-            g_string_append_printf (out, ", \"vlan\": %u", r->lease->applied.vlan);
-          g_string_append_printf (out, ", \"qemu_pid\": %" G_GINT64_FORMAT ", \"since\": ",
-                                  r->lease->qemu_pid);
-          vfpctl_json_string (out, since);
-        }
-      if (r->reason != NULL)
-        {
-          g_string_append (out, ", \"reason\": ");
-          vfpctl_json_string (out, r->reason);
-        }
-      g_string_append_c (out, '}');
-    }
-  g_string_append (out, "\n], \"pfs\": [");
-  for (guint p = 0, n = 0; p < config->pools->len; p++)
+  json_builder_begin_object (b);
+  vfpctl_json_string (b, "pool", r->pool);
+  vfpctl_json_string (b, "pf", r->vf->pf->netdev);
+  vfpctl_json_string (b, "pf_pci", r->vf->pf->pci);
+  vfpctl_json_int (b, "vf_index", r->vf->index);
+  vfpctl_json_string (b, "pci", r->vf->pci);
+  vfpctl_json_string (b, "pf_link", vfp_link_to_string (r->vf->pf->link));
+  json_known (b, "numa_node", r->vf->pf->numa_node, -1);
+  vfpctl_json_string (b, "state", r->state);
+  vfpctl_json_string (b, "owner", lease ? lease->owner_name : NULL);
+  vfpctl_json_string (b, "owner_uuid", lease ? lease->owner_uuid : NULL);
+  json_known (b, "nic", lease ? (gint64) lease->nic : -1, -1);
+  vfpctl_json_string (b, "mac", mac);
+  json_known (b, "vlan", lease && (lease->applied.set & VFP_KNOB_VLAN)
+                           ? (gint64) lease->applied.vlan : -1, -1);
+  json_known (b, "qemu_pid", lease ? lease->qemu_pid : 0, 0);
+  vfpctl_json_string (b, "since", since);
+  vfpctl_json_string (b, "reason", r->reason);
+  json_builder_end_object (b);
+}
+
+static void
+json_pfs (JsonBuilder *b, GArray *rows, const VfpConfig *config, const char *only)
+{
+  json_builder_set_member_name (b, "pfs");
+  json_builder_begin_array (b);
+  for (guint p = 0; p < config->pools->len; p++)
     {
       VfpPool *pool = config->pools->pdata[p];
-      for (guint i = 0; i < pool->pfs->len; i++, n++)
+
+      if (only != NULL && strcmp (pool->name, only) != 0)
+        continue;
+      for (guint i = 0; i < pool->pfs->len; i++)
         {
           VfpPf *pf = pool->pfs->pdata[i];
           guint total, free = pf_free (rows, pool, pf, &total);
 
-          g_string_append (out, n ? ",\n  {\"pool\": " : "\n  {\"pool\": ");
-          vfpctl_json_string (out, pool->name);
-          vfpctl_json_field (out, "pf", pf->netdev);
-          vfpctl_json_field (out, "pf_pci", pf->pci);
-          vfpctl_json_field (out, "link", vfp_link_to_string (pf->link));
-          vfpctl_json_field (out, "operstate", pf->operstate);
-          vfpctl_json_field (out, "phys_port_id", pf->phys_port_id);
-          vfpctl_json_field (out, "port", vfp_pf_port_key (pf));
-          g_string_append_printf (out, ", \"vfs\": %u, \"free\": %u}", total, free);
+          json_builder_begin_object (b);
+          vfpctl_json_string (b, "pool", pool->name);
+          vfpctl_json_string (b, "pf", pf->netdev);
+          vfpctl_json_string (b, "pf_pci", pf->pci);
+          vfpctl_json_string (b, "link", vfp_link_to_string (pf->link));
+          vfpctl_json_string (b, "operstate", pf->operstate);
+          vfpctl_json_string (b, "phys_port_id", pf->phys_port_id);
+          vfpctl_json_string (b, "port", vfp_pf_port_key (pf));
+          vfpctl_json_int (b, "vfs", total);
+          vfpctl_json_int (b, "free", free);
+          json_builder_end_object (b);
         }
     }
-  g_string_append (out, "\n], \"broken\": [");
-  for (guint i = 0; i < config->broken->len; i++)
-    {
-      VfpBrokenPool *b = config->broken->pdata[i];
-
-      g_string_append (out, i ? ",\n  {\"pool\": " : "\n  {\"pool\": ");
-      vfpctl_json_string (out, b->name);
-      g_string_append (out, ", \"file\": ");
-      vfpctl_json_string (out, b->file);
-      g_string_append (out, ", \"reason\": ");
-      vfpctl_json_string (out, b->reason);
-      g_string_append_c (out, '}');
-    }
-  g_string_append (out, "\n], \"unsafe\": ");
-  vfpctl_json_string (out, config->unsafe);
-  g_string_append (out, "}\n");
-  fputs (out->str, stdout);
+  json_builder_end_array (b);
 }
 
-int
-vfpctl_status (VfpCtl *ctl, int argc, char **argv)
+static void
+print_json (GArray *rows, const VfpConfig *config, const char *only)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (VfpConfig) config = NULL;
-  g_autoptr (GPtrArray) leases = NULL;
-  g_autoptr (GPtrArray) corrupt = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GHashTable) quarantined = NULL;
-  g_autoptr (GHashTable) by_vf = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr (GArray) rows = g_array_new (FALSE, TRUE, sizeof (Row));
+  g_autoptr (JsonBuilder) b = vfpctl_json_begin ();
 
-  if (!vfpctl_check_args (argc, argv, (const char *const[]) { "--json", NULL }, 0))
-    return 2;
-
-  if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &config, &error)
-      || !vfp_state_dir_check (ctl->ctx->state_dir, &error)
-      || !vfp_lease_list (ctl->ctx->state_dir, &leases, corrupt, &error))
-    return vfpctl_fail (error);
-  quarantined = vfp_quarantine_list (ctl->ctx->state_dir);
-  for (guint i = 0; i < leases->len; i++)
-    g_hash_table_insert (by_vf, ((VfpLease *) leases->pdata[i])->vf_pci, leases->pdata[i]);
-
-  for (guint p = 0; p < config->pools->len; p++)
+  json_builder_set_member_name (b, "vfs");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < rows->len; i++)
+    json_vf (b, &g_array_index (rows, VfpCtlRow, i));
+  json_builder_end_array (b);
+  json_pfs (b, rows, config, only);
+  json_builder_set_member_name (b, "broken");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < config->broken->len; i++)
     {
-      VfpPool *pool = config->pools->pdata[p];
+      VfpBrokenPool *broken = config->broken->pdata[i];
+
+      if (only != NULL && g_strcmp0 (broken->name, only) != 0)
+        continue;
+      json_builder_begin_object (b);
+      vfpctl_json_string (b, "pool", broken->name);
+      vfpctl_json_string (b, "file", broken->file);
+      vfpctl_json_string (b, "reason", broken->reason);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  vfpctl_json_string (b, "unsafe", config->unsafe);
+  vfpctl_json_print (b);
+}
+
+void
+vfpctl_view_clear (VfpCtlView *view)
+{
+  g_clear_pointer (&view->config, vfp_config_free);
+  g_clear_pointer (&view->leases, g_ptr_array_unref);
+  g_clear_pointer (&view->quarantined, g_hash_table_unref);
+  g_clear_pointer (&view->rows, g_array_unref);
+}
+
+gboolean
+vfpctl_view_load (VfpCtl *ctl, VfpCtlView *view, GError **error)
+{
+  g_autoptr (GPtrArray) corrupt = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) by_vf = g_hash_table_new (g_str_hash, g_str_equal);
+
+  view->rows = g_array_new (FALSE, TRUE, sizeof (VfpCtlRow));
+  if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &view->config, error)
+      || !vfp_state_dir_check (ctl->ctx->state_dir, error)
+      || !vfp_lease_list (ctl->ctx->state_dir, &view->leases, corrupt, error))
+    return FALSE;
+  view->quarantined = vfp_quarantine_list (ctl->ctx->state_dir);
+  for (guint i = 0; i < view->leases->len; i++)
+    g_hash_table_insert (by_vf, ((VfpLease *) view->leases->pdata[i])->vf_pci,
+                         view->leases->pdata[i]);
+
+  for (guint p = 0; p < view->config->pools->len; p++)
+    {
+      VfpPool *pool = view->config->pools->pdata[p];
       for (guint v = 0; v < pool->members->len; v++)
         {
-          Row r = { pool->name, pool->members->pdata[v], "free", NULL, NULL };
+          VfpCtlRow r = { pool->name, pool->members->pdata[v], "free", NULL, NULL };
           r.lease = g_hash_table_lookup (by_vf, r.vf->pci);
-          r.reason = g_hash_table_lookup (quarantined, r.vf->pci);
+          r.reason = g_hash_table_lookup (view->quarantined, r.vf->pci);
           if (r.reason != NULL)
             r.state = "quarantined";
           /* A lease file that cannot be read still keeps the VF from being
@@ -232,17 +249,47 @@ vfpctl_status (VfpCtl *ctl, int argc, char **argv)
             }
           else if (r.lease != NULL)
             r.state = r.lease->state == VFP_LEASE_RESERVED ? "reserved" : "leased";
-          g_array_append_val (rows, r);
+          g_array_append_val (view->rows, r);
         }
     }
+  return TRUE;
+}
+
+int
+vfpctl_status (VfpCtl *ctl, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (VfpCtlView) view = { NULL };
+  g_autofree char *only = NULL;
+  VfpConfig *config;
+  const GOptionEntry entries[] = {
+    VFPCTL_JSON_ENTRY (ctl),
+    { "pool", 0, 0, G_OPTION_ARG_STRING, &only, "only the VFs and PFs of pool POOL", "POOL" },
+    G_OPTION_ENTRY_NULL
+  };
+
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, NULL,
+                             "Every pool VF: free, leased (to whom, how) or quarantined; "
+                             "then every pool PF.", 0, &error))
+    return vfpctl_usage_fail (argv[0], error);
+  if (!vfpctl_view_load (ctl, &view, &error))
+    return vfpctl_json_fail (ctl, error);
+  config = view.config;
+  if (only != NULL && vfp_config_find_pool (config, only) == NULL
+      && !vfpctl_pool_check_known (config, only, &error))
+    return vfpctl_json_fail (ctl, error);
+  if (only != NULL)
+    for (guint i = view.rows->len; i-- > 0;)
+      if (strcmp (g_array_index (view.rows, VfpCtlRow, i).pool, only) != 0)
+        g_array_remove_index (view.rows, i);
   if (ctl->json)
-    print_json (rows, config);
+    print_json (view.rows, config, only);
   else
     {
-      if (config->pools->len > 0)
+      if (view.rows->len > 0 || (only != NULL && config->pools->len > 0))
         {
-          print_table (rows);
-          print_pf_table (rows, config);
+          print_table (view.rows);
+          print_pf_table (view.rows, config, only);
         }
       else if (!vfp_config_has_broken (config))
         printf ("no pools configured (add one to %s/pools.d/)\n", ctl->ctx->config_dir);

@@ -25,7 +25,7 @@ driver_now (VfpCtl *ctl, const char *vf_pci)
 static int
 run (VfpCtl *ctl, int argc, char **argv, gboolean bind)
 {
-  static const char *const allowed[] = { "--json", NULL };
+  const GOptionEntry entries[] = { G_OPTION_ENTRY_NULL };
   g_autoptr (GError) error = NULL;
   g_autoptr (VfpConfig) config = NULL;
   g_autoptr (GHashTable) leased = NULL;
@@ -33,17 +33,18 @@ run (VfpCtl *ctl, int argc, char **argv, gboolean bind)
   VfpPool *pool;
   int status = 0;
 
-  if (!vfpctl_check_args (argc, argv, allowed, 1))
-    return 2;
-  for (int i = 1; i < argc && name == NULL; i++)
-    if (argv[i][0] != '-')
-      name = argv[i];
-  if (name == NULL)
-    {
-      fprintf (stderr, "vfpoolctl: %s: usage: vfpoolctl %s POOL\n", argv[0], argv[0]);
-      return 2;
-    }
+  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, "POOL",
+                             bind ? "Bind the pool's free VFs to vfio-pci (for managed=no pools)."
+                                  : "Give the pool's free VFs back to their host driver.",
+                             1, &error))
+    return vfpctl_usage_fail (argv[0], error);
+  if (argc < 2)
+    return vfpctl_usage (argv[0], "needs a POOL name");
+  name = argv[1];
   if (!vfp_config_load (ctl->ctx->config_dir, ctl->ctx->sysfs_root, &config, &error))
+    return vfpctl_fail (error);
+  /* a typo gets the pools there are and the closest name, as in request */
+  if (!vfpctl_pool_check_known (config, name, &error))
     return vfpctl_fail (error);
   pool = vfp_config_get_pool (config, name, &error);
   if (pool == NULL)

@@ -9,16 +9,14 @@
 
 extern char **environ;
 
-/* Exit status of a command run without the root it needs (vfpoolctl(8)). */
-#define EXIT_NEEDS_ROOT 3
-
 static const struct {
   const char *name;
   int (*run) (VfpCtl *ctl, int argc, char **argv);
   gboolean needs_root;   /* reads or changes the lease store or the VFs */
   const char *summary;
 } commands[] = {
-  { "status", vfpctl_status, TRUE, "show every pool VF: free, leased (to whom, how) or quarantined" },
+  { "status", vfpctl_status, TRUE, "[--pool P]: every pool VF: free, leased (to whom, how) or quarantined" },
+  { "pools", vfpctl_pools, TRUE, "every pool: its PFs, free/leased/quarantined VFs, healthy or broken" },
   { "start", vfpctl_start, TRUE, "DOMAIN: start a defined domain with its VFs present from boot" },
   { "inject", vfpctl_inject, TRUE, "[--dry-run] [FILE]: lease VFs for a domain XML, print it with the devices" },
   { "release", vfpctl_release, TRUE, "[--force] DOMAIN|UUID: restore and free the VFs of a stopped domain" },
@@ -64,8 +62,14 @@ usage (FILE *out)
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     fprintf (out, "  %-11s %s\n", commands[i].name, commands[i].summary);
   fprintf (out, "  %-11s %s\n", "help", "this text");
-  fprintf (out, "\nOptions:\n  --json      machine-readable output (status, reconcile, doctor, explain)\n"
-                "  --help      this text\n  --version   print the version\n\n"
+  fprintf (out, "\nOptions (before the command):\n"
+                "  --json              machine-readable output (status, pools, reconcile,\n"
+                "                      quarantine list, doctor, explain)\n"
+                "  -c, --connect URI   libvirt URI (default: $LIBVIRT_DEFAULT_URI, else\n"
+                "                      qemu:///system)\n"
+                "  -h, --help          this text\n  -V, --version       print the version\n\n"
+                "vfpoolctl COMMAND --help (or vfpoolctl help COMMAND): that command's usage.\n"
+                "Exit status: 0 done, 1 failed or refused, 2 usage error, 3 needs root.\n\n"
                 "Environment (tests and simulations): VFPOOL_SYSFS_ROOT, VFPOOL_CONFIG_DIR,\n"
                 "VFPOOL_STATE_DIR, VFPOOL_HISTORY_DIR, VFPOOL_NETLINK=fake:FILE, VFPOOL_LIBVIRT_URI,\n"
                 "VFPOOL_LIBVIRT_RUN_DIR, VFPOOL_PROC_ROOT, VFPOOL_BOOT_ID_FILE.\n"
@@ -75,39 +79,11 @@ usage (FILE *out)
 int
 vfpctl_fail (const GError *error)
 {
-  fprintf (stderr, "vfpoolctl: %s\n", error->message);
-  return 1;
-}
+  /* GLib's file errors quote with “ ”: plain quotes, as everywhere */
+  g_autofree char *plain = vfpctl_plain_quotes (error->message);
 
-gboolean
-vfpctl_check_args (int argc, char **argv, const char *const *allowed, int max_positional)
-{
-  int positional = 0;
-
-  for (int i = 1; i < argc; i++)
-    {
-      gboolean known = FALSE;
-
-      if (argv[i][0] != '-' || strcmp (argv[i], "-") == 0)
-        {
-          positional++;
-          continue;
-        }
-      for (const char *const *a = allowed; *a && !known; a++)
-        known = strcmp (argv[i], *a) == 0;
-      if (!known)
-        {
-          fprintf (stderr, "vfpoolctl: %s: unknown option '%s' (see vfpoolctl --help)\n",
-                   argv[0], argv[i]);
-          return FALSE;
-        }
-    }
-  if (positional > max_positional)
-    {
-      fprintf (stderr, "vfpoolctl: %s: too many arguments (see vfpoolctl --help)\n", argv[0]);
-      return FALSE;
-    }
-  return TRUE;
+  fprintf (stderr, "vfpoolctl: %s\n", plain);
+  return VFPCTL_EXIT_FAILED;
 }
 
 void
@@ -122,90 +98,110 @@ vfpctl_report_broken (const VfpConfig *config)
     }
 }
 
-void
-vfpctl_json_field (GString *out, const char *key, const char *value)
+/* TRUE if the command's arguments ask for its usage ("status --help"):
+ * that is for anyone, no root needed to read it. */
+static gboolean
+asks_for_help (int argc, char **argv)
 {
-  g_string_append_printf (out, ", \"%s\": ", key);
-  vfpctl_json_string (out, value);
+  for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++)
+    if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0
+        || strcmp (argv[i], "--help-all") == 0 || strcmp (argv[i], "-?") == 0)
+      return TRUE;
+  return FALSE;
 }
 
-void
-vfpctl_json_string (GString *out, const char *s)
+/* The libvirt URI: -c, else the test seam VFPOOL_LIBVIRT_URI (already in
+ * the context), else LIBVIRT_DEFAULT_URI as virsh honours it, else the
+ * context's qemu:///system. */
+static void
+choose_libvirt_uri (VfpContext *ctx, const char *connect)
 {
-  if (s == NULL)
+  const char *default_uri = g_getenv ("LIBVIRT_DEFAULT_URI");
+  const char *seam = g_getenv ("VFPOOL_LIBVIRT_URI");
+
+  if (connect != NULL)
     {
-      g_string_append (out, "null");
-      return;
+      g_free (ctx->libvirt_uri);
+      ctx->libvirt_uri = g_strdup (connect);
     }
-  g_string_append_c (out, '"');
-  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+  else if ((seam == NULL || *seam == '\0') && default_uri != NULL && *default_uri != '\0')
     {
-      if (*p == '"' || *p == '\\')
-        g_string_append_printf (out, "\\%c", *p);
-      else if (*p < 0x20)
-        g_string_append_printf (out, "\\u%04x", *p);
-      else
-        g_string_append_c (out, *p);
+      g_free (ctx->libvirt_uri);
+      ctx->libvirt_uri = g_strdup (default_uri);
     }
-  g_string_append_c (out, '"');
 }
 
 int
 main (int argc, char **argv)
 {
   g_autoptr (VfpContext) ctx = vfp_context_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *connect = NULL;
   VfpCtl ctl = { ctx, FALSE };
-  int i = 1;
+  gboolean help = FALSE, version = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl.json, NULL, NULL },
+    { "connect", 'c', 0, G_OPTION_ARG_STRING, &connect, NULL, NULL },
+    { "help", 'h', 0, G_OPTION_ARG_NONE, &help, NULL, NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &version, NULL, NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  char *help_argv[] = { NULL, (char *) "--help", NULL };
 
   vfp_context_apply_environ (ctx, environ);
-  for (; i < argc && argv[i][0] == '-'; i++)
+  if (!vfpctl_parse_global (&argc, &argv, entries, &error))
     {
-      if (strcmp (argv[i], "--json") == 0)
-        ctl.json = TRUE;
-      else if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0)
-        {
-          usage (stdout);
-          return 0;
-        }
-      else if (strcmp (argv[i], "--version") == 0)
-        {
-          printf ("vfpoolctl %s\n", PACKAGE_VERSION);
-          return 0;
-        }
-      else
-        {
-          fprintf (stderr, "vfpoolctl: unknown option '%s' (see vfpoolctl --help)\n", argv[i]);
-          return 2;
-        }
+      fprintf (stderr, "vfpoolctl: %s (see vfpoolctl --help)\n", error->message);
+      return VFPCTL_EXIT_USAGE;
     }
-  if (i >= argc)
-    {
-      usage (stderr);
-      return 2;
-    }
-  if (strcmp (argv[i], "help") == 0)
+  if (help)
     {
       usage (stdout);
-      return 0;
+      return VFPCTL_EXIT_OK;
+    }
+  if (version)
+    {
+      printf ("vfpoolctl %s\n", PACKAGE_VERSION);
+      return VFPCTL_EXIT_OK;
+    }
+  if (connect != NULL && *connect == '\0')
+    {
+      fprintf (stderr, "vfpoolctl: --connect needs a libvirt URI, not ''\n");
+      return VFPCTL_EXIT_USAGE;
+    }
+  choose_libvirt_uri (ctx, connect);
+  if (argc < 2)
+    {
+      usage (stderr);
+      return VFPCTL_EXIT_USAGE;
+    }
+  argc--;
+  argv++;
+  /* "help COMMAND" is "COMMAND --help" */
+  if (strcmp (argv[0], "help") == 0)
+    {
+      if (argc < 2 || strcmp (argv[1], "help") == 0)
+        {
+          usage (stdout);
+          return VFPCTL_EXIT_OK;
+        }
+      if (argc > 2)
+        {
+          fprintf (stderr, "vfpoolctl: help: one COMMAND only ('%s' is extra)\n", argv[2]);
+          return VFPCTL_EXIT_USAGE;
+        }
+      help_argv[0] = argv[1];
+      argc = 2;
+      argv = help_argv;
     }
   for (guint c = 0; c < G_N_ELEMENTS (commands); c++)
-    if (strcmp (argv[i], commands[c].name) == 0)
+    if (strcmp (argv[0], commands[c].name) == 0)
       {
-        /* "status --help" is help, for anyone (no root needed to read it). */
-        for (int j = i + 1; j < argc; j++)
-          if (strcmp (argv[j], "--help") == 0 || strcmp (argv[j], "-h") == 0)
-            {
-              usage (stdout);
-              return 0;
-            }
-        /* Options may also follow the command: "status --json". */
-        for (int j = i + 1; j < argc; j++)
-          if (strcmp (argv[j], "--json") == 0)
-            ctl.json = TRUE;
-        if (commands[c].needs_root && !may_run_as_caller (&ctl, commands[c].name))
-          return EXIT_NEEDS_ROOT;
-        return commands[c].run (&ctl, argc - i, argv + i);
+        if (commands[c].needs_root && !asks_for_help (argc, argv)
+            && !may_run_as_caller (&ctl, commands[c].name))
+          return VFPCTL_EXIT_NEEDS_ROOT;
+        return commands[c].run (&ctl, argc, argv);
       }
-  fprintf (stderr, "vfpoolctl: unknown command '%s' (see vfpoolctl --help)\n", argv[i]);
-  return 2;
+  fprintf (stderr, "vfpoolctl: unknown command '%s' (see vfpoolctl --help)\n", argv[0]);
+  return VFPCTL_EXIT_USAGE;
 }

@@ -4,6 +4,7 @@
 #include <glib.h>
 #include "vfp-config.h"
 #include "vfp-context.h"
+#include "vfp-lease.h"
 
 G_BEGIN_DECLS
 
@@ -23,27 +24,82 @@ int vfpctl_quarantine (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_doctor (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_explain (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_metrics (VfpCtl *ctl, int argc, char **argv);
+int vfpctl_pools (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_request (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_unrequest (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_enable_vfs (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_vfio_bind (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_vfio_unbind (VfpCtl *ctl, int argc, char **argv);
 
+/* Exit statuses (vfpoolctl(8) EXIT STATUS), the same for every command. */
+#define VFPCTL_EXIT_OK 0
+#define VFPCTL_EXIT_FAILED 1     /* the operation failed or was refused */
+#define VFPCTL_EXIT_USAGE 2      /* bad command line: nothing was done */
+#define VFPCTL_EXIT_NEEDS_ROOT 3
+
 /* Print "vfpoolctl: MESSAGE" and return 1. */
 int vfpctl_fail (const GError *error);
-/* Refuse any option of argv[1..] not in @allowed (NULL-terminated), and
- * more than @max_positional other arguments: prints one line and returns
- * FALSE, so "start --dry-run web1" never starts anything by accident. */
-gboolean vfpctl_check_args (int argc, char **argv, const char *const *allowed,
-                            int max_positional);
+
+/* Usage errors: one line "vfpoolctl: COMMAND: MESSAGE (see vfpoolctl
+ * COMMAND --help)" on stderr; both return VFPCTL_EXIT_USAGE. */
+#define VFPCTL_USAGE_ERROR (vfpctl_usage_error_quark ())
+GQuark vfpctl_usage_error_quark (void);
+int vfpctl_usage_fail (const char *command, const GError *error);
+int vfpctl_usage (const char *command, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+/* Parse the options of one subcommand (argv[0] is its name) with a
+ * GOptionContext built from @entries (callbacks get @callback_data):
+ * "--help" prints its usage (@params after the name, @summary) and exits 0;
+ * an unknown option, a missing value ("option --xml needs a value") or more
+ * than @max_positional arguments are a VFPCTL_USAGE_ERROR with a message
+ * in plain ASCII quotes.  On success *@argc / *@argv keep the command name
+ * and its positional arguments.  Report errors with vfpctl_usage_fail. */
+gboolean vfpctl_parse_options (int *argc, char ***argv, const GOptionEntry *entries,
+                               gpointer callback_data, const char *params,
+                               const char *summary, int max_positional, GError **error);
+
+/* @message with GLib's curly quotes (“ ” ‘ ’) made plain ASCII ones. */
+char *vfpctl_plain_quotes (const char *message);
+
+/* A VF named on the command line, as vfpool names it: lspci's short form
+ * "01:10.2" gets domain 0000, hex digits are lower case. */
+char *vfpctl_vf_address (const char *arg);
+
+/* The options before the command (main): stops at the command. */
+gboolean vfpctl_parse_global (int *argc, char ***argv, const GOptionEntry *entries,
+                              GError **error);
+
+/* The --json option every reporting command accepts after its name. */
+#define VFPCTL_JSON_ENTRY(ctl) \
+  { "json", 0, 0, G_OPTION_ARG_NONE, &(ctl)->json, "machine-readable output (JSON)", NULL }
+
+/* One pool VF as status and pools show it. */
+typedef struct {
+  const char *pool;
+  VfpVf *vf;
+  const char *state;          /* free, leased, reserved, quarantined, corrupt */
+  VfpLease *lease;            /* NULL unless leased */
+  const char *reason;         /* quarantine reason, or why corrupt */
+} VfpCtlRow;
+
+/* The pools, the leases and one VfpCtlRow per pool VF, loaded together. */
+typedef struct {
+  VfpConfig *config;
+  GPtrArray *leases;          /* owns the leases of the rows */
+  GHashTable *quarantined;    /* owns the reasons of the rows */
+  GArray *rows;               /* of VfpCtlRow */
+} VfpCtlView;
+
+gboolean vfpctl_view_load (VfpCtl *ctl, VfpCtlView *view, GError **error);
+void vfpctl_view_clear (VfpCtlView *view);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VfpCtlView, vfpctl_view_clear)
+
+/* TRUE if @name is a pool of @config (loaded or broken); else an error
+ * naming the known pools and the closest one ("did you mean 'tenant'?"). */
+gboolean vfpctl_pool_check_known (const VfpConfig *config, const char *name, GError **error);
 
 /* One line "vfpoolctl: pool 'P' is broken: REASON" per broken pool (and for
  * an unsafe pools.d) on stderr, so stdout keeps its format for scripts. */
 void vfpctl_report_broken (const VfpConfig *config);
-
-/* Append @s as a JSON string literal. */
-void vfpctl_json_string (GString *out, const char *s);
-/* Append ', "KEY": ' and @value as a JSON string (null for NULL). */
-void vfpctl_json_field (GString *out, const char *key, const char *value);
 
 G_END_DECLS

@@ -29,8 +29,8 @@ tests_reliability_vfpool_hook_fault_CPPFLAGS = $(REL_CPPFLAGS)
 tests_reliability_vfpool_hook_fault_LDADD = $(REL_LIBS) $(LIBS)
 tests_reliability_vfpoolctl_fault_SOURCES = $(tools_vfpoolctl_SOURCES)
 tests_reliability_vfpoolctl_fault_CPPFLAGS = $(REL_CPPFLAGS)
-tests_reliability_vfpoolctl_fault_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS)
-tests_reliability_vfpoolctl_fault_LDADD = $(REL_LIBS) $(LIBVIRT_LIBS)
+tests_reliability_vfpoolctl_fault_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS) $(JSON_CFLAGS)
+tests_reliability_vfpoolctl_fault_LDADD = $(REL_LIBS) $(LIBVIRT_LIBS) $(JSON_LIBS)
 
 reliability_tests = \
 	tests/reliability/state-dir.sh \

@@ -147,6 +147,10 @@ check "broken host: no IOMMU, fix says intel_iommu=on" check_mentions "$T/bad.js
 check "broken host: iommu fails" check_status "$T/bad.json" iommu fail
 check "broken host: config fails with the loader's message" check_mentions "$T/bad.json" config "SR-IOV is off"
 check "broken host: PF SR-IOV off, fix writes sriov_numvfs" check_mentions "$T/bad.json" pf-sriov:ens1f0 "sriov_numvfs"
+# the package enables vfpool-vfs.service: the fix must not send its users
+# to enable it, only those who ran make install
+check "... and says the package enables vfpool-vfs.service" \
+  check_mentions "$T/bad.json" pf-sriov:ens1f0 "the package enables it; after make install: systemctl enable"
 rm -rf "$ROOT/run/NetworkManager"
 rm -f "$HOOK_AT"
 "$CTL" doctor --json --no-libvirt --root "$ROOT" > "$T/nohook.json"

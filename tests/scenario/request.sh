@@ -32,6 +32,21 @@ cat > "$T/node.xml" <<'X'
     <memory>65536</memory><os><type arch='x86_64' machine='q35'>hvm</type></os>
     <devices><controller type='pci' index='0' model='pcie-root'/></devices>
   </domain>
+  <domain type='test'>
+    <name>web3</name><uuid>00000000-0000-4000-8000-000000000003</uuid>
+    <metadata>
+      <vfpool:request xmlns:vfpool="urn:vfpool:domain:1">
+        <vfpool:nic pool="tenant"/>
+        <vfpool:nic pool="storage" vlan="7"/>
+        <vfpool:nic pool="tenant"/>
+      </vfpool:request>
+    </metadata>
+    <memory>65536</memory><os><type arch='x86_64' machine='q35'>hvm</type></os>
+    <devices><controller type='pci' index='0' model='pcie-root'/>
+      <controller type='pci' index='1' model='pcie-root-port'/>
+      <controller type='pci' index='2' model='pcie-root-port'/>
+      <controller type='pci' index='3' model='pcie-root-port'/></devices>
+  </domain>
 </node>
 X
 ctl() { VFPOOL_LIBVIRT_URI="test://$T/node.xml" "$CTL" "$@"; }
@@ -124,9 +139,47 @@ expect_refusal "unknown domain" "domain 'nosuch'" request nosuch --pool tenant
 expect_refusal "unrequest a nic that is not there" "domain 'web2' has no nic 5" unrequest web2 --nic 5
 expect_refusal "unrequest --nic not a number" "--nic 'x'" unrequest web2 --nic x
 
-err=$(ctl request web1 --pool elsewhere --dry-run 2>&1 >/dev/null); rc=$?
-check "a pool this host lacks is a warning, not a refusal ($err)" \
-  bash -c "[ $rc = 0 ] && [[ \"$err\" == *warning*\"no pool 'elsewhere'\"* ]]"
+# unrequest --nic 0 leaves the MACs of the other nics as they were (a nic
+# without mac= gets one derived from the UUID and its index, and the index
+# moves): the MACs prepare applies before and after are the same.
+macs_of() {   # the MAC prepare gives each nic of domain web3, in nic order
+  hook web3 prepare begin "$1" >/dev/null 2>&1 || echo "prepare failed: $(hook web3 prepare begin "$1" 2>&1)" >&2
+  "$CTL" status --json | python3 -c "import json,sys
+d = json.load(sys.stdin)
+print(' '.join(v['mac'] for v in sorted((v for v in d['vfs'] if v['owner'] == 'web3'), key=lambda v: v['nic'])))"
+  hook web3 release end "$1" >/dev/null 2>&1
+}
+domain_xml web3 3 'pool="tenant"' 'pool="storage" vlan="7"' 'pool="tenant"' |
+  sed "s|</devices>|<controller type='pci' index='3' model='pcie-root-port'/></devices>|" > "$T/web3.xml"
+before=$(macs_of "$T/web3.xml" | cut -d' ' -f2-)
+ctl unrequest web3 --nic 0 --print > "$T/web3-un0.xml"; rc=$?
+after=$(macs_of "$T/web3-un0.xml")
+check "unrequest --nic 0: nics 1 and 2 keep their MACs (rc=$rc: before '$before', after '$after')" \
+  bash -c "[ $rc = 0 ] && [ '$before' = '$after' ] && [ \$(wc -w <<< '$after') = 2 ]"
+check "... written down as mac= in the request" \
+  test "$(grep -c '<vfpool:nic [^>]*mac="' "$T/web3-un0.xml")" = 2
+
+# A pool this host lacks: refused with the pools there are and the closest
+# name; --force writes it anyway (a domain meant for another host).
+err=$(ctl request web1 --pool tennant --print 2>&1 >/dev/null); rc=$?
+check "a pool this host lacks is refused, exit 1, did you mean ($err)" \
+  bash -c "[ $rc = 1 ] && [ \"\$1\" = \"vfpoolctl: domain 'web1': this host has no pool 'tennant'; did you mean 'tenant'? (pools: storage, tenant); --force writes it anyway\" ]" _ "$err"
+err=$(ctl request web1 --pool zzzzzzzz --dry-run 2>&1 >/dev/null); rc=$?
+check "... no suggestion when no name is close ($err)" \
+  bash -c "[ $rc = 1 ] && [[ \"\$1\" == *\"no pool 'zzzzzzzz' (pools: storage, tenant)\"* ]]" _ "$err"
+ctl request web1 --pool elsewhere --force --print > "$T/forced.xml" 2> "$T/err"; rc=$?
+check "--force writes it, with a warning ($(cat "$T/err"))" \
+  bash -c "[ $rc = 0 ] && grep -q 'pool=\"elsewhere\"' '$T/forced.xml' && grep -q \"warning.*no pool 'elsewhere'\" '$T/err'"
+
+# --failover writes failover="yes" on the nic, and the hook's parser takes it.
+ctl request web1 --pool tenant --failover --print > "$T/fo.xml"; rc=$?
+check "request --failover stores failover=\"yes\" (rc=$rc)" \
+  grep -q '<vfpool:nic pool="tenant" failover="yes"/>' "$T/fo.xml"
+check "  and inject reads it" bash -c "'$CTL' inject --dry-run '$T/fo.xml' > /dev/null"
+sed 's/failover="yes"/failover="maybe"/' "$T/fo.xml" > "$T/fo-bad.xml"
+err=$("$CTL" inject --dry-run "$T/fo-bad.xml" 2>&1 >/dev/null); rc=$?
+check "failover=\"maybe\" is refused by the parser ($err)" \
+  bash -c "[ $rc = 1 ] && [[ \"\$1\" == *\"failover 'maybe' is not yes or no\"* ]]" _ "$err"
 check "no lease left behind" test "$(lease_count)" = 0
 
 finish

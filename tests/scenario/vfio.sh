@@ -92,7 +92,9 @@ check "its driver_override is cleared" \
 check "the leased VF's override is untouched" \
   bash -c "[ \"\$(cat '$T/sys/devices/pci0000:00/$VF0/driver_override')\" = vfio-pci ]"
 check "vfio-unbind prints one line (the free VF)" test "$(grep -c '' "$T/unbind.out")" = 1
-check "unknown pool is refused" bash -c "! '$CTL' vfio-bind nosuch 2>/dev/null"
+err=$("$CTL" vfio-bind nosuch 2>&1 >/dev/null); rc=$?
+check "unknown pool is refused, exit 1, naming the pools there are ($err)" \
+  bash -c "[ $rc = 1 ] && [[ \"\$1\" == *\"no pool 'nosuch'\"*'(pools: '* ]]" _ "$err"
 stop_domain d2 "$T/d2-live.xml"
 
 finish

@@ -335,7 +335,7 @@ test_reconcile_matches_whole_arguments (void **state)
   g_autoptr (VfpDomXml) t22 = domain ("t22", 22, NULL, "pool='p'");
   g_autoptr (VfpDomXml) comma = domain ("a,b", 3, NULL, "pool='p'");
   g_autoptr (VfpDomXml) t4 = domain ("t4", 4, NULL, "pool='p'");
-  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_reconcile_entry_free);
   g_autofree char *vf = NULL;
   static const char t22_args[] =
     "qemu-system-x86_64\0-name\0guest=t22,debug-threads=on\0-S\0"
@@ -544,7 +544,7 @@ test_unsafe_state_dir_refused (void **state)
   Env *env = env_new ("igb", "[pool p]\npfs=ens1f0#0-1\n");
   g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p' vlan='100'");
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_reconcile_entry_free);
   g_autoptr (GPtrArray) hotplug = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -593,8 +593,8 @@ test_reconcile_keeps_running_domain_with_any_name (void **state)
   Env *env = env_new ("igb", "[pool p]\npfs=ens1f0\n");
   g_autoptr (VfpDomXml) web = domain ("web 1", 5, NULL, "pool='p'");
   g_autoptr (VfpDomXml) utf8 = domain ("w\xc3\xa9" "b-\xc3\xbc", 6, NULL, "pool='p'");
-  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) report2 = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) report = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_reconcile_entry_free);
+  g_autoptr (GPtrArray) report2 = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_reconcile_entry_free);
   g_autofree char *vf = NULL;
   g_autofree char *vf2 = NULL;
   g_autofree char *dead = NULL;
