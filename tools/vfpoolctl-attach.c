@@ -101,6 +101,23 @@ attach_attrs (AttachOpts *o)
   return attrs;
 }
 
+/* *@plugged: whether the live XML of @d has the device of nic @nic.  FALSE
+ * when that cannot be told (the domain stopped, its XML unreadable). */
+static gboolean
+read_plugged (VfpctlDomain *d, guint nic, gboolean *plugged)
+{
+  g_autoptr (VfpDomXml) live = NULL;
+  g_autoptr (GPtrArray) devices = NULL;
+
+  *plugged = FALSE;
+  if (!vfpctl_domain_is_running (d) || !vfpctl_domain_get_xml (d, TRUE, &live, NULL))
+    return FALSE;
+  devices = vfp_domxml_list_devices (live);
+  for (guint i = 0; i < devices->len; i++)
+    *plugged |= ((VfpDomDevice *) devices->pdata[i])->nic == nic;
+  return TRUE;
+}
+
 /* Ask libvirt to remove ua-vfpool-@nic, then wait until the live XML no
  * longer has it: libvirt's success means only that the guest was asked.
  * *@gone = FALSE after @timeout seconds (the guest never let it go). */
@@ -115,20 +132,14 @@ detach_and_wait (VfpctlDomain *d, guint nic, guint timeout, gboolean *gone, GErr
     return FALSE;
   for (;;)
     {
-      g_autoptr (VfpDomXml) live = NULL;
-      g_autoptr (GPtrArray) devices = NULL;
-      gboolean present = FALSE;
+      gboolean plugged = TRUE;
 
       /* A domain that stopped meanwhile has no device left: release end
        * returns its VFs, not us. */
       if (!vfpctl_domain_is_running (d))
         return TRUE;
-      if (!vfpctl_domain_get_xml (d, TRUE, &live, error))
-        return FALSE;
-      devices = vfp_domxml_list_devices (live);
-      for (guint i = 0; i < devices->len; i++)
-        present |= ((VfpDomDevice *) devices->pdata[i])->nic == nic;
-      if (!present)
+      /* An unreadable live XML is not a removal: keep looking till the end. */
+      if (read_plugged (d, nic, &plugged) && !plugged)
         {
           *gone = TRUE;
           return TRUE;
@@ -281,9 +292,19 @@ vfpctl_attach (VfpCtl *ctl, int argc, char **argv)
     {
       g_autoptr (GError) release_error = NULL;
       g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
-      gboolean restored = vfp_lifecycle_release_vf (ctl->ctx, lease->owner_uuid, lease->vf_pci,
-                                                    lease->start_id, warnings, &release_error);
+      gboolean restored, plugged = FALSE;
 
+      /* The device reached the guest after all (libvirt's answer was lost
+       * or late): restoring the VF now would reset it under the guest. */
+      if (read_plugged (d, nic, &plugged) && plugged)
+        {
+          g_prefix_error (&error, "libvirt reported a failure but device %s%u is in the "
+                          "guest; VF %s stays leased until release end: ", VFP_ALIAS_PREFIX,
+                          nic, lease->vf_pci);
+          return attach_fail (name, o.pool, error);
+        }
+      restored = vfp_lifecycle_release_vf (ctl->ctx, lease->owner_uuid, lease->vf_pci,
+                                           lease->start_id, warnings, &release_error);
       g_prefix_error (&error, "hot-plug of VF %s failed (%s): ", lease->vf_pci,
                       restored ? "VF restored and released" : release_error->message);
       for (guint i = 0; i < warnings->len; i++)

@@ -141,6 +141,7 @@ gboolean
 vfpctl_record_attach (const VfpctlRecord *rec, const char *device_xml, GError **error)
 {
   g_autofree char *fail = side_file (rec, ".fail-attach");
+  g_autofree char *late = side_file (rec, ".fail-attach-plugged");
   g_autofree char *path = live_path (rec);
   g_autofree char *why = NULL;
   g_autoptr (VfpDomXml) dom = NULL;
@@ -183,7 +184,15 @@ vfpctl_record_attach (const VfpctlRecord *rec, const char *device_xml, GError **
     if (node->type == XML_ELEMENT_NODE && xmlStrEqual (node->name, (const xmlChar *) "devices"))
       {
         xmlAddChild (node, added);
-        return record_line (rec, "attach-live", device_xml, error) && save (path, dom, error);
+        if (!record_line (rec, "attach-live", device_xml, error) || !save (path, dom, error))
+          return FALSE;
+        /* libvirt's answer lost after QEMU took the device */
+        if (g_file_get_contents (late, &why, NULL, NULL))
+          {
+            g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "%s", g_strstrip (why));
+            return FALSE;
+          }
+        return TRUE;
       }
   xmlFreeNode (added);
   g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "%s has no <devices>", path);

@@ -8,6 +8,7 @@
  *                                    detach-alias NAME ALIAS, metadata
  *                                    live|config NAME XML
  *   FILE.fail-attach                 exists: attach fails with its content
+ *   FILE.fail-attach-plugged         the same, after the device was plugged
  *   FILE.ack-unplug                  exists: the guest acknowledges unplugs
  *                                    (a detached device leaves the live XML
  *                                    at the next read); absent: it never does */

@@ -94,6 +94,20 @@ check "  VF back to its original VLAN and MAC" \
 check "  metadata untouched" \
   bash -c "[ \$(tail -n +$((lines + 1)) '$LOG' | grep -c metadata) = 0 ] && [ $(live_nics web1) = 1 ]"
 
+# libvirt reports a failure but the device reached the guest: the VF must
+# not be reset under it; the lease stays for release end.
+running web5 5
+echo "Timed out during operation: cannot acquire state change lock" > "$LOG.fail-attach-plugged"
+"$CTL" attach web5 --pool tenant --vlan 55 > /dev/null 2> "$T/err"; rc=$?
+rm -f "$LOG.fail-attach-plugged"
+check "attach failing after the plug: exit 1, says the lease stays ($(cat "$T/err"))" \
+  bash -c "[ $rc = 1 ] && grep -q 'is in the guest' '$T/err'"
+check "  VF still configured and leased to web5" \
+  bash -c "[ '$(lease_of web5)' = $VF1 ] && [ '$(vf_state ens1f0 1 vlan)' = 55 ]"
+hook web5 release end "$T/libvirt/web5.xml"
+check "  release end returns it" \
+  bash -c "[ -z '$(lease_of web5)' ] && [ '$(vf_state ens1f0 1 vlan)' = 5 ]"
+
 # ---- detach ok ----------------------------------------------------------------
 touch "$LOG.ack-unplug"
 "$CTL" detach web1 --config > "$T/out" 2> "$T/err"; rc=$?
