@@ -87,6 +87,33 @@ adopt_lease (NicPlan *plan, VfpLease *existing)
   plan->claimed = FALSE;
 }
 
+/* Step 1, per nic: its pool (allow= included) and the wanted config. */
+static gboolean
+plan_nic_pool (Operation *op, NicPlan *plan, GError **error)
+{
+  VfpNicRequest *nic = plan->nic;
+
+  plan->pool = vfp_config_get_pool (op->config, nic->pool, error);
+  if (plan->pool == NULL)
+    {
+      g_prefix_error (error, "domain '%s' nic %u: ", op->name, nic->index);
+      return FALSE;
+    }
+  if (!vfp_pool_allows (plan->pool, op->raw_name, op->uuid))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "domain '%s' nic %u: pool '%s' does not allow this domain (allow= in %s)",
+                   op->name, nic->index, nic->pool, plan->pool->file);
+      return FALSE;
+    }
+  if (!vfp_pool_resolve_request (plan->pool, &nic->cfg, &plan->want, error))
+    {
+      g_prefix_error (error, "domain '%s' nic %u: ", op->name, nic->index);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Step 1: read the request, the config, and resolve each nic to its pool and
  * wanted config.  *has_request = FALSE for domains vfpool leaves alone. */
 static gboolean
@@ -118,24 +145,8 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
       VfpNicRequest *nic = op->request->nics->pdata[i];
       NicPlan plan = { nic, NULL };
 
-      plan.pool = vfp_config_get_pool (op->config, nic->pool, error);
-      if (plan.pool == NULL)
-        {
-          g_prefix_error (error, "domain '%s' nic %u: ", op->name, nic->index);
-          return FALSE;
-        }
-      if (!vfp_pool_allows (plan.pool, op->raw_name, op->uuid))
-        {
-          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
-                       "domain '%s' nic %u: pool '%s' does not allow this domain (allow= in %s)",
-                       op->name, nic->index, nic->pool, plan.pool->file);
-          return FALSE;
-        }
-      if (!vfp_pool_resolve_request (plan.pool, &nic->cfg, &plan.want, error))
-        {
-          g_prefix_error (error, "domain '%s' nic %u: ", op->name, nic->index);
-          return FALSE;
-        }
+      if (!plan_nic_pool (op, &plan, error))
+        return FALSE;
       for (guint d = 0; d < devices->len; d++)
         {
           VfpDomDevice *dev = devices->pdata[d];
@@ -881,3 +892,119 @@ vfp_lifecycle_started (VfpContext *ctx, VfpDomXml *dom, GPtrArray **hotplug, GEr
   return TRUE;
 }
 
+
+/* ---- hot add to a running domain (vfpoolctl attach) ----------------------
+ * The same steps as prepare, for one nic: plan, claim by the allocator,
+ * configure under the VF's lock with a start id of its own. */
+
+/* The ports the other nics of @plan's bond already hold (their leases). */
+static gboolean
+attach_bond_ports (Operation *op, NicPlan *plan, VfpBondPorts *bonds, GError **error)
+{
+  g_autoptr (GPtrArray) mine = NULL;
+
+  if (!vfp_lease_list_owner (op->ctx->state_dir, op->uuid, &mine, NULL, error))
+    return FALSE;
+  for (guint i = 0; i < mine->len; i++)
+    {
+      VfpLease *lease = mine->pdata[i];
+      VfpNicRequest *other;
+      VfpVf *vf = NULL;
+
+      if (lease->nic == plan->nic->index)
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_BUSY,
+                       "domain '%s' nic %u: the domain still holds VF %s for nic %u; "
+                       "`vfpoolctl detach %s --nic %u` gives it back (or release end)",
+                       op->name, plan->nic->index, lease->vf_pci, lease->nic, op->name,
+                       lease->nic);
+          return FALSE;
+        }
+      if (plan->nic->bond == NULL || lease->nic >= op->request->nics->len)
+        continue;
+      other = op->request->nics->pdata[lease->nic];
+      if (g_strcmp0 (other->bond, plan->nic->bond) == 0
+          && vfp_config_find_vf (op->config, lease->vf_pci, &vf) != NULL)
+        vfp_bond_ports_add (bonds, other->bond, other->index, vf->pf);
+    }
+  return TRUE;
+}
+
+gboolean
+vfp_lifecycle_attach_nic (VfpContext *ctx, VfpDomXml *dom, guint nic, VfpLease **lease,
+                          GError **error)
+{
+  g_auto (Operation) op = { ctx, dom };
+  g_autoptr (GHashTable) taken = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (VfpBondPorts) bonds = vfp_bond_ports_new ();
+  gboolean has_request = FALSE;
+  NicPlan plan = { NULL };
+  guint slots;
+
+  op.is_prepare = TRUE;
+  op.raw_name = vfp_domxml_get_name (dom);
+  op.name = vfp_error_quote (op.raw_name);
+  op.uuid = vfp_domxml_get_uuid (dom);
+  if (!vfp_request_read (dom, &op.request, error))
+    return FALSE;
+  has_request = op.request != NULL && nic < op.request->nics->len;
+  if (!has_request)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                   "domain '%s' has no nic %u in its request", op.name, nic);
+      return FALSE;
+    }
+  /* Checked before anything is leased: a VF with nowhere to go is not taken. */
+  slots = vfp_domxml_count_free_hotplug_slots (dom);
+  if (slots == 0)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_NO_HOTPLUG_SLOT,
+                   "domain '%s': no free pcie-root-port to hot-plug nic %u into; add "
+                   "<controller type='pci' model='pcie-root-port'/> to the domain "
+                   "(takes effect at its next start)", op.name, nic);
+      return FALSE;
+    }
+  if (!vfp_config_load (ctx->config_dir, ctx->sysfs_root, &op.config, error))
+    {
+      g_prefix_error (error, "domain '%s': ", op.name);
+      return FALSE;
+    }
+  if (!vfp_lease_store_open (ctx->state_dir, error))
+    {
+      g_prefix_error (error, "domain '%s': lease store: ", op.name);
+      return FALSE;
+    }
+  op.boot_id = vfp_context_read_boot_id (ctx, NULL);
+  op.start_id = vfp_lease_new_start_id ();
+  op.plans = g_array_sized_new (FALSE, TRUE, sizeof (NicPlan), 1);
+  g_array_set_clear_func (op.plans, (GDestroyNotify) nic_plan_clear);
+  plan.nic = op.request->nics->pdata[nic];
+  if (!plan_nic_pool (&op, &plan, error))
+    return FALSE;
+  g_array_append_val (op.plans, plan);
+  if (!attach_bond_ports (&op, &g_array_index (op.plans, NicPlan, 0), bonds, error)
+      || !claim_free_vf (&op, &g_array_index (op.plans, NicPlan, 0), FALSE, taken, bonds,
+                         error))
+    goto unwind;
+  if (!configure_vf (&op, &g_array_index (op.plans, NicPlan, 0), error))
+    {
+      g_prefix_error (error, "domain '%s' nic %u (pool '%s'): ", op.name, nic,
+                      g_array_index (op.plans, NicPlan, 0).pool->name);
+      goto unwind;
+    }
+  /* The QEMU that runs the domain now, as started records it for the
+   * others: reconcile then knows the lease is in use. */
+  g_array_index (op.plans, NicPlan, 0).lease->qemu_pid
+    = vfp_liveness_read_qemu_pid (ctx, op.raw_name);
+  if (g_array_index (op.plans, NicPlan, 0).lease->qemu_pid > 0
+      && !vfp_lease_update (ctx->state_dir, g_array_index (op.plans, NicPlan, 0).lease, NULL,
+                            error))
+    goto unwind;
+  record_history (&op);
+  *lease = g_steal_pointer (&g_array_index (op.plans, NicPlan, 0).lease);
+  return TRUE;
+
+unwind:
+  operation_rollback (&op);
+  return FALSE;
+}

@@ -71,6 +71,15 @@ gboolean vfp_lifecycle_release_vf (VfpContext *ctx, const char *uuid, const char
                                    const char *start_id, GPtrArray *warnings,
                                    GError **error);
 
+/* vfpoolctl attach: lease and configure a VF for nic @nic of @dom, a
+ * running domain's live XML whose request already holds that nic (added
+ * last).  The same rules as prepare (allow=, the allocator, the VF lock, a
+ * start id of its own); refused without a free hot-plug slot, or while the
+ * domain still holds a lease for nic @nic.  On failure nothing stays leased
+ * or changed.  *@lease: the configured lease (its start id proves it later). */
+gboolean vfp_lifecycle_attach_nic (VfpContext *ctx, VfpDomXml *dom, guint nic,
+                                   VfpLease **lease, GError **error);
+
 /* reconnect begin: refresh the QEMU pid of the domain's leases.  Never fails:
  * problems become @warnings. */
 void vfp_lifecycle_reconnect (VfpContext *ctx, VfpDomXml *dom, GPtrArray *warnings);

@@ -503,19 +503,12 @@ vfp_is_q35 (xmlNode *root)
   return machine != NULL && strstr (machine, "q35") != NULL;
 }
 
-guint
-vfp_domxml_count_free_hotplug_slots (VfpDomXml *dom)
+/* The pcie-root-port indexes of a q35 @dom into @ports, and the buses
+ * devices sit on into @used. */
+static void
+vfp_collect_ports (VfpDomXml *dom, GHashTable *ports, GHashTable *used)
 {
   xmlNode *root = xmlDocGetRootElement (dom->doc);
-  g_autoptr (GHashTable) ports = g_hash_table_new (NULL, NULL);
-  g_autoptr (GHashTable) used = g_hash_table_new (NULL, NULL);
-  GHashTableIter iter;
-  gpointer key;
-  guint free_ports = 0;
-
-  /* pc (i440fx) hot-plugs into slots of the root bus itself */
-  if (!vfp_is_q35 (root))
-    return G_MAXUINT;
 
   for (xmlNode *devices = root->children; devices != NULL; devices = devices->next)
     {
@@ -550,12 +543,50 @@ vfp_domxml_count_free_hotplug_slots (VfpDomXml *dom)
             }
         }
     }
+}
 
+/* The lowest free pcie-root-port (-1: none); *@count: how many are free. */
+static int
+vfp_free_ports (VfpDomXml *dom, guint *count)
+{
+  g_autoptr (GHashTable) ports = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable) used = g_hash_table_new (NULL, NULL);
+  GHashTableIter iter;
+  gpointer key;
+  int first = -1;
+
+  *count = 0;
+  vfp_collect_ports (dom, ports, used);
   g_hash_table_iter_init (&iter, ports);
   while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (!g_hash_table_contains (used, key))
-      free_ports++;
-  return free_ports;
+    {
+      if (g_hash_table_contains (used, key))
+        continue;
+      (*count)++;
+      if (first < 0 || GPOINTER_TO_UINT (key) < (guint) first)
+        first = (int) GPOINTER_TO_UINT (key);
+    }
+  return first;
+}
+
+guint
+vfp_domxml_count_free_hotplug_slots (VfpDomXml *dom)
+{
+  guint count;
+
+  /* pc (i440fx) hot-plugs into slots of the root bus itself */
+  if (!vfp_is_q35 (xmlDocGetRootElement (dom->doc)))
+    return G_MAXUINT;
+  vfp_free_ports (dom, &count);
+  return count;
+}
+
+int
+vfp_domxml_first_free_hotplug_port (VfpDomXml *dom)
+{
+  guint count;
+
+  return vfp_free_ports (dom, &count);
 }
 
 /* ---- vfpool devices ----------------------------------------------------- */
@@ -991,6 +1022,17 @@ vfp_domxml_remove_devices (VfpDomXml *dom)
 
   vfp_foreach_device (dom, vfp_unlink_device, &removed);
   return removed;
+}
+
+gboolean
+vfp_domxml_remove_device (VfpDomXml *dom, guint nic)
+{
+  xmlNode *dev = vfp_find_device (dom, nic);
+  guint removed = 0;
+
+  if (dev != NULL)
+    vfp_unlink_device (dev, VFP_FORM_HOSTDEV, nic, &removed);
+  return removed > 0;
 }
 
 char *

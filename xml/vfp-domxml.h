@@ -55,6 +55,9 @@ int vfp_domxml_get_numa_node (VfpDomXml *dom);
 /* Number of free hot-plug slots: on q35, pcie-root-port controllers no device
  * sits on; G_MAXUINT for machine types that hot-plug on the root bus (pc). */
 guint vfp_domxml_count_free_hotplug_slots (VfpDomXml *dom);
+/* The lowest-numbered pcie-root-port no device sits on, -1 when none (where
+ * libvirt puts a hot-plugged device; the CLI's record seam plays that). */
+int vfp_domxml_first_free_hotplug_port (VfpDomXml *dom);
 
 /* The vfpool devices (VfpDomDevice*, sorted by nic). */
 GPtrArray *vfp_domxml_list_devices (VfpDomXml *dom);
@@ -74,6 +77,9 @@ gboolean vfp_domxml_repoint_device (VfpDomXml *dom, guint nic, const char *vf_pc
                                     GError **error);
 /* Remove every vfpool device; returns how many were removed. */
 guint vfp_domxml_remove_devices (VfpDomXml *dom);
+
+/* Remove the vfpool device of nic @nic; FALSE when there is none. */
+gboolean vfp_domxml_remove_device (VfpDomXml *dom, guint nic);
 
 /* The standalone device element, for virDomainAttachDeviceFlags. */
 char *vfp_domxml_device_to_string (guint nic, const char *vf_pci, VfpDeviceForm form,

@@ -181,7 +181,7 @@ vfp_nic_parse (xmlNode *node, guint index, const char *uuid,
 }
 
 /* The one <request> directly under /domain/metadata, NULL when none. */
-static gboolean
+gboolean
 vfp_find_request (xmlNode *root, const char *dom_name, xmlNode **out, GError **error)
 {
   xmlNode *found = NULL;

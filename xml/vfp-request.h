@@ -8,6 +8,8 @@
 
 G_BEGIN_DECLS
 
+struct _xmlNode;
+
 /* More nics than this in one request is refused (a VM cannot take them). */
 #define VFP_REQUEST_MAX_NICS 32
 /* A bond name is a label inside one domain's request, shown in messages:
@@ -40,6 +42,11 @@ gboolean vfp_request_read (VfpDomXml *dom, VfpRequest **out, GError **error);
 /* TRUE when @name is a valid bond= value; else the error (without domain
  * and nic, which the caller adds). */
 gboolean vfp_request_check_bond (const char *name, GError **error);
+
+/* Internal to xml/: the <request> node under @root's <metadata> (*@out NULL
+ * when none); refuses two of them. */
+gboolean vfp_find_request (struct _xmlNode *root, const char *dom_name,
+                           struct _xmlNode **out, GError **error);
 
 void vfp_request_free (VfpRequest *req);
 void vfp_nic_request_free (VfpNicRequest *nic);

@@ -1,0 +1,198 @@
+#!/bin/bash
+# attach.sh: `vfpoolctl attach` / `detach` on a running domain, against the
+# record seam (VFPOOL_LIBVIRT_URI=record:FILE, tools/vfpoolctl-record.h):
+# the live XML of a running domain NAME is $T/libvirt/NAME.xml, its
+# persistent XML $T/attach.log.config/NAME.xml; calls land in attach.log;
+# attach.log.fail-attach makes the attach fail; attach.log.ack-unplug is
+# the guest acknowledging unplugs.
+. "$VFP_TOP_SRCDIR/tests/scenario/lib.sh"
+
+make_host igb
+POOL_FILE=tenant.conf pool "[pool tenant]" "pfs=ens1f0#0-1"
+POOL_FILE=tiny.conf pool "[pool tiny]" "pfs=ens1f0#2"
+LOG="$T/attach.log"
+mkdir -p "$LOG.config"
+
+# running NAME N: domain NAME (uuid N) runs, no request, 2 free root ports.
+running() {
+  domain_xml "$1" "$2" | sed "s/<domain type='qemu'>/<domain type='qemu' id='$2'>/" \
+    > "$T/libvirt/$1.xml"
+  domain_xml "$1" "$2" > "$LOG.config/$1.xml"
+}
+lease_nic() { sed -n 's/^nic=//p' "$T/run/leases/$1"; }
+lease_start() { sed -n 's/^start-id=//p' "$T/run/leases/$1"; }
+live_nics() { grep -o '<vfpool:nic ' "$T/libvirt/$1.xml" | wc -l; }
+VF0=0000:01:10.0 VF1=0000:01:10.2
+
+running web1 1
+fake_qemu web1 "$(uuid_of 1)"; KEEP_PIDS=$FAKE_QEMU_PID
+echo "$FAKE_QEMU_PID" > "$T/libvirt/web1.pid"
+
+# ---- attach ok ---------------------------------------------------------------
+"$CTL" attach web1 --pool tenant --vlan 100 --spoofchk off --config > "$T/out" 2> "$T/err"; rc=$?
+check "attach: exit 0 ($(cat "$T/err"))" test "$rc" = 0
+check "attach: says which VF" grep -q "nic 0 attached: VF $VF0 from pool 'tenant'" "$T/out"
+check "attach: the lease is web1's, nic 0" \
+  bash -c "[ '$(lease_of web1)' = $VF0 ] && grep -qx 'owner-uuid=$(uuid_of 1)' '$T/run/leases/$VF0' && [ '$(lease_nic $VF0)' = 0 ]"
+check "attach: lease configured, QEMU pid recorded" \
+  bash -c "grep -qx state=configured '$T/run/leases/$VF0' && grep -qx 'qemu-pid=$KEEP_PIDS' '$T/run/leases/$VF0'"
+check "attach: VLAN on the VF (fake netlink)" test "$(vf_state ens1f0 0 vlan)" = 100
+check "attach: spoofchk off on the VF" test "$(vf_state ens1f0 0 spoofchk)" = off
+check "attach: device attached live with alias ua-vfpool-0" \
+  grep -q "^attach-live web1 <hostdev.*ua-vfpool-0" "$LOG"
+check "attach: nic appended to the live request" \
+  grep -q '^metadata live web1 <request><nic pool="tenant" vlan="100" spoofchk="off"/></request>' "$LOG"
+check "attach --config: appended to the persistent request" \
+  grep -q '<vfpool:nic pool="tenant" vlan="100" spoofchk="off"/>' "$LOG.config/web1.xml"
+check "attach: the live XML has device and request" \
+  bash -c "grep -q ua-vfpool-0 '$T/libvirt/web1.xml' && [ $(live_nics web1) = 1 ]"
+"$CTL" status > "$T/status" 2>&1
+check "status lists the attached nic as web1's lease" grep -q "$VF0.*web1" "$T/status"
+"$CTL" metrics > "$T/metrics" 2>&1
+check "metrics count it leased" grep -q 'pool="tenant".*} 1' "$T/metrics"
+
+# ---- refusals -----------------------------------------------------------------
+domain_xml web2 2 > "$LOG.config/web2.xml"        # defined, shut off
+"$CTL" attach web2 --pool tenant > /dev/null 2> "$T/err"; rc=$?
+check "attach to a shut-off domain: exit 1, one line naming domain and pool" \
+  bash -c "[ $rc = 1 ] && [ \$(wc -l < '$T/err') = 1 ] && grep -q \"web2.*tenant.*not running\" '$T/err'"
+check "  and nothing leased" test -z "$(lease_of web2)"
+
+running web3 3
+sed -i "s|<controller type='pci' index='[12]' model='pcie-root-port'/>||" "$T/libvirt/web3.xml"
+before=$(md5sum < "$T/nl.log")
+"$CTL" attach web3 --pool tenant > /dev/null 2> "$T/err"; rc=$?
+check "attach without a free hot-plug slot: refused ($(cat "$T/err"))" \
+  bash -c "[ $rc = 1 ] && grep -q 'no free pcie-root-port' '$T/err' && grep -q tenant '$T/err'"
+check "  nothing leased, no VF touched" \
+  bash -c "[ -z '$(lease_of web3)' ] && [ '$before' = '$(md5sum < "$T/nl.log")' ]"
+
+running web4 4
+check "attach from pool tiny to web4" bash -c "'$CTL' attach web4 --pool tiny > /dev/null"
+"$CTL" attach web1 --pool tiny > /dev/null 2> "$T/err"; rc=$?
+check "attach on an exhausted pool: refused ($(cat "$T/err"))" \
+  bash -c "[ $rc = 1 ] && grep -q \"pool 'tiny' has no free VF\" '$T/err' && [ \$(wc -l < '$T/err') = 1 ]"
+check "  web1 keeps one lease and one nic in its live request" \
+  bash -c "[ '$(lease_of web1)' = $VF0 ] && [ $(live_nics web1) = 1 ]"
+"$CTL" attach web1 --pool nosuch > /dev/null 2> "$T/err"; rc=$?
+check "attach from an unknown pool: refused ($(cat "$T/err"))" \
+  bash -c "[ $rc = 1 ] && grep -q nosuch '$T/err' && [ $(live_nics web1) = 1 ]"
+"$CTL" attach nobody --pool tenant > /dev/null 2> "$T/err"; rc=$?
+check "attach to an unknown domain: refused" bash -c "[ $rc = 1 ] && grep -q nobody '$T/err'"
+
+# ---- libvirt refuses the attach: full rollback -------------------------------
+seed_vf ens1f0 1 02:00:00:00:00:11 5
+echo "internal error: unable to execute QEMU command 'device_add'" > "$LOG.fail-attach"
+lines=$(wc -l < "$LOG")
+"$CTL" attach web1 --pool tenant --vlan 200 > /dev/null 2> "$T/err"; rc=$?
+rm -f "$LOG.fail-attach"
+check "attach failing at libvirt: exit 1 with libvirt's reason ($(cat "$T/err"))" \
+  bash -c "[ $rc = 1 ] && grep -q \"device_add\" '$T/err' && grep -q 'VF restored and released' '$T/err'"
+check "  lease freed" test ! -e "$T/run/leases/$VF1"
+check "  VF back to its original VLAN and MAC" \
+  bash -c "[ '$(vf_state ens1f0 1 vlan)' = 5 ] && [ '$(vf_state ens1f0 1 mac)' = 02:00:00:00:00:11 ]"
+check "  metadata untouched" \
+  bash -c "[ \$(tail -n +$((lines + 1)) '$LOG' | grep -c metadata) = 0 ] && [ $(live_nics web1) = 1 ]"
+
+# libvirt reports a failure but the device reached the guest: the VF must
+# not be reset under it; the lease stays for release end.
+running web5 5
+echo "Timed out during operation: cannot acquire state change lock" > "$LOG.fail-attach-plugged"
+"$CTL" attach web5 --pool tenant --vlan 55 > /dev/null 2> "$T/err"; rc=$?
+rm -f "$LOG.fail-attach-plugged"
+check "attach failing after the plug: exit 1, says the lease stays ($(cat "$T/err"))" \
+  bash -c "[ $rc = 1 ] && grep -q 'is in the guest' '$T/err'"
+check "  VF still configured and leased to web5" \
+  bash -c "[ '$(lease_of web5)' = $VF1 ] && [ '$(vf_state ens1f0 1 vlan)' = 55 ]"
+hook web5 release end "$T/libvirt/web5.xml"
+check "  release end returns it" \
+  bash -c "[ -z '$(lease_of web5)' ] && [ '$(vf_state ens1f0 1 vlan)' = 5 ]"
+
+# ---- detach ok ----------------------------------------------------------------
+touch "$LOG.ack-unplug"
+"$CTL" detach web1 --config > "$T/out" 2> "$T/err"; rc=$?
+check "detach: exit 0 ($(cat "$T/err"))" test "$rc" = 0
+check "  alias asked away" grep -q "^detach-alias web1 ua-vfpool-0" "$LOG"
+check "  says the VF went back" grep -q "VF $VF0 restored and released" "$T/out"
+check "  lease freed" test -z "$(lease_of web1)"
+check "  VF restored" \
+  bash -c "[ '$(vf_state ens1f0 0 vlan)' = 0 ] && [ '$(vf_state ens1f0 0 spoofchk)' = on ]"
+check "  device and nic gone from the live XML" \
+  bash -c "! grep -q ua-vfpool-0 '$T/libvirt/web1.xml' && [ $(live_nics web1) = 0 ]"
+check "  --config: gone from the persistent request" \
+  bash -c "! grep -q 'vfpool:nic' '$LOG.config/web1.xml'"
+
+# ---- detach: the guest does not acknowledge ----------------------------------
+rm -f "$LOG.ack-unplug"
+"$CTL" attach web1 --pool tenant --vlan 100 > /dev/null
+"$CTL" detach web1 --timeout 1 > /dev/null 2> "$T/err"; rc=$?
+check "detach timeout: exit 1, one line ($(cat "$T/err"))" \
+  bash -c "[ $rc = 1 ] && [ \$(wc -l < '$T/err') = 1 ] && grep -q 'did not release' '$T/err'"
+check "  lease kept, VF untouched" \
+  bash -c "[ '$(lease_of web1)' = $VF0 ] && [ '$(vf_state ens1f0 0 vlan)' = 100 ]"
+check "  live request keeps the nic, live XML the device" \
+  bash -c "[ $(live_nics web1) = 1 ] && grep -q ua-vfpool-0 '$T/libvirt/web1.xml'"
+# The guest lets go later: detach again finishes the job without asking again.
+touch "$LOG.ack-unplug"
+asked=$(grep -c '^detach-alias' "$LOG")
+"$CTL" detach web1 > "$T/out" 2> "$T/err"; rc=$?
+check "detach after the guest let go late: exit 0 ($(cat "$T/err"))" \
+  bash -c "[ $rc = 0 ] && grep -q 'restored and released' '$T/out'"
+check "  no second detach asked" test "$(grep -c '^detach-alias' "$LOG")" = "$asked"
+check "  lease freed, VF restored, live request empty" \
+  bash -c "[ -z '$(lease_of web1)' ] && [ '$(vf_state ens1f0 0 vlan)' = 0 ] && [ $(live_nics web1) = 0 ]"
+
+# ---- detach of a lease another start took over ------------------------------
+"$CTL" attach web1 --pool tenant > /dev/null
+rm -f "$LOG.ack-unplug"
+asked=$(grep -c '^detach-alias' "$LOG")
+"$CTL" detach web1 --timeout 20 > "$T/out" 2> "$T/err" &
+det=$!
+for _ in $(seq 100); do [ "$(grep -c '^detach-alias' "$LOG")" -gt "$asked" ] && break; sleep 0.1; done
+sed -i 's/^start-id=.*/start-id=ffffffffffffffffffffffffffffffff/' "$T/run/leases/$VF0"
+touch "$LOG.ack-unplug"
+wait "$det"; rc=$?
+check "detach after a take-over: exit 0, says it left the VF alone ($(cat "$T/out" "$T/err"))" \
+  bash -c "[ $rc = 0 ] && grep -q 'left alone' '$T/out'"
+check "  that lease stays" test "$(lease_start $VF0)" = ffffffffffffffffffffffffffffffff
+"$CTL" attach web1 --pool tenant > /dev/null 2> "$T/err"; rc=$?
+check "attach refuses a nic index the domain still holds a lease for ($(cat "$T/err"))" \
+  bash -c "[ $rc = 1 ] && grep -q 'still holds VF $VF0' '$T/err' && [ '$(lease_of web1)' = $VF0 ]"
+hook web1 release end "$T/libvirt/web1.xml"
+check "release end frees it" test -z "$(lease_of web1)"
+check "  and restores the VF" test "$(vf_state ens1f0 0 vlan)" = 0
+
+# ---- several nics --------------------------------------------------------------
+"$CTL" attach web1 --pool tenant > /dev/null && "$CTL" attach web1 --pool tenant --vlan 300 > /dev/null
+check "two nics attached" test "$(lease_of web1 | wc -l)" = 2
+"$CTL" attach web1 --pool tenant > /dev/null 2> "$T/err"; rc=$?
+check "a third: no free hot-plug slot left ($(cat "$T/err"))" \
+  bash -c "[ $rc = 1 ] && grep -q 'no free pcie-root-port' '$T/err'"
+"$CTL" detach web1 > /dev/null 2> "$T/err"; rc=$?
+check "detach without --nic refuses, listing them ($(cat "$T/err"))" \
+  bash -c "[ $rc = 1 ] && grep -q 'nic 0 (VF .*), nic 1 (VF' '$T/err'"
+"$CTL" detach web1 --nic 0 > /dev/null 2> "$T/err"; rc=$?
+check "detach of a nic before the last is refused (no renumbering)" \
+  bash -c "[ $rc = 1 ] && grep -q 'not the last nic' '$T/err'"
+"$CTL" detach web1 --nic 7 > /dev/null 2> "$T/err"; rc=$?
+check "detach of a nic that is not there: refused" \
+  bash -c "[ $rc = 1 ] && grep -q 'has no vfpool nic 7' '$T/err'"
+check "  nothing detached meanwhile" test "$(grep -c '^detach-alias web1 ua-vfpool-1' "$LOG")" = 0
+hook web1 release end "$T/libvirt/web1.xml"
+check "release end after attach frees both" test -z "$(lease_of web1)"
+check "  and restores them" \
+  bash -c "[ '$(vf_state ens1f0 0 vlan)' = 0 ] && [ '$(vf_state ens1f0 1 vlan)' = 5 ]"
+
+rm -f "$T/libvirt/web1.xml"
+"$CTL" detach web1 > /dev/null 2> "$T/err"; rc=$?
+check "detach on a shut-off domain: refused" bash -c "[ $rc = 1 ] && grep -q 'not running' '$T/err'"
+
+# ---- usage errors: one line, exit 2 -----------------------------------------------
+for args in "attach web4 --vlan" "attach web4 --bogus 1" "attach web4" "attach --pool tenant" \
+            "detach web4 --timeout abc" "detach web4 --nic x" "detach"; do
+  "$CTL" $args > /dev/null 2> "$T/err"; rc=$?
+  check "'$args': exit 2, one line" bash -c "[ $rc = 2 ] && [ \$(wc -l < '$T/err') = 1 ]"
+done
+check "attach --help exits 0" bash -c "'$CTL' attach --help > /dev/null"
+
+finish

@@ -1,0 +1,40 @@
+/* vfpoolctl-record.h: test seam for attach / detach (VFPOOL_LIBVIRT_URI=
+ * record:FILE), playing libvirt on files:
+ *   VFPOOL_LIBVIRT_RUN_DIR/NAME.xml  live XML of running domain NAME (where
+ *                                    libvirt keeps its status XML); absent:
+ *                                    NAME is shut off
+ *   FILE.config/NAME.xml             its persistent XML (absent: transient)
+ *   FILE                             one line per call: attach-live NAME XML,
+ *                                    detach-alias NAME ALIAS, metadata
+ *                                    live|config NAME XML
+ *   FILE.fail-attach                 exists: attach fails with its content
+ *   FILE.fail-attach-plugged         the same, after the device was plugged
+ *   FILE.ack-unplug                  exists: the guest acknowledges unplugs
+ *                                    (a detached device leaves the live XML
+ *                                    at the next read); absent: it never does */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define VFPCTL_RECORD_PREFIX "record:"
+
+typedef struct {
+  const char *file;
+  const char *run_dir;
+  const char *name;
+} VfpctlRecord;
+
+gboolean vfpctl_record_exists (const VfpctlRecord *rec);
+gboolean vfpctl_record_is_running (const VfpctlRecord *rec);
+gboolean vfpctl_record_get_xml (const VfpctlRecord *rec, gboolean live, char **out,
+                                GError **error);
+gboolean vfpctl_record_attach (const VfpctlRecord *rec, const char *device_xml,
+                               GError **error);
+gboolean vfpctl_record_detach_alias (const VfpctlRecord *rec, const char *alias,
+                                     GError **error);
+gboolean vfpctl_record_set_request (const VfpctlRecord *rec, gboolean live,
+                                    const char *metadata, GError **error);
+
+G_END_DECLS
