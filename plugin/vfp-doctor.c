@@ -156,6 +156,24 @@ cmdline_has (GStrv words, const char *word)
 
 /* ---- IOMMU and kernel command line -------------------------------------- */
 
+/* The IOMMU words of the kernel command line, for a message: the whole
+ * line is long and may hold things (root=, crypt options) that do not
+ * belong in a report pasted into a ticket. */
+static char *
+iommu_words (GStrv cmdline)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  if (cmdline == NULL)
+    return g_strdup ("unreadable");
+  for (GStrv w = cmdline; *w; w++)
+    if (g_str_has_prefix (*w, "intel_iommu=") || g_str_has_prefix (*w, "amd_iommu=")
+        || g_str_has_prefix (*w, "iommu="))
+      g_string_append_printf (out, "%s%s", out->len ? " " : "", *w);
+  return out->len ? g_string_free (g_steal_pointer (&out), FALSE)
+                  : g_strdup ("no intel_iommu=, amd_iommu= or iommu= option");
+}
+
 static void
 check_iommu (const VfpDoctorPaths *paths, GPtrArray *report, GStrv cmdline)
 {
@@ -164,7 +182,7 @@ check_iommu (const VfpDoctorPaths *paths, GPtrArray *report, GStrv cmdline)
                                                   NULL);
   g_autoptr (GPtrArray) units = list_dir (class_dir);
   guint groups = count_dir (groups_dir);
-  g_autofree char *shown_cmdline = cmdline ? g_strjoinv (" ", cmdline) : g_strdup ("(unreadable)");
+  g_autofree char *shown_cmdline = iommu_words (cmdline);
   const char *off = NULL;
 
   if (units != NULL && units->len > 0 && groups > 0)
@@ -673,8 +691,8 @@ check_vf_count (GPtrArray *report, VfpConfig *config)
                                  "while no VF of %s is in use)",
                                  name, idle->str, name, n_used, name, name);
           vfp_doctor_add (report, id, VFP_CHECK_WARN, fix,
-                          "%s: %u VFs enabled, pools use %u (idle VFs: %s)", name,
-                          pf->vfs->len, n_used, idle->str);
+                          "%s: %u VFs enabled, %u of them in pools; not in any pool: VF %s",
+                          name, pf->vfs->len, n_used, idle->str);
         }
     }
 }

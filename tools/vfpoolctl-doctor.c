@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -42,7 +43,9 @@ check_libvirt (VfpCtl *ctl, VfpConfig *config, GPtrArray *report)
   if (conn == NULL)
     {
       vfp_doctor_add (report, "libvirt", VFP_CHECK_WARN,
-                      "systemctl start libvirtd (or virtqemud), and run doctor as root",
+                      geteuid () == 0 ? "systemctl start libvirtd (or virtqemud)"
+                                      : "systemctl start libvirtd (or virtqemud), and run "
+                                        "doctor as root",
                       "cannot connect to %s (%s): libvirt version and domain checks skipped",
                       ctl->ctx->libvirt_uri, virGetLastErrorMessage ());
       return;

@@ -84,6 +84,11 @@ check "domains: db1's fix names allow=" check_mentions "$T/dom.json" domain:db1 
 "$CTL" doctor --json --root "$ROOT" > "$T/nolv.json"; rc=$?
 check "unreachable libvirt: a warning, not a failure (rc=$rc)" \
   bash -c "[ $rc = 0 ] && $(declare -f json_get check_status); check_status '$T/nolv.json' libvirt warn"
+# Run as root (make check does): the fix must not tell root to become root.
+if [ "$(id -u)" = 0 ]; then
+  check "unreachable libvirt as root: the fix does not say 'as root'" \
+    bash -c "! grep -q 'doctor as root' '$T/nolv.json' && grep -q 'systemctl start libvirtd' '$T/nolv.json'"
+fi
 
 # ---- explain -----------------------------------------------------------------
 domain_xml web9 9 'pool="tenant"' > "$T/web9.xml"

@@ -234,10 +234,13 @@ static const HostCase host_cases[] = {
   { "only unsafe VFs in the pool: fail", "--host shared-iommu", "[pool tenant]\npfs=ens1f0#0-1\n",
     GOOD_CMDLINE, GOOD, VFP_CHECK_FAIL,
     { { "vf-iommu:tenant", VFP_CHECK_FAIL, "ACS" },
-      { "vf-count:ens1f0", VFP_CHECK_WARN, "idle VFs: 2,3" } } },
+      { "vf-count:ens1f0", VFP_CHECK_WARN, "not in any pool: VF 2,3" } } },
   { "no IOMMU: fail, fix says intel_iommu=on", "--host --no-iommu demo", DEMO_POOL,
     "root=/dev/sda1 ro", GOOD, VFP_CHECK_FAIL,
     { { "iommu", VFP_CHECK_FAIL, "intel_iommu=on" },
+      /* only the IOMMU words of the command line, never root= and the rest */
+      { "iommu", VFP_CHECK_FAIL, "(kernel command line: no intel_iommu=, amd_iommu= or "
+        "iommu= option)" },
       { "iommu-passthrough", VFP_CHECK_WARN, "iommu=pt" },
       { "vf-iommu:tenant", VFP_CHECK_FAIL, "no IOMMU group" } } },
   { "IOMMU switched off on the command line: fix removes it", "--host --no-iommu demo",
@@ -264,7 +267,7 @@ static const HostCase host_cases[] = {
     { { "pool-ports:tenant", VFP_CHECK_PASS, "more than one physical port" } } },
   { "more VFs enabled than pools use", "--host igb", "[pool tenant]\npfs=ens1f0#0-3\n",
     GOOD_CMDLINE, GOOD, VFP_CHECK_WARN,
-    { { "vf-count:ens1f0", VFP_CHECK_WARN, "7 VFs enabled, pools use 4" },
+    { { "vf-count:ens1f0", VFP_CHECK_WARN, "7 VFs enabled, 4 of them in pools; not in any pool: VF 4,5,6" },
       { "vf-count:ens1f0", VFP_CHECK_WARN, "pfs=ens1f0#4,5,6" } } },
   { "NetworkManager without an unmanaged rule", "--host demo", DEMO_POOL, GOOD_CMDLINE,
     GOOD | NM_RUNNING, VFP_CHECK_WARN,
