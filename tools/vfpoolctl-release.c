@@ -6,6 +6,7 @@
 #include "vfp-error.h"
 #include "vfp-lease.h"
 #include "vfp-lifecycle.h"
+#include "vfp-release.h"
 #include "vfp-liveness.h"
 #include "vfp-quarantine.h"
 #include "vfp-state-dir.h"
@@ -137,6 +138,29 @@ release_injected (VfpCtl *ctl, const char *file)
   return 0;
 }
 
+/* What went back of @held (the domain's leases before the release): a VF
+ * that could not be restored is quarantined, not free, and "released every
+ * VF" would tell the operator otherwise.  Exit 1 then. */
+static int
+report_released (VfpCtl *ctl, const char *shown, GPtrArray *held)
+{
+  g_autoptr (GHashTable) quarantined = vfp_quarantine_list (ctl->ctx->state_dir);
+  guint set_aside = 0;
+
+  for (guint i = 0; i < held->len; i++)
+    if (g_hash_table_contains (quarantined, ((VfpLease *) held->pdata[i])->vf_pci))
+      set_aside++;
+  if (set_aside == 0)
+    {
+      printf ("released every VF of domain '%s'\n", shown);
+      return 0;
+    }
+  printf ("released %u VF%s of domain '%s'; %u could not be restored and %s quarantined "
+          "(vfpoolctl quarantine list)\n", held->len - set_aside, held->len - set_aside == 1 ? "" : "s",
+          shown, set_aside, set_aside == 1 ? "is" : "are");
+  return 1;
+}
+
 int
 vfpctl_release (VfpCtl *ctl, int argc, char **argv)
 {
@@ -146,6 +170,7 @@ vfpctl_release (VfpCtl *ctl, int argc, char **argv)
   g_autofree char *uuid = NULL;
   g_autofree char *name = NULL;
   g_autofree char *shown = NULL;
+  g_autoptr (GPtrArray) held = NULL;
   gboolean force = FALSE, injected = FALSE;
   const GOptionEntry entries[] = {
     { "force", 0, 0, G_OPTION_ARG_NONE, &force,
@@ -193,12 +218,12 @@ vfpctl_release (VfpCtl *ctl, int argc, char **argv)
           return 1;
         }
     }
-  if (!vfp_lifecycle_release (ctl->ctx, uuid, warnings, &error))
+  if (!vfp_release_list_owner (ctl->ctx, uuid, &held, NULL, &error)
+      || !vfp_lifecycle_release (ctl->ctx, uuid, warnings, &error))
     return vfpctl_fail (error);
   for (guint i = 0; i < warnings->len; i++)
     fprintf (stderr, "vfpoolctl: warning: %s\n", (char *) warnings->pdata[i]);
-  printf ("released every VF of domain '%s'\n", shown);
-  return 0;
+  return report_released (ctl, shown, held);
 }
 
 /* {"version": 1, "vfs": [{"vf", "domain", "uuid", "action", "reason",

@@ -99,4 +99,19 @@ rm -rf "$T/run/leases"; echo junk > "$T/run/leases"
 check "reconnect begin exits 0 even when the lease store is broken" hook d1 reconnect begin "$T/d1-saved.xml"
 rm -f "$T/run/leases"
 
+# vfpoolctl release of a domain whose VF cannot be restored: the VF is
+# quarantined, and the command says so and exits 1 — not "released every VF".
+domain_xml q1 71 'pool="tenant" vlan="300"' > "$T/q1.xml"
+hook q1 prepare begin "$T/q1.xml"
+vf=$(basename "$(grep -l "$(uuid_of 71)" "$T"/run/leases/* | head -1)")
+[ -n "$vf" ] || not_ok "q1 holds no lease"
+echo "* vlan EIO" > "$T/nl.log.rules"
+out=$("$CTL" release --force q1 2>/dev/null); rc=$?
+rm -f "$T/nl.log.rules"
+check "release with a VF it cannot restore: exit 1 (rc=$rc)" test "$rc" = 1
+check "  says 1 could not be restored and is quarantined ($out)" \
+  bash -c "[[ \"\$1\" == *'released 0 VFs of domain '\\''q1'\\''; 1 could not be restored and is quarantined'* ]]" _ "$out"
+check "  the VF is in quarantine, not free" test -e "$T/run/quarantine/$vf"
+"$CTL" quarantine clear "$vf" >/dev/null
+
 finish
