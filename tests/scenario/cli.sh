@@ -85,6 +85,8 @@ explain --xml
 metrics -
 request --pool
 unrequest --nic
+attach --pool
+detach --nic
 enable-vfs --wait
 vfio-bind -
 vfio-unbind -
