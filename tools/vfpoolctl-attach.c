@@ -185,14 +185,13 @@ vfpctl_attach (VfpCtl *ctl, int argc, char **argv)
     G_OPTION_ENTRY_NULL
   };
   guint nic;
+  int status;
 
-  if (!vfpctl_parse_options (&argc, &argv, entries, attrs, "DOMAIN",
-                             "Lease a VF of a pool and hot-plug it into a running domain "
-                             "(live; the nic options are those of request).", 1, &error))
-    return vfpctl_usage_fail (argv[0], error);
-  if (argc < 2)
-    return vfpctl_usage (argv[0], "needs a DOMAIN name");
-  name = argv[1];
+  if ((status = vfpctl_parse_domain_options (&argc, &argv, entries, attrs,
+                                             "Lease a VF of a pool and hot-plug it into a "
+                                             "running domain (live; the nic options are those "
+                                             "of request).", &name)) != VFPCTL_EXIT_OK)
+    return status;
   /* a bad value is a usage error, as for request: nothing was touched yet */
   if (!vfpctl_nic_check_attrs (name, attrs, &error))
     return vfpctl_usage_fail (argv[0], error);
@@ -359,14 +358,13 @@ vfpctl_detach (VfpCtl *ctl, int argc, char **argv)
     G_OPTION_ENTRY_NULL
   };
   guint nic;
+  int status;
 
-  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, "DOMAIN",
-                             "Hot-unplug a pool VF from a running domain, then restore the VF "
-                             "and free its lease.", 1, &error))
-    return vfpctl_usage_fail (argv[0], error);
-  if (argc < 2)
-    return vfpctl_usage (argv[0], "needs a DOMAIN name");
-  name = argv[1];
+  if ((status = vfpctl_parse_domain_options (&argc, &argv, entries, NULL,
+                                             "Hot-unplug a pool VF from a running domain, then "
+                                             "restore the VF and free its lease.", &name))
+      != VFPCTL_EXIT_OK)
+    return status;
   if (nic_opt != NULL && !vfpctl_nic_parse_index (nic_opt, &want, &error))
     return vfpctl_usage_fail (argv[0], error);
   if (timeout_opt != NULL

@@ -392,15 +392,18 @@ check_pool (VfpCtl *ctl, const char *domain, const char *pool, gboolean force,
   { "print", 0, 0, G_OPTION_ARG_NONE, &(opts).print, \
     "store it and print the domain XML as libvirt stored it", NULL }
 
-/* The checks both commands share once GLib has parsed the options. */
+/* Parse the options and the DOMAIN, with the checks both commands share. */
 static int
-check_common (int argc, char **argv, VfpReqOpts *opts)
+parse_common (int *argc, char ***argv, const GOptionEntry *entries, gpointer callback_data,
+              const char *summary, VfpReqOpts *opts)
 {
-  if (argc < 2)
-    return vfpctl_usage (argv[0], "needs a DOMAIN name");
-  opts->domain = argv[1];
+  int status = vfpctl_parse_domain_options (argc, argv, entries, callback_data, summary,
+                                            &opts->domain);
+
+  if (status != VFPCTL_EXIT_OK)
+    return status;
   if (opts->dry_run && opts->print)
-    return vfpctl_usage (argv[0], "--dry-run and --print exclude each other");
+    return vfpctl_usage ((*argv)[0], "--dry-run and --print exclude each other");
   return VFPCTL_EXIT_OK;
 }
 
@@ -423,11 +426,9 @@ vfpctl_request (VfpCtl *ctl, int argc, char **argv)
     G_OPTION_ENTRY_NULL
   };
 
-  if (!vfpctl_parse_options (&argc, &argv, entries, attrs, "DOMAIN",
-                             "Add a nic to the vfpool request of a defined domain (through "
-                             "libvirt; from its next start).", 1, &error))
-    return vfpctl_usage_fail (argv[0], error);
-  if ((status = check_common (argc, argv, &opts)) != VFPCTL_EXIT_OK)
+  if ((status = parse_common (&argc, &argv, entries, attrs,
+                              "Add a nic to the vfpool request of a defined domain (through "
+                              "libvirt; from its next start).", &opts)) != VFPCTL_EXIT_OK)
     return status;
   /* a bad value is a usage error too: nothing was read or written yet */
   if (!vfpctl_nic_check_attrs (opts.domain, attrs, &error))
@@ -491,11 +492,9 @@ vfpctl_unrequest (VfpCtl *ctl, int argc, char **argv)
     G_OPTION_ENTRY_NULL
   };
 
-  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, "DOMAIN",
-                             "Remove one nic, or the whole vfpool request, of a defined "
-                             "domain.", 1, &error))
-    return vfpctl_usage_fail (argv[0], error);
-  if ((status = check_common (argc, argv, &opts)) != VFPCTL_EXIT_OK)
+  if ((status = parse_common (&argc, &argv, entries, NULL,
+                              "Remove one nic, or the whole vfpool request, of a defined "
+                              "domain.", &opts)) != VFPCTL_EXIT_OK)
     return status;
   if (nic_opt != NULL && !vfpctl_nic_parse_index (nic_opt, &nic, &error))
     return vfpctl_usage_fail (argv[0], error);
