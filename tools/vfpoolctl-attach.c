@@ -5,6 +5,8 @@
 #include "config.h"
 #include "vfpoolctl.h"
 #include "vfpoolctl-domain.h"
+#include "vfpoolctl-json.h"
+#include "vfpoolctl-nic-options.h"
 #include "vfp-attach.h"
 #include "vfp-error.h"
 #include "vfp-lifecycle.h"
@@ -17,89 +19,37 @@
 /* How often detach looks whether the guest let the device go. */
 #define DETACH_POLL_USEC (G_USEC_PER_SEC / 5)
 #define DETACH_DEFAULT_TIMEOUT 30
+#define DETACH_MAX_TIMEOUT 3600
 
-/* Parse argv with @entries; *@domain gets the one positional argument (a
- * copy).  Returns -1 to go on, else the exit status (a usage error: 2). */
-static int
-parse_options (const char *cmd, const char *summary, GOptionEntry *entries, int argc,
-               char **argv, char **domain)
+/* The --json document of attach and detach (vfpoolctl(8) JSON OUTPUT),
+ * open for the members only one of them has. */
+static JsonBuilder *
+json_nic_begin (const char *domain, guint nic, const VfpLease *lease, const char *action)
 {
-  g_autoptr (GOptionContext) oc = g_option_context_new ("DOMAIN");
-  g_autoptr (GError) error = NULL;
-  g_auto (GStrv) args = g_new0 (char *, argc + 1);
-  gboolean json = FALSE;
-  GOptionEntry json_entry[] = {
-    { "json", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &json, NULL, NULL },
-    G_OPTION_ENTRY_NULL
-  };
-  g_autofree char *prog = g_strconcat ("vfpoolctl ", cmd, NULL);
+  JsonBuilder *builder = vfpctl_json_begin ();
 
-  for (int i = 0; i < argc; i++)
-    args[i] = g_strdup (i == 0 ? prog : argv[i]);
-  g_option_context_set_summary (oc, summary);
-  g_option_context_add_main_entries (oc, entries, NULL);
-  g_option_context_add_main_entries (oc, json_entry, NULL);
-  if (!g_option_context_parse_strv (oc, &args, &error))
-    {
-      fprintf (stderr, "vfpoolctl: %s: %s (see vfpoolctl %s --help)\n", cmd, error->message,
-               cmd);
-      return 2;
-    }
-  if (args[1] == NULL || args[2] != NULL)
-    {
-      fprintf (stderr, "vfpoolctl: %s: %s (see vfpoolctl %s --help)\n", cmd,
-               args[1] == NULL ? "needs a DOMAIN" : "one DOMAIN only", cmd);
-      return 2;
-    }
-  *domain = g_strdup (args[1]);
-  return -1;
+  vfpctl_json_string (builder, "domain", domain);
+  vfpctl_json_int (builder, "nic", nic);
+  vfpctl_json_string (builder, "vf", lease != NULL ? lease->vf_pci : NULL);
+  vfpctl_json_string (builder, "pool", lease != NULL ? lease->pool : NULL);
+  vfpctl_json_string (builder, "action", action);
+  return builder;
+}
+
+/* @error as the one line of @command: it names the domain (and the pool,
+ * @pool unless NULL) once, whether or not the library's message does. */
+static GError *
+nic_error (const char *command, const char *name, const char *pool, const GError *error)
+{
+  g_autofree char *what = pool != NULL ? g_strdup_printf (" (pool '%s')", pool) : g_strdup ("");
+
+  if (g_str_has_prefix (error->message, "domain '"))
+    return g_error_new (error->domain, error->code, "%s%s: %s", command, what, error->message);
+  return g_error_new (error->domain, error->code, "%s: domain '%s'%s: %s", command, name, what,
+                      error->message);
 }
 
 /* ---- attach --------------------------------------------------------------- */
-
-typedef struct {
-  char *pool, *bond;
-  char *knobs[9];       /* in the order of knob_names */
-  gboolean config;
-} AttachOpts;
-
-static const char *const knob_names[] = {
-  VFP_ATTR_VLAN, VFP_ATTR_QOS, VFP_ATTR_VLAN_PROTO, VFP_ATTR_MAC, VFP_ATTR_SPOOFCHK,
-  VFP_ATTR_TRUST, VFP_ATTR_MIN_TX_RATE, VFP_ATTR_MAX_TX_RATE, VFP_ATTR_LINK_STATE,
-};
-G_STATIC_ASSERT (G_N_ELEMENTS (knob_names) == G_N_ELEMENTS (((AttachOpts *) 0)->knobs));
-
-static void
-attach_opts_clear (AttachOpts *o)
-{
-  g_free (o->pool);
-  g_free (o->bond);
-  for (guint i = 0; i < G_N_ELEMENTS (o->knobs); i++)
-    g_free (o->knobs[i]);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AttachOpts, attach_opts_clear)
-
-/* The request attributes, in the order `vfpoolctl request` writes them. */
-static GPtrArray *
-attach_attrs (AttachOpts *o)
-{
-  GPtrArray *attrs = g_ptr_array_new_with_free_func (g_free);
-
-  g_ptr_array_add (attrs, g_strdup ("pool"));
-  g_ptr_array_add (attrs, g_strdup (o->pool));
-  if (o->bond != NULL)
-    {
-      g_ptr_array_add (attrs, g_strdup ("bond"));
-      g_ptr_array_add (attrs, g_strdup (o->bond));
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (knob_names); i++)
-    if (o->knobs[i] != NULL)
-      {
-        g_ptr_array_add (attrs, g_strdup (knob_names[i]));
-        g_ptr_array_add (attrs, g_strdup (o->knobs[i]));
-      }
-  return attrs;
-}
 
 /* *@plugged: whether the live XML of @d has the device of nic @nic.  FALSE
  * when that cannot be told (the domain stopped, its XML unreadable). */
@@ -203,76 +153,62 @@ attach_persistent (VfpctlDomain *d, GPtrArray *attrs, char **metadata, GError **
   return TRUE;
 }
 
-/* One line naming domain, pool and why (the library's messages name the
- * domain already). */
+/* One line naming domain, pool and why (with --json: the error document
+ * too); exit status 1. */
 static int
-attach_fail (const char *name, const char *pool, const GError *error)
+attach_fail (VfpCtl *ctl, const char *name, const char *pool, const GError *error)
 {
-  if (g_str_has_prefix (error->message, "domain '"))
-    fprintf (stderr, "vfpoolctl: attach (pool '%s'): %s\n", pool, error->message);
-  else
-    fprintf (stderr, "vfpoolctl: attach: domain '%s' pool '%s': %s\n", name, pool,
-             error->message);
-  return 1;
+  g_autoptr (GError) line = nic_error ("attach", name, pool, error);
+
+  return vfpctl_json_fail (ctl, line);
 }
 
 int
 vfpctl_attach (VfpCtl *ctl, int argc, char **argv)
 {
-  g_auto (AttachOpts) o = { NULL };
   g_autoptr (GError) error = NULL;
   g_autoptr (VfpctlDomain) d = NULL;
   g_autoptr (VfpDomXml) live = NULL;
   g_autoptr (VfpLease) lease = NULL;
-  g_autoptr (GPtrArray) attrs = NULL;
+  g_autoptr (GPtrArray) attrs = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) devices = NULL;
-  g_autofree char *name = NULL;
   g_autofree char *device = NULL;
   g_autofree char *live_meta = NULL;
   g_autofree char *config_meta = NULL;
-  GOptionEntry entries[] = {
-    { "pool", 0, 0, G_OPTION_ARG_STRING, &o.pool, "pool to lease the VF from (required)", "P" },
-    { "bond", 0, 0, G_OPTION_ARG_STRING, &o.bond, "bond of the request the nic joins", "NAME" },
-    { "vlan", 0, 0, G_OPTION_ARG_STRING, &o.knobs[0], "VLAN id 0-4094", "N" },
-    { "qos", 0, 0, G_OPTION_ARG_STRING, &o.knobs[1], "VLAN priority 0-7", "N" },
-    { "vlan-proto", 0, 0, G_OPTION_ARG_STRING, &o.knobs[2], "802.1Q or 802.1ad", "P" },
-    { "mac", 0, 0, G_OPTION_ARG_STRING, &o.knobs[3], "MAC (default: derived)", "M" },
-    { "spoofchk", 0, 0, G_OPTION_ARG_STRING, &o.knobs[4], "on or off", "on|off" },
-    { "trust", 0, 0, G_OPTION_ARG_STRING, &o.knobs[5], "on or off", "on|off" },
-    { "min-tx-rate", 0, 0, G_OPTION_ARG_STRING, &o.knobs[6], "Mbit/s", "N" },
-    { "max-tx-rate", 0, 0, G_OPTION_ARG_STRING, &o.knobs[7], "Mbit/s", "N" },
-    { "link-state", 0, 0, G_OPTION_ARG_STRING, &o.knobs[8], "auto, enable or disable", "S" },
-    { "config", 0, 0, G_OPTION_ARG_NONE, &o.config, "also add the nic to the persistent "
-      "request", NULL },
+  const char *name, *pool;
+  gboolean config = FALSE;
+  const GOptionEntry entries[] = {
+    VFPCTL_NIC_ENTRIES,
+    { "config", 0, 0, G_OPTION_ARG_NONE, &config,
+      "also add the nic to the persistent request (the next start leases it again)", NULL },
+    VFPCTL_JSON_ENTRY (ctl),
     G_OPTION_ENTRY_NULL
   };
   guint nic;
-  int rc;
+  int status;
 
-  rc = parse_options ("attach", "Lease a VF of a pool and hot-plug it into a running domain.",
-                      entries, argc, argv, &name);
-  if (rc >= 0)
-    return rc;
-  if (o.pool == NULL)
-    {
-      fprintf (stderr, "vfpoolctl: attach: --pool P is required (see vfpoolctl attach "
-               "--help)\n");
-      return 2;
-    }
-  attrs = attach_attrs (&o);
+  if ((status = vfpctl_parse_domain_options (&argc, &argv, entries, attrs,
+                                             "Lease a VF of a pool and hot-plug it into a "
+                                             "running domain (live; the nic options are those "
+                                             "of request).", &name)) != VFPCTL_EXIT_OK)
+    return status;
+  /* a bad value is a usage error, as for request: nothing was touched yet */
+  if (!vfpctl_nic_check_attrs (name, attrs, &error))
+    return vfpctl_usage_fail (argv[0], error);
+  pool = vfpctl_nic_attr (attrs, "pool");
   if (!vfpctl_domain_open (ctl, name, &d, &error))
-    return attach_fail (name, o.pool, error);
+    return attach_fail (ctl, name, pool, error);
   if (!vfpctl_domain_is_running (d))
     {
       g_set_error (&error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
                    "the domain is not running; `vfpoolctl request` adds a nic for its next "
                    "start");
-      return attach_fail (name, o.pool, error);
+      return attach_fail (ctl, name, pool, error);
     }
   if (!vfpctl_domain_get_xml (d, TRUE, &live, &error)
       || !vfp_request_edit_append (live, attrs, &nic, &error)
-      || (o.config && !attach_persistent (d, attrs, &config_meta, &error)))
-    return attach_fail (name, o.pool, error);
+      || (config && !attach_persistent (d, attrs, &config_meta, &error)))
+    return attach_fail (ctl, name, pool, error);
   /* The alias must be new to this run: QEMU refuses a second device of it. */
   devices = vfp_domxml_list_devices (live);
   for (guint i = 0; i < devices->len; i++)
@@ -281,10 +217,10 @@ vfpctl_attach (VfpCtl *ctl, int argc, char **argv)
         g_set_error (&error, VFP_ERROR, VFP_ERROR_BUSY,
                      "device %s%u is in the guest but nic %u is not in its request; detach "
                      "it first", VFP_ALIAS_PREFIX, nic, nic);
-        return attach_fail (name, o.pool, error);
+        return attach_fail (ctl, name, pool, error);
       }
   if (!vfp_lifecycle_attach_nic (ctl->ctx, live, nic, &lease, &error))
-    return attach_fail (name, o.pool, error);
+    return attach_fail (ctl, name, pool, error);
   device = vfp_domxml_device_to_string_full (nic, lease->vf_pci, lease->form, lease->managed,
                                              &lease->applied);
   live_meta = vfp_request_edit_metadata (live);
@@ -301,7 +237,7 @@ vfpctl_attach (VfpCtl *ctl, int argc, char **argv)
           g_prefix_error (&error, "libvirt reported a failure but device %s%u is in the "
                           "guest; VF %s stays leased until release end: ", VFP_ALIAS_PREFIX,
                           nic, lease->vf_pci);
-          return attach_fail (name, o.pool, error);
+          return attach_fail (ctl, name, pool, error);
         }
       restored = vfp_lifecycle_release_vf (ctl->ctx, lease->owner_uuid, lease->vf_pci,
                                            lease->start_id, warnings, &release_error);
@@ -309,24 +245,32 @@ vfpctl_attach (VfpCtl *ctl, int argc, char **argv)
                       restored ? "VF restored and released" : release_error->message);
       for (guint i = 0; i < warnings->len; i++)
         fprintf (stderr, "vfpoolctl: warning: %s\n", (const char *) warnings->pdata[i]);
-      return attach_fail (name, o.pool, error);
+      return attach_fail (ctl, name, pool, error);
     }
   if (!vfpctl_domain_set_request (d, TRUE, live_meta, &error))
     {
       g_prefix_error (&error, "recording nic %u in the live request failed: ", nic);
-      attach_fail (name, o.pool, error);
+      attach_fail (ctl, name, pool, error);
       attach_unplug (ctl, d, name, lease);
       return 1;
     }
-  if (o.config && !vfpctl_domain_set_request (d, FALSE, config_meta, &error))
+  if (config && !vfpctl_domain_set_request (d, FALSE, config_meta, &error))
     {
       g_prefix_error (&error, "nic %u is attached, but the persistent request is unchanged: ",
                       nic);
-      return attach_fail (name, o.pool, error);
+      return attach_fail (ctl, name, pool, error);
     }
-  printf ("domain '%s': nic %u attached: VF %s from pool '%s'%s\n", name, nic, lease->vf_pci,
-          lease->pool, o.config ? " (also in the persistent request)" : "");
-  return 0;
+  if (ctl->json)
+    {
+      g_autoptr (JsonBuilder) builder = json_nic_begin (name, nic, lease, "attached");
+
+      vfpctl_json_bool (builder, "config", config);
+      vfpctl_json_print (builder);
+    }
+  else
+    printf ("domain '%s': nic %u attached: VF %s from pool '%s'%s\n", name, nic,
+            lease->vf_pci, lease->pool, config ? " (also in the persistent request)" : "");
+  return VFPCTL_EXIT_OK;
 }
 
 /* ---- detach --------------------------------------------------------------- */
@@ -353,13 +297,40 @@ detach_from_request (VfpctlDomain *d, gboolean live, guint nic, gboolean *change
 }
 
 static int
-detach_fail (const char *name, const GError *error)
+detach_fail (VfpCtl *ctl, const char *name, const GError *error)
 {
-  if (g_str_has_prefix (error->message, "domain '"))
-    fprintf (stderr, "vfpoolctl: detach: %s\n", error->message);
-  else
-    fprintf (stderr, "vfpoolctl: detach: domain '%s': %s\n", name, error->message);
-  return 1;
+  g_autoptr (GError) line = nic_error ("detach", name, NULL, error);
+
+  return vfpctl_json_fail (ctl, line);
+}
+
+/* What detach did, as text or (--json) a document: the device left the
+ * guest ("detached", with the VF @released or not), or it did not:
+ * "timeout" and "stopped" come with @error (text: on stderr) and exit 1. */
+static int
+detach_report (VfpCtl *ctl, const char *name, guint nic, const VfpLease *lease,
+               const char *action, gboolean released, const GError *error)
+{
+  g_autoptr (GError) line = error != NULL ? nic_error ("detach", name, NULL, error) : NULL;
+
+  if (ctl->json)
+    {
+      g_autoptr (JsonBuilder) builder = json_nic_begin (name, nic, lease, action);
+      g_autofree char *plain = line != NULL ? vfpctl_plain_quotes (line->message) : NULL;
+
+      vfpctl_json_bool (builder, "released", released);
+      vfpctl_json_string (builder, "error", plain);
+      vfpctl_json_print (builder);
+    }
+  else if (line == NULL && lease == NULL)
+    printf ("domain '%s': nic %u detached (it held no lease)\n", name, nic);
+  else if (line == NULL && released)
+    printf ("domain '%s': nic %u detached; VF %s restored and released\n", name, nic,
+            lease->vf_pci);
+  else if (line == NULL)
+    printf ("domain '%s': nic %u detached; VF %s is no longer the lease it had (another "
+            "start took it over) and is left alone\n", name, nic, lease->vf_pci);
+  return line != NULL ? vfpctl_fail (line) : VFPCTL_EXIT_OK;
 }
 
 int
@@ -369,91 +340,81 @@ vfpctl_detach (VfpCtl *ctl, int argc, char **argv)
   g_autoptr (VfpctlDomain) d = NULL;
   g_autoptr (VfpDomXml) live = NULL;
   g_autoptr (GPtrArray) leases = NULL;
-  g_autofree char *name = NULL;
   g_autofree char *nic_opt = NULL;
+  g_autofree char *timeout_opt = NULL;
   const VfpLease *lease;
+  const char *name;
   gboolean config = FALSE, gone = FALSE, released = FALSE, changed = FALSE, plugged = FALSE;
-  int timeout = DETACH_DEFAULT_TIMEOUT;
-  guint64 want = 0;
-  GOptionEntry entries[] = {
-    { "nic", 0, 0, G_OPTION_ARG_STRING, &nic_opt, "the vfpool nic to detach (needed when "
-      "the domain has several)", "N" },
-    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "seconds to wait for the guest to let "
-      "the device go (default 30)", "SECONDS" },
-    { "config", 0, 0, G_OPTION_ARG_NONE, &config, "also remove the nic from the persistent "
-      "request", NULL },
+  guint64 timeout = DETACH_DEFAULT_TIMEOUT;
+  guint want = 0;
+  const GOptionEntry entries[] = {
+    { "nic", 0, 0, G_OPTION_ARG_STRING, &nic_opt,
+      "the vfpool nic to detach (needed when the domain has several)", "N" },
+    { "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout_opt,
+      "seconds (0-3600, default 30) to wait for the guest to let the device go", "SECONDS" },
+    { "config", 0, 0, G_OPTION_ARG_NONE, &config,
+      "also remove the nic from the persistent request", NULL },
+    VFPCTL_JSON_ENTRY (ctl),
     G_OPTION_ENTRY_NULL
   };
   guint nic;
-  int rc;
+  int status;
 
-  rc = parse_options ("detach", "Hot-unplug a pool VF from a running domain, then restore "
-                      "the VF and free its lease.", entries, argc, argv, &name);
-  if (rc >= 0)
-    return rc;
-  if (nic_opt != NULL
-      && !g_ascii_string_to_unsigned (nic_opt, 10, 0, G_MAXUINT, &want, NULL))
-    {
-      fprintf (stderr, "vfpoolctl: detach: --nic '%s' is not a nic index\n", nic_opt);
-      return 2;
-    }
-  if (timeout < 0)
-    {
-      fprintf (stderr, "vfpoolctl: detach: --timeout %d is negative\n", timeout);
-      return 2;
-    }
+  if ((status = vfpctl_parse_domain_options (&argc, &argv, entries, NULL,
+                                             "Hot-unplug a pool VF from a running domain, then "
+                                             "restore the VF and free its lease.", &name))
+      != VFPCTL_EXIT_OK)
+    return status;
+  if (nic_opt != NULL && !vfpctl_nic_parse_index (nic_opt, &want, &error))
+    return vfpctl_usage_fail (argv[0], error);
+  if (timeout_opt != NULL
+      && !g_ascii_string_to_unsigned (timeout_opt, 10, 0, DETACH_MAX_TIMEOUT, &timeout, NULL))
+    return vfpctl_usage (argv[0], "--timeout '%s' is not a number of seconds (0-%d)",
+                         timeout_opt, DETACH_MAX_TIMEOUT);
   if (!vfpctl_domain_open (ctl, name, &d, &error))
-    return detach_fail (name, error);
+    return detach_fail (ctl, name, error);
   if (!vfpctl_domain_is_running (d))
     {
       g_set_error (&error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
                    "the domain is not running (a stopped domain's VFs went back at its "
                    "release end); `vfpoolctl unrequest` edits its request");
-      return detach_fail (name, error);
+      return detach_fail (ctl, name, error);
     }
   if (!vfpctl_domain_get_xml (d, TRUE, &live, &error)
       || !vfp_lease_list_owner (ctl->ctx->state_dir, vfp_domxml_get_uuid (live), &leases, NULL,
                                 &error)
-      || !vfp_attach_pick_nic (live, leases, nic_opt != NULL, (guint) want, &nic, &plugged,
-                               &error))
-    return detach_fail (name, error);
+      || !vfp_attach_pick_nic (live, leases, nic_opt != NULL, want, &nic, &plugged, &error))
+    return detach_fail (ctl, name, error);
   /* Read before the detach: what the release must find unchanged after. */
   lease = vfp_attach_find_lease (leases, nic);
   /* Not plugged: an earlier detach timed out and the guest let go since. */
   gone = !plugged;
   if (plugged && !detach_and_wait (d, nic, (guint) timeout, &gone, &error))
-    return detach_fail (name, error);
+    return detach_fail (ctl, name, error);
   if (!gone && vfpctl_domain_is_running (d))
     {
       g_set_error (&error, VFP_ERROR, VFP_ERROR_FAILED,
-                   "nic %u: the guest did not release device %s%u within %d s; VF %s stays "
+                   "nic %u: the guest did not release device %s%u within %u s; VF %s stays "
                    "leased and unchanged (QEMU may still use it): run detach again, or it "
-                   "goes back when the domain stops", nic, VFP_ALIAS_PREFIX, nic, timeout,
-                   lease != NULL ? lease->vf_pci : "(none)");
-      return detach_fail (name, error);
+                   "goes back when the domain stops", nic, VFP_ALIAS_PREFIX, nic,
+                   (guint) timeout, lease != NULL ? lease->vf_pci : "(none)");
+      return detach_report (ctl, name, nic, lease, "timeout", FALSE, error);
     }
   if (!gone)
     {
-      printf ("domain '%s' stopped while nic %u was being detached; its VFs go back at its "
-              "release end\n", name, nic);
-      return 1;
+      g_set_error (&error, VFP_ERROR, VFP_ERROR_FAILED,
+                   "the domain stopped while nic %u was being detached; its VFs go back at "
+                   "its release end", nic);
+      return detach_report (ctl, name, nic, lease, "stopped", FALSE, error);
     }
   if (lease != NULL && !release_detached (ctl, name, lease, &released, &error))
-    return detach_fail (name, error);
+    return detach_fail (ctl, name, error);
   if (!detach_from_request (d, TRUE, nic, &changed, &error))
-    return detach_fail (name, error);
+    return detach_fail (ctl, name, error);
   if (config && !detach_from_request (d, FALSE, nic, &changed, &error))
-    return detach_fail (name, error);
+    return detach_fail (ctl, name, error);
   if (config && !changed)
     fprintf (stderr, "vfpoolctl: detach: warning: domain '%s': the persistent request has no "
              "nic %u; left as it is\n", name, nic);
-  if (lease == NULL)
-    printf ("domain '%s': nic %u detached (it held no lease)\n", name, nic);
-  else if (released)
-    printf ("domain '%s': nic %u detached; VF %s restored and released\n", name, nic,
-            lease->vf_pci);
-  else
-    printf ("domain '%s': nic %u detached; VF %s is no longer the lease it had (another "
-            "start took it over) and is left alone\n", name, nic, lease->vf_pci);
-  return 0;
+  return detach_report (ctl, name, nic, lease, "detached", released, NULL);
 }

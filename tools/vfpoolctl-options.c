@@ -178,6 +178,20 @@ vfpctl_parse_options (int *argc, char ***argv, const GOptionEntry *entries,
   return TRUE;
 }
 
+int
+vfpctl_parse_domain_options (int *argc, char ***argv, const GOptionEntry *entries,
+                             gpointer callback_data, const char *summary, const char **domain)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!vfpctl_parse_options (argc, argv, entries, callback_data, "DOMAIN", summary, 1, &error))
+    return vfpctl_usage_fail ((*argv)[0], error);
+  if (*argc < 2)
+    return vfpctl_usage ((*argv)[0], "needs a DOMAIN name");
+  *domain = (*argv)[1];
+  return VFPCTL_EXIT_OK;
+}
+
 char *
 vfpctl_vf_address (const char *arg)
 {

@@ -2,6 +2,7 @@
  * a domain's persistent metadata through the libvirt API. */
 #include "config.h"
 #include "vfpoolctl.h"
+#include "vfpoolctl-nic-options.h"
 #include "vfp-config.h"
 #include "vfp-domxml.h"
 #include "vfp-error.h"
@@ -384,22 +385,6 @@ check_pool (VfpCtl *ctl, const char *domain, const char *pool, gboolean force,
   return TRUE;
 }
 
-/* --pool, --bond and the knob options keep their order in the nic (as
- * (attribute, value) pairs in the GPtrArray the option group carries). */
-static gboolean
-add_attr (const char *option_name, const char *value, gpointer data, GError **error)
-{
-  GPtrArray *attrs = data;
-
-  g_ptr_array_add (attrs, g_strdup (option_name + strlen ("--")));
-  /* a flag (--failover) is the attribute set to "yes" */
-  g_ptr_array_add (attrs, g_strdup (value != NULL ? value : "yes"));
-  return TRUE;
-}
-
-#define VFPCTL_ATTR_ENTRY(name, help, arg) \
-  { name, 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) add_attr, help, arg }
-
 /* --dry-run and --print, the same in both commands. */
 #define VFPCTL_REQ_OUTPUT_ENTRIES(opts) \
   { "dry-run", 0, 0, G_OPTION_ARG_NONE, &(opts).dry_run, \
@@ -407,67 +392,19 @@ add_attr (const char *option_name, const char *value, gpointer data, GError **er
   { "print", 0, 0, G_OPTION_ARG_NONE, &(opts).print, \
     "store it and print the domain XML as libvirt stored it", NULL }
 
-/* The checks both commands share once GLib has parsed the options. */
+/* Parse the options and the DOMAIN, with the checks both commands share. */
 static int
-check_common (int argc, char **argv, VfpReqOpts *opts)
+parse_common (int *argc, char ***argv, const GOptionEntry *entries, gpointer callback_data,
+              const char *summary, VfpReqOpts *opts)
 {
-  if (argc < 2)
-    return vfpctl_usage (argv[0], "needs a DOMAIN name");
-  opts->domain = argv[1];
+  int status = vfpctl_parse_domain_options (argc, argv, entries, callback_data, summary,
+                                            &opts->domain);
+
+  if (status != VFPCTL_EXIT_OK)
+    return status;
   if (opts->dry_run && opts->print)
-    return vfpctl_usage (argv[0], "--dry-run and --print exclude each other");
+    return vfpctl_usage ((*argv)[0], "--dry-run and --print exclude each other");
   return VFPCTL_EXIT_OK;
-}
-
-/* Refuse a bad value before anything is read or written, with the message
- * the hook would give at start. */
-static gboolean
-check_attrs (const char *domain, GPtrArray *attrs, GError **error)
-{
-  VfpVfConfig cfg = { 0 };
-  gboolean have_pool = FALSE;
-
-  for (guint j = 0; j + 1 < attrs->len; j += 2)
-    {
-      const char *name = attrs->pdata[j], *value = attrs->pdata[j + 1];
-
-      for (guint k = 0; k < j; k += 2)
-        if (strcmp (attrs->pdata[k], name) == 0)
-          {
-            g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
-                         "domain '%s': --%s given twice", domain, name);
-            return FALSE;
-          }
-      if (strcmp (name, "pool") == 0)
-        {
-          have_pool = TRUE;
-          continue;
-        }
-      if (strcmp (name, "failover") == 0)     /* only ever "yes" from --failover */
-        continue;
-      if (strcmp (name, "bond") == 0 ? !vfp_request_check_bond (value, error)
-                                     : !vfp_vf_config_set_attr (&cfg, name, value, error))
-        {
-          g_prefix_error (error, "domain '%s': ", domain);
-          return FALSE;
-        }
-    }
-  if (!have_pool)
-    {
-      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
-                   "domain '%s': --pool NAME is required", domain);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static const char *
-attr_value (GPtrArray *attrs, const char *name)
-{
-  for (guint j = 0; j + 1 < attrs->len; j += 2)
-    if (strcmp (attrs->pdata[j], name) == 0)
-      return attrs->pdata[j + 1];
-  return NULL;
 }
 
 int
@@ -482,35 +419,21 @@ vfpctl_request (VfpCtl *ctl, int argc, char **argv)
   gboolean force = FALSE;
   int status;
   const GOptionEntry entries[] = {
-    VFPCTL_ATTR_ENTRY ("pool", "the pool the nic's VF comes from (required)", "POOL"),
-    VFPCTL_ATTR_ENTRY ("bond", "bond NAME: its nics get VFs on distinct ports", "NAME"),
-    VFPCTL_ATTR_ENTRY (VFP_ATTR_MAC, "the VF's MAC (default: derived from the UUID)", "MAC"),
-    VFPCTL_ATTR_ENTRY (VFP_ATTR_VLAN, "VLAN id 0-4095", "N"),
-    VFPCTL_ATTR_ENTRY (VFP_ATTR_QOS, "VLAN priority 0-7", "N"),
-    VFPCTL_ATTR_ENTRY (VFP_ATTR_VLAN_PROTO, "802.1Q or 802.1ad", "PROTO"),
-    VFPCTL_ATTR_ENTRY (VFP_ATTR_SPOOFCHK, "on or off", "on|off"),
-    VFPCTL_ATTR_ENTRY (VFP_ATTR_TRUST, "on or off", "on|off"),
-    VFPCTL_ATTR_ENTRY (VFP_ATTR_MIN_TX_RATE, "minimum TX rate, Mbit/s", "N"),
-    VFPCTL_ATTR_ENTRY (VFP_ATTR_MAX_TX_RATE, "maximum TX rate, Mbit/s", "N"),
-    VFPCTL_ATTR_ENTRY (VFP_ATTR_LINK_STATE, "auto, enable or disable", "STATE"),
-    { "failover", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer) add_attr,
-      "write failover=\"yes\" on the nic", NULL },
+    VFPCTL_NIC_ENTRIES,
     { "force", 0, 0, G_OPTION_ARG_NONE, &force,
       "write it even if this host has no such pool", NULL },
     VFPCTL_REQ_OUTPUT_ENTRIES (opts),
     G_OPTION_ENTRY_NULL
   };
 
-  if (!vfpctl_parse_options (&argc, &argv, entries, attrs, "DOMAIN",
-                             "Add a nic to the vfpool request of a defined domain (through "
-                             "libvirt; from its next start).", 1, &error))
-    return vfpctl_usage_fail (argv[0], error);
-  if ((status = check_common (argc, argv, &opts)) != VFPCTL_EXIT_OK)
+  if ((status = parse_common (&argc, &argv, entries, attrs,
+                              "Add a nic to the vfpool request of a defined domain (through "
+                              "libvirt; from its next start).", &opts)) != VFPCTL_EXIT_OK)
     return status;
   /* a bad value is a usage error too: nothing was read or written yet */
-  if (!check_attrs (opts.domain, attrs, &error))
+  if (!vfpctl_nic_check_attrs (opts.domain, attrs, &error))
     return vfpctl_usage_fail (argv[0], error);
-  pool = attr_value (attrs, "pool");
+  pool = vfpctl_nic_attr (attrs, "pool");
   if (!check_pool (ctl, opts.domain, pool, force, &error))
     return vfpctl_fail (error);
   if (!open_domain (ctl, opts.domain, &d, &error)
@@ -543,7 +466,7 @@ pin_derived_macs (VfpReqDomain *d, const char *domain, GPtrArray *nics, guint re
       GPtrArray *attrs = nics->pdata[i];
       guint8 mac[6];
 
-      if (attr_value (attrs, VFP_ATTR_MAC) != NULL)
+      if (vfpctl_nic_attr (attrs, VFP_ATTR_MAC) != NULL)
         continue;
       vfp_mac_derive (uuid, i, mac);
       g_ptr_array_add (attrs, g_strdup (VFP_ATTR_MAC));
@@ -560,7 +483,7 @@ vfpctl_unrequest (VfpCtl *ctl, int argc, char **argv)
   g_auto (VfpReqDomain) d = { NULL, NULL };
   VfpReqOpts opts = { FALSE, FALSE, NULL };
   g_autofree char *nic_opt = NULL;
-  guint64 nic = 0;
+  guint nic = 0;
   int status;
   const GOptionEntry entries[] = {
     { "nic", 0, 0, G_OPTION_ARG_STRING, &nic_opt,
@@ -569,16 +492,12 @@ vfpctl_unrequest (VfpCtl *ctl, int argc, char **argv)
     G_OPTION_ENTRY_NULL
   };
 
-  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, "DOMAIN",
-                             "Remove one nic, or the whole vfpool request, of a defined "
-                             "domain.", 1, &error))
-    return vfpctl_usage_fail (argv[0], error);
-  if ((status = check_common (argc, argv, &opts)) != VFPCTL_EXIT_OK)
+  if ((status = parse_common (&argc, &argv, entries, NULL,
+                              "Remove one nic, or the whole vfpool request, of a defined "
+                              "domain.", &opts)) != VFPCTL_EXIT_OK)
     return status;
-  if (nic_opt != NULL
-      && !g_ascii_string_to_unsigned (nic_opt, 10, 0, VFP_REQUEST_MAX_NICS - 1, &nic, NULL))
-    return vfpctl_usage (argv[0], "--nic '%s' is not a nic index (0-%d)", nic_opt,
-                         VFP_REQUEST_MAX_NICS - 1);
+  if (nic_opt != NULL && !vfpctl_nic_parse_index (nic_opt, &nic, &error))
+    return vfpctl_usage_fail (argv[0], error);
   if (!open_domain (ctl, opts.domain, &d, &error)
       || !read_request (&d, opts.domain, &nics, &error))
     return vfpctl_fail (error);
@@ -594,12 +513,12 @@ vfpctl_unrequest (VfpCtl *ctl, int argc, char **argv)
         {
           g_set_error (&error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
                        "domain '%s' has no nic %u in its request (it has %u)",
-                       opts.domain, (guint) nic, nics->len);
+                       opts.domain, nic, nics->len);
           return vfpctl_fail (error);
         }
-      if (!pin_derived_macs (&d, opts.domain, nics, (guint) nic, &error))
+      if (!pin_derived_macs (&d, opts.domain, nics, nic, &error))
         return vfpctl_fail (error);
-      g_ptr_array_remove_index (nics, (guint) nic);
+      g_ptr_array_remove_index (nics, nic);
     }
   else
     g_ptr_array_set_size (nics, 0);
@@ -611,7 +530,7 @@ vfpctl_unrequest (VfpCtl *ctl, int argc, char **argv)
         /* nics are numbered by position: the ones after it move up, with
          * the MACs they had (pin_derived_macs) */
         printf ("domain '%s': nic %u removed from the request (%u left; the nics after "
-                "it keep their MACs)\n", opts.domain, (guint) nic, nics->len);
+                "it keep their MACs)\n", opts.domain, nic, nics->len);
       else
         printf ("domain '%s': vfpool request removed\n", opts.domain);
       if (virDomainIsActive (d.dom) == 1)

@@ -108,14 +108,15 @@ vfpctl_start (VfpCtl *ctl, int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
   const GOptionEntry entries[] = { G_OPTION_ENTRY_NULL };
+  const char *domain;
+  int status;
 
-  if (!vfpctl_parse_options (&argc, &argv, entries, NULL, "DOMAIN",
-                             "Start a defined domain with its VFs present from boot "
-                             "(leases them, adds the devices, starts it).", 1, &error))
-    return vfpctl_usage_fail (argv[0], error);
-  if (argc < 2)
-    return vfpctl_usage (argv[0], "needs a DOMAIN name");
-  if (!start_domain (ctl, argv[1], &error))
+  if ((status = vfpctl_parse_domain_options (&argc, &argv, entries, NULL,
+                                             "Start a defined domain with its VFs present from "
+                                             "boot (leases them, adds the devices, starts it).",
+                                             &domain)) != VFPCTL_EXIT_OK)
+    return status;
+  if (!start_domain (ctl, domain, &error))
     return vfpctl_fail (error);
   return 0;
 }

@@ -66,7 +66,7 @@ usage (FILE *out)
   fprintf (out, "  %-11s %s\n", "help", "this text");
   fprintf (out, "\nOptions (before the command):\n"
                 "  --json              machine-readable output (status, pools, reconcile,\n"
-                "                      quarantine list, doctor, explain)\n"
+                "                      quarantine list, doctor, explain, attach, detach)\n"
                 "  -c, --connect URI   libvirt URI (default: $LIBVIRT_DEFAULT_URI, else\n"
                 "                      qemu:///system)\n"
                 "  -h, --help          this text\n  -V, --version       print the version\n\n"

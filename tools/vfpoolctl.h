@@ -60,6 +60,13 @@ gboolean vfpctl_parse_options (int *argc, char ***argv, const GOptionEntry *entr
                                gpointer callback_data, const char *params,
                                const char *summary, int max_positional, GError **error);
 
+/* vfpctl_parse_options for a command of one DOMAIN argument: *@domain
+ * is it.  Returns VFPCTL_EXIT_OK to go on, else the status of the usage
+ * error it reported (no DOMAIN: "needs a DOMAIN name"). */
+int vfpctl_parse_domain_options (int *argc, char ***argv, const GOptionEntry *entries,
+                                 gpointer callback_data, const char *summary,
+                                 const char **domain);
+
 /* @message with GLib's curly quotes (“ ” ‘ ’) made plain ASCII ones. */
 char *vfpctl_plain_quotes (const char *message);
 

@@ -187,12 +187,64 @@ rm -f "$T/libvirt/web1.xml"
 "$CTL" detach web1 > /dev/null 2> "$T/err"; rc=$?
 check "detach on a shut-off domain: refused" bash -c "[ $rc = 1 ] && grep -q 'not running' '$T/err'"
 
+# ---- request's nic options, --json -------------------------------------------
+# attach takes the nic options of request (tools/vfpoolctl-nic-options.h):
+# the same list in both --help texts, written in command-line order.
+# nic_opts COMMAND OWN: the options of COMMAND --help but --help, --json and OWN
+nic_opts() { "$CTL" "$1" --help | sed -n 's/^  \(--[a-z-]*\).*/\1/p' | grep -vxE -e "--help|--json|$2"; }
+attach_opts=$(nic_opts attach --config) request_opts=$(nic_opts request '--force|--dry-run|--print')
+check "attach --help lists exactly request's nic options ($(echo $attach_opts))" \
+  bash -c "[ '$(wc -l <<< "$attach_opts")' -ge 12 ] && [ \"\$1\" = \"\$2\" ]" _ "$attach_opts" "$request_opts"
+TINY_VF=$(lease_of web4)
+touch "$LOG.ack-unplug"
+"$CTL" attach web4 --pool tenant --failover --vlan 7 --bond b0 --json > "$T/att.json" 2> "$T/err"; rc=$?
+check "attach --failover --bond --json: exit 0 ($(cat "$T/err"))" test "$rc" = 0
+check "  --failover and --bond reach the live request as request writes them" \
+  grep -q '^metadata live web4 <request><nic pool="tiny"/><nic pool="tenant" failover="yes" vlan="7" bond="b0"/></request>' "$LOG"
+json_check() {
+  check "$1" python3 -c "import json,sys; d=json.load(open(sys.argv[1]))
+assert d.get('version') == 1, d
+$3" "$2"
+}
+json_check "  the document: domain, nic, VF, pool, action" "$T/att.json" "
+assert d == {'version': 1, 'domain': 'web4', 'nic': 1, 'vf': '$VF0', 'pool': 'tenant',
+             'action': 'attached', 'config': False}, d"
+"$CTL" detach web4 --nic 1 --json > "$T/det.json" 2> "$T/err"; rc=$?
+json_check "detach --json: detached, VF released (rc=$rc $(cat "$T/err"))" "$T/det.json" "
+assert $rc == 0 and d['action'] == 'detached' and d['released'] is True and d['error'] is None, d
+assert (d['domain'], d['nic'], d['vf'], d['pool']) == ('web4', 1, '$VF0', 'tenant'), d"
+rm -f "$LOG.ack-unplug"
+"$CTL" attach web4 --pool tenant > /dev/null
+"$CTL" --json detach web4 --nic 1 --timeout 0 > "$T/det.json" 2> "$T/err"; rc=$?
+json_check "detach --json (global) when the guest keeps the device: timeout, exit 1 (rc=$rc)" "$T/det.json" "
+assert $rc == 1 and d['action'] == 'timeout' and d['released'] is False, d
+assert 'did not release' in d['error'] and d['vf'] == '$VF0', d"
+check "  and the one line on stderr" \
+  bash -c "[ \$(wc -l < '$T/err') = 1 ] && grep -q '^vfpoolctl: detach: domain .web4.: nic 1: the guest did not release' '$T/err'"
+touch "$LOG.ack-unplug"
+"$CTL" detach web4 --nic 1 > /dev/null; rc=$?
+check "  a later detach finishes: web4 keeps only its first VF (rc=$rc)" \
+  bash -c "[ $rc = 0 ] && [ '$(lease_of web4)' = '$TINY_VF' ]"
+"$CTL" attach web2 --pool tenant --json > "$T/att.json" 2> "$T/err"; rc=$?
+json_check "attach --json to a shut-off domain: an error document, exit 1 (rc=$rc)" "$T/att.json" "
+assert $rc == 1 and list(d) == ['version', 'error'] and 'not running' in d['error'], d"
+check "  and the one line on stderr" \
+  bash -c "[ \$(wc -l < '$T/err') = 1 ] && grep -q \"^vfpoolctl: attach: domain 'web2' (pool 'tenant'): \" '$T/err'"
+
 # ---- usage errors: one line, exit 2 -----------------------------------------------
+leases_before=$(lease_of web4) calls_before=$(wc -l < "$LOG")
 for args in "attach web4 --vlan" "attach web4 --bogus 1" "attach web4" "attach --pool tenant" \
-            "detach web4 --timeout abc" "detach web4 --nic x" "detach"; do
+            "attach web4 --pool tenant --vlan 9999" "attach web4 --pool tenant --pool tiny" \
+            "attach web4 extra --pool tenant" "detach web4 --timeout abc" "detach web4 --nic x" \
+            "detach web4 --timeout -1" "detach"; do
+  cmd=${args%% *}
   "$CTL" $args > /dev/null 2> "$T/err"; rc=$?
-  check "'$args': exit 2, one line" bash -c "[ $rc = 2 ] && [ \$(wc -l < '$T/err') = 1 ]"
+  check "'$args': exit 2, one line ($(cat "$T/err"))" \
+    bash -c "[ $rc = 2 ] && [ \$(wc -l < '$T/err') = 1 ] \
+             && grep -q '^vfpoolctl: $cmd: .* (see vfpoolctl $cmd --help)\$' '$T/err'"
 done
+check "  and nothing was leased or asked of libvirt meanwhile" \
+  bash -c "[ '$leases_before' = '$(lease_of web4)' ] && [ $calls_before = $(wc -l < "$LOG") ]"
 check "attach --help exits 0" bash -c "'$CTL' attach --help > /dev/null"
 
 finish

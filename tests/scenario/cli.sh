@@ -40,6 +40,26 @@ offered=$(bash -c '. "$1"; COMP_WORDS=(vfpoolctl ""); COMP_CWORD=1; _vfpoolctl
 check "--help lists commands ($(echo $commands))" test "$(wc -w <<< "$commands")" -gt 10
 missing=$(comm -23 <(sort <<< "$commands") <(sort <<< "$offered") | tr '\n' ' ')
 check "the completion offers every command (missing: ${missing:-none})" test -z "$missing"
+# ... and after COMMAND -, exactly the options of COMMAND --help.
+for cmd in $commands; do
+  [ "$cmd" = help ] && continue
+  helped=$("$CTL" "$cmd" --help | sed -n 's/^  \(--[a-z-]*\).*/\1/p' | grep -vx -- --help | sort)
+  offered=$(bash -c '. "$1"; COMP_WORDS=(vfpoolctl "$2" -); COMP_CWORD=2; _vfpoolctl
+                     printf "%s\n" "${COMPREPLY[@]}"' _ "$VFP_TOP_SRCDIR/completion/vfpoolctl" "$cmd" |
+            grep . | sort)
+  check "the completion offers the options of $cmd --help ($(echo $helped))" \
+    test "$helped" = "$offered"
+done
+# vfpoolctl(8) shows attach's and detach's own options where it describes them.
+for cmd in attach detach; do
+  header=$(grep "^\.BR $cmd \" " "$VFP_TOP_SRCDIR/man/vfpoolctl.8")
+  own=$("$CTL" "$cmd" --help | sed -n 's/^  \(--[a-z-]*\).*/\1/p' | grep -vx -- --help |
+        grep -vxE -- "$(nic_opts='--pool|--bond|--mac|--vlan|--qos|--vlan-proto|--spoofchk|--trust'
+                          echo "$nic_opts|--min-tx-rate|--max-tx-rate|--link-state")")
+  missing=$(for o in $own; do grep -qF -- "${o//-/\\-}" <<< "$header" || echo "$o"; done)
+  check "vfpoolctl(8) names every option of $cmd (missing: $(echo ${missing:-none}))" \
+    bash -c "[ -n '$header' ] && [ -z '$missing' ]"
+done
 offered=$(bash -c '. "$1"; COMP_WORDS=(vfpoolctl vfio-bind ""); COMP_CWORD=2; _vfpoolctl
                    printf "%s\n" "${COMPREPLY[@]}"' _ "$VFP_TOP_SRCDIR/completion/vfpoolctl")
 check "vfio-bind completes pool names ($offered)" test "$offered" = tenant
@@ -85,6 +105,8 @@ explain --xml
 metrics -
 request --pool
 unrequest --nic
+attach --pool
+detach --nic
 enable-vfs --wait
 vfio-bind -
 vfio-unbind -
