@@ -1201,6 +1201,7 @@ vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *report)
       g_autoptr (GError) pool_error = NULL;
       VfpPool *pool = config ? vfp_config_get_pool (config, nic->pool, &pool_error) : NULL;
       VfpVfConfig want;
+      gboolean failover;
 
       if (!strstr (pools->str, nic->pool))
         g_string_append_printf (pools, "%s%s", pools->len ? ", " : "", nic->pool);
@@ -1229,7 +1230,8 @@ vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *report)
           g_string_append_printf (fixes, "%sadd %s to allow= of [pool %s] in %s",
                                   fixes->len ? "; " : "", name, pool->name, pool->file);
         }
-      else if (!vfp_pool_resolve_request (pool, &nic->cfg, &want, &pool_error))
+      else if (!vfp_pool_resolve_request (pool, &nic->cfg, nic->failover, &want, &failover,
+                                          &pool_error))
         {
           g_string_append_printf (problems, "%snic %u: %s", problems->len ? "; " : "",
                                   nic->index, pool_error->message);

@@ -473,6 +473,7 @@ vfp_explain_domain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **e
       VfpPool *pool = vfp_config_get_pool (config, req->pool, error);
       VfpExplainNic *nic;
       VfpVfConfig want;
+      gboolean failover;
 
       if (pool == NULL)
         {
@@ -488,7 +489,7 @@ vfp_explain_domain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **e
         }
       /* The start path decides the same way: a dry run must not promise a
        * VF that prepare would refuse over a knob. */
-      if (!vfp_pool_resolve_request (pool, &req->cfg, &want, error))
+      if (!vfp_pool_resolve_request (pool, &req->cfg, req->failover, &want, &failover, error))
         {
           g_prefix_error (error, "domain '%s' nic %u: ", shown, req->index);
           return FALSE;

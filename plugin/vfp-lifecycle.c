@@ -23,6 +23,7 @@ typedef struct {
   VfpNicRequest *nic;     /* borrowed from the request */
   VfpPool *pool;          /* borrowed from the config */
   VfpVfConfig want;       /* pool defaults overlaid with the nic's request */
+  gboolean failover;      /* a teaming pair (interface form + virtio standby) */
   char *xml_pci;          /* VF a vfpool device in the XML names, or NULL */
   VfpVf *vf;              /* chosen VF (borrowed from the config) */
   VfpLease *lease;        /* held lease, NULL before the claim */
@@ -44,6 +45,7 @@ typedef struct {
   char *boot_id;
   char *start_id;         /* this start's identity, written into its leases */
   gboolean is_prepare;    /* prepare begin (takes leases over) or inject */
+  gboolean is_restore;    /* restore begin: a saved VF that is busy is replaced */
 } Operation;
 
 static void
@@ -72,6 +74,8 @@ vfp_hotplug_free (VfpHotplug *hp)
     return;
   g_free (hp->vf_pci);
   g_free (hp->start_id);
+  g_free (hp->standby_alias);
+  g_free (hp->standby_network);
   g_free (hp);
 }
 
@@ -131,10 +135,23 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
                        op->name, nic->index, nic->pool, plan.pool->file);
           return FALSE;
         }
-      if (!vfp_pool_resolve_request (plan.pool, &nic->cfg, &plan.want, error))
+      if (!vfp_pool_resolve_request (plan.pool, &nic->cfg, nic->failover, &plan.want,
+                                     &plan.failover, error))
         {
           g_prefix_error (error, "domain '%s' nic %u: ", op->name, nic->index);
           return FALSE;
+        }
+      /* An interface with the nic's MAC that is no standby would be a
+       * second NIC with one address: refused before anything is claimed. */
+      if (plan.failover)
+        {
+          g_autofree char *standby = NULL;
+
+          if (!vfp_domxml_find_standby (op->dom, plan.want.mac, &standby, error))
+            {
+              g_prefix_error (error, "domain '%s' nic %u: ", op->name, nic->index);
+              return FALSE;
+            }
         }
       for (guint d = 0; d < devices->len; d++)
         {
@@ -175,8 +192,10 @@ new_lease (Operation *op, NicPlan *plan, VfpVf *vf)
   lease->start_id = g_strdup (op->start_id);
   lease->created = g_get_real_time () / G_USEC_PER_SEC;
   lease->state = VFP_LEASE_RESERVED;
-  lease->form = plan->pool->form;
+  /* failover pairs exist only for <interface type='hostdev'> */
+  lease->form = plan->failover ? VFP_FORM_INTERFACE : plan->pool->form;
   lease->managed = plan->pool->managed;
+  lease->failover_network = plan->failover ? g_strdup (plan->pool->failover_network) : NULL;
   lease->applied = plan->want;
   return lease;
 }
@@ -783,10 +802,15 @@ vfp_lifecycle_inject_held (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run,
   for (guint i = 0; i < op.plans->len; i++)
     {
       NicPlan *plan = &g_array_index (op.plans, NicPlan, i);
-      if (plan->xml_pci == NULL
-          && !vfp_domxml_add_device_full (dom, plan->nic->index, plan->vf->pci,
-                                          plan->pool->form, plan->pool->managed,
-                                          &plan->want, error))
+      if (plan->xml_pci != NULL)
+        continue;
+      if (plan->failover
+          ? !vfp_domxml_add_failover_device (dom, plan->nic->index, plan->vf->pci,
+                                             plan->pool->managed, &plan->want,
+                                             plan->pool->failover_network, error)
+          : !vfp_domxml_add_device_full (dom, plan->nic->index, plan->vf->pci,
+                                         plan->pool->form, plan->pool->managed,
+                                         &plan->want, error))
         goto unwind;
     }
   /* The leases stay RESERVED: prepare begin adopts and configures them. */
@@ -812,6 +836,117 @@ unwind:
         g_clear_pointer (&plan->lease, vfp_lease_free);
     }
   operation_rollback (&op);
+  return FALSE;
+}
+
+/* A failover nic's hot-plug: the standby the live XML has, or one to attach
+ * first.  prepare refused a conflicting interface already; one that came
+ * since is left to libvirt, which refuses the duplicate MAC's pairing. */
+static void
+plan_standby (VfpDomXml *dom, const VfpLease *lease, VfpHotplug *hp)
+{
+  g_autofree char *present = NULL;
+
+  if (vfp_domxml_find_standby (dom, lease->applied.mac, &present, NULL) && present != NULL)
+    {
+      hp->standby_alias = g_steal_pointer (&present);
+      return;
+    }
+  hp->standby_alias = g_strdup_printf (VFP_STANDBY_ALIAS_PREFIX "%u", lease->nic);
+  hp->standby_network = g_strdup (lease->failover_network);
+}
+
+/* restore begin, per saved device: the saved VF if it can be had, else
+ * (taken by another domain, or no longer in the nic's pool) the pool's best
+ * free VF by the same rules as any start.  *@moved = TRUE when it is
+ * another VF. */
+static gboolean
+restore_claim (Operation *op, NicPlan *plan, GHashTable *taken, VfpBondPorts *bonds,
+               gboolean *moved, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  *moved = FALSE;
+  if (g_hash_table_contains (taken, plan->xml_pci))
+    g_set_error (&local_error, VFP_ERROR, VFP_ERROR_BUSY, "VF %s is named twice",
+                 plan->xml_pci);
+  else if (claim_named_vf (op, plan, FALSE, &local_error)
+           && check_named_bond (op, plan, bonds, &local_error))
+    return TRUE;
+  /* A failure to read the lease store is no reason to pick another VF. */
+  if (!g_error_matches (local_error, VFP_ERROR, VFP_ERROR_BUSY)
+      && !g_error_matches (local_error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  /* claim_named_vf claims nothing when it fails; a bond conflict found
+   * after its claim gives that claim back first */
+  if (plan->lease != NULL && plan->claimed)
+    vfp_release_lease (op->ctx, plan->lease, TRUE, NULL, NULL);
+  g_clear_pointer (&plan->lease, vfp_lease_free);
+  plan->claimed = FALSE;
+  plan->vf = NULL;
+  if (!claim_free_vf (op, plan, FALSE, taken, bonds, error))
+    return FALSE;
+  vfp_bond_ports_add (bonds, plan->nic->bond, plan->nic->index, plan->vf->pf);
+  *moved = strcmp (plan->vf->pci, plan->xml_pci) != 0;
+  return TRUE;
+}
+
+gboolean
+vfp_lifecycle_restore (VfpContext *ctx, VfpDomXml *dom, gboolean *changed, GError **error)
+{
+  g_auto (Operation) op = { ctx, dom };
+  g_autoptr (GHashTable) taken = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (VfpBondPorts) bonds = vfp_bond_ports_new ();
+  gboolean has_request = FALSE;
+  guint saved = 0;
+
+  *changed = FALSE;
+  op.is_restore = TRUE;
+  if (!operation_plan (&op, &has_request, error))
+    return FALSE;
+  for (guint i = 0; has_request && i < op.plans->len; i++)
+    saved += g_array_index (op.plans, NicPlan, i).xml_pci != NULL;
+  if (saved == 0)
+    return TRUE;
+  if (!vfp_lease_store_open (ctx->state_dir, error))
+    {
+      g_prefix_error (error, "domain '%s': lease store: ", op.name);
+      return FALSE;
+    }
+  /* Nics without a saved device are prepare's (plain-start path). */
+  for (guint i = 0; i < op.plans->len; i++)
+    {
+      NicPlan *plan = &g_array_index (op.plans, NicPlan, i);
+      gboolean moved = FALSE;
+
+      if (plan->xml_pci == NULL)
+        continue;
+      if (!restore_claim (&op, plan, taken, bonds, &moved, error))
+        {
+          g_prefix_error (error, "restore: ");
+          goto unwind;
+        }
+      g_hash_table_add (taken, plan->vf->pci);
+      if (moved && !vfp_domxml_repoint_device (dom, plan->nic->index, plan->vf->pci, error))
+        goto unwind;
+      *changed |= moved;
+    }
+  /* RESERVED, like inject's: prepare begin takes them over. */
+  return TRUE;
+
+unwind:
+  /* Only what this call claimed goes (see inject). */
+  for (guint i = 0; i < op.plans->len; i++)
+    {
+      NicPlan *plan = &g_array_index (op.plans, NicPlan, i);
+      if (!plan->claimed && !plan->leftover)
+        g_clear_pointer (&plan->lease, vfp_lease_free);
+    }
+  operation_rollback (&op);
+  *changed = FALSE;
   return FALSE;
 }
 
@@ -874,6 +1009,8 @@ vfp_lifecycle_started (VfpContext *ctx, VfpDomXml *dom, GPtrArray **hotplug, GEr
           hp->form = lease->form;
           hp->managed = lease->managed;
           hp->cfg = lease->applied;
+          if (lease->failover_network != NULL)
+            plan_standby (dom, lease, hp);
           g_ptr_array_add (out, hp);
         }
     }
