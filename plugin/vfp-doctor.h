@@ -64,6 +64,15 @@ void vfp_doctor_check_libvirt_version (gulong version, GPtrArray *report);
  * nic for the plain-start path.  Domains without a request add nothing. */
 void vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *report);
 
+/* Host shutdown: libvirt-guests (ETC/default/libvirt-guests, ON_SHUTDOWN=
+ * suspend or unset, Debian's default) managed-saves running domains, which
+ * QEMU refuses for a passed-through VF unless it is the transient half of a
+ * failover pair.  @running: live VfpDomXml* of the running domains.  WARN
+ * (never FAIL) listing the domains and nics that could not be saved, with
+ * both fixes (failover="yes", or ON_SHUTDOWN=shutdown); PASS otherwise. */
+void vfp_doctor_check_shutdown (const VfpDoctorPaths *paths, GPtrArray *running,
+                                GPtrArray *report);
+
 /* The worst status in @report (PASS when empty). */
 VfpCheckStatus vfp_doctor_worst (GPtrArray *report);
 /* The first check with @id, or NULL (tests). */

@@ -28,9 +28,27 @@ silence_libvirt (void *data, virErrorPtr err)
 
 /* The checks that need libvirt: its version, and every defined domain with
  * a request.  Unreachable libvirt is a warning: the host checks still hold. */
+/* The running domain's live XML, when it has vfpool devices (host-shutdown). */
 static void
-check_libvirt (VfpCtl *ctl, VfpConfig *config, GPtrArray *report)
+collect_running (virDomainPtr domain, GPtrArray *running)
 {
+  char *xml;
+  VfpDomXml *dom = NULL;
+
+  if (virDomainIsActive (domain) != 1 || (xml = virDomainGetXMLDesc (domain, 0)) == NULL)
+    return;
+  if (vfp_domxml_mentions_vfpool (xml, strlen (xml))
+      && vfp_domxml_parse (xml, strlen (xml), &dom, NULL))
+    g_ptr_array_add (running, dom);
+  free (xml);
+}
+
+static void
+check_libvirt (VfpCtl *ctl, VfpConfig *config, const VfpDoctorPaths *paths,
+               GPtrArray *report)
+{
+  g_autoptr (GPtrArray) running =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_domxml_free);
   virConnectPtr conn;
   virDomainPtr *domains = NULL;
   unsigned long version = 0;
@@ -70,10 +88,13 @@ check_libvirt (VfpCtl *ctl, VfpConfig *config, GPtrArray *report)
             }
         }
       free (xml);
+      collect_running (domains[i], running);
       virDomainFree (domains[i]);
     }
   free (domains);
   virConnectClose (conn);
+  if (n >= 0)
+    vfp_doctor_check_shutdown (paths, running, report);
 }
 
 static void
@@ -181,7 +202,7 @@ vfpctl_doctor (VfpCtl *ctl, int argc, char **argv)
   vfp_doctor_check_host (&paths, report, &config);
   vfp_doctor_check_state (ctl->ctx->state_dir, ctl->ctx->history_dir, report);
   if (use_libvirt)
-    check_libvirt (ctl, config, report);
+    check_libvirt (ctl, config, &paths, report);
 
   if (ctl->json)
     print_json (report);

@@ -663,6 +663,7 @@ vfp_collect_device (xmlNode *dev, VfpDeviceForm form, guint nic, gpointer user_d
 {
   GPtrArray *list = user_data;
   char *pci = vfp_device_source_pci (dev);
+  xmlNode *teaming;
   VfpDomDevice *d;
 
   /* libvirt refuses such a device at start anyway; without an address there
@@ -673,6 +674,9 @@ vfp_collect_device (xmlNode *dev, VfpDeviceForm form, guint nic, gpointer user_d
   d->nic = nic;
   d->pci = pci;
   d->form = form;
+  teaming = vfp_first_child (dev, "teaming");
+  d->failover = form == VFP_FORM_INTERFACE && teaming != NULL
+                && vfp_prop_equals (teaming, "type", "transient");
   g_ptr_array_add (list, d);
 }
 

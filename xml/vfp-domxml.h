@@ -39,6 +39,7 @@ typedef struct {
   guint nic;            /* N of ua-vfpool-N */
   char *pci;            /* source address as "DDDD:BB:SS.F" */
   VfpDeviceForm form;
+  gboolean failover;    /* has <teaming type='transient'/>: QEMU unplugs it to save */
 } VfpDomDevice;
 
 /* Cheap pre-check on raw text: TRUE if @data may concern vfpool (mentions the

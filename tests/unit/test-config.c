@@ -95,6 +95,37 @@ test_good (void **state)
   assert_null (vfp_config_find_pool (config, "nosuch"));
 }
 
+/* failover= and failover-network= of a pool; without them a pool leaves
+ * failover to the request and names the network "default". */
+static void
+test_failover_keys (void **state)
+{
+  Env *env = *state;
+  g_autoptr (VfpConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
+  VfpVfConfig asked = { 0 }, want = { 0 };
+  gboolean failover = FALSE;
+  VfpPool *p;
+
+  if (!load_text (env,
+                  "[pool fo]\npfs=ens1f0#0-1\nfailover=yes\nfailover-network=tenant-net\n"
+                  "[pool plain]\npfs=ens1f0#2-3\n",
+                  &config, &error))
+    fail_msg ("failover config refused: %s", error->message);
+  p = vfp_config_find_pool (config, "fo");
+  assert_int_equal (p->failover, VFP_FAILOVER_YES);
+  assert_string_equal (p->failover_network, "tenant-net");
+  assert_true (vfp_pool_resolve_request (p, &asked, VFP_FAILOVER_UNSET, &want, &failover, NULL));
+  assert_true (failover);
+  p = vfp_config_find_pool (config, "plain");
+  assert_int_equal (p->failover, VFP_FAILOVER_UNSET);
+  assert_string_equal (p->failover_network, VFP_FAILOVER_NETWORK_DEFAULT);
+  assert_true (vfp_pool_resolve_request (p, &asked, VFP_FAILOVER_UNSET, &want, &failover, NULL));
+  assert_false (failover);
+  assert_true (vfp_pool_resolve_request (p, &asked, VFP_FAILOVER_YES, &want, &failover, NULL));
+  assert_true (failover);
+}
+
 static void
 test_missing_dir_is_empty (void **state)
 {
@@ -171,6 +202,12 @@ static const struct {
   { "empty vlans", "[pool a]\npfs=ens1f0\nvlans=\n", "vlans is empty" },
   { "pool vlan outside its vlans", "[pool a]\npfs=ens1f0\nvlan=100\nvlans=200-299\n",
     "a.conf: [pool a] vlan=100: not in the pool's vlans=200-299" },
+  { "bad failover", "[pool a]\npfs=ens1f0\nfailover=on\n",
+    "a.conf: [pool a] failover=on: failover 'on' is not yes or no" },
+  { "failover-network with a slash", "[pool a]\npfs=ens1f0\nfailover-network=../net\n",
+    "a.conf: [pool a] failover-network=../net: failover-network '../net' is not 1-64 of" },
+  { "empty failover-network", "[pool a]\npfs=ens1f0\nfailover-network=\n",
+    "failover-network '' is not 1-64 of" },
 };
 
 static void
@@ -497,6 +534,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (test_good, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_failover_keys, setup, teardown),
     cmocka_unit_test (test_missing_dir_is_empty),
     cmocka_unit_test_setup_teardown (test_allow_uuid_is_not_a_name, setup, teardown),
     cmocka_unit_test_setup_teardown (test_bad, setup, teardown),
