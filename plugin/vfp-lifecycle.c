@@ -774,6 +774,22 @@ unwind:
   return FALSE;
 }
 
+/* Unwind a failed inject or restore.  Only what this call claimed goes;
+ * adopted leases were there before — except leftovers of an earlier attempt
+ * (say a `vfpoolctl start` that died): this attempt replaced them and nobody
+ * else will use them. */
+static void
+reservation_rollback (Operation *op)
+{
+  for (guint i = 0; i < op->plans->len; i++)
+    {
+      NicPlan *plan = &g_array_index (op->plans, NicPlan, i);
+      if (!plan->claimed && !plan->leftover)
+        g_clear_pointer (&plan->lease, vfp_lease_free);
+    }
+  operation_rollback (op);
+}
+
 gboolean
 vfp_lifecycle_inject (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run, GError **error)
 {
@@ -826,16 +842,7 @@ vfp_lifecycle_inject_held (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run,
   return TRUE;
 
 unwind:
-  /* Only what this call claimed goes; adopted leases were there before —
-   * except leftovers of an earlier attempt (say a `vfpoolctl start` that
-   * died): this attempt replaced them and nobody else will use them. */
-  for (guint i = 0; i < op.plans->len; i++)
-    {
-      NicPlan *plan = &g_array_index (op.plans, NicPlan, i);
-      if (!plan->claimed && !plan->leftover)
-        g_clear_pointer (&plan->lease, vfp_lease_free);
-    }
-  operation_rollback (&op);
+  reservation_rollback (&op);
   return FALSE;
 }
 
@@ -938,14 +945,7 @@ vfp_lifecycle_restore (VfpContext *ctx, VfpDomXml *dom, gboolean *changed, GErro
   return TRUE;
 
 unwind:
-  /* Only what this call claimed goes (see inject). */
-  for (guint i = 0; i < op.plans->len; i++)
-    {
-      NicPlan *plan = &g_array_index (op.plans, NicPlan, i);
-      if (!plan->claimed && !plan->leftover)
-        g_clear_pointer (&plan->lease, vfp_lease_free);
-    }
-  operation_rollback (&op);
+  reservation_rollback (&op);
   *changed = FALSE;
   return FALSE;
 }

@@ -635,8 +635,11 @@ vfp_device_source_pci (const xmlNode *dev)
 typedef void (*VfpDeviceFunc) (xmlNode *dev, VfpDeviceForm form, guint nic,
                                gpointer user_data);
 
+/* Calls @fn for every child of any <devices>; @fn may unlink it. */
+typedef void (*VfpChildFunc) (xmlNode *dev, gpointer user_data);
+
 static void
-vfp_foreach_device (VfpDomXml *dom, VfpDeviceFunc fn, gpointer user_data)
+vfp_foreach_child (VfpDomXml *dom, VfpChildFunc fn, gpointer user_data)
 {
   xmlNode *root = xmlDocGetRootElement (dom->doc);
 
@@ -648,14 +651,34 @@ vfp_foreach_device (VfpDomXml *dom, VfpDeviceFunc fn, gpointer user_data)
         continue;
       for (dev = devices->children; dev != NULL; dev = next)
         {
-          VfpDeviceForm form;
-          guint nic;
-
           next = dev->next;
-          if (vfp_device_form (dev, &form) && vfp_device_nic (dev, &nic))
-            fn (dev, form, nic, user_data);
+          fn (dev, user_data);
         }
     }
+}
+
+typedef struct {
+  VfpDeviceFunc fn;
+  gpointer user_data;
+} VfpDeviceVisit;
+
+static void
+vfp_visit_device (xmlNode *dev, gpointer user_data)
+{
+  VfpDeviceVisit *visit = user_data;
+  VfpDeviceForm form;
+  guint nic;
+
+  if (vfp_device_form (dev, &form) && vfp_device_nic (dev, &nic))
+    visit->fn (dev, form, nic, visit->user_data);
+}
+
+static void
+vfp_foreach_device (VfpDomXml *dom, VfpDeviceFunc fn, gpointer user_data)
+{
+  VfpDeviceVisit visit = { fn, user_data };
+
+  vfp_foreach_child (dom, vfp_visit_device, &visit);
 }
 
 static void
@@ -1138,31 +1161,24 @@ vfp_unlink_device (xmlNode *dev, VfpDeviceForm form, guint nic, gpointer user_da
   (*removed)++;
 }
 
+/* Standbys vfpool added (alias ua-vfpool-sbN) go with their VFs; one the
+ * user wrote has an alias of the user's and stays. */
+static void
+vfp_unlink_standby (xmlNode *dev, gpointer user_data)
+{
+  guint nic;
+
+  if (vfp_is_elem (dev, "interface") && vfp_alias_number (dev, VFP_STANDBY_ALIAS_PREFIX, &nic))
+    vfp_unlink_device (dev, VFP_FORM_INTERFACE, nic, user_data);
+}
+
 guint
 vfp_domxml_remove_devices (VfpDomXml *dom)
 {
-  xmlNode *root = xmlDocGetRootElement (dom->doc);
   guint removed = 0;
 
   vfp_foreach_device (dom, vfp_unlink_device, &removed);
-  /* Standbys vfpool added (alias ua-vfpool-sbN) go with their VFs; one the
-   * user wrote has an alias of the user's and stays. */
-  for (xmlNode *devices = root->children; devices != NULL; devices = devices->next)
-    {
-      xmlNode *dev, *next;
-
-      if (!vfp_is_elem (devices, "devices"))
-        continue;
-      for (dev = devices->children; dev != NULL; dev = next)
-        {
-          guint nic;
-
-          next = dev->next;
-          if (vfp_is_elem (dev, "interface")
-              && vfp_alias_number (dev, VFP_STANDBY_ALIAS_PREFIX, &nic))
-            vfp_unlink_device (dev, VFP_FORM_INTERFACE, nic, &removed);
-        }
-    }
+  vfp_foreach_child (dom, vfp_unlink_standby, &removed);
   return removed;
 }
 
