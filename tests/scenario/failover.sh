@@ -108,4 +108,18 @@ check "an interface with the failover MAC but no teaming: prepare refused ($err)
   bash -c "[ $rc = 1 ] && [[ \"$err\" == *\"domain 'web1' nic 0: interface with MAC $MAC is not a failover standby\"* ]]"
 check "... and nothing leased" test -z "$(lease_of web1)"
 stop_domain web1 "$T/web1-dup.xml"
+
+# ---- 9. guard: a pool's failover= binds unless overridable= lists it ---------
+POOL_FILE=strict.conf pool "[pool strict]" "pfs=ens1f0#2-3" "failover=yes"
+domain_xml web3 6 'pool="strict" failover="no"' > "$T/web3.xml"
+err=$(hook web3 prepare begin "$T/web3.xml" 2>&1 >/dev/null); rc=$?
+check "failover=no against a pool's binding failover=yes: refused ($err)" \
+  bash -c "[ $rc = 1 ] && [[ \"$err\" == *\"domain 'web3' nic 0: pool 'strict' fixes failover=yes; the request asks failover=no (list failover in the pool's overridable= to allow it)\" ]]"
+check "... and nothing leased" test -z "$(lease_of web3)"
+stop_domain web3 "$T/web3.xml"
+domain_xml web4 7 'pool="strict" failover="maybe"' > "$T/web4.xml"
+err=$(hook web4 prepare begin "$T/web4.xml" 2>&1 >/dev/null); rc=$?
+check "failover=\"maybe\": refused in one line naming domain, nic and value ($err)" \
+  bash -c "[ $rc = 1 ] && [[ \"$err\" == \"vfpool: domain 'web4' nic 0: failover 'maybe' is not yes or no\" ]]"
+stop_domain web4 "$T/web4.xml"
 finish

@@ -320,6 +320,11 @@ test_restore_same_vf (void **state)
   assert_int_equal (lease->state, VFP_LEASE_RESERVED);
   assert_string_equal (lease->owner_name, "d1");
   assert_int_equal (lease_count (env), 1);
+  /* libvirt tries again: the VF is still this domain's nic's, kept */
+  changed = TRUE;
+  assert_true (vfp_lifecycle_restore (env->ctx, d1, &changed, NULL));
+  assert_false (changed);
+  assert_int_equal (lease_count (env), 1);
   prepare_ok (env, d1);
   g_clear_pointer (&lease, vfp_lease_free);
   assert_true (vfp_lease_read (env->ctx->state_dir, "0000:01:10.2", &lease, NULL));
