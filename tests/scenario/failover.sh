@@ -25,6 +25,10 @@ check "inject: the VF is an interface with a transient teaming naming ua-vfpool-
   bash -c "tr -d '\n ' < '$T/web1-live.xml' | grep -q '<interfacetype=\"hostdev\"managed=\"yes\"><macaddress=\"$MAC\"/>.*<teamingtype=\"transient\"persistent=\"ua-vfpool-sb0\"/><aliasname=\"ua-vfpool-0\"/>'"
 check "inject: a virtio standby on network tn with teaming persistent and alias ua-vfpool-sb0" \
   bash -c "tr -d '\n ' < '$T/web1-live.xml' | grep -q '<interfacetype=\"network\"><macaddress=\"$MAC\"/><sourcenetwork=\"tn\"/><modeltype=\"virtio\"/><teamingtype=\"persistent\"/><aliasname=\"ua-vfpool-sb0\"/></interface>'"
+# libvirt's own schema (libvirt0, a dependency of libvirt-dev) accepts it
+RNG=/usr/share/libvirt/schemas/domain.rng
+check "inject: the XML with the pair validates against libvirt's domain.rng" \
+  xmllint --noout --relaxng "$RNG" "$T/web1-live.xml"
 check "inject: the same MAC on both" test "$(grep -o "mac address=\"$MAC\"" "$T/web1-live.xml" | wc -l)" = 2
 check "inject reserved VF 0 for web1" test "$(lease_of web1)" = 0000:01:10.0
 check "the lease remembers the standby's network" grep -qx "failover-network=tn" "$T/run/leases/0000:01:10.0"
@@ -97,6 +101,10 @@ check "then the VF with teaming transient naming it" \
 mac=$(sed -n 's/^mac=//p' "$T/run/leases/$(lease_of web2)" | head -1)
 check "standby and VF carry the nic's (derived) MAC $mac" \
   test "$(grep -o "mac address=\"$mac\"" <<< "$lines" | wc -l)" = 2
+sed "s|</devices>|$(sed 's/^attach [^ ]* //' <<< "$lines" | tr -d '\n')</devices>|" "$T/web2.xml" \
+  > "$T/web2-plugged.xml"
+check "the two attached devices, in the domain, validate against libvirt's domain.rng" \
+  xmllint --noout --relaxng "$RNG" "$T/web2-plugged.xml"
 check "db1 (failover=no) was plugged without teaming or standby" \
   bash -c "grep -q '^attach $(uuid_of 2) ' '$T/attach.log' && ! grep '^attach $(uuid_of 2) ' '$T/attach.log' | grep -q -e teaming -e 'type=\"network\"'"
 
