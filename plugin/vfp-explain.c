@@ -498,6 +498,15 @@ vfp_explain_domain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **e
       nic->nic = req->index;
       nic->pool = g_strdup (pool->name);
       nic->notes = g_ptr_array_new_with_free_func (g_free);
+      if (failover)
+        {
+          g_autofree char *mac = vfp_mac_to_string (want.mac);
+
+          g_ptr_array_add (nic->notes,
+                           g_strdup_printf ("failover pair: the VF as <interface type='hostdev'> "
+                                            "with a virtio standby on network '%s', both MAC %s",
+                                            pool->failover_network, mac));
+        }
       g_ptr_array_add (nics, nic);
     }
   /* As claim_all(): first the VFs the XML names, then the free picks. */

@@ -30,6 +30,9 @@ RNG=/usr/share/libvirt/schemas/domain.rng
 check "inject: the XML with the pair validates against libvirt's domain.rng" \
   xmllint --noout --relaxng "$RNG" "$T/web1-live.xml"
 check "inject: the same MAC on both" test "$(grep -o "mac address=\"$MAC\"" "$T/web1-live.xml" | wc -l)" = 2
+out=$(VFPOOL_LIBVIRT_URI=test:///default "$CTL" explain --xml "$T/web1.xml")
+check "explain says it is a failover pair, with the network and MAC" \
+  grep -qF "note: failover pair: the VF as <interface type='hostdev'> with a virtio standby on network 'tn', both MAC $MAC" <<< "$out"
 check "inject reserved VF 0 for web1" test "$(lease_of web1)" = 0000:01:10.0
 check "the lease remembers the standby's network" grep -qx "failover-network=tn" "$T/run/leases/0000:01:10.0"
 "$CTL" inject < "$T/web1-live.xml" > "$T/web1-again.xml"
