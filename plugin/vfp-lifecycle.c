@@ -45,7 +45,6 @@ typedef struct {
   char *boot_id;
   char *start_id;         /* this start's identity, written into its leases */
   gboolean is_prepare;    /* prepare begin (takes leases over) or inject */
-  gboolean is_restore;    /* restore begin: a saved VF that is busy is replaced */
 } Operation;
 
 static void
@@ -863,41 +862,39 @@ plan_standby (VfpDomXml *dom, const VfpLease *lease, VfpHotplug *hp)
   hp->standby_network = g_strdup (lease->failover_network);
 }
 
-/* restore begin, per saved device: the saved VF if it can be had, else
- * (taken by another domain, or no longer in the nic's pool) the pool's best
- * free VF by the same rules as any start.  *@moved = TRUE when it is
- * another VF. */
+/* restore begin, first pass: hold the saved VF of @plan if it can be had
+ * (free, or still this domain's nic's).  *@kept = FALSE when it cannot —
+ * taken by another domain, named twice, no longer in the nic's pool, or on
+ * a port its bond already has — and nothing is held for the nic then. */
 static gboolean
-restore_claim (Operation *op, NicPlan *plan, GHashTable *taken, VfpBondPorts *bonds,
-               gboolean *moved, GError **error)
+restore_keep_saved (Operation *op, NicPlan *plan, GHashTable *taken, VfpBondPorts *bonds,
+                    gboolean *kept, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
 
-  *moved = FALSE;
+  *kept = FALSE;
   if (g_hash_table_contains (taken, plan->xml_pci))
-    g_set_error (&local_error, VFP_ERROR, VFP_ERROR_BUSY, "VF %s is named twice",
-                 plan->xml_pci);
-  else if (claim_named_vf (op, plan, FALSE, &local_error)
-           && check_named_bond (op, plan, bonds, &local_error))
     return TRUE;
-  /* A failure to read the lease store is no reason to pick another VF. */
+  if (claim_named_vf (op, plan, FALSE, &local_error)
+      && check_named_bond (op, plan, bonds, &local_error))
+    {
+      g_hash_table_add (taken, plan->vf->pci);
+      *kept = TRUE;
+      return TRUE;
+    }
+  /* A lease store that cannot be read is no reason to pick another VF. */
   if (!g_error_matches (local_error, VFP_ERROR, VFP_ERROR_BUSY)
       && !g_error_matches (local_error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST))
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-  /* claim_named_vf claims nothing when it fails; a bond conflict found
-   * after its claim gives that claim back first */
+  /* a bond conflict is found after the claim: give that claim back */
   if (plan->lease != NULL && plan->claimed)
     vfp_release_lease (op->ctx, plan->lease, TRUE, NULL, NULL);
   g_clear_pointer (&plan->lease, vfp_lease_free);
   plan->claimed = FALSE;
   plan->vf = NULL;
-  if (!claim_free_vf (op, plan, FALSE, taken, bonds, error))
-    return FALSE;
-  vfp_bond_ports_add (bonds, plan->nic->bond, plan->nic->index, plan->vf->pf);
-  *moved = strcmp (plan->vf->pci, plan->xml_pci) != 0;
   return TRUE;
 }
 
@@ -907,11 +904,11 @@ vfp_lifecycle_restore (VfpContext *ctx, VfpDomXml *dom, gboolean *changed, GErro
   g_auto (Operation) op = { ctx, dom };
   g_autoptr (GHashTable) taken = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (VfpBondPorts) bonds = vfp_bond_ports_new ();
+  g_autoptr (GArray) moving = g_array_new (FALSE, FALSE, sizeof (guint));
   gboolean has_request = FALSE;
   guint saved = 0;
 
   *changed = FALSE;
-  op.is_restore = TRUE;
   if (!operation_plan (&op, &has_request, error))
     return FALSE;
   for (guint i = 0; has_request && i < op.plans->len; i++)
@@ -923,28 +920,38 @@ vfp_lifecycle_restore (VfpContext *ctx, VfpDomXml *dom, gboolean *changed, GErro
       g_prefix_error (error, "domain '%s': lease store: ", op.name);
       return FALSE;
     }
-  /* Nics without a saved device are prepare's (plain-start path). */
+  /* As claim_all(): every saved VF that can be kept first, so a free pick
+   * never takes one a later nic could have kept.  Nics without a saved
+   * device are prepare's (plain-start path). */
   for (guint i = 0; i < op.plans->len; i++)
     {
       NicPlan *plan = &g_array_index (op.plans, NicPlan, i);
-      gboolean moved = FALSE;
+      gboolean kept = FALSE;
 
       if (plan->xml_pci == NULL)
         continue;
-      if (!restore_claim (&op, plan, taken, bonds, &moved, error))
-        {
-          g_prefix_error (error, "restore: ");
-          goto unwind;
-        }
-      g_hash_table_add (taken, plan->vf->pci);
-      if (moved && !vfp_domxml_repoint_device (dom, plan->nic->index, plan->vf->pci, error))
+      if (!restore_keep_saved (&op, plan, taken, bonds, &kept, error))
         goto unwind;
-      *changed |= moved;
+      if (!kept)
+        g_array_append_val (moving, i);
+    }
+  for (guint m = 0; m < moving->len; m++)
+    {
+      NicPlan *plan = &g_array_index (op.plans, NicPlan, g_array_index (moving, guint, m));
+
+      if (!claim_free_vf (&op, plan, FALSE, taken, bonds, error))
+        goto unwind;
+      g_hash_table_add (taken, plan->vf->pci);
+      vfp_bond_ports_add (bonds, plan->nic->bond, plan->nic->index, plan->vf->pf);
+      if (!vfp_domxml_repoint_device (dom, plan->nic->index, plan->vf->pci, error))
+        goto unwind;
+      *changed |= strcmp (plan->vf->pci, plan->xml_pci) != 0;
     }
   /* RESERVED, like inject's: prepare begin takes them over. */
   return TRUE;
 
 unwind:
+  g_prefix_error (error, "restore: ");
   reservation_rollback (&op);
   *changed = FALSE;
   return FALSE;

@@ -374,6 +374,34 @@ test_restore_taken_vf (void **state)
   env_free (env);
 }
 
+/* Every saved VF that can be kept is kept before any nic is moved: nic 0's
+ * VF was taken, nic 1's is free and the pool's best pick — nic 1 keeps it
+ * and nic 0 moves to the next one. */
+static void
+test_restore_keeps_before_moving (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0#0-2\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p'/><v:nic pool='p'");
+  g_autoptr (VfpDomXml) d2 = domain ("d2", 2, NULL, "pool='p'");
+  g_autofree char *vf0 = NULL;
+  g_autofree char *vf1 = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean changed = FALSE;
+
+  prepare_ok (env, d2);                         /* d2 holds VF 0 */
+  assert_true (vfp_domxml_add_device (d1, 0, "0000:01:10.0", VFP_FORM_HOSTDEV, NULL, NULL));
+  assert_true (vfp_domxml_add_device (d1, 1, "0000:01:10.2", VFP_FORM_HOSTDEV, NULL, NULL));
+  if (!vfp_lifecycle_restore (env->ctx, d1, &changed, &error))
+    fail_msg ("restore: %s", error->message);
+  assert_true (changed);
+  vf0 = device_vf (d1, 0);
+  vf1 = device_vf (d1, 1);
+  assert_string_equal (vf1, "0000:01:10.2");
+  assert_string_equal (vf0, "0000:01:10.4");
+  assert_int_equal (lease_count (env), 3);
+  env_free (env);
+}
+
 /* No free VF for a saved device: an error naming domain, nic and pool, and
  * nothing reserved — also not what an earlier nic of the same restore took. */
 static void
@@ -1243,6 +1271,7 @@ main (void)
     cmocka_unit_test (test_restore_same_vf),
     cmocka_unit_test (test_restore_taken_vf),
     cmocka_unit_test (test_restore_exhausted),
+    cmocka_unit_test (test_restore_keeps_before_moving),
     cmocka_unit_test (test_restore_without_devices),
     cmocka_unit_test (test_failover_inject),
     cmocka_unit_test (test_failover_hotplug),
