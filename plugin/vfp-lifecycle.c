@@ -90,6 +90,31 @@ adopt_lease (NicPlan *plan, VfpLease *existing)
   plan->claimed = FALSE;
 }
 
+/* The last plan, if a failover pair, has a MAC no other nic has: its standby
+ * is found by MAC, so two pairs on one MAC would share one standby. */
+static gboolean
+check_failover_mac (Operation *op, GError **error)
+{
+  const NicPlan *last = &g_array_index (op->plans, NicPlan, op->plans->len - 1);
+
+  for (guint i = 0; i + 1 < op->plans->len; i++)
+    {
+      const NicPlan *other = &g_array_index (op->plans, NicPlan, i);
+      g_autofree char *mac = NULL;
+
+      if (!(last->failover || other->failover)
+          || memcmp (other->want.mac, last->want.mac, 6) != 0)
+        continue;
+      mac = vfp_mac_to_string (last->want.mac);
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "domain '%s' nic %u: MAC %s is nic %u's too; a failover nic needs a MAC of "
+                   "its own (its standby is found by MAC)", op->name, last->nic->index, mac,
+                   other->nic->index);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Step 1: read the request, the config, and resolve each nic to its pool and
  * wanted config.  *has_request = FALSE for domains vfpool leaves alone. */
 static gboolean
@@ -159,6 +184,8 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
             plan.xml_pci = g_strdup (dev->pci);
         }
       g_array_append_val (op->plans, plan);
+      if (!check_failover_mac (op, error))
+        return FALSE;
     }
   for (guint d = 0; d < devices->len; d++)
     {

@@ -527,6 +527,28 @@ test_failover_conflict_refused (void **state)
   env_free (env);
 }
 
+/* Two nics on one MAC, one of them a failover pair: refused (the standby is
+ * found by MAC and would serve both); without failover the MAC may repeat. */
+static void
+test_failover_mac_shared (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p' mac='52:54:00:00:00:07'/>"
+                                     "<v:nic pool='p' failover='yes' mac='52:54:00:00:00:07'");
+  g_autoptr (VfpDomXml) d2 = domain ("d2", 2, NULL, "pool='p' mac='52:54:00:00:00:08'/>"
+                                     "<v:nic pool='p' mac='52:54:00:00:00:08'");
+  g_autoptr (GError) error = NULL;
+
+  assert_false (vfp_lifecycle_inject (env->ctx, d1, FALSE, &error));
+  assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST));
+  if (!strstr (error->message, "domain 'd1' nic 1: MAC 52:54:00:00:00:07 is nic 0's too"))
+    fail_msg ("shared MAC refusal: %s", error->message);
+  assert_int_equal (lease_count (env), 0);
+  /* same MAC without failover is a bond's business (other PFs): planned */
+  assert_true (vfp_lifecycle_inject (env->ctx, d2, TRUE, NULL));
+  env_free (env);
+}
+
 static void
 test_quarantine_on_failed_restore (void **state)
 {
@@ -1276,6 +1298,7 @@ main (void)
     cmocka_unit_test (test_failover_inject),
     cmocka_unit_test (test_failover_hotplug),
     cmocka_unit_test (test_failover_conflict_refused),
+    cmocka_unit_test (test_failover_mac_shared),
     cmocka_unit_test (test_bond_two_pfs),
     cmocka_unit_test (test_bond_three_pfs_shared_port),
     cmocka_unit_test (test_bond_one_pf_exhausted),
