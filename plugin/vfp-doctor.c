@@ -1168,10 +1168,11 @@ vfp_doctor_check_libvirt_version (gulong version, GPtrArray *report)
 /* ---- host shutdown ------------------------------------------------------- */
 
 /* ON_SHUTDOWN= of a libvirt-guests defaults file (shell syntax: the last
- * assignment wins, quotes stripped), NULL when the file or the line is
- * missing. */
+ * assignment wins, quotes stripped) or, with @first, of the script itself,
+ * which assigns its default first, before it sources the defaults file.
+ * NULL when the file or the line is missing. */
 static char *
-read_on_shutdown (const char *path)
+read_on_shutdown (const char *path, gboolean first)
 {
   g_autofree char *text = read_small (path);
   g_auto (GStrv) lines = NULL;
@@ -1193,6 +1194,8 @@ read_on_shutdown (const char *path)
       value = g_strndup (line, len);
       g_strdelimit (value, "\"'", ' ');
       g_strstrip (value);
+      if (first)
+        break;
     }
   return value;
 }
@@ -1202,17 +1205,27 @@ vfp_doctor_check_shutdown (const VfpDoctorPaths *paths, GPtrArray *running,
                            GPtrArray *report)
 {
   g_autofree char *file = g_build_filename (paths->etc_root, "default", "libvirt-guests", NULL);
-  g_autofree char *mode = read_on_shutdown (file);
+  g_autofree char *mode = read_on_shutdown (file, FALSE);
+  g_autofree char *fallback = paths->guests_script != NULL
+                              ? read_on_shutdown (paths->guests_script, TRUE) : NULL;
   g_autoptr (GString) unsaveable = g_string_new (NULL);
   g_autofree char *fix = NULL;
   g_autofree char *setting = NULL;
   guint with_vfs = 0;
 
-  if (mode != NULL && strcmp (mode, "shutdown") == 0)
+  if (mode != NULL)
+    setting = g_strdup_printf ("ON_SHUTDOWN=%s in %s", mode, file);
+  else if (fallback != NULL)
+    setting = g_strdup_printf ("ON_SHUTDOWN unset in %s, and %s defaults to %s", file,
+                               paths->guests_script, fallback);
+  else
+    setting = g_strdup_printf ("ON_SHUTDOWN unset in %s (libvirt-guests' upstream default: "
+                               "suspend)", file);
+  if (g_strcmp0 (mode != NULL ? mode : fallback, "shutdown") == 0)
     {
       vfp_doctor_add (report, "host-shutdown", VFP_CHECK_PASS, NULL,
-                      "ON_SHUTDOWN=shutdown in %s: libvirt-guests shuts domains down at host "
-                      "shutdown, no save needed", file);
+                      "%s: libvirt-guests shuts domains down at host shutdown, no save "
+                      "needed", setting);
       return;
     }
   for (guint i = 0; i < running->len; i++)
@@ -1237,9 +1250,6 @@ vfp_doctor_check_shutdown (const VfpDoctorPaths *paths, GPtrArray *running,
       g_string_append_printf (unsaveable, "%s'%s' (nic %s)", unsaveable->len ? ", " : "",
                               name, nics->str);
     }
-  setting = mode != NULL ? g_strdup_printf ("ON_SHUTDOWN=%s in %s", mode, file)
-                         : g_strdup_printf ("ON_SHUTDOWN unset in %s (libvirt-guests then "
-                                            "suspends)", file);
   if (unsaveable->len == 0)
     {
       vfp_doctor_add (report, "host-shutdown", VFP_CHECK_PASS, NULL,

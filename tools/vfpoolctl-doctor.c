@@ -161,6 +161,7 @@ vfpctl_doctor (VfpCtl *ctl, int argc, char **argv)
   g_autofree char *hook_path = NULL;
   g_autofree char *run_root = NULL;
   g_autofree char *etc_root = NULL;
+  g_autofree char *guests_script = NULL;
   const char *root = NULL;
   gboolean use_libvirt = TRUE;
   VfpDoctorPaths paths;
@@ -190,6 +191,9 @@ vfpctl_doctor (VfpCtl *ctl, int argc, char **argv)
     hook_path = default_hook_path (root);
   run_root = g_build_filename (root ? root : "/", "run", NULL);
   etc_root = g_build_filename (root ? root : "/", "etc", NULL);
+  /* where Debian's libvirt-daemon installs it, with its own defaults */
+  guests_script = g_build_filename (root ? root : "/", "usr", "lib", "libvirt",
+                                    "libvirt-guests.sh", NULL);
   paths = (VfpDoctorPaths) {
     .sysfs_root = ctl->ctx->sysfs_root,
     .proc_root = ctl->ctx->proc_root,
@@ -197,6 +201,7 @@ vfpctl_doctor (VfpCtl *ctl, int argc, char **argv)
     .hook_path = hook_path,
     .run_root = run_root,
     .etc_root = etc_root,
+    .guests_script = guests_script,
   };
 
   vfp_doctor_check_host (&paths, report, &config);

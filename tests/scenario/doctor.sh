@@ -112,12 +112,13 @@ shutdown_doctor() { VFPOOL_LIBVIRT_URI="test://$1" "$CTL" doctor --json --root "
 mkdir -p "$ROOT/etc/default"
 rm -f "$ROOT/etc/default/libvirt-guests"
 shutdown_doctor "$T/run-both.xml"
-check "ON_SHUTDOWN unset, a VF without failover: host-shutdown warns (Debian's default)" \
+check "ON_SHUTDOWN unset, no libvirt-guests.sh: host-shutdown warns (upstream default suspend)" \
   check_status "$T/sd.json" host-shutdown warn
 check "... naming web2's nic 0, not web1 (a failover pair)" \
   bash -c "$(declare -f json_get); json_get '$T/sd.json' \"[c['saw'] for c in d['checks'] if c['id']=='host-shutdown'][0]\" | grep -q \"'web2' (nic 0)\" && ! json_get '$T/sd.json' \"[c['saw'] for c in d['checks'] if c['id']=='host-shutdown'][0]\" | grep -q web1"
 json_get "$T/sd.json" "'\n'.join('    '+c['saw']+'\n    fix: '+c['fix'] for c in d['checks'] if c['id']=='host-shutdown')"
-check "... the saw says ON_SHUTDOWN is unset" check_mentions "$T/sd.json" host-shutdown "ON_SHUTDOWN unset"
+check "... the saw says ON_SHUTDOWN is unset, upstream default suspend" \
+  check_mentions "$T/sd.json" host-shutdown "ON_SHUTDOWN unset in $ROOT/etc/default/libvirt-guests (libvirt-guests' upstream default: suspend)"
 check "... the fix names failover=\"yes\"" check_mentions "$T/sd.json" host-shutdown 'failover="yes"'
 check "... and ON_SHUTDOWN=shutdown in the file" \
   check_mentions "$T/sd.json" host-shutdown "ON_SHUTDOWN=shutdown in $ROOT/etc/default/libvirt-guests"
@@ -131,7 +132,22 @@ check "ON_SHUTDOWN=shutdown (the last one wins): passes" check_status "$T/sd.jso
 printf 'ON_SHUTDOWN=suspend\n' > "$ROOT/etc/default/libvirt-guests"
 shutdown_doctor "$T/run-fo.xml"
 check "suspend, only failover pairs running: passes" check_status "$T/sd.json" host-shutdown pass
+# Debian 12's libvirt-guests.sh (libvirt-daemon 9.0.0-4+deb12u2) sets its own
+# defaults before it sources /etc/default/libvirt-guests: the same lines here.
+mkdir -p "$ROOT/usr/lib/libvirt"
+printf 'URIS="default"\nON_BOOT="ignore"\nON_SHUTDOWN="shutdown"\nSHUTDOWN_TIMEOUT=300\n. /etc/default/libvirt-guests\nstop() {\n  if [ "x$ON_SHUTDOWN" = xshutdown ]; then\n    ON_SHUTDOWN=suspend\n  fi\n}\n' \
+  > "$ROOT/usr/lib/libvirt/libvirt-guests.sh"
 rm -f "$ROOT/etc/default/libvirt-guests"
+shutdown_doctor "$T/run-both.xml"
+check "ON_SHUTDOWN unset, the script defaults to shutdown (Debian 12): passes" \
+  check_status "$T/sd.json" host-shutdown pass
+check "... saying where the default comes from" \
+  check_mentions "$T/sd.json" host-shutdown "$ROOT/usr/lib/libvirt/libvirt-guests.sh defaults to shutdown"
+printf 'ON_SHUTDOWN=suspend\n' > "$ROOT/etc/default/libvirt-guests"
+shutdown_doctor "$T/run-both.xml"
+check "the script defaults to shutdown, the defaults file says suspend: warns" \
+  check_status "$T/sd.json" host-shutdown warn
+rm -f "$ROOT/etc/default/libvirt-guests" "$ROOT/usr/lib/libvirt/libvirt-guests.sh"
 
 "$CTL" doctor --json --root "$ROOT" > "$T/nolv.json"; rc=$?
 check "unreachable libvirt: a warning, not a failure (rc=$rc)" \
