@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 
 deps="build-essential autoconf automake libtool pkg-config \
   libglib2.0-dev libxml2-dev libvirt-dev libnl-3-dev libnl-route-3-dev \
-  libcmocka-dev libjson-glib-dev"
+  libcmocka-dev libjson-glib-dev libxml2-utils"
 
 missing=""
 for p in $deps; do

@@ -193,6 +193,48 @@ attach_one (Libvirt *lv, void *conn, void *dom, const Instance *in, const VfpHot
     }
 }
 
+/* One device element, through libvirt or the record seam. */
+static gboolean
+attach_xml (Libvirt *lv, void *conn, void *dom, const Instance *in, const VfpHotplug *hp,
+            const char *xml, gboolean *stale, GError **error)
+{
+  const char *uri = in->ctx->libvirt_uri;
+
+  if (!g_str_has_prefix (uri, RECORD_PREFIX))
+    return attach_one (lv, conn, dom, in, hp, xml, stale, error);
+  /* The record seam has no instance to ask; the lease says enough. */
+  record_wait_hold (uri + strlen (RECORD_PREFIX));
+  *stale = !lease_still_ours (in, hp);
+  return !*stale && record_attach (in, hp, uri + strlen (RECORD_PREFIX), xml, error);
+}
+
+/* Plug @hp: a failover nic's standby first (the VF's teaming names it, so
+ * libvirt refuses the VF without it), then the VF. */
+static gboolean
+plug_nic (Libvirt *lv, void *conn, void *dom, const Instance *in, const VfpHotplug *hp,
+          gboolean *stale, GError **error)
+{
+  g_autofree char *xml = NULL;
+
+  if (hp->standby_network != NULL)
+    {
+      g_autofree char *standby = vfp_domxml_standby_to_string (hp->nic, &hp->cfg,
+                                                               hp->standby_network);
+
+      if (!attach_xml (lv, conn, dom, in, hp, standby, stale, error))
+        {
+          g_prefix_error (error, "standby on network '%s': ", hp->standby_network);
+          return FALSE;
+        }
+    }
+  xml = hp->standby_alias != NULL
+        ? vfp_domxml_failover_device_to_string (hp->nic, hp->vf_pci, hp->managed, &hp->cfg,
+                                                hp->standby_alias)
+        : vfp_domxml_device_to_string_full (hp->nic, hp->vf_pci, hp->form, hp->managed,
+                                            &hp->cfg);
+  return attach_xml (lv, conn, dom, in, hp, xml, stale, error);
+}
+
 static void
 worker_run (const Instance *in, GPtrArray *hotplug)
 {
@@ -219,8 +261,6 @@ worker_run (const Instance *in, GPtrArray *hotplug)
   for (guint i = 0; i < hotplug->len; i++)
     {
       VfpHotplug *hp = hotplug->pdata[i];
-      g_autofree char *xml = vfp_domxml_device_to_string_full (hp->nic, hp->vf_pci, hp->form,
-                                                               hp->managed, &hp->cfg);
       g_autoptr (GError) error = NULL;
       g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
       g_autoptr (GError) release_error = NULL;
@@ -232,16 +272,8 @@ worker_run (const Instance *in, GPtrArray *hotplug)
           error = g_error_copy (setup_error);
           ok = FALSE;
         }
-      else if (record)
-        {
-          /* The record seam has no instance to ask; the lease says enough. */
-          record_wait_hold (ctx->libvirt_uri + strlen (RECORD_PREFIX));
-          stale = !lease_still_ours (in, hp);
-          ok = !stale && record_attach (in, hp, ctx->libvirt_uri + strlen (RECORD_PREFIX),
-                                        xml, &error);
-        }
       else
-        ok = attach_one (&lv, conn, dom, in, hp, xml, &stale, &error);
+        ok = plug_nic (&lv, conn, dom, in, hp, &stale, &error);
       if (ok)
         {
           syslog (LOG_INFO, "domain '%s' nic %u: hot-plugged VF %s", in->name, hp->nic,

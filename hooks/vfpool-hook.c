@@ -72,6 +72,37 @@ do_prepare (VfpContext *ctx, VfpDomXml *dom)
   return 0;
 }
 
+/* restore begin is libvirt's XML filter: the re-pointed XML on stdout, or
+ * nothing when no device changed (libvirt then keeps the saved XML). */
+static int
+do_restore (VfpContext *ctx, VfpDomXml *dom)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  gboolean changed = FALSE;
+
+  if (!vfp_lifecycle_restore (ctx, dom, &changed, &error))
+    {
+      fprintf (stderr, "vfpool: %s\n", error->message);
+      syslog (LOG_ERR, "%s", error->message);
+      return 1;
+    }
+  if (!changed)
+    return 0;
+  out = vfp_domxml_to_string (dom);
+  if (out == NULL || fputs (out, stdout) == EOF || fflush (stdout) == EOF)
+    {
+      g_autofree char *shown = vfp_error_quote (vfp_domxml_get_name (dom));
+
+      /* the reservations stay: prepare of a later attempt takes them up */
+      fprintf (stderr, "vfpool: domain '%s': restore: cannot write the re-pointed XML\n",
+               shown);
+      return 1;
+    }
+  syslog (LOG_INFO, "domain '%s': restore: saved VFs re-pointed", vfp_domxml_get_name (dom));
+  return 0;
+}
+
 static int
 do_started (VfpContext *ctx, VfpDomXml *dom)
 {
@@ -127,7 +158,7 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (GString) xml = NULL;
   const char *op, *sub;
-  gboolean is_prepare, is_release;
+  gboolean is_prepare, is_release, is_restore;
 
   if (argc < 4)
     {
@@ -139,10 +170,12 @@ main (int argc, char **argv)
   sub = argv[3];
   is_prepare = strcmp (op, "prepare") == 0 && strcmp (sub, "begin") == 0;
   is_release = strcmp (op, "release") == 0 && strcmp (sub, "end") == 0;
+  is_restore = strcmp (op, "restore") == 0 && strcmp (sub, "begin") == 0;
 
   /* restore/migrate filter the XML through stdout: empty output = unchanged.
-   * Every other operation vfpool does not handle needs no XML at all. */
-  if (!(is_prepare
+   * restore begin re-points saved VFs (below); every other operation vfpool
+   * does not handle needs no XML at all. */
+  if (!(is_prepare || is_restore
         || (strcmp (op, "started") == 0 && strcmp (sub, "begin") == 0)
         || is_release
         || (strcmp (op, "reconnect") == 0 && strcmp (sub, "begin") == 0)))
@@ -173,12 +206,12 @@ main (int argc, char **argv)
                  "domain XML is larger than the %d-byte limit", VFP_DOMXML_MAX_SIZE);
   if (error != NULL || !vfp_domxml_parse (xml->str, xml->len, &dom, &error))
     {
-      if (is_prepare)
+      if (is_prepare || is_restore)
         {
           g_autofree char *shown = vfp_error_quote (argv[1]);
 
           fprintf (stderr, "vfpool: domain '%s': %s\n", shown, error->message);
-          syslog (LOG_ERR, "domain '%s': prepare: %s", argv[1], error->message);
+          syslog (LOG_ERR, "domain '%s': %s: %s", argv[1], op, error->message);
           return 1;
         }
       syslog (LOG_ERR, "domain '%s': %s %s: %s, ignoring", argv[1], op, sub, error->message);
@@ -187,6 +220,8 @@ main (int argc, char **argv)
 
   if (is_prepare)
     return do_prepare (ctx, dom);
+  if (is_restore)
+    return do_restore (ctx, dom);
   if (strcmp (op, "started") == 0)
     return do_started (ctx, dom);
   if (strcmp (op, "release") == 0)

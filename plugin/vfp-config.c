@@ -24,6 +24,7 @@ pool_free (VfpPool *pool)
   g_strfreev (pool->allow);
   g_clear_pointer (&pool->vlans, g_array_unref);
   g_free (pool->vlans_text);
+  g_free (pool->failover_network);
   g_clear_pointer (&pool->members, g_ptr_array_unref);
   g_clear_pointer (&pool->pfs, g_ptr_array_unref);
   g_free (pool);
@@ -232,6 +233,11 @@ parse_overridable (const char *value, guint *out, GError **error)
 
       if (*g_strstrip (*p) == '\0')
         continue;
+      if (strcmp (*p, "failover") == 0)
+        {
+          bits |= VFP_OVERRIDE_FAILOVER;
+          continue;
+        }
       for (i = 0; i < G_N_ELEMENTS (knob_attrs); i++)
         if (strcmp (*p, knob_attrs[i].name) == 0)
           break;
@@ -240,7 +246,7 @@ parse_overridable (const char *value, guint *out, GError **error)
           g_autofree char *quoted = vfp_error_quote (*p);
           g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
                        "unknown knob '%s' (knobs are mac, vlan, qos, vlan-proto, "
-                       "spoofchk, trust, min-tx-rate, max-tx-rate, link-state)", quoted);
+                       "spoofchk, trust, min-tx-rate, max-tx-rate, link-state, failover)", quoted);
           return FALSE;
         }
       bits |= 1u << i;
@@ -348,6 +354,29 @@ parse_pool_key (VfpPool *pool, GKeyFile *kf, const char *group, const char *key,
     return parse_yes_no (key, value, &pool->managed, error);
   if (strcmp (key, "require-link") == 0)
     return parse_yes_no (key, value, &pool->require_link, error);
+  if (strcmp (key, "failover") == 0)
+    {
+      gboolean yes = FALSE;
+
+      if (!parse_yes_no (key, value, &yes, error))
+        return FALSE;
+      pool->failover = yes ? VFP_FAILOVER_YES : VFP_FAILOVER_NO;
+      return TRUE;
+    }
+  if (strcmp (key, "failover-network") == 0)
+    {
+      /* it goes into lease files and domain XML: the pool-name alphabet */
+      if (!pool_name_is_valid (value))
+        {
+          g_autofree char *shown = vfp_error_quote (value);
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                       "failover-network '%s' is not 1-64 of A-Z a-z 0-9 . _ -", shown);
+          return FALSE;
+        }
+      g_free (pool->failover_network);
+      pool->failover_network = g_strdup (value);
+      return TRUE;
+    }
   if (strcmp (key, "overridable") == 0)
     return parse_overridable (value, &pool->overridable, error);
   if (strcmp (key, "vlans") == 0)
@@ -408,6 +437,7 @@ parse_pool (const char *file, GKeyFile *kf, const char *group, const char *sysfs
   pool->file = g_strdup (file);
   pool->form = VFP_FORM_HOSTDEV;
   pool->managed = TRUE;
+  pool->failover_network = g_strdup (VFP_FAILOVER_NETWORK_DEFAULT);
   pool->pfs = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_pf_free);
   pool->members = g_ptr_array_new ();
 
@@ -870,10 +900,24 @@ attr_value (const VfpVfConfig *cfg, gsize i)
 }
 
 gboolean
-vfp_pool_resolve_request (const VfpPool *pool, const VfpVfConfig *asked, VfpVfConfig *want,
+vfp_pool_resolve_request (const VfpPool *pool, const VfpVfConfig *asked,
+                          VfpFailover asked_failover, VfpVfConfig *want, gboolean *failover,
                           GError **error)
 {
   VfpVfConfig merged = pool->defaults;
+
+  if (pool->failover != VFP_FAILOVER_UNSET && asked_failover != VFP_FAILOVER_UNSET
+      && asked_failover != pool->failover && !(pool->overridable & VFP_OVERRIDE_FAILOVER))
+    {
+      const char *pool_value = pool->failover == VFP_FAILOVER_YES ? "yes" : "no";
+      const char *asked_value = asked_failover == VFP_FAILOVER_YES ? "yes" : "no";
+
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "pool '%s' fixes failover=%s; the request asks failover=%s (list failover "
+                   "in the pool's overridable= to allow it)", pool->name, pool_value,
+                   asked_value);
+      return FALSE;
+    }
 
   /* The pool sets a whole knob (vlan with its qos and protocol, both rates):
    * every attribute of it is the pool's, defaults included. */
@@ -911,5 +955,7 @@ vfp_pool_resolve_request (const VfpPool *pool, const VfpVfConfig *asked, VfpVfCo
       return FALSE;
     }
   *want = merged;
+  *failover = asked_failover != VFP_FAILOVER_UNSET ? asked_failover == VFP_FAILOVER_YES
+                                                   : pool->failover == VFP_FAILOVER_YES;
   return TRUE;
 }

@@ -22,6 +22,8 @@ typedef struct {
   GStrv allow;              /* domain name globs or UUIDs; NULL = any domain */
   gboolean require_link;    /* require-link=yes: never a VF of a PF whose link is
                              * down (no: such VFs only rank last) */
+  VfpFailover failover;     /* failover=yes|no; UNSET: the request decides (no) */
+  char *failover_network;   /* failover-network=: the standby's libvirt network */
   GPtrArray *pfs;           /* VfpPf*, owned */
   GPtrArray *members;       /* VfpVf* (borrowed from pfs), in config order */
 } VfpPool;
@@ -83,17 +85,25 @@ typedef enum {
   VFP_OVERRIDE_MIN_TX_RATE = 1 << 6,
   VFP_OVERRIDE_MAX_TX_RATE = 1 << 7,
   VFP_OVERRIDE_LINK_STATE  = 1 << 8,
+  VFP_OVERRIDE_FAILOVER    = 1 << 9,  /* not a VF knob: the device form */
 } VfpOverride;
+
+/* The standby's network when the pool names none. */
+#define VFP_FAILOVER_NETWORK_DEFAULT "default"
 
 /* What a nic asking @asked from @pool gets: the pool's knobs with the
  * request's on top.  A knob the pool sets is binding: asking another value
  * fails unless the pool lists it in overridable= (setting vlan binds qos and
  * vlan-proto too, setting either rate binds both).  With vlans= the result's
- * VLAN must be one of them.  Errors are VFP_ERROR_INVALID_REQUEST naming the
- * pool, knob, both values and the fix; callers prefix "domain 'X' nic N: ".
- * The start path and explain both decide through this. */
+ * VLAN must be one of them.  failover follows the same rule: the pool's
+ * failover= binds unless overridable= lists failover, and without one the
+ * request's @asked_failover decides; *@failover gets the result.  Errors are
+ * VFP_ERROR_INVALID_REQUEST naming the pool, knob, both values and the fix;
+ * callers prefix "domain 'X' nic N: ".  The start path, restore, explain and
+ * doctor all decide through this. */
 gboolean vfp_pool_resolve_request (const VfpPool *pool, const VfpVfConfig *asked,
-                                   VfpVfConfig *want, GError **error);
+                                   VfpFailover asked_failover, VfpVfConfig *want,
+                                   gboolean *failover, GError **error);
 
 /* "pool 'P' is broken: REASON" (or "file F is broken: …" without a name). */
 char *vfp_broken_pool_describe (const VfpBrokenPool *broken);

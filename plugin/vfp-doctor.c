@@ -1185,6 +1185,107 @@ vfp_doctor_check_libvirt_version (gulong version, GPtrArray *report)
                     version / 1000000, version / 1000 % 1000, version % 1000);
 }
 
+/* ---- host shutdown ------------------------------------------------------- */
+
+/* ON_SHUTDOWN= of a libvirt-guests defaults file (shell syntax: the last
+ * assignment wins, quotes stripped) or, with @first, of the script itself,
+ * which assigns its default first, before it sources the defaults file.
+ * NULL when the file or the line is missing. */
+static char *
+read_on_shutdown (const char *path, gboolean first)
+{
+  g_autofree char *text = read_small (path);
+  g_auto (GStrv) lines = NULL;
+  char *value = NULL;
+
+  if (text == NULL)
+    return NULL;
+  lines = g_strsplit (text, "\n", -1);
+  for (char **l = lines; *l != NULL; l++)
+    {
+      char *line = g_strstrip (*l);
+      gsize len;
+
+      if (!g_str_has_prefix (line, "ON_SHUTDOWN="))
+        continue;
+      line += strlen ("ON_SHUTDOWN=");
+      len = strcspn (line, " \t#");
+      g_free (value);
+      value = g_strndup (line, len);
+      g_strdelimit (value, "\"'", ' ');
+      g_strstrip (value);
+      if (first)
+        break;
+    }
+  return value;
+}
+
+void
+vfp_doctor_check_shutdown (const VfpDoctorPaths *paths, GPtrArray *running,
+                           GPtrArray *report)
+{
+  g_autofree char *file = g_build_filename (paths->etc_root, "default", "libvirt-guests", NULL);
+  g_autofree char *mode = read_on_shutdown (file, FALSE);
+  g_autofree char *fallback = paths->guests_script != NULL
+                              ? read_on_shutdown (paths->guests_script, TRUE) : NULL;
+  g_autoptr (GString) unsaveable = g_string_new (NULL);
+  g_autofree char *fix = NULL;
+  g_autofree char *setting = NULL;
+  guint with_vfs = 0;
+
+  if (mode != NULL)
+    setting = g_strdup_printf ("ON_SHUTDOWN=%s in %s", mode, file);
+  else if (fallback != NULL)
+    setting = g_strdup_printf ("ON_SHUTDOWN unset in %s, and %s defaults to %s", file,
+                               paths->guests_script, fallback);
+  else
+    setting = g_strdup_printf ("ON_SHUTDOWN unset in %s (libvirt-guests' upstream default: "
+                               "suspend)", file);
+  if (g_strcmp0 (mode != NULL ? mode : fallback, "shutdown") == 0)
+    {
+      vfp_doctor_add (report, "host-shutdown", VFP_CHECK_PASS, NULL,
+                      "%s: libvirt-guests shuts domains down at host shutdown, no save "
+                      "needed", setting);
+      return;
+    }
+  for (guint i = 0; i < running->len; i++)
+    {
+      VfpDomXml *dom = running->pdata[i];
+      g_autoptr (GPtrArray) devices = vfp_domxml_list_devices (dom);
+      g_autoptr (GString) nics = g_string_new (NULL);
+      g_autofree char *name = NULL;
+
+      if (devices->len > 0)
+        with_vfs++;
+      for (guint d = 0; d < devices->len; d++)
+        {
+          VfpDomDevice *dev = devices->pdata[d];
+
+          if (!dev->failover)
+            g_string_append_printf (nics, "%s%u", nics->len ? ", " : "", dev->nic);
+        }
+      if (nics->len == 0)
+        continue;
+      name = vfp_error_quote (vfp_domxml_get_name (dom));
+      g_string_append_printf (unsaveable, "%s'%s' (nic %s)", unsaveable->len ? ", " : "",
+                              name, nics->str);
+    }
+  if (unsaveable->len == 0)
+    {
+      vfp_doctor_add (report, "host-shutdown", VFP_CHECK_PASS, NULL,
+                      "%s: %u running domain%s with VFs, every VF a failover pair", setting,
+                      with_vfs, with_vfs == 1 ? "" : "s");
+      return;
+    }
+  fix = g_strdup_printf ("set failover=\"yes\" on those nics (or failover=yes in their pool; "
+                         "the guest needs virtio-net failover) and restart the domains, or "
+                         "set ON_SHUTDOWN=shutdown in %s", file);
+  vfp_doctor_add (report, "host-shutdown", VFP_CHECK_WARN, fix,
+                  "%s: at host shutdown libvirt-guests managed-saves running domains, and a "
+                  "passed-through VF that is not a failover pair cannot be saved: %s", setting,
+                  unsaveable->str);
+}
+
 /* ---- domains ------------------------------------------------------------ */
 
 void
@@ -1221,6 +1322,7 @@ vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *report)
       g_autoptr (GError) pool_error = NULL;
       VfpPool *pool = config ? vfp_config_get_pool (config, nic->pool, &pool_error) : NULL;
       VfpVfConfig want;
+      gboolean failover;
 
       if (!strstr (pools->str, nic->pool))
         g_string_append_printf (pools, "%s%s", pools->len ? ", " : "", nic->pool);
@@ -1249,7 +1351,8 @@ vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *report)
           g_string_append_printf (fixes, "%sadd %s to allow= of [pool %s] in %s",
                                   fixes->len ? "; " : "", name, pool->name, pool->file);
         }
-      else if (!vfp_pool_resolve_request (pool, &nic->cfg, &want, &pool_error))
+      else if (!vfp_pool_resolve_request (pool, &nic->cfg, nic->failover, &want, &failover,
+                                          &pool_error))
         {
           g_string_append_printf (problems, "%snic %u: %s", problems->len ? "; " : "",
                                   nic->index, pool_error->message);

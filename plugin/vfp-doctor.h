@@ -33,6 +33,8 @@ typedef struct {
   const char *hook_path;    /* "/etc/libvirt/hooks/qemu.d/vfpool" */
   const char *run_root;     /* "/run": NetworkManager's runtime directory */
   const char *etc_root;     /* "/etc": NetworkManager's configuration */
+  const char *guests_script;/* "/usr/lib/libvirt/libvirt-guests.sh" (its own
+                             * defaults); NULL: not looked at */
 } VfpDoctorPaths;
 
 /* A list of VfpCheck*, in the order they were made. */
@@ -63,6 +65,17 @@ void vfp_doctor_check_libvirt_version (gulong version, GPtrArray *report);
  * invalid config, already reported), and on q35 a free pcie-root-port per
  * nic for the plain-start path.  Domains without a request add nothing. */
 void vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *report);
+
+/* Host shutdown: libvirt-guests managed-saves running domains when
+ * ON_SHUTDOWN is suspend — set in ETC/default/libvirt-guests, or unset there
+ * and the script's own default (Debian 12's script defaults to shutdown,
+ * upstream's to suspend, which is assumed without a script) — and a
+ * passed-through VF cannot be saved unless it is the transient half of a
+ * failover pair.  @running: live VfpDomXml* of the running domains.  WARN
+ * (never FAIL) listing the domains and nics that could not be saved, with
+ * both fixes (failover="yes", or ON_SHUTDOWN=shutdown); PASS otherwise. */
+void vfp_doctor_check_shutdown (const VfpDoctorPaths *paths, GPtrArray *running,
+                                GPtrArray *report);
 
 /* The worst status in @report (PASS when empty). */
 VfpCheckStatus vfp_doctor_worst (GPtrArray *report);

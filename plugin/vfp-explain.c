@@ -473,6 +473,7 @@ vfp_explain_domain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **e
       VfpPool *pool = vfp_config_get_pool (config, req->pool, error);
       VfpExplainNic *nic;
       VfpVfConfig want;
+      gboolean failover;
 
       if (pool == NULL)
         {
@@ -488,7 +489,7 @@ vfp_explain_domain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **e
         }
       /* The start path decides the same way: a dry run must not promise a
        * VF that prepare would refuse over a knob. */
-      if (!vfp_pool_resolve_request (pool, &req->cfg, &want, error))
+      if (!vfp_pool_resolve_request (pool, &req->cfg, req->failover, &want, &failover, error))
         {
           g_prefix_error (error, "domain '%s' nic %u: ", shown, req->index);
           return FALSE;
@@ -497,6 +498,15 @@ vfp_explain_domain (VfpContext *ctx, VfpDomXml *dom, GPtrArray **out, GError **e
       nic->nic = req->index;
       nic->pool = g_strdup (pool->name);
       nic->notes = g_ptr_array_new_with_free_func (g_free);
+      if (failover)
+        {
+          g_autofree char *mac = vfp_mac_to_string (want.mac);
+
+          g_ptr_array_add (nic->notes,
+                           g_strdup_printf ("failover pair: the VF as <interface type='hostdev'> "
+                                            "with a virtio standby on network '%s', both MAC %s",
+                                            pool->failover_network, mac));
+        }
       g_ptr_array_add (nics, nic);
     }
   /* As claim_all(): first the VFs the XML names, then the free picks. */

@@ -52,6 +52,7 @@ vfp_lease_free (VfpLease *lease)
   g_free (lease->owner_name);
   g_free (lease->boot_id);
   g_free (lease->start_id);
+  g_free (lease->failover_network);
   g_free (lease);
 }
 
@@ -172,6 +173,8 @@ vfp_lease_to_data (const VfpLease *lease, gsize *len)
   g_key_file_set_string (kf, G_LEASE, "form",
                          lease->form == VFP_FORM_INTERFACE ? "interface" : "hostdev");
   g_key_file_set_string (kf, G_LEASE, "managed", lease->managed ? "yes" : "no");
+  if (lease->failover_network != NULL)
+    g_key_file_set_string (kf, G_LEASE, "failover-network", lease->failover_network);
   vfp_vf_config_to_keyfile (&lease->applied, kf, G_APPLIED);
   if (lease->state != VFP_LEASE_RESERVED)
     vfp_vf_config_to_keyfile (&lease->original, kf, G_ORIGINAL);
@@ -269,8 +272,12 @@ vfp_lease_from_data (const char *data, gsize len, VfpLease **out, GError **error
       || !get_string (kf, "start-id", FALSE, &lease->start_id, error)
       || !get_string (kf, "state", TRUE, &state, error)
       || !get_string (kf, "form", TRUE, &form, error)
-      || !get_string (kf, "managed", FALSE, &managed, error))
+      || !get_string (kf, "managed", FALSE, &managed, error)
+      || !get_string (kf, "failover-network", FALSE, &lease->failover_network, error))
     return FALSE;
+  /* it becomes a <source network=…/> the hot-plug worker attaches */
+  if (lease->failover_network != NULL && !vfp_name_is_safe (lease->failover_network))
+    return corrupt (error, "failover-network", "is not a plain name");
   /* optional: leases written before pools had managed= are managed='yes' */
   if (managed != NULL && strcmp (managed, "no") == 0)
     lease->managed = FALSE;

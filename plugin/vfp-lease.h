@@ -31,6 +31,7 @@ typedef struct {
   VfpLeaseState state;
   VfpDeviceForm form;     /* device form the pool uses (for hot-plug) */
   gboolean managed;       /* FALSE: the device is hot-plugged managed='no' */
+  char *failover_network; /* failover nic: its standby's network; NULL: none */
   VfpVfConfig applied;    /* what the request asked for (knobs set) */
   VfpVfConfig original;   /* the VF before any change (valid from CONFIGURING) */
 } VfpLease;

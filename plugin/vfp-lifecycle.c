@@ -23,6 +23,7 @@ typedef struct {
   VfpNicRequest *nic;     /* borrowed from the request */
   VfpPool *pool;          /* borrowed from the config */
   VfpVfConfig want;       /* pool defaults overlaid with the nic's request */
+  gboolean failover;      /* a teaming pair (interface form + virtio standby) */
   char *xml_pci;          /* VF a vfpool device in the XML names, or NULL */
   VfpVf *vf;              /* chosen VF (borrowed from the config) */
   VfpLease *lease;        /* held lease, NULL before the claim */
@@ -72,6 +73,8 @@ vfp_hotplug_free (VfpHotplug *hp)
     return;
   g_free (hp->vf_pci);
   g_free (hp->start_id);
+  g_free (hp->standby_alias);
+  g_free (hp->standby_network);
   g_free (hp);
 }
 
@@ -106,9 +109,47 @@ plan_nic_pool (Operation *op, NicPlan *plan, GError **error)
                    op->name, nic->index, nic->pool, plan->pool->file);
       return FALSE;
     }
-  if (!vfp_pool_resolve_request (plan->pool, &nic->cfg, &plan->want, error))
+  if (!vfp_pool_resolve_request (plan->pool, &nic->cfg, nic->failover, &plan->want,
+                                 &plan->failover, error))
     {
       g_prefix_error (error, "domain '%s' nic %u: ", op->name, nic->index);
+      return FALSE;
+    }
+  /* An interface with the nic's MAC that is no standby would be a second
+   * NIC with one address: refused before anything is claimed. */
+  if (plan->failover)
+    {
+      g_autofree char *standby = NULL;
+
+      if (!vfp_domxml_find_standby (op->dom, plan->want.mac, &standby, error))
+        {
+          g_prefix_error (error, "domain '%s' nic %u: ", op->name, nic->index);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* The last plan, if a failover pair, has a MAC no other nic has: its standby
+ * is found by MAC, so two pairs on one MAC would share one standby. */
+static gboolean
+check_failover_mac (Operation *op, GError **error)
+{
+  const NicPlan *last = &g_array_index (op->plans, NicPlan, op->plans->len - 1);
+
+  for (guint i = 0; i + 1 < op->plans->len; i++)
+    {
+      const NicPlan *other = &g_array_index (op->plans, NicPlan, i);
+      g_autofree char *mac = NULL;
+
+      if (!(last->failover || other->failover)
+          || memcmp (other->want.mac, last->want.mac, 6) != 0)
+        continue;
+      mac = vfp_mac_to_string (last->want.mac);
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "domain '%s' nic %u: MAC %s is nic %u's too; a failover nic needs a MAC of "
+                   "its own (its standby is found by MAC)", op->name, last->nic->index, mac,
+                   other->nic->index);
       return FALSE;
     }
   return TRUE;
@@ -154,6 +195,8 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
             plan.xml_pci = g_strdup (dev->pci);
         }
       g_array_append_val (op->plans, plan);
+      if (!check_failover_mac (op, error))
+        return FALSE;
     }
   for (guint d = 0; d < devices->len; d++)
     {
@@ -186,8 +229,10 @@ new_lease (Operation *op, NicPlan *plan, VfpVf *vf)
   lease->start_id = g_strdup (op->start_id);
   lease->created = g_get_real_time () / G_USEC_PER_SEC;
   lease->state = VFP_LEASE_RESERVED;
-  lease->form = plan->pool->form;
+  /* failover pairs exist only for <interface type='hostdev'> */
+  lease->form = plan->failover ? VFP_FORM_INTERFACE : plan->pool->form;
   lease->managed = plan->pool->managed;
+  lease->failover_network = plan->failover ? g_strdup (plan->pool->failover_network) : NULL;
   lease->applied = plan->want;
   return lease;
 }
@@ -766,6 +811,22 @@ unwind:
   return FALSE;
 }
 
+/* Unwind a failed inject or restore.  Only what this call claimed goes;
+ * adopted leases were there before — except leftovers of an earlier attempt
+ * (say a `vfpoolctl start` that died): this attempt replaced them and nobody
+ * else will use them. */
+static void
+reservation_rollback (Operation *op)
+{
+  for (guint i = 0; i < op->plans->len; i++)
+    {
+      NicPlan *plan = &g_array_index (op->plans, NicPlan, i);
+      if (!plan->claimed && !plan->leftover)
+        g_clear_pointer (&plan->lease, vfp_lease_free);
+    }
+  operation_rollback (op);
+}
+
 gboolean
 vfp_lifecycle_inject (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run, GError **error)
 {
@@ -794,10 +855,15 @@ vfp_lifecycle_inject_held (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run,
   for (guint i = 0; i < op.plans->len; i++)
     {
       NicPlan *plan = &g_array_index (op.plans, NicPlan, i);
-      if (plan->xml_pci == NULL
-          && !vfp_domxml_add_device_full (dom, plan->nic->index, plan->vf->pci,
-                                          plan->pool->form, plan->pool->managed,
-                                          &plan->want, error))
+      if (plan->xml_pci != NULL)
+        continue;
+      if (plan->failover
+          ? !vfp_domxml_add_failover_device (dom, plan->nic->index, plan->vf->pci,
+                                             plan->pool->managed, &plan->want,
+                                             plan->pool->failover_network, error)
+          : !vfp_domxml_add_device_full (dom, plan->nic->index, plan->vf->pci,
+                                         plan->pool->form, plan->pool->managed,
+                                         &plan->want, error))
         goto unwind;
     }
   /* The leases stay RESERVED: prepare begin adopts and configures them. */
@@ -813,16 +879,119 @@ vfp_lifecycle_inject_held (VfpContext *ctx, VfpDomXml *dom, gboolean dry_run,
   return TRUE;
 
 unwind:
-  /* Only what this call claimed goes; adopted leases were there before —
-   * except leftovers of an earlier attempt (say a `vfpoolctl start` that
-   * died): this attempt replaced them and nobody else will use them. */
+  reservation_rollback (&op);
+  return FALSE;
+}
+
+/* A failover nic's hot-plug: the standby the live XML has, or one to attach
+ * first.  prepare refused a conflicting interface already; one that came
+ * since is left to libvirt, which refuses the duplicate MAC's pairing. */
+static void
+plan_standby (VfpDomXml *dom, const VfpLease *lease, VfpHotplug *hp)
+{
+  g_autofree char *present = NULL;
+
+  if (vfp_domxml_find_standby (dom, lease->applied.mac, &present, NULL) && present != NULL)
+    {
+      hp->standby_alias = g_steal_pointer (&present);
+      return;
+    }
+  hp->standby_alias = g_strdup_printf (VFP_STANDBY_ALIAS_PREFIX "%u", lease->nic);
+  hp->standby_network = g_strdup (lease->failover_network);
+}
+
+/* restore begin, first pass: hold the saved VF of @plan if it can be had
+ * (free, or still this domain's nic's).  *@kept = FALSE when it cannot —
+ * taken by another domain, named twice, no longer in the nic's pool, or on
+ * a port its bond already has — and nothing is held for the nic then. */
+static gboolean
+restore_keep_saved (Operation *op, NicPlan *plan, GHashTable *taken, VfpBondPorts *bonds,
+                    gboolean *kept, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  *kept = FALSE;
+  if (g_hash_table_contains (taken, plan->xml_pci))
+    return TRUE;
+  if (claim_named_vf (op, plan, FALSE, &local_error)
+      && check_named_bond (op, plan, bonds, &local_error))
+    {
+      g_hash_table_add (taken, plan->vf->pci);
+      *kept = TRUE;
+      return TRUE;
+    }
+  /* A lease store that cannot be read is no reason to pick another VF. */
+  if (!g_error_matches (local_error, VFP_ERROR, VFP_ERROR_BUSY)
+      && !g_error_matches (local_error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  /* a bond conflict is found after the claim: give that claim back */
+  if (plan->lease != NULL && plan->claimed)
+    vfp_release_lease (op->ctx, plan->lease, TRUE, NULL, NULL);
+  g_clear_pointer (&plan->lease, vfp_lease_free);
+  plan->claimed = FALSE;
+  plan->vf = NULL;
+  return TRUE;
+}
+
+gboolean
+vfp_lifecycle_restore (VfpContext *ctx, VfpDomXml *dom, gboolean *changed, GError **error)
+{
+  g_auto (Operation) op = { ctx, dom };
+  g_autoptr (GHashTable) taken = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (VfpBondPorts) bonds = vfp_bond_ports_new ();
+  g_autoptr (GArray) moving = g_array_new (FALSE, FALSE, sizeof (guint));
+  gboolean has_request = FALSE;
+  guint saved = 0;
+
+  *changed = FALSE;
+  if (!operation_plan (&op, &has_request, error))
+    return FALSE;
+  for (guint i = 0; has_request && i < op.plans->len; i++)
+    saved += g_array_index (op.plans, NicPlan, i).xml_pci != NULL;
+  if (saved == 0)
+    return TRUE;
+  if (!vfp_lease_store_open (ctx->state_dir, error))
+    {
+      g_prefix_error (error, "domain '%s': lease store: ", op.name);
+      return FALSE;
+    }
+  /* As claim_all(): every saved VF that can be kept first, so a free pick
+   * never takes one a later nic could have kept.  Nics without a saved
+   * device are prepare's (plain-start path). */
   for (guint i = 0; i < op.plans->len; i++)
     {
       NicPlan *plan = &g_array_index (op.plans, NicPlan, i);
-      if (!plan->claimed && !plan->leftover)
-        g_clear_pointer (&plan->lease, vfp_lease_free);
+      gboolean kept = FALSE;
+
+      if (plan->xml_pci == NULL)
+        continue;
+      if (!restore_keep_saved (&op, plan, taken, bonds, &kept, error))
+        goto unwind;
+      if (!kept)
+        g_array_append_val (moving, i);
     }
-  operation_rollback (&op);
+  for (guint m = 0; m < moving->len; m++)
+    {
+      NicPlan *plan = &g_array_index (op.plans, NicPlan, g_array_index (moving, guint, m));
+
+      if (!claim_free_vf (&op, plan, FALSE, taken, bonds, error))
+        goto unwind;
+      g_hash_table_add (taken, plan->vf->pci);
+      vfp_bond_ports_add (bonds, plan->nic->bond, plan->nic->index, plan->vf->pf);
+      if (!vfp_domxml_repoint_device (dom, plan->nic->index, plan->vf->pci, error))
+        goto unwind;
+      *changed |= strcmp (plan->vf->pci, plan->xml_pci) != 0;
+    }
+  /* RESERVED, like inject's: prepare begin takes them over. */
+  return TRUE;
+
+unwind:
+  g_prefix_error (error, "restore: ");
+  reservation_rollback (&op);
+  *changed = FALSE;
   return FALSE;
 }
 
@@ -885,6 +1054,8 @@ vfp_lifecycle_started (VfpContext *ctx, VfpDomXml *dom, GPtrArray **hotplug, GEr
           hp->form = lease->form;
           hp->managed = lease->managed;
           hp->cfg = lease->applied;
+          if (lease->failover_network != NULL)
+            plan_standby (dom, lease, hp);
           g_ptr_array_add (out, hp);
         }
     }

@@ -19,6 +19,9 @@ typedef struct {
   VfpDeviceForm form;
   gboolean managed;     /* FALSE: attach managed='no' (VF pre-bound to vfio-pci) */
   VfpVfConfig cfg;
+  char *standby_alias;  /* failover nic: the alias its teaming names; NULL: none */
+  char *standby_network;/* failover nic without a standby: attach one on this
+                         * network first; NULL: the domain has its standby */
 } VfpHotplug;
 
 void vfp_hotplug_free (VfpHotplug *hp);
@@ -43,6 +46,15 @@ gboolean vfp_lifecycle_inject_held (VfpContext *ctx, VfpDomXml *dom, gboolean dr
  * start id) belongs to that start and is left alone. */
 gboolean vfp_lifecycle_release_held (VfpContext *ctx, GPtrArray *held, GPtrArray *warnings,
                                      GError **error);
+
+/* restore begin: the saved XML's vfpool devices are re-pointed to VFs
+ * reserved now, as inject reserves them (prepare begin takes them over): the
+ * saved VF when it is free or still this domain's nic's, else the pool's
+ * best free VF.  *@changed = TRUE when a device now names another VF (the
+ * caller prints the XML).  On failure nothing this call reserved is left.
+ * No request, or no vfpool device: TRUE, nothing done. */
+gboolean vfp_lifecycle_restore (VfpContext *ctx, VfpDomXml *dom, gboolean *changed,
+                                GError **error);
 
 /* started begin: record the QEMU pid; *@hotplug gets the devices the XML
  * lacks (plain-start path), possibly empty: only leases prepare configured

@@ -11,8 +11,9 @@
 # Paths: a domain without a request, prepare begin (lease + configure),
 # start begin, started begin (the detached hot-plug worker runs under
 # valgrind too), reconnect begin, stopped end, release end, a refused prepare
-# (pool exhausted), a malformed XML at prepare and a release of a domain that
-# holds nothing.  Fails on any memcheck error or definitely/indirectly lost
+# (pool exhausted), a malformed XML at prepare, a release of a domain that
+# holds nothing, restore begin (saved VF free; saved VF taken and the pool
+# exhausted) and the hot-plug of a failover nic (standby, then VF).  Fails on any memcheck error or definitely/indirectly lost
 # block in any of these processes, or when a path does not do its job.
 set -euo pipefail
 
@@ -108,6 +109,27 @@ check "stopped end exits 0" hook web1 stopped end "$T/web1.xml"
 check "release end exits 0" hook web1 release end "$T/web1.xml"
 check "lease gone" test "$(lease_count)" -eq 0
 check "VF restored" test "$(vf_state ens1f0 0 vlan)" = 0
+# restore begin: the saved XML carries the device the worker plugged
+sed "s|</devices>|$(grep -o "<hostdev.*</hostdev>" "$T/attach.log" | head -1)</devices>|" \
+  "$T/web1.xml" > "$T/web1-saved.xml"
+out=$(hook web1 restore begin "$T/web1-saved.xml"); rc=$?
+check "restore begin, saved VF free: exit 0, no output" test "$rc" = 0 -a -z "$out"
+check "restore begin reserved the VF" test "$(lease_count)" -eq 1
+check "release end drops the reservation" hook web1 release end "$T/web1-saved.xml"
+check "web2 takes the VF" hook web2 prepare begin "$T/web2.xml"
+if hook web1 restore begin "$T/web1-saved.xml" > /dev/null 2> "$T/restore.err"; then
+  not_ok "restore begin, pool exhausted: refused"
+else
+  check "restore begin, pool exhausted: refused with a message" grep -q "restore:" "$T/restore.err"
+fi
+check "web2 released" hook web2 release end "$T/web2.xml"
+domain_xml web3 4 "pool='a' failover='yes'" > "$T/web3.xml"
+check "failover nic: prepare begin" hook web3 prepare begin "$T/web3.xml"
+check "failover nic: started begin" hook web3 started begin "$T/web3.xml"
+for _ in $(seq 300); do grep -q "attach $(uuid_of 4) .*hostdev" "$T/attach.log" 2>/dev/null && break; sleep 0.1; done
+check "worker recorded the standby and the VF" \
+  test "$(grep -c "attach $(uuid_of 4) " "$T/attach.log")" = 2
+check "failover nic: release end" hook web3 release end "$T/web3.xml"
 
 # Every process writes its ERROR SUMMARY last; the detached worker may still run.
 for _ in $(seq 300); do

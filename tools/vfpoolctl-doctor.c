@@ -30,9 +30,27 @@ silence_libvirt (void *data, virErrorPtr err)
 
 /* The checks that need libvirt: its version, and every defined domain with
  * a request.  Unreachable libvirt is a warning: the host checks still hold. */
+/* The running domain's live XML, when it has vfpool devices (host-shutdown). */
 static void
-check_libvirt (VfpCtl *ctl, VfpConfig *config, GPtrArray *report)
+collect_running (virDomainPtr domain, GPtrArray *running)
 {
+  char *xml;
+  VfpDomXml *dom = NULL;
+
+  if (virDomainIsActive (domain) != 1 || (xml = virDomainGetXMLDesc (domain, 0)) == NULL)
+    return;
+  if (vfp_domxml_mentions_vfpool (xml, strlen (xml))
+      && vfp_domxml_parse (xml, strlen (xml), &dom, NULL))
+    g_ptr_array_add (running, dom);
+  free (xml);
+}
+
+static void
+check_libvirt (VfpCtl *ctl, VfpConfig *config, const VfpDoctorPaths *paths,
+               GPtrArray *report)
+{
+  g_autoptr (GPtrArray) running =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_domxml_free);
   virConnectPtr conn;
   virDomainPtr *domains = NULL;
   unsigned long version = 0;
@@ -74,10 +92,13 @@ check_libvirt (VfpCtl *ctl, VfpConfig *config, GPtrArray *report)
             }
         }
       free (xml);
+      collect_running (domains[i], running);
       virDomainFree (domains[i]);
     }
   free (domains);
   virConnectClose (conn);
+  if (n >= 0)
+    vfp_doctor_check_shutdown (paths, running, report);
 }
 
 static void
@@ -135,6 +156,7 @@ vfpctl_doctor (VfpCtl *ctl, int argc, char **argv)
   g_autofree char *hook_path = NULL;
   g_autofree char *run_root = NULL;
   g_autofree char *etc_root = NULL;
+  g_autofree char *guests_script = NULL;
   g_autofree char *root = NULL;
   g_autoptr (GError) error = NULL;
   gboolean no_libvirt = FALSE;
@@ -160,6 +182,9 @@ vfpctl_doctor (VfpCtl *ctl, int argc, char **argv)
     hook_path = default_hook_path (root);
   run_root = g_build_filename (root ? root : "/", "run", NULL);
   etc_root = g_build_filename (root ? root : "/", "etc", NULL);
+  /* where Debian's libvirt-daemon installs it, with its own defaults */
+  guests_script = g_build_filename (root ? root : "/", "usr", "lib", "libvirt",
+                                    "libvirt-guests.sh", NULL);
   paths = (VfpDoctorPaths) {
     .sysfs_root = ctl->ctx->sysfs_root,
     .proc_root = ctl->ctx->proc_root,
@@ -167,12 +192,13 @@ vfpctl_doctor (VfpCtl *ctl, int argc, char **argv)
     .hook_path = hook_path,
     .run_root = run_root,
     .etc_root = etc_root,
+    .guests_script = guests_script,
   };
 
   vfp_doctor_check_host (&paths, report, &config);
   vfp_doctor_check_state (ctl->ctx->state_dir, ctl->ctx->history_dir, report);
   if (!no_libvirt)
-    check_libvirt (ctl, config, report);
+    check_libvirt (ctl, config, &paths, report);
 
   if (ctl->json)
     print_json (report);

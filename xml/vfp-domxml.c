@@ -611,7 +611,7 @@ vfp_device_form (const xmlNode *dev, VfpDeviceForm *form)
 /* N of alias "ua-vfpool-N".  Only the canonical decimal form counts, so two
  * spellings ("01", "1") cannot name the same nic. */
 static gboolean
-vfp_device_nic (const xmlNode *dev, guint *nic)
+vfp_alias_number (const xmlNode *dev, const char *prefix, guint *nic)
 {
   xmlNode *alias = vfp_first_child (dev, "alias");
   g_autofree char *name = NULL;
@@ -620,12 +620,18 @@ vfp_device_nic (const xmlNode *dev, guint *nic)
   if (alias == NULL)
     return FALSE;
   name = vfp_get_prop (alias, "name");
-  if (name == NULL || !g_str_has_prefix (name, VFP_ALIAS_PREFIX))
+  if (name == NULL || !g_str_has_prefix (name, prefix))
     return FALSE;
-  digits = name + strlen (VFP_ALIAS_PREFIX);
+  digits = name + strlen (prefix);
   if (digits[0] == '0' && digits[1] != '\0')
     return FALSE;
   return vfp_parse_number (digits, 10, G_MAXINT, nic);
+}
+
+static gboolean
+vfp_device_nic (const xmlNode *dev, guint *nic)
+{
+  return vfp_alias_number (dev, VFP_ALIAS_PREFIX, nic);
 }
 
 static xmlNode *
@@ -660,8 +666,11 @@ vfp_device_source_pci (const xmlNode *dev)
 typedef void (*VfpDeviceFunc) (xmlNode *dev, VfpDeviceForm form, guint nic,
                                gpointer user_data);
 
+/* Calls @fn for every child of any <devices>; @fn may unlink it. */
+typedef void (*VfpChildFunc) (xmlNode *dev, gpointer user_data);
+
 static void
-vfp_foreach_device (VfpDomXml *dom, VfpDeviceFunc fn, gpointer user_data)
+vfp_foreach_child (VfpDomXml *dom, VfpChildFunc fn, gpointer user_data)
 {
   xmlNode *root = xmlDocGetRootElement (dom->doc);
 
@@ -673,14 +682,34 @@ vfp_foreach_device (VfpDomXml *dom, VfpDeviceFunc fn, gpointer user_data)
         continue;
       for (dev = devices->children; dev != NULL; dev = next)
         {
-          VfpDeviceForm form;
-          guint nic;
-
           next = dev->next;
-          if (vfp_device_form (dev, &form) && vfp_device_nic (dev, &nic))
-            fn (dev, form, nic, user_data);
+          fn (dev, user_data);
         }
     }
+}
+
+typedef struct {
+  VfpDeviceFunc fn;
+  gpointer user_data;
+} VfpDeviceVisit;
+
+static void
+vfp_visit_device (xmlNode *dev, gpointer user_data)
+{
+  VfpDeviceVisit *visit = user_data;
+  VfpDeviceForm form;
+  guint nic;
+
+  if (vfp_device_form (dev, &form) && vfp_device_nic (dev, &nic))
+    visit->fn (dev, form, nic, visit->user_data);
+}
+
+static void
+vfp_foreach_device (VfpDomXml *dom, VfpDeviceFunc fn, gpointer user_data)
+{
+  VfpDeviceVisit visit = { fn, user_data };
+
+  vfp_foreach_child (dom, vfp_visit_device, &visit);
 }
 
 static void
@@ -688,6 +717,7 @@ vfp_collect_device (xmlNode *dev, VfpDeviceForm form, guint nic, gpointer user_d
 {
   GPtrArray *list = user_data;
   char *pci = vfp_device_source_pci (dev);
+  xmlNode *teaming;
   VfpDomDevice *d;
 
   /* libvirt refuses such a device at start anyway; without an address there
@@ -698,6 +728,9 @@ vfp_collect_device (xmlNode *dev, VfpDeviceForm form, guint nic, gpointer user_d
   d->nic = nic;
   d->pci = pci;
   d->form = form;
+  teaming = vfp_first_child (dev, "teaming");
+  d->failover = form == VFP_FORM_INTERFACE && teaming != NULL
+                && vfp_prop_equals (teaming, "type", "transient");
   g_ptr_array_add (list, d);
 }
 
@@ -862,7 +895,7 @@ vfp_set_address (xmlNode *addr, guint domain, guint bus, guint slot, guint funct
 static xmlNode *
 vfp_build_device (xmlDoc *doc, guint nic, guint domain, guint bus, guint slot,
                   guint function, VfpDeviceForm form, gboolean managed,
-                  const VfpVfConfig *cfg, const char *indent)
+                  const VfpVfConfig *cfg, const char *teaming, const char *indent)
 {
   g_autofree char *inner = indent != NULL ? g_strconcat (indent, "  ", NULL) : NULL;
   g_autofree char *alias_name = g_strdup_printf (VFP_ALIAS_PREFIX "%u", nic);
@@ -902,12 +935,61 @@ vfp_build_device (xmlDoc *doc, guint nic, guint domain, guint bus, guint slot,
       vfp_set_prop (node, "id", id);
     }
 
+  /* The failover primary: QEMU unplugs it before a migration or save and
+   * the guest's net_failover keeps its traffic on the standby meanwhile. */
+  if (interface && teaming != NULL)
+    {
+      node = vfp_new_child (dev, "teaming", inner);
+      vfp_set_prop (node, "type", "transient");
+      vfp_set_prop (node, "persistent", teaming);
+    }
+
   node = vfp_new_child (dev, "alias", inner);
   vfp_set_prop (node, "name", alias_name);
 
   if (indent != NULL)
     xmlAddChild (dev, xmlNewDocText (doc, (const xmlChar *) indent));
   return dev;
+}
+
+/* The virtio standby of a failover pair: same MAC as the VF, on libvirt
+ * network @network, alias ua-vfpool-sbN (how remove_devices knows it is
+ * vfpool's). */
+static xmlNode *
+vfp_build_standby (xmlDoc *doc, guint nic, const VfpVfConfig *cfg, const char *network,
+                   const char *indent)
+{
+  g_autofree char *inner = indent != NULL ? g_strconcat (indent, "  ", NULL) : NULL;
+  g_autofree char *alias_name = g_strdup_printf (VFP_STANDBY_ALIAS_PREFIX "%u", nic);
+  g_autofree char *mac = vfp_mac_to_string (cfg->mac);
+  xmlNode *dev, *node;
+
+  dev = xmlNewDocNode (doc, NULL, (const xmlChar *) "interface", NULL);
+  vfp_set_prop (dev, "type", "network");
+  node = vfp_new_child (dev, "mac", inner);
+  vfp_set_prop (node, "address", mac);
+  node = vfp_new_child (dev, "source", inner);
+  vfp_set_prop (node, "network", network);
+  node = vfp_new_child (dev, "model", inner);
+  vfp_set_prop (node, "type", "virtio");
+  node = vfp_new_child (dev, "teaming", inner);
+  vfp_set_prop (node, "type", "persistent");
+  node = vfp_new_child (dev, "alias", inner);
+  vfp_set_prop (node, "name", alias_name);
+  if (indent != NULL)
+    xmlAddChild (dev, xmlNewDocText (doc, (const xmlChar *) indent));
+  return dev;
+}
+
+/* <mac address=…/> of an element, parsed; FALSE when absent or malformed. */
+static gboolean
+vfp_device_mac (const xmlNode *dev, guint8 mac[6])
+{
+  xmlNode *node = vfp_first_child (dev, "mac");
+  g_autofree char *text = node != NULL ? vfp_get_prop (node, "address") : NULL;
+  g_autofree char *lower = text != NULL ? g_ascii_strdown (text, -1) : NULL;
+
+  return lower != NULL && vfp_mac_parse (lower, mac, NULL);
 }
 
 static gboolean
@@ -930,12 +1012,27 @@ vfp_domxml_add_device (VfpDomXml *dom, guint nic, const char *vf_pci,
   return vfp_domxml_add_device_full (dom, nic, vf_pci, form, TRUE, cfg, error);
 }
 
-gboolean
-vfp_domxml_add_device_full (VfpDomXml *dom, guint nic, const char *vf_pci,
-                            VfpDeviceForm form, gboolean managed,
-                            const VfpVfConfig *cfg, GError **error)
+/* <devices>, created when the document has none. */
+static xmlNode *
+vfp_devices_node (VfpDomXml *dom)
 {
   xmlNode *root = xmlDocGetRootElement (dom->doc);
+  xmlNode *devices = vfp_first_child (root, "devices");
+
+  if (devices == NULL)
+    {
+      g_autofree char *root_indent = vfp_child_indent (root);
+
+      devices = xmlNewDocNode (dom->doc, NULL, (const xmlChar *) "devices", NULL);
+      vfp_append_indented (root, devices, root_indent);
+    }
+  return devices;
+}
+
+static gboolean
+vfp_add_device (VfpDomXml *dom, guint nic, const char *vf_pci, VfpDeviceForm form,
+                gboolean managed, const VfpVfConfig *cfg, const char *teaming, GError **error)
+{
   g_autofree char *alias = g_strdup_printf (VFP_ALIAS_PREFIX "%u", nic);
   g_autofree char *indent = NULL;
   xmlNode *devices;
@@ -951,20 +1048,100 @@ vfp_domxml_add_device_full (VfpDomXml *dom, guint nic, const char *vf_pci,
       return FALSE;
     }
 
-  devices = vfp_first_child (root, "devices");
-  if (devices == NULL)
-    {
-      g_autofree char *root_indent = vfp_child_indent (root);
-
-      devices = xmlNewDocNode (dom->doc, NULL, (const xmlChar *) "devices", NULL);
-      vfp_append_indented (root, devices, root_indent);
-    }
-
+  devices = vfp_devices_node (dom);
   indent = vfp_child_indent (devices);
   vfp_append_indented (devices,
                        vfp_build_device (dom->doc, nic, domain, bus, slot, function,
-                                         form, managed, cfg, indent),
+                                         form, managed, cfg, teaming, indent),
                        indent);
+  return TRUE;
+}
+
+gboolean
+vfp_domxml_add_device_full (VfpDomXml *dom, guint nic, const char *vf_pci,
+                            VfpDeviceForm form, gboolean managed,
+                            const VfpVfConfig *cfg, GError **error)
+{
+  return vfp_add_device (dom, nic, vf_pci, form, managed, cfg, NULL, error);
+}
+
+/* Same MAC on two interfaces that are not a failover pair is a guest with two
+ * NICs answering for one address: refused rather than guessed at. */
+gboolean
+vfp_domxml_find_standby (VfpDomXml *dom, const guint8 mac[6], char **alias, GError **error)
+{
+  xmlNode *root = xmlDocGetRootElement (dom->doc);
+
+  *alias = NULL;
+  for (xmlNode *devices = root->children; devices != NULL; devices = devices->next)
+    {
+      if (!vfp_is_elem (devices, "devices"))
+        continue;
+      for (xmlNode *dev = devices->children; dev != NULL; dev = dev->next)
+        {
+          guint8 dev_mac[6];
+          xmlNode *teaming = vfp_first_child (dev, "teaming");
+          xmlNode *alias_node = vfp_first_child (dev, "alias");
+          g_autofree char *name = alias_node != NULL ? vfp_get_prop (alias_node, "name") : NULL;
+          g_autofree char *shown = NULL;
+
+          if (!vfp_is_elem (dev, "interface") || vfp_prop_equals (dev, "type", "hostdev")
+              || !vfp_device_mac (dev, dev_mac) || memcmp (dev_mac, mac, 6) != 0)
+            continue;
+          if (teaming != NULL && vfp_prop_equals (teaming, "type", "persistent")
+              && name != NULL && g_str_has_prefix (name, "ua-"))
+            {
+              *alias = g_steal_pointer (&name);
+              return TRUE;
+            }
+          shown = vfp_mac_to_string (mac);
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                       "interface with MAC %s is not a failover standby (it needs "
+                       "<teaming type='persistent'/> and an alias 'ua-…'); remove it and "
+                       "vfpool adds the standby, or complete it", shown);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+vfp_domxml_add_failover_device (VfpDomXml *dom, guint nic, const char *vf_pci,
+                                gboolean managed, const VfpVfConfig *cfg,
+                                const char *network, GError **error)
+{
+  g_autofree char *standby = NULL;
+  g_autofree char *ours = g_strdup_printf (VFP_STANDBY_ALIAS_PREFIX "%u", nic);
+
+  if (cfg == NULL || !(cfg->set & VFP_KNOB_MAC))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "domain '%s' nic %u: a failover nic needs a MAC", dom->name, nic);
+      return FALSE;
+    }
+  if (!vfp_domxml_find_standby (dom, cfg->mac, &standby, error))
+    {
+      g_prefix_error (error, "domain '%s' nic %u: ", dom->name, nic);
+      return FALSE;
+    }
+  if (standby == NULL && vfp_alias_in_use (dom, ours))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "domain '%s' already has a device with alias '%s'", dom->name, ours);
+      return FALSE;
+    }
+  /* the VF first: a VF that cannot be added leaves no standby behind */
+  if (!vfp_add_device (dom, nic, vf_pci, VFP_FORM_INTERFACE, managed, cfg,
+                       standby != NULL ? standby : ours, error))
+    return FALSE;
+  if (standby == NULL)
+    {
+      xmlNode *devices = vfp_devices_node (dom);
+      g_autofree char *indent = vfp_child_indent (devices);
+
+      vfp_append_indented (devices, vfp_build_standby (dom->doc, nic, cfg, network, indent),
+                           indent);
+    }
   return TRUE;
 }
 
@@ -1015,12 +1192,24 @@ vfp_unlink_device (xmlNode *dev, VfpDeviceForm form, guint nic, gpointer user_da
   (*removed)++;
 }
 
+/* Standbys vfpool added (alias ua-vfpool-sbN) go with their VFs; one the
+ * user wrote has an alias of the user's and stays. */
+static void
+vfp_unlink_standby (xmlNode *dev, gpointer user_data)
+{
+  guint nic;
+
+  if (vfp_is_elem (dev, "interface") && vfp_alias_number (dev, VFP_STANDBY_ALIAS_PREFIX, &nic))
+    vfp_unlink_device (dev, VFP_FORM_INTERFACE, nic, user_data);
+}
+
 guint
 vfp_domxml_remove_devices (VfpDomXml *dom)
 {
   guint removed = 0;
 
   vfp_foreach_device (dom, vfp_unlink_device, &removed);
+  vfp_foreach_child (dom, vfp_unlink_standby, &removed);
   return removed;
 }
 
@@ -1042,12 +1231,23 @@ vfp_domxml_device_to_string (guint nic, const char *vf_pci, VfpDeviceForm form,
   return vfp_domxml_device_to_string_full (nic, vf_pci, form, TRUE, cfg);
 }
 
-char *
-vfp_domxml_device_to_string_full (guint nic, const char *vf_pci, VfpDeviceForm form,
-                                  gboolean managed, const VfpVfConfig *cfg)
+/* @dev as text; @dev becomes @doc's root. */
+static char *
+vfp_node_to_string (xmlDoc *doc, xmlNode *dev)
+{
+  g_autoptr (xmlBuffer) buf = xmlBufferCreate ();
+
+  xmlDocSetRootElement (doc, dev);
+  if (xmlNodeDump (buf, doc, dev, 0, 0) < 0)
+    return NULL;
+  return g_strdup ((const char *) xmlBufferContent (buf));
+}
+
+static char *
+vfp_device_to_string (guint nic, const char *vf_pci, VfpDeviceForm form, gboolean managed,
+                      const VfpVfConfig *cfg, const char *teaming)
 {
   g_autoptr (xmlDoc) doc = NULL;
-  g_autoptr (xmlBuffer) buf = NULL;
   guint domain, bus, slot, function;
   xmlNode *dev;
 
@@ -1055,12 +1255,34 @@ vfp_domxml_device_to_string_full (guint nic, const char *vf_pci, VfpDeviceForm f
     return NULL;
 
   doc = xmlNewDoc ((const xmlChar *) "1.0");
-  dev = vfp_build_device (doc, nic, domain, bus, slot, function, form, managed, cfg, "\n");
-  xmlDocSetRootElement (doc, dev);
-  buf = xmlBufferCreate ();
-  if (xmlNodeDump (buf, doc, dev, 0, 0) < 0)
+  dev = vfp_build_device (doc, nic, domain, bus, slot, function, form, managed, cfg, teaming,
+                          "\n");
+  return vfp_node_to_string (doc, dev);
+}
+
+char *
+vfp_domxml_device_to_string_full (guint nic, const char *vf_pci, VfpDeviceForm form,
+                                  gboolean managed, const VfpVfConfig *cfg)
+{
+  return vfp_device_to_string (nic, vf_pci, form, managed, cfg, NULL);
+}
+
+char *
+vfp_domxml_failover_device_to_string (guint nic, const char *vf_pci, gboolean managed,
+                                      const VfpVfConfig *cfg, const char *standby_alias)
+{
+  return vfp_device_to_string (nic, vf_pci, VFP_FORM_INTERFACE, managed, cfg, standby_alias);
+}
+
+char *
+vfp_domxml_standby_to_string (guint nic, const VfpVfConfig *cfg, const char *network)
+{
+  g_autoptr (xmlDoc) doc = NULL;
+
+  if (cfg == NULL || !(cfg->set & VFP_KNOB_MAC) || network == NULL)
     return NULL;
-  return g_strdup ((const char *) xmlBufferContent (buf));
+  doc = xmlNewDoc ((const xmlChar *) "1.0");
+  return vfp_node_to_string (doc, vfp_build_standby (doc, nic, cfg, network, "\n"));
 }
 
 char *

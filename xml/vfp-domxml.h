@@ -14,12 +14,23 @@ G_BEGIN_DECLS
  * which must fit NAME_MAX (255), so a longer name cannot run anyway. */
 #define VFP_DOMAIN_NAME_MAX 250
 #define VFP_ALIAS_PREFIX "ua-vfpool-"
+/* The virtio standby vfpool adds for a failover nic: "ua-vfpool-sbN".  Not a
+ * vfpool device in the sense of list_devices (N is not a number there). */
+#define VFP_STANDBY_ALIAS_PREFIX "ua-vfpool-sb"
 #define VFP_REQUEST_NS "urn:vfpool:domain:1"
 
 typedef enum {
   VFP_FORM_HOSTDEV,     /* <hostdev mode='subsystem' type='pci' managed='yes'|'no'> */
   VFP_FORM_INTERFACE,   /* <interface type='hostdev' managed='yes'> with mac/vlan */
 } VfpDeviceForm;
+
+/* failover= of a request nic or a pool: UNSET leaves it to the other side
+ * (a pool's UNSET means no). */
+typedef enum {
+  VFP_FAILOVER_UNSET = 0,
+  VFP_FAILOVER_NO,
+  VFP_FAILOVER_YES,
+} VfpFailover;
 
 typedef struct _VfpDomXml VfpDomXml;
 
@@ -28,6 +39,7 @@ typedef struct {
   guint nic;            /* N of ua-vfpool-N */
   char *pci;            /* source address as "DDDD:BB:SS.F" */
   VfpDeviceForm form;
+  gboolean failover;    /* has <teaming type='transient'/>: QEMU unplugs it to save */
 } VfpDomDevice;
 
 /* Cheap pre-check on raw text: TRUE if @data may concern vfpool (mentions the
@@ -75,7 +87,24 @@ gboolean vfp_domxml_add_device_full (VfpDomXml *dom, guint nic, const char *vf_p
 /* Change the source address of ua-vfpool-@nic to @vf_pci (restore/migrate). */
 gboolean vfp_domxml_repoint_device (VfpDomXml *dom, guint nic, const char *vf_pci,
                                     GError **error);
-/* Remove every vfpool device; returns how many were removed. */
+/* Failover (docs/GUIDE.md "Host shutdown and VFs"): nic @nic as
+ * <interface type='hostdev'> with <teaming type='transient'> pointing at a
+ * virtio standby with the same MAC (@cfg must set one).  A standby already in
+ * the XML (vfp_domxml_find_standby) is used; otherwise one on libvirt network
+ * @network, alias ua-vfpool-sbN, is added after the VF. */
+gboolean vfp_domxml_add_failover_device (VfpDomXml *dom, guint nic, const char *vf_pci,
+                                         gboolean managed, const VfpVfConfig *cfg,
+                                         const char *network, GError **error);
+/* What counts as the standby already present for MAC @mac: an <interface>
+ * other than type='hostdev' with that MAC, <teaming type='persistent'/> and
+ * a user alias ("ua-…", which the VF's teaming names).  *@alias = its alias,
+ * or NULL when no interface has the MAC.  An interface with the MAC that is
+ * not such a standby fails (VFP_ERROR_INVALID_REQUEST naming the MAC; the
+ * caller adds domain and nic). */
+gboolean vfp_domxml_find_standby (VfpDomXml *dom, const guint8 mac[6], char **alias,
+                                  GError **error);
+/* Remove every vfpool device and every standby vfpool added (alias
+ * ua-vfpool-sbN); returns how many elements were removed. */
 guint vfp_domxml_remove_devices (VfpDomXml *dom);
 
 /* Remove the vfpool device of nic @nic; FALSE when there is none. */
@@ -86,6 +115,12 @@ char *vfp_domxml_device_to_string (guint nic, const char *vf_pci, VfpDeviceForm 
                                    const VfpVfConfig *cfg);
 char *vfp_domxml_device_to_string_full (guint nic, const char *vf_pci, VfpDeviceForm form,
                                         gboolean managed, const VfpVfConfig *cfg);
+
+/* The failover VF (teaming transient, persistent=@standby_alias) and its
+ * standby, standalone, for the hot-plug worker (standby first). */
+char *vfp_domxml_failover_device_to_string (guint nic, const char *vf_pci, gboolean managed,
+                                            const VfpVfConfig *cfg, const char *standby_alias);
+char *vfp_domxml_standby_to_string (guint nic, const VfpVfConfig *cfg, const char *network);
 
 /* Serialise the (edited) document. */
 char *vfp_domxml_to_string (VfpDomXml *dom);

@@ -105,19 +105,18 @@ vfp_nic_parse (xmlNode *node, guint index, const char *uuid,
           nic->bond = g_strdup (value);
           continue;
         }
-      /* failover="yes|no": validated here; what it does is the library's
-       * business elsewhere (vfpoolctl request --failover writes it). */
       if (strcmp (name, "failover") == 0)
         {
-          if (strcmp (value, "yes") != 0 && strcmp (value, "no") != 0)
+          if (strcmp (value, "yes") == 0 || strcmp (value, "no") == 0)
             {
-              g_autofree char *shown = vfp_error_quote (value);
-
-              g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
-                           "failover '%s' is not yes or no", shown);
-              return FALSE;
+              nic->failover = value[0] == 'y' ? VFP_FAILOVER_YES : VFP_FAILOVER_NO;
+              continue;
             }
-          continue;
+          g_autofree char *shown = vfp_error_quote (value);
+
+          g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                       "failover '%s' is not yes or no", shown);
+          return FALSE;
         }
       if (!vfp_vf_config_is_attr (name))
         {

@@ -20,6 +20,7 @@ typedef struct {
   guint index;          /* position in the request, 0-based: the N of ua-vfpool-N */
   char *pool;
   char *bond;           /* bond="NAME": its nics get VFs on distinct ports; NULL */
+  VfpFailover failover; /* failover="yes|no"; UNSET: the pool decides */
   VfpVfConfig cfg;      /* only what the nic names; MAC derived if absent */
 } VfpNicRequest;
 
@@ -36,7 +37,8 @@ typedef struct {
  * Refused: unknown attributes, a missing or empty pool, VLAN outside 0-4094,
  * qos outside 0-7, a bond that is not 1-VFP_BOND_NAME_MAX letters, digits,
  * '.', '_' or '-', a malformed or multicast or all-zero MAC, rates that are
- * not numbers, two <request> elements, more than VFP_REQUEST_MAX_NICS nics. */
+ * not numbers, failover other than yes or no, two <request> elements, more
+ * than VFP_REQUEST_MAX_NICS nics. */
 gboolean vfp_request_read (VfpDomXml *dom, VfpRequest **out, GError **error);
 
 /* TRUE when @name is a valid bond= value; else the error (without domain

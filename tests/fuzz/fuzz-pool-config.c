@@ -107,6 +107,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     {
       VfpPool *pool = config->pools->pdata[i];
       VfpVfConfig asked = { 0 }, want;
+      gboolean failover = FALSE;
 
       FUZZ_CHECK (vfp_config_find_pool (config, pool->name) == pool, "find_pool %s",
                   pool->name);
@@ -114,9 +115,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       (void) vfp_pool_allows (pool, "web1", "00000000-0000-4000-8000-000000000001");
       /* an empty request gets the pool's values, unless vlans= needs a VLAN
        * and the pool names none */
-      FUZZ_CHECK (vfp_pool_resolve_request (pool, &asked, &want, NULL)
+      FUZZ_CHECK (vfp_pool_resolve_request (pool, &asked, VFP_FAILOVER_UNSET, &want, &failover,
+                                            NULL)
                   == (pool->vlans == NULL || (pool->defaults.set & VFP_KNOB_VLAN) != 0),
                   "pool %s: an empty request resolves wrongly", pool->name);
+      /* and its failover is the pool's */
+      FUZZ_CHECK (failover == (pool->failover == VFP_FAILOVER_YES)
+                  || (pool->vlans != NULL && !(pool->defaults.set & VFP_KNOB_VLAN)),
+                  "pool %s: failover %d for failover= %d", pool->name, failover, pool->failover);
       for (guint j = 0; j < pool->members->len; j++)
         {
           VfpVf *vf = pool->members->pdata[j];

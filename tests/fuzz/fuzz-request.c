@@ -95,7 +95,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   FUZZ_CHECK (req->nics->len > 0 && req->nics->len <= VFP_REQUEST_MAX_NICS,
               "nic count %u", req->nics->len);
 
-  /* The injector: a device per nic, alternating the two forms. */
+  /* The injector: a device per nic, alternating the two forms; failover
+   * nics as the pair (VF interface + standby unless one is present). */
   for (guint i = 0; i < req->nics->len; i++)
     {
       VfpNicRequest *nic = req->nics->pdata[i];
@@ -103,14 +104,19 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       VfpDeviceForm form = i % 2 ? VFP_FORM_INTERFACE : VFP_FORM_HOSTDEV;
       g_autofree char *alone = vfp_domxml_device_to_string (nic->index, pci, form, &nic->cfg);
       g_autoptr (GError) add_error = NULL;
+      gboolean fo = nic->failover == VFP_FAILOVER_YES;
 
       FUZZ_CHECK (nic->index == i && nic->pool != NULL && (nic->cfg.set & VFP_KNOB_MAC),
                   "nic %u incomplete", i);
       FUZZ_CHECK (alone != NULL, "device_to_string failed");
-      if (vfp_domxml_add_device (dom, nic->index, pci, form, &nic->cfg, &add_error))
+      if (fo ? vfp_domxml_add_failover_device (dom, nic->index, pci, TRUE, &nic->cfg, "default",
+                                               &add_error)
+             : vfp_domxml_add_device (dom, nic->index, pci, form, &nic->cfg, &add_error))
         added++;
       /* again: the alias is taken now */
-      FUZZ_CHECK (!vfp_domxml_add_device (dom, nic->index, pci, form, &nic->cfg, NULL),
+      FUZZ_CHECK (!(fo ? vfp_domxml_add_failover_device (dom, nic->index, pci, TRUE, &nic->cfg,
+                                                         "default", NULL)
+                       : vfp_domxml_add_device (dom, nic->index, pci, form, &nic->cfg, NULL)),
                   "alias added twice");
     }
   after = vfp_domxml_list_devices (dom);

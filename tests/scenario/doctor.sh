@@ -81,6 +81,74 @@ check "domains: web2's fix adds a pcie-root-port" \
   check_mentions "$T/dom.json" domain-hotplug:web2 "model='pcie-root-port'"
 check "domains: db1 is not allowed" check_status "$T/dom.json" domain:db1 fail
 check "domains: db1's fix names allow=" check_mentions "$T/dom.json" domain:db1 "allow="
+check "domains: no running domain with VFs, host-shutdown passes" \
+  check_status "$T/dom.json" host-shutdown pass
+
+# ---- host shutdown: libvirt-guests and VFs that are not failover pairs ------
+# The test driver runs the domains of its node XML; their XML is the live one.
+vf_dev() {  # N FAILOVER(yes|no): the vfpool device of nic 0 on VF N, as started
+  if [ "$2" = yes ]; then
+    echo "<interface type='hostdev' managed='yes'><mac address='52:54:00:00:00:0$1'/>"
+    echo "<source><address type='pci' domain='0x0000' bus='0x01' slot='0x10' function='0x$1'/></source>"
+    echo "<teaming type='transient' persistent='ua-vfpool-sb0'/><alias name='ua-vfpool-0'/></interface>"
+    echo "<interface type='network'><mac address='52:54:00:00:00:0$1'/><source network='default'/>"
+    echo "<model type='virtio'/><teaming type='persistent'/><alias name='ua-vfpool-sb0'/></interface>"
+  else
+    echo "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000'"
+    echo " bus='0x01' slot='0x10' function='0x$1'/></source><alias name='ua-vfpool-0'/></hostdev>"
+  fi
+}
+running_node() {  # FILE with-plain(yes|no)
+  {
+    echo "<node>"
+    dom web1 1 2 'pool="tenant" failover="yes"' | sed "s|</devices>|$(vf_dev 2 yes | tr -d '\n')</devices>|"
+    [ "$2" = yes ] && dom web2 2 2 'pool="tenant"' | sed "s|</devices>|$(vf_dev 4 no | tr -d '\n')</devices>|"
+    echo "</node>"
+  } > "$1"
+}
+running_node "$T/run-both.xml" yes
+running_node "$T/run-fo.xml" no
+shutdown_doctor() { VFPOOL_LIBVIRT_URI="test://$1" "$CTL" doctor --json --root "$ROOT" > "$T/sd.json"; }
+mkdir -p "$ROOT/etc/default"
+rm -f "$ROOT/etc/default/libvirt-guests"
+shutdown_doctor "$T/run-both.xml"
+check "ON_SHUTDOWN unset, no libvirt-guests.sh: host-shutdown warns (upstream default suspend)" \
+  check_status "$T/sd.json" host-shutdown warn
+check "... naming web2's nic 0, not web1 (a failover pair)" \
+  bash -c "$(declare -f json_get); json_get '$T/sd.json' \"[c['saw'] for c in d['checks'] if c['id']=='host-shutdown'][0]\" | grep -q \"'web2' (nic 0)\" && ! json_get '$T/sd.json' \"[c['saw'] for c in d['checks'] if c['id']=='host-shutdown'][0]\" | grep -q web1"
+json_get "$T/sd.json" "'\n'.join('    '+c['saw']+'\n    fix: '+c['fix'] for c in d['checks'] if c['id']=='host-shutdown')"
+check "... the saw says ON_SHUTDOWN is unset, upstream default suspend" \
+  check_mentions "$T/sd.json" host-shutdown "ON_SHUTDOWN unset in $ROOT/etc/default/libvirt-guests (libvirt-guests' upstream default: suspend)"
+check "... the fix names failover=\"yes\"" check_mentions "$T/sd.json" host-shutdown 'failover="yes"'
+check "... and ON_SHUTDOWN=shutdown in the file" \
+  check_mentions "$T/sd.json" host-shutdown "ON_SHUTDOWN=shutdown in $ROOT/etc/default/libvirt-guests"
+printf '# comment\nON_BOOT=start\nON_SHUTDOWN="suspend"   # the default\n' > "$ROOT/etc/default/libvirt-guests"
+shutdown_doctor "$T/run-both.xml"
+check "ON_SHUTDOWN=\"suspend\": warns" check_status "$T/sd.json" host-shutdown warn
+check "... saying ON_SHUTDOWN=suspend" check_mentions "$T/sd.json" host-shutdown "ON_SHUTDOWN=suspend in"
+printf 'ON_SHUTDOWN=suspend\nON_SHUTDOWN=shutdown\n' > "$ROOT/etc/default/libvirt-guests"
+shutdown_doctor "$T/run-both.xml"
+check "ON_SHUTDOWN=shutdown (the last one wins): passes" check_status "$T/sd.json" host-shutdown pass
+printf 'ON_SHUTDOWN=suspend\n' > "$ROOT/etc/default/libvirt-guests"
+shutdown_doctor "$T/run-fo.xml"
+check "suspend, only failover pairs running: passes" check_status "$T/sd.json" host-shutdown pass
+# Debian 12's libvirt-guests.sh (libvirt-daemon 9.0.0-4+deb12u2) sets its own
+# defaults before it sources /etc/default/libvirt-guests: the same lines here.
+mkdir -p "$ROOT/usr/lib/libvirt"
+printf 'URIS="default"\nON_BOOT="ignore"\nON_SHUTDOWN="shutdown"\nSHUTDOWN_TIMEOUT=300\n. /etc/default/libvirt-guests\nstop() {\n  if [ "x$ON_SHUTDOWN" = xshutdown ]; then\n    ON_SHUTDOWN=suspend\n  fi\n}\n' \
+  > "$ROOT/usr/lib/libvirt/libvirt-guests.sh"
+rm -f "$ROOT/etc/default/libvirt-guests"
+shutdown_doctor "$T/run-both.xml"
+check "ON_SHUTDOWN unset, the script defaults to shutdown (Debian 12): passes" \
+  check_status "$T/sd.json" host-shutdown pass
+check "... saying where the default comes from" \
+  check_mentions "$T/sd.json" host-shutdown "$ROOT/usr/lib/libvirt/libvirt-guests.sh defaults to shutdown"
+printf 'ON_SHUTDOWN=suspend\n' > "$ROOT/etc/default/libvirt-guests"
+shutdown_doctor "$T/run-both.xml"
+check "the script defaults to shutdown, the defaults file says suspend: warns" \
+  check_status "$T/sd.json" host-shutdown warn
+rm -f "$ROOT/etc/default/libvirt-guests" "$ROOT/usr/lib/libvirt/libvirt-guests.sh"
+
 "$CTL" doctor --json --root "$ROOT" > "$T/nolv.json"; rc=$?
 check "unreachable libvirt: a warning, not a failure (rc=$rc)" \
   bash -c "[ $rc = 0 ] && $(declare -f json_get check_status); check_status '$T/nolv.json' libvirt warn"

@@ -95,6 +95,37 @@ test_good (void **state)
   assert_null (vfp_config_find_pool (config, "nosuch"));
 }
 
+/* failover= and failover-network= of a pool; without them a pool leaves
+ * failover to the request and names the network "default". */
+static void
+test_failover_keys (void **state)
+{
+  Env *env = *state;
+  g_autoptr (VfpConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
+  VfpVfConfig asked = { 0 }, want = { 0 };
+  gboolean failover = FALSE;
+  VfpPool *p;
+
+  if (!load_text (env,
+                  "[pool fo]\npfs=ens1f0#0-1\nfailover=yes\nfailover-network=tenant-net\n"
+                  "[pool plain]\npfs=ens1f0#2-3\n",
+                  &config, &error))
+    fail_msg ("failover config refused: %s", error->message);
+  p = vfp_config_find_pool (config, "fo");
+  assert_int_equal (p->failover, VFP_FAILOVER_YES);
+  assert_string_equal (p->failover_network, "tenant-net");
+  assert_true (vfp_pool_resolve_request (p, &asked, VFP_FAILOVER_UNSET, &want, &failover, NULL));
+  assert_true (failover);
+  p = vfp_config_find_pool (config, "plain");
+  assert_int_equal (p->failover, VFP_FAILOVER_UNSET);
+  assert_string_equal (p->failover_network, VFP_FAILOVER_NETWORK_DEFAULT);
+  assert_true (vfp_pool_resolve_request (p, &asked, VFP_FAILOVER_UNSET, &want, &failover, NULL));
+  assert_false (failover);
+  assert_true (vfp_pool_resolve_request (p, &asked, VFP_FAILOVER_YES, &want, &failover, NULL));
+  assert_true (failover);
+}
+
 static void
 test_missing_dir_is_empty (void **state)
 {
@@ -171,6 +202,12 @@ static const struct {
   { "empty vlans", "[pool a]\npfs=ens1f0\nvlans=\n", "vlans is empty" },
   { "pool vlan outside its vlans", "[pool a]\npfs=ens1f0\nvlan=100\nvlans=200-299\n",
     "a.conf: [pool a] vlan=100: not in the pool's vlans=200-299" },
+  { "bad failover", "[pool a]\npfs=ens1f0\nfailover=on\n",
+    "a.conf: [pool a] failover=on: failover 'on' is not yes or no" },
+  { "failover-network with a slash", "[pool a]\npfs=ens1f0\nfailover-network=../net\n",
+    "a.conf: [pool a] failover-network=../net: failover-network '../net' is not 1-64 of" },
+  { "empty failover-network", "[pool a]\npfs=ens1f0\nfailover-network=\n",
+    "failover-network '' is not 1-64 of" },
 };
 
 static void
@@ -335,6 +372,14 @@ static const struct {
     "vlan=5", "allows only vlans=100-199; the request asks vlan=5" },
   { "vlans with an overridable vlan in range", "vlan=120\nvlans=100-199\noverridable=vlan\n",
     "vlan=199", NULL },
+  { "failover fixed by the pool", "failover=no\n", "failover=yes",
+    "pool 'p' fixes failover=no; the request asks failover=yes (list failover in the pool's "
+    "overridable= to allow it)" },
+  { "failover fixed yes, request says no", "failover=yes\n", "failover=no",
+    "fixes failover=yes; the request asks failover=no" },
+  { "failover overridable", "failover=no\noverridable=failover\n", "failover=yes", NULL },
+  { "failover the same as the pool's", "failover=yes\n", "failover=yes", NULL },
+  { "failover left to the request", "", "failover=yes", NULL },
 };
 
 static void
@@ -349,6 +394,8 @@ test_resolve (void **state)
       g_autoptr (VfpConfig) config = NULL;
       g_autoptr (GError) error = NULL;
       VfpVfConfig asked = { 0 }, want = { 0 };
+      VfpFailover asked_failover = VFP_FAILOVER_UNSET;
+      gboolean failover = FALSE;
       VfpPool *pool = NULL;
       gboolean ok;
 
@@ -358,9 +405,12 @@ test_resolve (void **state)
       for (char **a = attrs; *a; a++)
         {
           g_auto (GStrv) kv = g_strsplit (*a, "=", 2);
-          g_assert_true (vfp_vf_config_set_attr (&asked, kv[0], kv[1], NULL));
+          if (strcmp (kv[0], "failover") == 0)
+            asked_failover = strcmp (kv[1], "yes") == 0 ? VFP_FAILOVER_YES : VFP_FAILOVER_NO;
+          else
+            g_assert_true (vfp_vf_config_set_attr (&asked, kv[0], kv[1], NULL));
         }
-      ok = vfp_pool_resolve_request (pool, &asked, &want, &error);
+      ok = vfp_pool_resolve_request (pool, &asked, asked_failover, &want, &failover, &error);
       if (resolve_cases[i].expect == NULL && !ok)
         fail_msg ("case '%s': refused: %s", resolve_cases[i].name, error->message);
       if (resolve_cases[i].expect != NULL
@@ -378,6 +428,7 @@ test_resolve_merges (void **state)
   Env *env = *state;
   g_autoptr (VfpConfig) config = NULL;
   VfpVfConfig asked = { 0 }, want = { 0 };
+  gboolean failover = TRUE;
   VfpPool *pool;
 
   assert_true (load_text (env, "[pool p]\npfs=ens1f0\nvlan=100\nmax-tx-rate=1000\n"
@@ -386,7 +437,9 @@ test_resolve_merges (void **state)
   assert_non_null (pool);
   assert_true (vfp_vf_config_set_attr (&asked, "vlan", "105", NULL));
   assert_true (vfp_vf_config_set_attr (&asked, "trust", "on", NULL));
-  assert_true (vfp_pool_resolve_request (pool, &asked, &want, NULL));
+  assert_true (vfp_pool_resolve_request (pool, &asked, VFP_FAILOVER_UNSET, &want, &failover,
+                                         NULL));
+  assert_false (failover);
   assert_int_equal (want.vlan, 105);
   assert_true (want.trust);
   assert_true (want.set & VFP_KNOB_RATE);
@@ -481,6 +534,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (test_good, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_failover_keys, setup, teardown),
     cmocka_unit_test (test_missing_dir_is_empty),
     cmocka_unit_test_setup_teardown (test_allow_uuid_is_not_a_name, setup, teardown),
     cmocka_unit_test_setup_teardown (test_bad, setup, teardown),

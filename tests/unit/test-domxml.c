@@ -778,6 +778,206 @@ test_device_string (void **state)
     }
 }
 
+/* ---- failover pairs ------------------------------------------------------- */
+
+#define FO_MAC "52:54:00:aa:bb:01"
+
+/* A domain with @extra inside <devices>. */
+static VfpDomXml *
+failover_domain (const char *what, const char *extra)
+{
+  g_autofree char *text = g_strdup_printf (
+    "<domain type='kvm'>\n  <name>web1</name>\n  <uuid>" UUID_WEB1 "</uuid>\n"
+    "  <devices>\n    <disk type='file'/>%s\n  </devices>\n</domain>\n", extra);
+
+  return vfp_test_parse_or_fail (what, text);
+}
+
+static guint
+count_of (const char *haystack, const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = haystack; (p = strstr (p, needle)) != NULL; p += strlen (needle))
+    n++;
+  return n;
+}
+
+static void
+failover_cfg (VfpVfConfig *cfg)
+{
+  memset (cfg, 0, sizeof *cfg);
+  g_assert_true (vfp_vf_config_set_attr (cfg, "mac", FO_MAC, NULL));
+  g_assert_true (vfp_vf_config_set_attr (cfg, "vlan", "100", NULL));
+}
+
+/* The VF as an interface with a transient teaming naming the standby vfpool
+ * adds: same MAC on both, aliases ua-vfpool-N and ua-vfpool-sbN; removing
+ * takes both away. */
+static void
+test_failover_add (void **state)
+{
+  const char *what = "failover add";
+  g_autoptr (VfpDomXml) dom = failover_domain (what, "");
+  g_autoptr (GPtrArray) devices = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *after = NULL;
+  VfpVfConfig cfg;
+
+  failover_cfg (&cfg);
+  CHECK (what, vfp_domxml_add_failover_device (dom, 0, "0000:01:10.1", TRUE, &cfg,
+                                               "tenant-net", &error));
+  text = vfp_domxml_to_string (dom);
+  CHECK_CONTAINS (what, text, "<interface type=\"hostdev\" managed=\"yes\">");
+  CHECK_CONTAINS (what, text, "<teaming type=\"transient\" persistent=\"ua-vfpool-sb0\"/>");
+  CHECK_CONTAINS (what, text, "<alias name=\"ua-vfpool-0\"/>");
+  CHECK_CONTAINS (what, text, "<address type=\"pci\" domain=\"0x0000\" bus=\"0x01\" "
+                              "slot=\"0x10\" function=\"0x1\"/>");
+  CHECK_CONTAINS (what, text, "<tag id=\"100\"/>");
+  CHECK_CONTAINS (what, text, "<interface type=\"network\">");
+  CHECK_CONTAINS (what, text, "<source network=\"tenant-net\"/>");
+  CHECK_CONTAINS (what, text, "<model type=\"virtio\"/>");
+  CHECK_CONTAINS (what, text, "<teaming type=\"persistent\"/>");
+  CHECK_CONTAINS (what, text, "<alias name=\"ua-vfpool-sb0\"/>");
+  CHECK_INT (what, count_of (text, "<mac address=\"" FO_MAC "\"/>"), 2);
+  /* the standby comes after the VF, on a line of its own */
+  CHECK (what, strstr (text, "ua-vfpool-0") < strstr (text, "<interface type=\"network\">"));
+  CHECK_CONTAINS (what, text, "</interface>\n    <interface type=\"network\">");
+
+  devices = vfp_domxml_list_devices (dom);
+  CHECK_INT (what, devices->len, 1);
+  CHECK_INT (what, ((VfpDomDevice *) devices->pdata[0])->nic, 0);
+  CHECK (what, ((VfpDomDevice *) devices->pdata[0])->failover);
+  CHECK_INT (what, ((VfpDomDevice *) devices->pdata[0])->form, VFP_FORM_INTERFACE);
+
+  /* a second add of the nic is refused and adds no second standby */
+  CHECK (what, !vfp_domxml_add_failover_device (dom, 0, "0000:01:10.2", TRUE, &cfg,
+                                                "tenant-net", NULL));
+  g_free (text);
+  text = vfp_domxml_to_string (dom);
+  CHECK_INT (what, count_of (text, "<alias name=\"ua-vfpool-sb0\"/>"), 1);
+  CHECK_INT (what, count_of (text, "<interface"), 2);
+
+  CHECK_INT (what, vfp_domxml_remove_devices (dom), 2);
+  after = vfp_domxml_to_string (dom);
+  CHECK_NOT_CONTAINS (what, after, "ua-vfpool");
+  CHECK_NOT_CONTAINS (what, after, "<interface");
+  CHECK_CONTAINS (what, after, "<disk type=\"file\"/>\n  </devices>");
+}
+
+/* A standby the domain has (same MAC, teaming persistent, user alias) is
+ * the one the VF's teaming names: none is added, and remove keeps it. */
+static void
+test_failover_existing_standby (void **state)
+{
+  const char *what = "failover with the domain's standby";
+  g_autoptr (VfpDomXml) dom = failover_domain (what,
+    "\n    <interface type='bridge'><mac address='52:54:00:AA:BB:01'/><source bridge='br0'/>"
+    "<model type='virtio'/><teaming type='persistent'/><alias name='ua-backup'/></interface>");
+  g_autofree char *text = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *alias = NULL;
+  VfpVfConfig cfg;
+
+  failover_cfg (&cfg);
+  CHECK (what, vfp_domxml_find_standby (dom, cfg.mac, &alias, NULL));
+  CHECK_STR (what, alias, "ua-backup");
+  CHECK (what, vfp_domxml_add_failover_device (dom, 3, "0000:01:10.1", FALSE, &cfg,
+                                               "default", NULL));
+  text = vfp_domxml_to_string (dom);
+  CHECK_CONTAINS (what, text, "<teaming type=\"transient\" persistent=\"ua-backup\"/>");
+  CHECK_CONTAINS (what, text, "managed=\"no\"");
+  CHECK_NOT_CONTAINS (what, text, "ua-vfpool-sb");
+  CHECK_INT (what, count_of (text, "<interface"), 2);
+  CHECK_INT (what, vfp_domxml_remove_devices (dom), 1);
+  after = vfp_domxml_to_string (dom);
+  CHECK_CONTAINS (what, after, "ua-backup");
+  CHECK_NOT_CONTAINS (what, after, "ua-vfpool");
+}
+
+/* An interface with the nic's MAC that is no standby, or a standby alias
+ * someone else has: refused, and nothing is added. */
+typedef struct {
+  const char *name;
+  const char *extra;
+  const char *message;
+} FailoverBadCase;
+
+static const FailoverBadCase failover_bad_cases[] = {
+  { "same MAC, no teaming",
+    "<interface type='network'><mac address='" FO_MAC "'/><source network='default'/>"
+    "<model type='virtio'/></interface>",
+    "interface with MAC " FO_MAC " is not a failover standby" },
+  { "same MAC, teaming but no user alias",
+    "<interface type='network'><mac address='" FO_MAC "'/><source network='default'/>"
+    "<model type='virtio'/><teaming type='persistent'/><alias name='net0'/></interface>",
+    "is not a failover standby" },
+  { "standby alias taken by another device",
+    "<interface type='network'><mac address='52:54:00:00:00:09'/><source network='default'/>"
+    "<alias name='ua-vfpool-sb0'/></interface>",
+    "already has a device with alias 'ua-vfpool-sb0'" },
+};
+
+static void
+test_failover_bad (void **state)
+{
+  const FailoverBadCase *c = *state;
+  g_autoptr (VfpDomXml) dom = failover_domain (c->name, c->extra);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  VfpVfConfig cfg;
+
+  failover_cfg (&cfg);
+  CHECK (c->name, !vfp_domxml_add_failover_device (dom, 0, "0000:01:10.1", TRUE, &cfg,
+                                                   "default", &error));
+  CHECK (c->name, g_error_matches (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST));
+  CHECK_CONTAINS (c->name, error->message, c->message);
+  CHECK_CONTAINS (c->name, error->message, "web1");
+  text = vfp_domxml_to_string (dom);
+  CHECK_NOT_CONTAINS (c->name, text, "ua-vfpool-0");
+  CHECK_NOT_CONTAINS (c->name, text, "hostdev");
+}
+
+/* No MAC, no failover pair: the standby could not share it. */
+static void
+test_failover_needs_mac (void **state)
+{
+  const char *what = "failover without MAC";
+  g_autoptr (VfpDomXml) dom = failover_domain (what, "");
+  VfpVfConfig cfg = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  CHECK (what, !vfp_domxml_add_failover_device (dom, 0, "0000:01:10.1", TRUE, &cfg, "default",
+                                                &error));
+  CHECK_CONTAINS (what, error->message, "a failover nic needs a MAC");
+  CHECK (what, vfp_domxml_standby_to_string (0, &cfg, "default") == NULL);
+}
+
+/* What the hot-plug worker attaches: the standby, then the VF naming it. */
+static void
+test_failover_strings (void **state)
+{
+  const char *what = "failover device strings";
+  g_autofree char *standby = NULL;
+  g_autofree char *vf = NULL;
+  VfpVfConfig cfg;
+
+  failover_cfg (&cfg);
+  standby = vfp_domxml_standby_to_string (2, &cfg, "tenant-net");
+  CHECK_CONTAINS (what, standby, "<interface type=\"network\">");
+  CHECK_CONTAINS (what, standby, "<mac address=\"" FO_MAC "\"/>");
+  CHECK_CONTAINS (what, standby, "<source network=\"tenant-net\"/>");
+  CHECK_CONTAINS (what, standby, "<model type=\"virtio\"/>");
+  CHECK_CONTAINS (what, standby, "<teaming type=\"persistent\"/>");
+  CHECK_CONTAINS (what, standby, "<alias name=\"ua-vfpool-sb2\"/>");
+  vf = vfp_domxml_failover_device_to_string (2, "0000:01:10.1", TRUE, &cfg, "ua-vfpool-sb2");
+  CHECK_CONTAINS (what, vf, "<interface type=\"hostdev\" managed=\"yes\">");
+  CHECK_CONTAINS (what, vf, "<mac address=\"" FO_MAC "\"/>");
+  CHECK_CONTAINS (what, vf, "<teaming type=\"transient\" persistent=\"ua-vfpool-sb2\"/>");
+  CHECK_CONTAINS (what, vf, "<alias name=\"ua-vfpool-2\"/>");
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 int
@@ -802,6 +1002,11 @@ main (void)
   vfp_test_add (tests, "remove devices", test_remove);
   vfp_test_add (tests, "numa nodeset of 1.2 MB", test_numa_huge_nodeset);
   VFP_TEST_ADD_TABLE (tests, test_device_string, device_string_cases);
+  vfp_test_add (tests, "failover: VF, teaming and standby added, removed", test_failover_add);
+  vfp_test_add (tests, "failover: the domain's standby is used", test_failover_existing_standby);
+  VFP_TEST_ADD_TABLE (tests, test_failover_bad, failover_bad_cases);
+  vfp_test_add (tests, "failover: needs a MAC", test_failover_needs_mac);
+  vfp_test_add (tests, "failover: device strings", test_failover_strings);
 
   return _cmocka_run_group_tests ("domxml", (struct CMUnitTest *) tests->data,
                                   tests->len, NULL, NULL);

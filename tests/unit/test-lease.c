@@ -133,6 +133,12 @@ static const struct {
   { "bad managed", "[lease]\nvf=0000:01:10.0\npf=0000:01:00.0\npool=t\nowner-uuid=u\n"
                    "owner-name=n\nstate=reserved\nform=hostdev\nmanaged=maybe\nvf-index=0\n"
                    "nic=0\ncreated=0\nqemu-pid=0\n" },
+  { "failover network with a quote and space", "[lease]\nvf=0000:01:10.0\npf=0000:01:00.0\n"
+                   "pool=t\nowner-uuid=u\nowner-name=n\nstate=reserved\nform=interface\n"
+                   "failover-network=a' b\nvf-index=0\nnic=0\ncreated=0\nqemu-pid=0\n" },
+  { "failover network with a slash", "[lease]\nvf=0000:01:10.0\npf=0000:01:00.0\n"
+                   "pool=t\nowner-uuid=u\nowner-name=n\nstate=reserved\nform=interface\n"
+                   "failover-network=../x\nvf-index=0\nnic=0\ncreated=0\nqemu-pid=0\n" },
 };
 
 static void
@@ -164,6 +170,7 @@ test_round_trip (void **state)
   l->state = VFP_LEASE_CONFIGURING;
   l->form = VFP_FORM_INTERFACE;
   l->managed = FALSE;
+  l->failover_network = g_strdup ("tenant-net");
   l->original.set = VFP_KNOB_ALL;
   l->original.vlan_proto = VFP_VLAN_PROTO_8021Q;
   data = vfp_lease_to_data (l, &len);
@@ -172,6 +179,7 @@ test_round_trip (void **state)
   assert_string_equal (data, data2);
   assert_int_equal (back->form, VFP_FORM_INTERFACE);
   assert_false (back->managed);
+  assert_string_equal (back->failover_network, "tenant-net");
 }
 
 /* Leases written before managed= existed still parse, as managed='yes'. */

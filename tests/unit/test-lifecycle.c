@@ -275,6 +275,280 @@ test_inject_then_prepare_adopts (void **state)
   env_free (env);
 }
 
+/* ---- restore begin -------------------------------------------------------- */
+
+/* The VF @dom's device for nic @nic names. */
+static char *
+device_vf (VfpDomXml *dom, guint nic)
+{
+  g_autoptr (GPtrArray) devices = vfp_domxml_list_devices (dom);
+
+  for (guint i = 0; i < devices->len; i++)
+    if (((VfpDomDevice *) devices->pdata[i])->nic == nic)
+      return g_strdup (((VfpDomDevice *) devices->pdata[i])->pci);
+  return NULL;
+}
+
+static guint
+lease_count (Env *env)
+{
+  g_autoptr (GPtrArray) leases = NULL;
+
+  assert_true (vfp_lease_list (env->ctx->state_dir, &leases, NULL, NULL));
+  return leases->len;
+}
+
+/* The saved VF is free: the same VF, reserved; the XML is unchanged and
+ * prepare takes the reservation over. */
+static void
+test_restore_same_vf (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0#0-1\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p' vlan='5'");
+  g_autoptr (VfpLease) lease = NULL;
+  g_autofree char *vf = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean changed = TRUE;
+
+  assert_true (vfp_domxml_add_device (d1, 0, "0000:01:10.2", VFP_FORM_HOSTDEV, NULL, NULL));
+  if (!vfp_lifecycle_restore (env->ctx, d1, &changed, &error))
+    fail_msg ("restore: %s", error->message);
+  assert_false (changed);
+  vf = device_vf (d1, 0);
+  assert_string_equal (vf, "0000:01:10.2");
+  assert_true (vfp_lease_read (env->ctx->state_dir, "0000:01:10.2", &lease, NULL));
+  assert_int_equal (lease->state, VFP_LEASE_RESERVED);
+  assert_string_equal (lease->owner_name, "d1");
+  assert_int_equal (lease_count (env), 1);
+  /* libvirt tries again: the VF is still this domain's nic's, kept */
+  changed = TRUE;
+  assert_true (vfp_lifecycle_restore (env->ctx, d1, &changed, NULL));
+  assert_false (changed);
+  assert_int_equal (lease_count (env), 1);
+  prepare_ok (env, d1);
+  g_clear_pointer (&lease, vfp_lease_free);
+  assert_true (vfp_lease_read (env->ctx->state_dir, "0000:01:10.2", &lease, NULL));
+  assert_int_equal (lease->state, VFP_LEASE_CONFIGURED);
+  assert_int_equal (vf_state (env, 1).vlan, 5);
+  release (env, d1);
+  assert_int_equal (lease_count (env), 0);
+  env_free (env);
+}
+
+/* The saved VF went to another domain meanwhile: the device is re-pointed
+ * to a free VF of the pool, which is reserved; the other domain keeps its. */
+static void
+test_restore_taken_vf (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0#0-1\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p'");
+  g_autoptr (VfpDomXml) d2 = domain ("d2", 2, NULL, "pool='p'");
+  g_autoptr (VfpLease) lease = NULL;
+  g_autofree char *vf = NULL;
+  g_autofree char *held = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr (VfpDomXml) reparsed = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean changed = FALSE;
+
+  prepare_ok (env, d2);
+  held = vf_of (env, d2);
+  assert_string_equal (held, "0000:01:10.0");
+  assert_true (vfp_domxml_add_device (d1, 0, "0000:01:10.0", VFP_FORM_HOSTDEV, NULL, NULL));
+  if (!vfp_lifecycle_restore (env->ctx, d1, &changed, &error))
+    fail_msg ("restore: %s", error->message);
+  assert_true (changed);
+  vf = device_vf (d1, 0);
+  assert_string_equal (vf, "0000:01:10.2");
+  assert_true (vfp_lease_read (env->ctx->state_dir, "0000:01:10.2", &lease, NULL));
+  assert_int_equal (lease->state, VFP_LEASE_RESERVED);
+  assert_string_equal (lease->owner_name, "d1");
+  g_clear_pointer (&lease, vfp_lease_free);
+  assert_true (vfp_lease_read (env->ctx->state_dir, "0000:01:10.0", &lease, NULL));
+  assert_string_equal (lease->owner_name, "d2");
+  /* the filtered XML libvirt gets back starts: prepare takes the VF over */
+  text = vfp_domxml_to_string (d1);
+  assert_true (vfp_domxml_parse (text, strlen (text), &reparsed, NULL));
+  prepare_ok (env, reparsed);
+  assert_int_equal (lease_count (env), 2);
+  env_free (env);
+}
+
+/* Every saved VF that can be kept is kept before any nic is moved: nic 0's
+ * VF was taken, nic 1's is free and the pool's best pick — nic 1 keeps it
+ * and nic 0 moves to the next one. */
+static void
+test_restore_keeps_before_moving (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0#0-2\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p'/><v:nic pool='p'");
+  g_autoptr (VfpDomXml) d2 = domain ("d2", 2, NULL, "pool='p'");
+  g_autofree char *vf0 = NULL;
+  g_autofree char *vf1 = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean changed = FALSE;
+
+  prepare_ok (env, d2);                         /* d2 holds VF 0 */
+  assert_true (vfp_domxml_add_device (d1, 0, "0000:01:10.0", VFP_FORM_HOSTDEV, NULL, NULL));
+  assert_true (vfp_domxml_add_device (d1, 1, "0000:01:10.2", VFP_FORM_HOSTDEV, NULL, NULL));
+  if (!vfp_lifecycle_restore (env->ctx, d1, &changed, &error))
+    fail_msg ("restore: %s", error->message);
+  assert_true (changed);
+  vf0 = device_vf (d1, 0);
+  vf1 = device_vf (d1, 1);
+  assert_string_equal (vf1, "0000:01:10.2");
+  assert_string_equal (vf0, "0000:01:10.4");
+  assert_int_equal (lease_count (env), 3);
+  env_free (env);
+}
+
+/* No free VF for a saved device: an error naming domain, nic and pool, and
+ * nothing reserved — also not what an earlier nic of the same restore took. */
+static void
+test_restore_exhausted (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0#0-1\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p'/><v:nic pool='p'");
+  g_autoptr (VfpDomXml) d2 = domain ("d2", 2, NULL, "pool='p'");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *vf0 = NULL;
+  g_autofree char *vf1 = NULL;
+  gboolean changed = TRUE;
+
+  prepare_ok (env, d2);                         /* d2 holds VF 0 */
+  assert_true (vfp_domxml_add_device (d1, 0, "0000:01:10.2", VFP_FORM_HOSTDEV, NULL, NULL));
+  assert_true (vfp_domxml_add_device (d1, 1, "0000:01:10.0", VFP_FORM_HOSTDEV, NULL, NULL));
+  assert_false (vfp_lifecycle_restore (env->ctx, d1, &changed, &error));
+  assert_false (changed);
+  assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_POOL_EXHAUSTED));
+  if (!strstr (error->message, "domain 'd1' nic 1") || !strstr (error->message, "pool 'p'")
+      || !strstr (error->message, "no free VF") || strchr (error->message, '\n'))
+    fail_msg ("restore refusal: %s", error->message);
+  assert_null (vf_of (env, d1));                /* nic 0's reservation went back */
+  assert_int_equal (lease_count (env), 1);
+  vf0 = device_vf (d1, 0);
+  vf1 = device_vf (d1, 1);
+  assert_string_equal (vf0, "0000:01:10.2");
+  assert_string_equal (vf1, "0000:01:10.0");
+  env_free (env);
+}
+
+/* A request without saved devices (plain start whose VF was never
+ * plugged): restore leaves it to prepare. */
+static void
+test_restore_without_devices (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0#0-1\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p'");
+  gboolean changed = TRUE;
+
+  assert_true (vfp_lifecycle_restore (env->ctx, d1, &changed, NULL));
+  assert_false (changed);
+  assert_int_equal (lease_count (env), 0);
+  env_free (env);
+}
+
+/* ---- failover ----------------------------------------------------------- */
+
+/* inject: the VF as interface with teaming plus the pool network's standby;
+ * the lease remembers both for the hot-plug path. */
+static void
+test_failover_inject (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0\nfailover=yes\nfailover-network=tn\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p' mac='52:54:00:00:00:07'");
+  g_autoptr (VfpLease) lease = NULL;
+  g_autofree char *text = NULL;
+
+  assert_true (vfp_lifecycle_inject (env->ctx, d1, FALSE, NULL));
+  text = vfp_domxml_to_string (d1);
+  if (!strstr (text, "<teaming type=\"transient\" persistent=\"ua-vfpool-sb0\"/>")
+      || !strstr (text, "<source network=\"tn\"/>")
+      || !strstr (text, "<interface type=\"hostdev\" managed=\"yes\">"))
+    fail_msg ("injected XML: %s", text);
+  assert_true (vfp_lease_read (env->ctx->state_dir, "0000:01:10.0", &lease, NULL));
+  assert_int_equal (lease->form, VFP_FORM_INTERFACE);
+  assert_string_equal (lease->failover_network, "tn");
+  env_free (env);
+}
+
+/* Plain start: started hands the worker the standby to attach first; a
+ * request that turns failover off gets neither. */
+static void
+test_failover_hotplug (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0\noverridable=failover\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p' failover='yes'");
+  g_autoptr (VfpDomXml) d2 = domain ("d2", 2, NULL, "pool='p' failover='no'");
+  g_autoptr (GPtrArray) hp1 = NULL;
+  g_autoptr (GPtrArray) hp2 = NULL;
+  VfpHotplug *h;
+
+  prepare_ok (env, d1);
+  prepare_ok (env, d2);
+  assert_true (vfp_lifecycle_started (env->ctx, d1, &hp1, NULL));
+  assert_int_equal (hp1->len, 1);
+  h = hp1->pdata[0];
+  assert_int_equal (h->form, VFP_FORM_INTERFACE);
+  assert_string_equal (h->standby_network, "default");
+  assert_string_equal (h->standby_alias, "ua-vfpool-sb0");
+  assert_true (h->cfg.set & VFP_KNOB_MAC);
+  assert_true (vfp_lifecycle_started (env->ctx, d2, &hp2, NULL));
+  h = hp2->pdata[0];
+  assert_int_equal (h->form, VFP_FORM_HOSTDEV);
+  assert_null (h->standby_network);
+  assert_null (h->standby_alias);
+  env_free (env);
+}
+
+/* An interface with the failover nic's MAC that is not a standby: refused
+ * at prepare, before anything is leased. */
+static void
+test_failover_conflict_refused (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0\nfailover=yes\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p' mac='52:54:00:00:00:07'");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = vfp_domxml_to_string (d1);
+  g_autofree char *with = NULL;
+  g_autoptr (VfpDomXml) dom = NULL;
+  char *at = strstr (text, "</devices>");
+
+  *at = '\0';
+  with = g_strdup_printf ("%s<interface type='network'><mac address='52:54:00:00:00:07'/>"
+                          "<source network='default'/></interface></devices></domain>", text);
+  assert_true (vfp_domxml_parse (with, strlen (with), &dom, NULL));
+  assert_false (vfp_lifecycle_prepare (env->ctx, dom, &error));
+  assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST));
+  if (!strstr (error->message, "domain 'd1' nic 0: interface with MAC 52:54:00:00:00:07 is "
+                               "not a failover standby"))
+    fail_msg ("conflict refusal: %s", error->message);
+  assert_int_equal (lease_count (env), 0);
+  env_free (env);
+}
+
+/* Two nics on one MAC, one of them a failover pair: refused (the standby is
+ * found by MAC and would serve both); without failover the MAC may repeat. */
+static void
+test_failover_mac_shared (void **state)
+{
+  Env *env = env_new ("igb", "[pool p]\npfs=ens1f0\n");
+  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p' mac='52:54:00:00:00:07'/>"
+                                     "<v:nic pool='p' failover='yes' mac='52:54:00:00:00:07'");
+  g_autoptr (VfpDomXml) d2 = domain ("d2", 2, NULL, "pool='p' mac='52:54:00:00:00:08'/>"
+                                     "<v:nic pool='p' mac='52:54:00:00:00:08'");
+  g_autoptr (GError) error = NULL;
+
+  assert_false (vfp_lifecycle_inject (env->ctx, d1, FALSE, &error));
+  assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST));
+  if (!strstr (error->message, "domain 'd1' nic 1: MAC 52:54:00:00:00:07 is nic 0's too"))
+    fail_msg ("shared MAC refusal: %s", error->message);
+  assert_int_equal (lease_count (env), 0);
+  /* same MAC without failover is a bond's business (other PFs): planned */
+  assert_true (vfp_lifecycle_inject (env->ctx, d2, TRUE, NULL));
+  env_free (env);
+}
+
 static void
 test_quarantine_on_failed_restore (void **state)
 {
@@ -1016,6 +1290,15 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_configure_and_restore),
+    cmocka_unit_test (test_restore_same_vf),
+    cmocka_unit_test (test_restore_taken_vf),
+    cmocka_unit_test (test_restore_exhausted),
+    cmocka_unit_test (test_restore_keeps_before_moving),
+    cmocka_unit_test (test_restore_without_devices),
+    cmocka_unit_test (test_failover_inject),
+    cmocka_unit_test (test_failover_hotplug),
+    cmocka_unit_test (test_failover_conflict_refused),
+    cmocka_unit_test (test_failover_mac_shared),
     cmocka_unit_test (test_bond_two_pfs),
     cmocka_unit_test (test_bond_three_pfs_shared_port),
     cmocka_unit_test (test_bond_one_pf_exhausted),

@@ -260,6 +260,27 @@ test_bond (void **state)
   CHECK (what, ((VfpNicRequest *) req->nics->pdata[2])->bond == NULL);
 }
 
+/* failover= is kept per nic (UNSET when absent); a failover nic without
+ * mac= still has the derived MAC its standby shares. */
+static void
+test_failover (void **state)
+{
+  const char *what = "failover";
+  g_autofree char *text = request_doc ("<vfpool:nic pool='a' failover='yes'/>"
+                                       "<vfpool:nic pool='b' failover='no'/>"
+                                       "<vfpool:nic pool='a'/>");
+  g_autoptr (VfpRequest) req = read_or_fail (what, text);
+  const VfpNicRequest *first;
+
+  CHECK_INT (what, req->nics->len, 3);
+  first = req->nics->pdata[0];
+  CHECK_INT (what, first->failover, VFP_FAILOVER_YES);
+  CHECK_INT (what, ((VfpNicRequest *) req->nics->pdata[1])->failover, VFP_FAILOVER_NO);
+  CHECK_INT (what, ((VfpNicRequest *) req->nics->pdata[2])->failover, VFP_FAILOVER_UNSET);
+  CHECK (what, first->cfg.set & VFP_KNOB_MAC);
+  CHECK (what, !vfp_mac_is_zero (first->cfg.mac));
+}
+
 /* ---- refused requests ---------------------------------------------------- */
 
 typedef struct {
@@ -271,6 +292,10 @@ typedef struct {
 #define NIC0 "<vfpool:nic pool='ok'/>"
 
 static const BadCase bad_cases[] = {
+  { "failover neither yes nor no", NIC0 "<vfpool:nic pool='a' failover='true'/>",
+    "domain 'web1' nic 1: failover 'true' is not yes or no" },
+  { "failover empty", "<vfpool:nic pool='a' failover=''/>",
+    "domain 'web1' nic 0: failover '' is not yes or no" },
   { "vlan out of range", "<vfpool:nic pool='a' vlan='4095'/>",
     "domain 'web1' nic 0: vlan '4095' is out of range 0-4094" },
   { "bad nic is named by index", NIC0 NIC0 "<vfpool:nic pool='a' vlan='-1'/>",
@@ -430,6 +455,7 @@ main (void)
   VFP_TEST_ADD_TABLE (tests, test_good, good_cases);
   vfp_test_add (tests, "32 nics", test_max_nics);
   vfp_test_add (tests, "bond per nic", test_bond);
+  vfp_test_add (tests, "failover per nic", test_failover);
   VFP_TEST_ADD_TABLE (tests, test_bad, bad_cases);
   VFP_TEST_ADD_TABLE (tests, test_bad_doc, bad_doc_cases);
   vfp_test_add (tests, "domain name too long for libvirt", test_long_name);
