@@ -130,6 +130,20 @@ plan_nic_pool (Operation *op, NicPlan *plan, GError **error)
   return TRUE;
 }
 
+/* Hot-plug slots @plan takes: its VF, and the standby vfpool plugs first
+ * for a failover nic the domain has no standby for. */
+static guint
+slots_needed (Operation *op, const NicPlan *plan)
+{
+  g_autofree char *standby = NULL;
+
+  if (!plan->failover)
+    return 1;
+  if (vfp_domxml_find_standby (op->dom, plan->want.mac, &standby, NULL) && standby != NULL)
+    return 1;
+  return 2;
+}
+
 /* The last plan, if a failover pair, has a MAC no other nic has: its standby
  * is found by MAC, so two pairs on one MAC would share one standby. */
 static gboolean
@@ -773,17 +787,19 @@ vfp_lifecycle_prepare (VfpContext *ctx, VfpDomXml *dom, GError **error)
       return FALSE;
     }
 
-  /* Plain-start path: devices get hot-plugged, which needs free slots. */
+  /* Plain-start path: devices get hot-plugged, which needs free slots —
+   * two for a failover nic whose virtio standby is hot-plugged too. */
   for (guint i = 0; i < op.plans->len; i++)
     if (g_array_index (op.plans, NicPlan, i).xml_pci == NULL)
-      plain++;
+      plain += slots_needed (&op, &g_array_index (op.plans, NicPlan, i));
   if (plain > 0)
     {
       guint slots = vfp_domxml_count_free_hotplug_slots (dom);
       if (slots < plain)
         {
           g_set_error (error, VFP_ERROR, VFP_ERROR_NO_HOTPLUG_SLOT,
-                       "domain '%s': %u VF%s to hot-plug but %u free pcie-root-port%s; add "
+                       "domain '%s': %u device%s to hot-plug (VFs, failover standbys) but "
+                       "%u free pcie-root-port%s; add "
                        "<controller type='pci' model='pcie-root-port'/> to the domain, or "
                        "start it with 'vfpoolctl start %s'",
                        op.name, plain, plain == 1 ? "" : "s", slots, slots == 1 ? "" : "s",
@@ -1152,6 +1168,15 @@ vfp_lifecycle_attach_nic (VfpContext *ctx, VfpDomXml *dom, guint nic, VfpLease *
   plan.nic = op.request->nics->pdata[nic];
   if (!plan_nic_pool (&op, &plan, error))
     return FALSE;
+  if (slots < slots_needed (&op, &plan))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_NO_HOTPLUG_SLOT,
+                   "domain '%s': failover nic %u needs 2 free pcie-root-ports (its virtio "
+                   "standby and the VF), %u free; add <controller type='pci' "
+                   "model='pcie-root-port'/> to the domain (takes effect at its next start)",
+                   op.name, nic, slots);
+      return FALSE;
+    }
   g_array_append_val (op.plans, plan);
   if (!attach_bond_ports (&op, &g_array_index (op.plans, NicPlan, 0), bonds, error)
       || !claim_free_vf (&op, &g_array_index (op.plans, NicPlan, 0), FALSE, taken, bonds,

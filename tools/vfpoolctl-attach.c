@@ -163,6 +163,42 @@ attach_fail (VfpCtl *ctl, const char *name, const char *pool, const GError *erro
   return vfpctl_json_fail (ctl, line);
 }
 
+/* A failover nic (the lease names its standby's network): plug the virtio
+ * standby first unless the live XML has one for the MAC — the VF's teaming
+ * names it, and libvirt refuses the VF without it — as the hot-plug worker
+ * does.  *@device gets the VF's XML.  A standby plugged before a VF that
+ * then fails stays in the guest until it stops (a virtio NIC, no VF). */
+static gboolean
+attach_standby (VfpctlDomain *d, VfpDomXml *live, guint nic, const VfpLease *lease,
+                char **device, GError **error)
+{
+  g_autofree char *standby = NULL;
+  g_autofree char *standby_xml = NULL;
+
+  if (lease->failover_network == NULL)
+    {
+      *device = vfp_domxml_device_to_string_full (nic, lease->vf_pci, lease->form,
+                                                  lease->managed, &lease->applied);
+      return TRUE;
+    }
+  if (!vfp_domxml_find_standby (live, lease->applied.mac, &standby, error))
+    return FALSE;
+  if (standby == NULL)
+    {
+      standby = g_strdup_printf (VFP_STANDBY_ALIAS_PREFIX "%u", nic);
+      standby_xml = vfp_domxml_standby_to_string (nic, &lease->applied,
+                                                  lease->failover_network);
+      if (!vfpctl_domain_attach (d, standby_xml, error))
+        {
+          g_prefix_error (error, "virtio standby on network '%s': ", lease->failover_network);
+          return FALSE;
+        }
+    }
+  *device = vfp_domxml_failover_device_to_string (nic, lease->vf_pci, lease->managed,
+                                                  &lease->applied, standby);
+  return TRUE;
+}
+
 int
 vfpctl_attach (VfpCtl *ctl, int argc, char **argv)
 {
@@ -221,10 +257,9 @@ vfpctl_attach (VfpCtl *ctl, int argc, char **argv)
       }
   if (!vfp_lifecycle_attach_nic (ctl->ctx, live, nic, &lease, &error))
     return attach_fail (ctl, name, pool, error);
-  device = vfp_domxml_device_to_string_full (nic, lease->vf_pci, lease->form, lease->managed,
-                                             &lease->applied);
   live_meta = vfp_request_edit_metadata (live);
-  if (!vfpctl_domain_attach (d, device, &error))
+  if (!attach_standby (d, live, nic, lease, &device, &error)
+      || !vfpctl_domain_attach (d, device, &error))
     {
       g_autoptr (GError) release_error = NULL;
       g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
@@ -333,6 +368,25 @@ detach_report (VfpCtl *ctl, const char *name, guint nic, const VfpLease *lease,
   return line != NULL ? vfpctl_fail (line) : VFPCTL_EXIT_OK;
 }
 
+/* A failover nic's virtio standby that vfpool plugged (alias
+ * ua-vfpool-sbN; one the domain brought is the domain's): asked to leave
+ * too, without waiting — it is a virtio NIC, no VF, and the guest lets it
+ * go when it acknowledges.  A failure is a warning: the VF is back already. */
+static void
+detach_standby (VfpctlDomain *d, VfpDomXml *live, const char *name, const VfpLease *lease)
+{
+  g_autofree char *standby = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (lease == NULL || lease->failover_network == NULL
+      || !vfp_domxml_find_standby (live, lease->applied.mac, &standby, NULL)
+      || standby == NULL || !g_str_has_prefix (standby, VFP_STANDBY_ALIAS_PREFIX))
+    return;
+  if (!vfpctl_domain_detach_alias (d, standby, &error))
+    fprintf (stderr, "vfpoolctl: detach: warning: domain '%s': its virtio standby %s stays: "
+             "%s\n", name, standby, error->message);
+}
+
 int
 vfpctl_detach (VfpCtl *ctl, int argc, char **argv)
 {
@@ -416,5 +470,6 @@ vfpctl_detach (VfpCtl *ctl, int argc, char **argv)
   if (config && !changed)
     fprintf (stderr, "vfpoolctl: detach: warning: domain '%s': the persistent request has no "
              "nic %u; left as it is\n", name, nic);
+  detach_standby (d, live, name, lease);
   return detach_report (ctl, name, nic, lease, "detached", released, NULL);
 }

@@ -197,10 +197,12 @@ check "attach --help lists exactly request's nic options ($(echo $attach_opts))"
   bash -c "[ '$(wc -l <<< "$attach_opts")' -ge 12 ] && [ \"\$1\" = \"\$2\" ]" _ "$attach_opts" "$request_opts"
 TINY_VF=$(lease_of web4)
 touch "$LOG.ack-unplug"
-"$CTL" attach web4 --pool tenant --failover --vlan 7 --bond b0 --json > "$T/att.json" 2> "$T/err"; rc=$?
-check "attach --failover --bond --json: exit 0 ($(cat "$T/err"))" test "$rc" = 0
-check "  --failover and --bond reach the live request as request writes them" \
-  grep -q '^metadata live web4 <request><nic pool="tiny"/><nic pool="tenant" failover="yes" vlan="7" bond="b0"/></request>' "$LOG"
+# (a failover nic needs two free root ports, web4 has one: failover
+# attaches are checked with web6 below)
+"$CTL" attach web4 --pool tenant --vlan 7 --bond b0 --json > "$T/att.json" 2> "$T/err"; rc=$?
+check "attach --bond --json: exit 0 ($(cat "$T/err"))" test "$rc" = 0
+check "  --bond reaches the live request as request writes it" \
+  grep -q '^metadata live web4 <request><nic pool="tiny"/><nic pool="tenant" vlan="7" bond="b0"/></request>' "$LOG"
 json_check() {
   check "$1" python3 -c "import json,sys; d=json.load(open(sys.argv[1]))
 assert d.get('version') == 1, d
@@ -230,6 +232,34 @@ json_check "attach --json to a shut-off domain: an error document, exit 1 (rc=$r
 assert $rc == 1 and list(d) == ['version', 'error'] and 'not running' in d['error'], d"
 check "  and the one line on stderr" \
   bash -c "[ \$(wc -l < '$T/err') = 1 ] && grep -q \"^vfpoolctl: attach: domain 'web2' (pool 'tenant'): \" '$T/err'"
+
+# ---- a failover nic: standby first, then the VF teamed to it -----------------------
+POOL_FILE=fo.conf pool "[pool fo]" "pfs=ens1f0#3" "failover=yes" "failover-network=fonet"
+running web6 6
+: > "$LOG"
+"$CTL" attach web6 --pool fo --failover --mac 52:54:00:00:06:01 > "$T/out" 2> "$T/err"; rc=$?
+check "attach of a failover nic: exit 0 ($(cat "$T/err"))" test "$rc" = 0
+check "  --failover is in the live request as request writes it" \
+  grep -q '^metadata live web6 <request><nic pool="fo" failover="yes" mac="52:54:00:00:06:01"/></request>' "$LOG"
+check "  the virtio standby on network fonet is plugged first, with the nic's MAC" \
+  bash -c "head -1 '$LOG' | grep -q \"^attach-live web6 <interface type=.network.*52:54:00:00:06:01.*fonet.*teaming type=.persistent.*ua-vfpool-sb0\""
+check "  then the VF as a hostdev interface teamed to it" \
+  bash -c "sed -n 2p '$LOG' | grep -q \"^attach-live web6 <interface type=.hostdev.*teaming type=.transient. persistent=.ua-vfpool-sb0.*ua-vfpool-0\""
+FO_VF=$(lease_of web6)
+touch "$LOG.ack-unplug"
+: > "$LOG"
+"$CTL" detach web6 > "$T/out" 2> "$T/err"; rc=$?
+check "detach of the failover nic: exit 0, VF released ($(cat "$T/out" "$T/err"))" \
+  bash -c "[ $rc = 0 ] && [ -n '$FO_VF' ] && [ ! -e '$T/run/leases/$FO_VF' ]"
+check "  the standby vfpool plugged is asked to leave after the VF" \
+  bash -c "grep -n 'ua-vfpool' '$LOG' | tail -1 | grep -q 'ua-vfpool-sb0'"
+rm -f "$LOG.ack-unplug"
+running web7 7
+# web7 with one of its two root ports gone
+sed -i "0,/model='pcie-root-port'/{/model='pcie-root-port'/d}" "$T/libvirt/web7.xml"
+"$CTL" attach web7 --pool fo --mac 52:54:00:00:07:01 > /dev/null 2> "$T/err"; rc=$?
+check "attach of a failover nic with one free root port: refused, it needs two (rc=$rc)" \
+  bash -c "[ $rc = 1 ] && grep -q 'needs 2 free pcie-root-ports' '$T/err' && [ -z '$(lease_of web7)' ]"
 
 # ---- usage errors: one line, exit 2 -----------------------------------------------
 leases_before=$(lease_of web4) calls_before=$(wc -l < "$LOG")

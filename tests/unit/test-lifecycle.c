@@ -478,12 +478,24 @@ static void
 test_failover_hotplug (void **state)
 {
   Env *env = env_new ("igb", "[pool p]\npfs=ens1f0\noverridable=failover\n");
-  g_autoptr (VfpDomXml) d1 = domain ("d1", 1, NULL, "pool='p' failover='yes'");
+  g_autoptr (VfpDomXml) one_port = domain ("d1", 1, NULL, "pool='p' failover='yes'");
+  g_autoptr (VfpDomXml) d1 = NULL;
   g_autoptr (VfpDomXml) d2 = domain ("d2", 2, NULL, "pool='p' failover='no'");
   g_autoptr (GPtrArray) hp1 = NULL;
   g_autoptr (GPtrArray) hp2 = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = vfp_domxml_to_string (one_port);
+  g_autofree char *two_ports = NULL;
   VfpHotplug *h;
 
+  /* The standby is hot-plugged too: one free root port is not enough. */
+  assert_false (vfp_lifecycle_prepare (env->ctx, one_port, &error));
+  assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_NO_HOTPLUG_SLOT));
+  assert_int_equal (lease_count (env), 0);
+  *strstr (text, "</devices>") = '\0';
+  two_ports = g_strconcat (text, "<controller type='pci' index='2' model='pcie-root-port'/>"
+                           "</devices></domain>", NULL);
+  assert_true (vfp_domxml_parse (two_ports, strlen (two_ports), &d1, NULL));
   prepare_ok (env, d1);
   prepare_ok (env, d2);
   assert_true (vfp_lifecycle_started (env->ctx, d1, &hp1, NULL));
