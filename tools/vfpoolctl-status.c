@@ -138,6 +138,11 @@ json_vf (JsonBuilder *b, VfpCtlRow *r)
   json_known (b, "vlan", lease && (lease->applied.set & VFP_KNOB_VLAN)
                            ? (gint64) lease->applied.vlan : -1, -1);
   json_known (b, "qemu_pid", lease ? lease->qemu_pid : 0, 0);
+  /* how the VF is in the guest: a <hostdev>, an <interface type='hostdev'>,
+   * and for a failover pair the network of its virtio standby */
+  vfpctl_json_string (b, "form", lease == NULL ? NULL
+                                 : lease->form == VFP_FORM_INTERFACE ? "interface" : "hostdev");
+  vfpctl_json_string (b, "failover_network", lease ? lease->failover_network : NULL);
   vfpctl_json_string (b, "since", since);
   vfpctl_json_string (b, "reason", r->reason);
   json_builder_end_object (b);

@@ -41,6 +41,13 @@ check "inject of an XML with the pair adds no second standby" \
 check "web1 starts with the injected XML" start_plain web1 "$T/web1-live.xml"
 check "prepare configured the VF with the MAC" test "$(vf_state ens1f0 0 mac)" = $MAC
 check "nothing hot-plugged for web1 (its devices are in the XML)" test -z "$(attach_lines "$(uuid_of 1)")"
+"$CTL" status --json > "$T/status.json"
+check "status --json: web1's VF is an interface, a failover pair on network tn" python3 -c "
+import json, sys
+vf = [v for v in json.load(open(sys.argv[1]))['vfs'] if v['owner'] == 'web1'][0]
+assert (vf['form'], vf['failover_network']) == ('interface', 'tn'), vf
+free = [v for v in json.load(open(sys.argv[1]))['vfs'] if v['owner'] is None][0]
+assert (free['form'], free['failover_network']) == (None, None), free" "$T/status.json"
 
 # ---- 2. managed save: libvirt stops the domain; release end frees the VF ----
 stop_domain web1 "$T/web1-live.xml"
