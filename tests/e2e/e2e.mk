@@ -24,7 +24,7 @@ check-e2e: all $(E2E_PROBE)
 # virsh start, the hook's share).  Prints numbers and writes them to
 # bench-e2e-results.txt; fails only when the harness breaks, never on the
 # numbers.  Not part of check or check-e2e.
-#   make bench-e2e E2E_BENCH_ROUNDS=10 E2E_BENCH_BUDGET=330
+#   make bench-e2e E2E_BENCH_ROUNDS=10 E2E_BENCH_BUDGET=270
 bench-e2e: all
 	E2E_SRCDIR='$(abs_top_srcdir)' E2E_BUILDDIR='$(abs_top_builddir)' \
 	  bash $(top_srcdir)/tests/e2e/bench/run-bench.sh

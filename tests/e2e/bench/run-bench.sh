@@ -4,7 +4,7 @@
 # Environment: as run-e2e.sh (make passes E2E_SRCDIR, E2E_BUILDDIR), plus
 #   E2E_BENCH_ROUNDS  rounds per case (default 10)
 #   E2E_BENCH_BUDGET  seconds of measuring in the guest; later rounds are
-#                     skipped once it would be exceeded (default 330)
+#                     skipped once it would be exceeded (default 270)
 # Exit: run-e2e.sh's status — non-zero only when the harness broke (a start
 # failed, the fixture hung); the numbers are never judged.
 set -uo pipefail
