@@ -19,11 +19,22 @@ check-e2e: all $(E2E_PROBE)
 	E2E_SCENARIOS='$(E2E_SCENARIOS)' \
 	  bash $(top_srcdir)/tests/e2e/run-e2e.sh
 
+# bench-e2e: start latency in the same fixture (tests/e2e/bench/bench-start.sh:
+# vfpoolctl start vs libvirt's hostdev network, the hot-plug delay of a plain
+# virsh start, the hook's share).  Prints numbers and writes them to
+# bench-e2e-results.txt; fails only when the harness breaks, never on the
+# numbers.  Not part of check or check-e2e.
+#   make bench-e2e E2E_BENCH_ROUNDS=10 E2E_BENCH_BUDGET=270
+bench-e2e: all
+	E2E_SRCDIR='$(abs_top_srcdir)' E2E_BUILDDIR='$(abs_top_builddir)' \
+	  bash $(top_srcdir)/tests/e2e/bench/run-bench.sh
+
 CLEANFILES += $(E2E_PROBE)
 EXTRA_DIST += tests/e2e/README tests/e2e/run-e2e.sh tests/e2e/prepare.sh \
-	tests/e2e/nl-probe.c tests/e2e/guest tests/e2e/scenarios tests/e2e/extra
+	tests/e2e/nl-probe.c tests/e2e/guest tests/e2e/scenarios tests/e2e/extra \
+	tests/e2e/bench/bench-start.sh tests/e2e/bench/run-bench.sh
 clean-local: clean-e2e
 clean-e2e:
-	rm -rf tests/e2e/work tests/e2e/console*.log
+	rm -rf tests/e2e/work tests/e2e/console*.log bench-e2e-results.txt
 
-.PHONY: check-e2e clean-e2e
+.PHONY: check-e2e bench-e2e clean-e2e

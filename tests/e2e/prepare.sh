@@ -12,7 +12,7 @@ E2E_SECURITY_MIRROR=${E2E_SECURITY_MIRROR:-http://deb.debian.org/debian-security
 
 # Guest userland: what docs/FIXTURE.md measured (libpam-systemd keeps debootstrap
 # from failing on polkitd) plus the runtime libraries vfpool links.
-E2E_GUEST_PACKAGES="libvirt-daemon-system,libvirt-clients,qemu-system-x86,iproute2,kmod,pciutils,dbus,systemd-sysv,udev,libpam-systemd,libglib2.0-0,libxml2,libnl-3-200,libnl-route-3-200,libvirt0,procps,psmisc"
+E2E_GUEST_PACKAGES="libvirt-daemon-system,libvirt-clients,qemu-system-x86,iproute2,kmod,pciutils,dbus,systemd-sysv,udev,libpam-systemd,libglib2.0-0,libxml2,libnl-3-200,libnl-route-3-200,libvirt0,libjson-glib-1.0-0,procps,psmisc"
 
 # Guest kernel modules (dependencies are added from modules.dep).
 E2E_GUEST_MODULES="igb igbvf vfio vfio_iommu_type1 vfio-pci virtio_pci virtio_blk ext4 tun"

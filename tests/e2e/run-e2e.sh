@@ -13,6 +13,7 @@
 #   E2E_SILENCE   seconds without console output that count as a hang (default 420)
 #   E2E_KEEP      keep the work dir (image, initramfs) after the run
 #   E2E_SKIP_INSTALL  boot without `make install` (fixture work while the project does not build)
+#   E2E_BENCH_ROUNDS, E2E_BENCH_BUDGET  passed to bench/bench-start.sh (make bench-e2e)
 # Exit: 0 all passed, 1 a scenario failed, 2 the fixture itself failed.
 set -euo pipefail
 
@@ -83,6 +84,8 @@ done
 cat > "$ROOT/e2e/config" <<EOF
 E2E_NUMVFS=$E2E_NUMVFS
 E2E_SCENARIO_TIMEOUT=${E2E_SCENARIO_TIMEOUT:-480}
+E2E_BENCH_ROUNDS=${E2E_BENCH_ROUNDS:-}
+E2E_BENCH_BUDGET=${E2E_BENCH_BUDGET:-}
 EOF
 
 # ---- nested guest kit: kernel + a busybox initramfs that DHCPs over a VF ----
