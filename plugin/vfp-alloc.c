@@ -6,33 +6,54 @@
 
 #include <string.h>
 
+/* A free VF and its rank, packed so that a smaller key ranks first: link
+ * up before down, then the sticky VF, then NUMA-local, then the PF with
+ * the fewest leased members, then PF order in the config, then VF index.
+ * One integer compare per step keeps sorting a few thousand candidates
+ * cheap on the hook's path (BENCHMARKS.md). */
 typedef struct {
+  guint64 key;
   VfpVf *vf;
-  guint down;        /* 1 = the PF's link is down: last whatever else */
-  guint sticky;      /* 0 = the sticky VF */
-  guint remote;      /* 0 = on the requested NUMA node */
-  guint pf_load;     /* leased members on the same PF */
-  guint pf_order;    /* PF position in the pool config (tie break) */
 } Candidate;
+
+static guint64
+candidate_key (guint down, guint sticky, guint remote, guint pf_load, guint pf_order,
+               guint index)
+{
+  return (guint64) down << 50 | (guint64) sticky << 49 | (guint64) remote << 48
+         | (guint64) MIN (pf_load, 0xffff) << 32 | (guint64) MIN (pf_order, 0xffff) << 16
+         | MIN (index, 0xffff);
+}
 
 static gint
 compare_candidates (gconstpointer pa, gconstpointer pb)
 {
   const Candidate *a = pa, *b = pb;
 
-  if (a->down != b->down)
-    return a->down < b->down ? -1 : 1;
-  if (a->sticky != b->sticky)
-    return a->sticky < b->sticky ? -1 : 1;
-  if (a->remote != b->remote)
-    return a->remote < b->remote ? -1 : 1;
-  if (a->pf_load != b->pf_load)
-    return a->pf_load < b->pf_load ? -1 : 1;
-  if (a->pf_order != b->pf_order)
-    return a->pf_order < b->pf_order ? -1 : 1;
-  if (a->vf->index != b->vf->index)
-    return a->vf->index < b->vf->index ? -1 : 1;
-  return 0;
+  return a->key < b->key ? -1 : a->key > b->key;
+}
+
+/* Keep the best @limit of @cands, in order: a start takes the first VF it
+ * can claim, so sorting every free VF of a large pool on each start would
+ * be work thrown away.  O(n x limit), for a small limit. */
+static void
+select_best (GArray *cands, guint limit)
+{
+  for (guint i = 0; i < limit; i++)
+    {
+      guint best = i;
+
+      for (guint j = i + 1; j < cands->len; j++)
+        if (g_array_index (cands, Candidate, j).key < g_array_index (cands, Candidate, best).key)
+          best = j;
+      if (best != i)
+        {
+          Candidate tmp = g_array_index (cands, Candidate, i);
+          g_array_index (cands, Candidate, i) = g_array_index (cands, Candidate, best);
+          g_array_index (cands, Candidate, best) = tmp;
+        }
+    }
+  g_array_set_size (cands, limit);
 }
 
 static gboolean
@@ -76,7 +97,8 @@ vfp_alloc_rank_query (VfpPool *pool, const VfpAllocQuery *q, VfpAllocOutcome *ou
   for (guint i = 0; i < pool->members->len; i++)
     {
       VfpVf *vf = pool->members->pdata[i];
-      Candidate c = { vf, 0, 1, 0, 0, 0 };
+      Candidate c = { 0, vf };
+      guint pf_order = 0, down, sticky, remote;
 
       if (is_unavailable (q, vf))
         continue;
@@ -90,15 +112,22 @@ vfp_alloc_rank_query (VfpPool *pool, const VfpAllocQuery *q, VfpAllocOutcome *ou
           local.bond_excluded++;
           continue;
         }
-      g_ptr_array_find (pool->pfs, vf->pf, &c.pf_order);
-      c.down = vf->pf->link == VFP_LINK_DOWN ? 1 : 0;
-      local.link_down += c.down;
-      c.sticky = (q->sticky_pci != NULL && strcmp (q->sticky_pci, vf->pci) == 0) ? 0 : 1;
-      c.remote = (q->numa_node >= 0 && vf->pf->numa_node != q->numa_node) ? 1 : 0;
-      c.pf_load = load[c.pf_order];
+      g_ptr_array_find (pool->pfs, vf->pf, &pf_order);
+      down = vf->pf->link == VFP_LINK_DOWN ? 1 : 0;
+      local.link_down += down;
+      sticky = (q->sticky_pci != NULL && strcmp (q->sticky_pci, vf->pci) == 0) ? 0 : 1;
+      remote = (q->numa_node >= 0 && vf->pf->numa_node != q->numa_node) ? 1 : 0;
+      c.key = candidate_key (down, sticky, remote, load[pf_order], pf_order, vf->index);
       g_array_append_val (cands, c);
     }
-  g_array_sort (cands, compare_candidates);
+  if (q->limit > 0 && cands->len > q->limit * 4)
+    select_best (cands, q->limit);
+  else
+    {
+      g_array_sort (cands, compare_candidates);
+      if (q->limit > 0 && cands->len > q->limit)
+        g_array_set_size (cands, q->limit);
+    }
   out = g_ptr_array_sized_new (cands->len);
   for (guint i = 0; i < cands->len; i++)
     g_ptr_array_add (out, g_array_index (cands, Candidate, i).vf);

@@ -15,6 +15,7 @@ typedef struct {
   int numa_node;            /* the domain's memory node, -1 = any */
   GHashTable *avoid_ports;  /* port key (vfp_pf_port_key) -> "nic N": ports other
                              * nics of the same bond have; NULL = no bond */
+  guint limit;              /* return only the best @limit candidates; 0 = all */
 } VfpAllocQuery;
 
 /* What the ranking left out or put last, for messages and explain. */

@@ -418,6 +418,9 @@ free_stale_leases (Operation *op, VfpPool *pool)
 /* Step 2b: the best free VF of the pool.  Claims race with other hooks:
  * a VF taken in between (BUSY) just means trying the next candidate.
  * *claimed = FALSE (and TRUE returned) when no candidate could be had. */
+/* How many of the best free VFs a start ranks first (try_claim_free_vf). */
+#define CLAIM_FIRST_CANDIDATES 8
+
 static gboolean
 try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *taken,
                    GHashTable *quarantined, GHashTable *avoid_ports, guint *unsafe,
@@ -447,41 +450,52 @@ try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *t
   query.sticky_pci = sticky;
   query.numa_node = vfp_domxml_get_numa_node (op->dom);
   query.avoid_ports = avoid_ports;
-  ranked = vfp_alloc_rank_query (plan->pool, &query, NULL);
-  for (guint i = 0; i < ranked->len; i++)
+  /* The best few first: the first claim almost always wins, and ranking
+   * every free VF of a large pool costs more than the rest of a start.
+   * Only when concurrent starts took all of those is every one ranked. */
+  for (guint pass = 0; pass < 2; pass++)
     {
-      VfpVf *vf = ranked->pdata[i];
-      g_autoptr (VfpVfInfo) info = NULL;
-      g_autoptr (VfpLease) lease = NULL;
-      g_autoptr (GError) local_error = NULL;
+      query.limit = pass == 0 && !dry_run ? CLAIM_FIRST_CANDIDATES : 0;
+      *unsafe = 0;
+      g_clear_pointer (&ranked, g_ptr_array_unref);
+      ranked = vfp_alloc_rank_query (plan->pool, &query, NULL);
+      for (guint i = 0; i < ranked->len; i++)
+        {
+          VfpVf *vf = ranked->pdata[i];
+          g_autoptr (VfpVfInfo) info = NULL;
+          g_autoptr (VfpLease) lease = NULL;
+          g_autoptr (GError) local_error = NULL;
 
-      /* A VF whose IOMMU group holds a non-VF device cannot be passed
-       * through safely; libvirt would refuse it late, so skip it here. */
-      if (vfp_host_read_vf_info (op->ctx->sysfs_root, vf->pci, &info, NULL)
-          && info->iommu_foreign != NULL && info->iommu_foreign[0] != NULL)
-        {
-          (*unsafe)++;
-          continue;
+          /* A VF whose IOMMU group holds a non-VF device cannot be passed
+           * through safely; libvirt would refuse it late, so skip it here. */
+          if (vfp_host_read_vf_info (op->ctx->sysfs_root, vf->pci, &info, NULL)
+              && info->iommu_foreign != NULL && info->iommu_foreign[0] != NULL)
+            {
+              (*unsafe)++;
+              continue;
+            }
+          plan->vf = vf;
+          *claimed = TRUE;
+          if (dry_run)
+            return TRUE;
+          lease = new_lease (op, plan, vf);
+          if (vfp_lease_claim (op->ctx->state_dir, lease, &local_error))
+            {
+              plan->lease = g_steal_pointer (&lease);
+              plan->claimed = TRUE;
+              vfp_fault_point (op->ctx, VFP_FAULT_AFTER_CLAIM);
+              return TRUE;
+            }
+          *claimed = FALSE;
+          if (!g_error_matches (local_error, VFP_ERROR, VFP_ERROR_BUSY))
+            {
+              g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                          "domain '%s' nic %u: ", op->name, plan->nic->index);
+              return FALSE;
+            }
         }
-      plan->vf = vf;
-      *claimed = TRUE;
-      if (dry_run)
-        return TRUE;
-      lease = new_lease (op, plan, vf);
-      if (vfp_lease_claim (op->ctx->state_dir, lease, &local_error))
-        {
-          plan->lease = g_steal_pointer (&lease);
-          plan->claimed = TRUE;
-          vfp_fault_point (op->ctx, VFP_FAULT_AFTER_CLAIM);
-          return TRUE;
-        }
-      *claimed = FALSE;
-      if (!g_error_matches (local_error, VFP_ERROR, VFP_ERROR_BUSY))
-        {
-          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                      "domain '%s' nic %u: ", op->name, plan->nic->index);
-          return FALSE;
-        }
+      if (query.limit == 0 || ranked->len < query.limit)
+        break;
     }
   plan->vf = NULL;
   /* The bond or require-link as the reason, decided by the allocator so

@@ -104,6 +104,40 @@ test_rank (void **state)
     }
 }
 
+/* With a limit (a start's first pass) the best few come out in the same
+ * order as the full ranking, for every case above. */
+static void
+test_rank_limit (void **state)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (guint limit = 1; limit <= 2; limit++)
+      {
+        Fixture f;
+        g_autoptr (GHashTable) leased = g_hash_table_new (g_str_hash, g_str_equal);
+        g_auto (GStrv) parts = g_strsplit (cases[i].leased, " ", -1);
+        g_autoptr (GPtrArray) all = NULL;
+        g_autoptr (GPtrArray) best = NULL;
+        VfpAllocQuery q = { NULL };
+
+        fixture_init (&f);
+        for (char **p = parts; *p; p++)
+          if (**p)
+            g_hash_table_add (leased, *p);
+        q.unavailable = leased;
+        q.sticky_pci = cases[i].sticky;
+        q.numa_node = cases[i].numa;
+        all = vfp_alloc_rank_query (&f.pool, &q, NULL);
+        q.limit = limit;
+        best = vfp_alloc_rank_query (&f.pool, &q, NULL);
+        if (best->len != MIN (limit, all->len))
+          fail_msg ("case '%s' limit %u: %u candidates", cases[i].name, limit, best->len);
+        for (guint j = 0; j < best->len; j++)
+          if (best->pdata[j] != all->pdata[j])
+            fail_msg ("case '%s' limit %u: candidate %u differs", cases[i].name, limit, j);
+        fixture_clear (&f);
+      }
+}
+
 /* The PCI addresses of @ranked, space-separated, for one-line asserts. */
 static char *
 joined (GPtrArray *ranked)
@@ -272,6 +306,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_rank),
+    cmocka_unit_test (test_rank_limit),
     cmocka_unit_test (test_link_down_ranks_last),
     cmocka_unit_test (test_require_link),
     cmocka_unit_test (test_bond_ports),
