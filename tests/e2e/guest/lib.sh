@@ -236,7 +236,7 @@ nested_failover_xml () {
     <type arch='x86_64' machine='q35'>hvm</type>
     <kernel>/e2e/nested/vmlinuz</kernel>
     <initrd>/e2e/nested/initrd.gz</initrd>
-    <cmdline>console=ttyS0 quiet panic=-1 e2e.mode=failover</cmdline>
+    <cmdline>console=ttyS0 loglevel=4 panic=-1 e2e.mode=failover</cmdline>
   </os>
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>destroy</on_reboot>

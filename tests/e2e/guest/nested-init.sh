@@ -6,7 +6,7 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 # igbvf, virtio_pci, virtio_net and what they need (net_failover, failover).
-for m in $(cat /mods/order); do insmod "/mods/$m"; done
+for m in $(cat /mods/order); do insmod "/mods/$m" || echo "NESTED: insmod $m failed"; done
 # udhcpc only reports; nothing needs the address configured.
 printf '#!/bin/sh\n[ "$1" = bound ] && echo "NESTED: lease $ip on $interface"\nexit 0\n' > /udhcpc.sh
 chmod +x /udhcpc.sh
@@ -24,6 +24,10 @@ lowers_of () { for l in /sys/class/net/$1/lower_*; do [ -e "$l" ] && echo "${l##
 # has no DHCP server, so a lease means traffic went through the VF).
 failover_mode () {
   seen_primary=
+  # What the VM was given, once: PCI functions with IDs and drivers.
+  for p in /sys/bus/pci/devices/*; do
+    echo "NESTED: pci ${p##*/} $(cat "$p/vendor"):$(cat "$p/device") class $(cat "$p/class") driver $([ -e "$p/driver" ] && basename "$(readlink "$p/driver")" || echo none)"
+  done
   while :; do
     line="NESTED: t=$(cut -d' ' -f1 /proc/uptime) ifs:"
     masters=
