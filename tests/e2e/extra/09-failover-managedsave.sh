@@ -21,6 +21,7 @@ S0=$SECONDS
 snapshot_vfs
 standby_network default
 pool e2e 1 2
+FO_PORTS=3   # the hook may hot-plug the standby as well as the VF
 nested_failover_xml $D "$(dom_uuid 91)" "$C" \
   "<vfpool:request xmlns:vfpool=\"urn:vfpool:domain:1\"><vfpool:nic pool=\"e2e\" failover=\"yes\" mac=\"$MAC\"/></vfpool:request>" \
   "" > /tmp/$D.xml

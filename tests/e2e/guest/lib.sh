@@ -222,9 +222,12 @@ hostdev_address () {
 }
 # nested_failover_xml NAME UUID CONSOLE METADATA DEVICES: a VM that direct-boots
 # the nested kit in failover mode; its serial is a file opened in append mode,
-# so reports survive a save and restore.  Four spare pcie-root-ports: a
-# failover primary must sit on a hot-pluggable port.
+# so reports survive a save and restore.  FO_PORTS (default 2) spare
+# pcie-root-ports: a failover primary must sit on a hot-pluggable port, and a
+# hot-plug finds no port libvirt did not add at define time.
 nested_failover_xml () {
+  local ports= i
+  for i in $(seq "${FO_PORTS:-2}"); do ports="$ports<controller type='pci' index='$i' model='pcie-root-port'/>"; done
   cat <<XML
 <domain type='qemu'>
   <name>$1</name>
@@ -244,10 +247,7 @@ nested_failover_xml () {
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
     <controller type='pci' index='0' model='pcie-root'/>
-    <controller type='pci' index='1' model='pcie-root-port'/>
-    <controller type='pci' index='2' model='pcie-root-port'/>
-    <controller type='pci' index='3' model='pcie-root-port'/>
-    <controller type='pci' index='4' model='pcie-root-port'/>
+    $ports
     <controller type='usb' model='none'/>
     $5
     <serial type='file'><source path='$3' append='on'/><target port='0'/></serial>

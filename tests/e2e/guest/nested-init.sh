@@ -61,6 +61,8 @@ failover_mode () {
       [ "$pr" = none ] && seen_primary=
     done
     [ -z "$masters" ] && echo "NESTED: FAILOVER none"
+    [ "${tick:=0}" -gt 0 ] && [ $((tick % 12)) = 0 ] && echo "NESTED: pci functions: $(ls /sys/bus/pci/devices | tr '\n' ' ')"
+    tick=$((tick + 1))
     sleep 5
   done
 }
