@@ -241,6 +241,10 @@ nested_failover_xml () {
     <initrd>/e2e/nested/initrd.gz</initrd>
     <cmdline>console=ttyS0 loglevel=4 panic=-1 e2e.mode=failover</cmdline>
   </os>
+  <!-- Without <acpi/> libvirt runs QEMU with acpi=off: measured 2026-11-30,
+       the guest kernel then drops every PCI function but the host bridge as
+       soon as QEMU plugs the failover primary, virtio standby included. -->
+  <features><acpi/><apic/></features>
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>destroy</on_reboot>
   <on_crash>destroy</on_crash>
