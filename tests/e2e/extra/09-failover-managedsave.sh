@@ -41,8 +41,10 @@ check_pair () {
   xml=$(virsh -q dumpxml $D | tr -d '\n')
   assert "$1: primary alias ua-vfpool-nic0, teamed with ua-vfpool-sb0" \
     sh -c "echo \"\$1\" | grep -o \"<interface type='hostdev'.*\" | grep -q \"<teaming type='transient' persistent='ua-vfpool-sb0'/>.*<alias name='ua-vfpool-nic0'/>\"" _ "$xml"
+  # The live XML shows a network interface as the type it resolved to
+  # (here type='bridge', <source network='default' … bridge='e2ebr0'/>).
   assert "$1: virtio standby ua-vfpool-sb0 on network default" \
-    sh -c "echo \"\$1\" | grep -o \"<interface type='network'>.*\" | grep -q \"<source network='default'.*<model type='virtio'/>.*<teaming type='persistent'/>.*<alias name='ua-vfpool-sb0'/>\"" _ "$xml"
+    sh -c "echo \"\$1\" | grep -oE \"<interface type='(network|bridge)'>.*\" | grep -q \"<source network='default'.*<model type='virtio'/>.*<teaming type='persistent'/>.*<alias name='ua-vfpool-sb0'/>\"" _ "$xml"
   vf=$(fo_vf); idx=$(vf_index_of "$vf") || fail "$1: $vf is not a VF of $E2E_PF"
   assert "$1: VF $vf is leased to $D" lease_is_fo "$vf"
   assert "$1: VF $vf is on vfio-pci" idx_driver_is "$idx" vfio-pci
