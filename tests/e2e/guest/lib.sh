@@ -190,7 +190,7 @@ console_lines () { tr -d '\r' < "$1" 2>/dev/null | wc -l; }
 since () { tr -d '\r' < "$1" 2>/dev/null | tail -n +"$(( $2 + 1 ))" | grep '^NESTED:'; }
 # last_failover FILE MARK: the newest FAILOVER line after MARK.
 last_failover () { since "$1" "$2" | grep 'NESTED: FAILOVER' | tail -1; }
-primary_now () { last_failover "$1" "$2" | grep -q 'primary=[a-z]'; }
+primary_now () { last_failover "$1" "$2" | grep -v 'primary=none' | grep -q 'primary='; }
 primary_gone () { last_failover "$1" "$2" | grep -q 'primary=none'; }
 # wait_console SECONDS DESCRIPTION COMMAND...: like wait_until, with a progress
 # line every 60 s (the fixture takes 420 s of silence for a hang).
