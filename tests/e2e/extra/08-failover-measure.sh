@@ -74,6 +74,7 @@ diag () {
 # Whether QEMU has the VF (igb VF 8086:10ca) on the VM's PCI bus: a failover
 # primary stays hidden until the guest's virtio-net driver acks STANDBY.
 vf_in_qemu () { echo "VF in QEMU's info pci: $(virsh -q qemu-monitor-command $D --hmp 'info pci' 2>/dev/null | grep -c '8086:10ca')"; }
+reports_since () { [ "$(since "$C" "$1" | grep -c FAILOVER)" -ge "$2" ]; }
 show_console () { log "guest reports since mark $1:"; since "$C" "$1" | grep -v ' ifs:' | tail -"${2:-8}"; since "$C" "$1" | grep ' ifs:' | tail -1; }
 
 rm -f "$C"
@@ -159,7 +160,7 @@ if dom_running $D; then
   note "managedsave-nopair: state=$(dom_state $D) $(vf_state); image has $(virsh -q managedsave-dumpxml $D 2>&1 | grep -c "<interface type='hostdev'") hostdev interface(s)"
   mk=$(console_lines "$C")
   m restore-nopair virsh start $D
-  wait_console "$PT" "reports after the restore" sh -c "[ \$(since '$C' '$mk' | grep -c FAILOVER) -ge 2 ]"
+  wait_console "$PT" "reports after the restore" reports_since "$mk" 2
   note "restore-nopair: state=$(dom_state $D); guest: $(last_failover "$C" "$mk")"
   attach_primary attach-after-restore "$B"
 fi
