@@ -15,7 +15,8 @@ E2E_SECURITY_MIRROR=${E2E_SECURITY_MIRROR:-http://deb.debian.org/debian-security
 E2E_GUEST_PACKAGES="libvirt-daemon-system,libvirt-clients,qemu-system-x86,iproute2,kmod,pciutils,dbus,systemd-sysv,udev,libpam-systemd,libglib2.0-0,libxml2,libnl-3-200,libnl-route-3-200,libvirt0,libjson-glib-1.0-0,procps,psmisc"
 
 # Guest kernel modules (dependencies are added from modules.dep).
-E2E_GUEST_MODULES="igb igbvf vfio vfio_iommu_type1 vfio-pci virtio_pci virtio_blk ext4 tun"
+# bridge: the standby virtio NIC of the failover scenarios (extra/08, 09) sits on one.
+E2E_GUEST_MODULES="igb igbvf vfio vfio_iommu_type1 vfio-pci virtio_pci virtio_blk ext4 tun bridge"
 E2E_INITRD_MODULES="virtio_pci virtio_blk ext4"
 
 e2e_log () { printf 'e2e-host: %s\n' "$*" >&2; }

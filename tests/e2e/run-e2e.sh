@@ -89,13 +89,16 @@ E2E_BENCH_BUDGET=${E2E_BENCH_BUDGET:-}
 EOF
 
 # ---- nested guest kit: kernel + a busybox initramfs that DHCPs over a VF ----
-# (used by extra/06-nested-dhcp.sh; cheap enough to always ship)
+# (used by extra/06-nested-dhcp.sh and the failover scenarios 08/09: virtio_net
+# brings net_failover and failover; cheap enough to always ship)
 NIRD=$WORK/nested-initramfs
 mkdir -p "$NIRD/bin" "$NIRD/mods" "$ROOT/e2e/nested"
 cp /bin/busybox "$NIRD/bin/busybox"
 : > "$NIRD/mods/order"
-for m in $(modprobe -d "$KERNEL_DIR" -S "$KVER" --show-depends -a igbvf | awk '$1 == "insmod" {print $2}'); do
-  cp "$m" "$NIRD/mods/"; basename "$m" >> "$NIRD/mods/order"
+for m in $(modprobe -d "$KERNEL_DIR" -S "$KVER" --show-depends -a igbvf virtio_pci virtio_net | awk '$1 == "insmod" {print $2}'); do
+  b=$(basename "$m")
+  grep -qx "$b" "$NIRD/mods/order" && continue
+  cp "$m" "$NIRD/mods/"; echo "$b" >> "$NIRD/mods/order"
 done
 install -m 0755 "$E2E_DIR/guest/nested-init.sh" "$NIRD/init"
 (cd "$NIRD" && find . | cpio -o -H newc --quiet | gzip -1) > "$ROOT/e2e/nested/initrd.gz"

@@ -112,7 +112,8 @@ e2e_cleanup_all () {
   local d
   for d in $(virsh -q list --all --name 2>/dev/null); do
     virsh -q destroy "$d" >/dev/null 2>&1
-    virsh -q undefine "$d" >/dev/null 2>&1
+    # A managed save image or snapshot metadata would make a plain undefine fail.
+    virsh -q undefine --managed-save --snapshots-metadata "$d" >/dev/null 2>&1
   done
   rm -f "$POOLS_DIR"/*.conf
   if [ "$(lease_count)" != 0 ]; then
@@ -161,3 +162,101 @@ vf_line_before () { echo "$SNAP" | sed -n "s/^vf $1: //p"; }
 no_lease () { [ ! -e "$LEASE_DIR/$1" ]; }
 no_leases () { [ "$(lease_count)" = 0 ]; }
 out_has () { echo "$OUT" | grep -qiF -- "$1"; }
+
+# ---- failover (extra/08, extra/09) ------------------------------------------------
+# standby_network NAME: a libvirt network NAME for the virtio standby of a
+# failover pair, forward mode "bridge" on a host bridge made here.  The image
+# has no dnsmasq and no netfilter modules, so the stock NAT network "default"
+# cannot start; a bridge-mode network needs neither.  Replaces a network NAME
+# already defined (the stock "default" is defined, not started).
+standby_network () {
+  local net=$1 br=e2ebr0
+  modprobe -a bridge tun || fail "modprobe bridge tun"
+  /sbin/ip link show "$br" >/dev/null 2>&1 || /sbin/ip link add "$br" type bridge || fail "cannot create bridge $br"
+  /sbin/ip link set "$br" up
+  virsh -q net-destroy "$net" >/dev/null 2>&1
+  virsh -q net-undefine "$net" >/dev/null 2>&1
+  cat > "/tmp/net-$net.xml" <<XML
+<network><name>$net</name><forward mode='bridge'/><bridge name='$br'/></network>
+XML
+  virsh -q net-define "/tmp/net-$net.xml" >/dev/null || fail "net-define $net"
+  virsh -q net-start "$net" >/dev/null || fail "net-start $net"
+  log "network $net: bridge mode on $br"
+}
+# The nested VM (guest/nested-init.sh, e2e.mode=failover) appends a report to
+# its serial file every ~5 s.  console_lines FILE: lines so far (a mark);
+# since FILE MARK: the report lines after the mark.
+console_lines () { tr -d '\r' < "$1" 2>/dev/null | wc -l; }
+since () { tr -d '\r' < "$1" 2>/dev/null | tail -n +"$(( $2 + 1 ))" | grep '^NESTED:'; }
+# last_failover FILE MARK: the newest FAILOVER line after MARK.
+last_failover () { since "$1" "$2" | grep 'NESTED: FAILOVER' | tail -1; }
+primary_now () { last_failover "$1" "$2" | grep -v 'primary=none' | grep -q 'primary='; }
+primary_gone () { last_failover "$1" "$2" | grep -q 'primary=none'; }
+# wait_console SECONDS DESCRIPTION COMMAND...: like wait_until, with a progress
+# line every 60 s (the fixture takes 420 s of silence for a hang).
+wait_console () {
+  local t=$1 what=$2 s0=$SECONDS next=60; shift 2
+  while [ $((SECONDS - s0)) -lt "$t" ]; do
+    "$@" && return 0
+    if [ $((SECONDS - s0)) -ge $next ]; then
+      log "still waiting for $what ($((SECONDS - s0)) s)"; next=$((next + 60))
+    fi
+    sleep 2
+  done
+  return 1
+}
+# The domain's live hostdev VF whatever its alias (interface type='hostdev').
+live_iface_vf () {
+  local a
+  a=$(virsh -q dumpxml "$1" 2>/dev/null | tr -d '\n' | grep -o "<interface type='hostdev'.*</interface>" \
+      | grep -o "<source>[^/]*<address [^>]*>" | head -1 \
+      | sed -E "s/.*domain='0x([0-9a-f]+)' bus='0x([0-9a-f]+)' slot='0x([0-9a-f]+)' function='0x([0-9a-f]+)'.*/\1 \2 \3 \4/")
+  [ -n "$a" ] || return 1
+  set -- $a
+  printf '%04x:%02x:%02x.%x\n' $((0x$1)) $((0x$2)) $((0x$3)) $((0x$4))
+}
+# hostdev_address PCI: <address type='pci' .../> of a VF given as 0000:bb:ss.f.
+hostdev_address () {
+  local p=$1
+  echo "<address type='pci' domain='0x${p%%:*}' bus='0x$(echo "$p" | cut -d: -f2)' slot='0x$(echo "$p" | cut -d: -f3 | cut -d. -f1)' function='0x${p##*.}'/>"
+}
+# nested_failover_xml NAME UUID CONSOLE METADATA DEVICES: a VM that direct-boots
+# the nested kit in failover mode; its serial is a file opened in append mode,
+# so reports survive a save and restore.  FO_PORTS (default 2) spare
+# pcie-root-ports: a failover primary must sit on a hot-pluggable port, and a
+# hot-plug finds no port libvirt did not add at define time.
+nested_failover_xml () {
+  local ports= i
+  for i in $(seq "${FO_PORTS:-2}"); do ports="$ports<controller type='pci' index='$i' model='pcie-root-port'/>"; done
+  cat <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  <uuid>$2</uuid>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <metadata>$4</metadata>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+    <kernel>/e2e/nested/vmlinuz</kernel>
+    <initrd>/e2e/nested/initrd.gz</initrd>
+    <cmdline>console=ttyS0 loglevel=4 panic=-1 e2e.mode=failover</cmdline>
+  </os>
+  <!-- Without <acpi/> libvirt runs QEMU with acpi=off: measured 2026-11-30,
+       the guest kernel then drops every PCI function but the host bridge as
+       soon as QEMU plugs the failover primary, virtio standby included. -->
+  <features><acpi/><apic/></features>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>destroy</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <controller type='pci' index='0' model='pcie-root'/>
+    $ports
+    <controller type='usb' model='none'/>
+    $5
+    <serial type='file'><source path='$3' append='on'/><target port='0'/></serial>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+XML
+}
