@@ -1138,9 +1138,17 @@ vfp_domxml_add_failover_device (VfpDomXml *dom, guint nic, const char *vf_pci,
     {
       xmlNode *devices = vfp_devices_node (dom);
       g_autofree char *indent = vfp_child_indent (devices);
+      xmlNode *vf = devices->last;
 
-      vfp_append_indented (devices, vfp_build_standby (dom->doc, nic, cfg, network, indent),
-                           indent);
+      /* The standby goes in front of the VF: measured in the e2e fixture
+       * (libvirt 9.0, QEMU 7.2), QEMU hides the failover primary at boot
+       * until the guest's virtio driver takes the standby only when the
+       * standby comes first; listed after it, the VF is plugged at once. */
+      while (vf != NULL && vf->type != XML_ELEMENT_NODE)
+        vf = vf->prev;
+      xmlAddPrevSibling (vf, vfp_build_standby (dom->doc, nic, cfg, network, indent));
+      if (indent != NULL)
+        xmlAddPrevSibling (vf, xmlNewDocText (dom->doc, (const xmlChar *) indent));
     }
   return TRUE;
 }

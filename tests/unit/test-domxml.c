@@ -841,9 +841,10 @@ test_failover_add (void **state)
   CHECK_CONTAINS (what, text, "<teaming type=\"persistent\"/>");
   CHECK_CONTAINS (what, text, "<alias name=\"ua-vfpool-sb0\"/>");
   CHECK_INT (what, count_of (text, "<mac address=\"" FO_MAC "\"/>"), 2);
-  /* the standby comes after the VF, on a line of its own */
-  CHECK (what, strstr (text, "ua-vfpool-0") < strstr (text, "<interface type=\"network\">"));
-  CHECK_CONTAINS (what, text, "</interface>\n    <interface type=\"network\">");
+  /* the standby comes before the VF (QEMU hides the primary at boot only
+   * then), on a line of its own */
+  CHECK (what, strstr (text, "<interface type=\"network\">") < strstr (text, "<interface type=\"hostdev\""));
+  CHECK_CONTAINS (what, text, "</interface>\n    <interface type=\"hostdev\"");
 
   devices = vfp_domxml_list_devices (dom);
   CHECK_INT (what, devices->len, 1);

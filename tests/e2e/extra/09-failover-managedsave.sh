@@ -3,7 +3,7 @@
 # Run: make check-e2e E2E_ONLY=none E2E_SCENARIOS=$srcdir/tests/e2e/extra/09-failover-managedsave.sh E2E_TIMEOUT=2400
 # Written against the failover spec of issue 10 (request attribute
 # failover="yes": the hook hot-plugs <interface type='hostdev'> alias
-# ua-vfpool-nic0 with <teaming type='transient' persistent='ua-vfpool-sb0'/>
+# ua-vfpool-0 with <teaming type='transient' persistent='ua-vfpool-sb0'/>
 # and a virtio standby on network "default", alias ua-vfpool-sb0; "restore
 # begin" re-points a saved VF that is taken to a free one).  What libvirt and
 # QEMU do with such a pair on their own is measured by extra/08.
@@ -39,8 +39,8 @@ check_pair () {
   local xml vf idx
   assert "$1: the hook hot-plugs the VF" wait_until 60 has_fo_vf
   xml=$(virsh -q dumpxml $D | tr -d '\n')
-  assert "$1: primary alias ua-vfpool-nic0, teamed with ua-vfpool-sb0" \
-    sh -c "echo \"\$1\" | grep -o \"<interface type='hostdev'.*\" | grep -q \"<teaming type='transient' persistent='ua-vfpool-sb0'/>.*<alias name='ua-vfpool-nic0'/>\"" _ "$xml"
+  assert "$1: primary alias ua-vfpool-0, teamed with ua-vfpool-sb0" \
+    sh -c "echo \"\$1\" | grep -o \"<interface type='hostdev'.*\" | grep -q \"<teaming type='transient' persistent='ua-vfpool-sb0'/>.*<alias name='ua-vfpool-0'/>\"" _ "$xml"
   # The live XML shows a network interface as the type it resolved to
   # (here type='bridge', <source network='default' … bridge='e2ebr0'/>).
   assert "$1: virtio standby ua-vfpool-sb0 on network default" \
