@@ -7,6 +7,7 @@
 #include "vfpoolctl-domain.h"
 #include "vfpoolctl-json.h"
 #include "vfpoolctl-nic-options.h"
+#include "vfpoolctl-unplug.h"
 #include "vfp-attach.h"
 #include "vfp-error.h"
 #include "vfp-lifecycle.h"
@@ -16,10 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* How often detach looks whether the guest let the device go. */
-#define DETACH_POLL_USEC (G_USEC_PER_SEC / 5)
-#define DETACH_DEFAULT_TIMEOUT 30
-#define DETACH_MAX_TIMEOUT 3600
 
 /* The --json document of attach and detach (vfpoolctl(8) JSON OUTPUT),
  * open for the members only one of them has. */
@@ -51,77 +48,6 @@ nic_error (const char *command, const char *name, const char *pool, const GError
 
 /* ---- attach --------------------------------------------------------------- */
 
-/* *@plugged: whether the live XML of @d has the device of nic @nic.  FALSE
- * when that cannot be told (the domain stopped, its XML unreadable). */
-static gboolean
-read_plugged (VfpctlDomain *d, guint nic, gboolean *plugged)
-{
-  g_autoptr (VfpDomXml) live = NULL;
-  g_autoptr (GPtrArray) devices = NULL;
-
-  *plugged = FALSE;
-  if (!vfpctl_domain_is_running (d) || !vfpctl_domain_get_xml (d, TRUE, &live, NULL))
-    return FALSE;
-  devices = vfp_domxml_list_devices (live);
-  for (guint i = 0; i < devices->len; i++)
-    *plugged |= ((VfpDomDevice *) devices->pdata[i])->nic == nic;
-  return TRUE;
-}
-
-/* Ask libvirt to remove ua-vfpool-@nic, then wait until the live XML no
- * longer has it: libvirt's success means only that the guest was asked.
- * *@gone = FALSE after @timeout seconds (the guest never let it go). */
-static gboolean
-detach_and_wait (VfpctlDomain *d, guint nic, guint timeout, gboolean *gone, GError **error)
-{
-  g_autofree char *alias = g_strdup_printf ("%s%u", VFP_ALIAS_PREFIX, nic);
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout * G_USEC_PER_SEC;
-
-  *gone = FALSE;
-  if (!vfpctl_domain_detach_alias (d, alias, error))
-    return FALSE;
-  for (;;)
-    {
-      gboolean plugged = TRUE;
-
-      /* A domain that stopped meanwhile has no device left: release end
-       * returns its VFs, not us. */
-      if (!vfpctl_domain_is_running (d))
-        return TRUE;
-      /* An unreadable live XML is not a removal: keep looking till the end. */
-      if (read_plugged (d, nic, &plugged) && !plugged)
-        {
-          *gone = TRUE;
-          return TRUE;
-        }
-      if (g_get_monotonic_time () >= deadline)
-        return TRUE;
-      g_usleep (DETACH_POLL_USEC);
-    }
-}
-
-/* Give back the VF of a nic whose device left the guest — if the lease is
- * still the one read before the detach (VF, owner, start id). */
-static gboolean
-release_detached (VfpCtl *ctl, const char *name, const VfpLease *seen, gboolean *released,
-                  GError **error)
-{
-  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (VfpLease) now = NULL;
-
-  *released = vfp_lease_read (ctl->ctx->state_dir, seen->vf_pci, &now, NULL)
-              && strcmp (now->owner_uuid, seen->owner_uuid) == 0
-              && g_strcmp0 (now->start_id, seen->start_id) == 0;
-  if (*released
-      && !vfp_lifecycle_release_vf (ctl->ctx, seen->owner_uuid, seen->vf_pci, seen->start_id,
-                                    warnings, error))
-    return FALSE;
-  for (guint i = 0; i < warnings->len; i++)
-    fprintf (stderr, "vfpoolctl: warning: domain '%s': %s\n", name,
-             (const char *) warnings->pdata[i]);
-  return TRUE;
-}
-
 /* Undo an attach whose device is in the guest but could not be recorded:
  * the device goes out the way detach takes it. */
 static void
@@ -130,8 +56,8 @@ attach_unplug (VfpCtl *ctl, VfpctlDomain *d, const char *name, const VfpLease *l
   g_autoptr (GError) error = NULL;
   gboolean gone = FALSE, released = FALSE;
 
-  if (detach_and_wait (d, lease->nic, DETACH_DEFAULT_TIMEOUT, &gone, &error) && gone
-      && release_detached (ctl, name, lease, &released, &error))
+  if (vfpctl_detach_and_wait (d, lease->nic, DETACH_DEFAULT_TIMEOUT, &gone, &error) && gone
+      && vfpctl_release_detached (ctl, name, lease, &released, &error))
     return;
   fprintf (stderr, "vfpoolctl: warning: domain '%s': nic %u could not be unplugged again (%s); "
            "VF %s stays leased to the domain until release end\n", name, lease->nic,
@@ -267,7 +193,7 @@ vfpctl_attach (VfpCtl *ctl, int argc, char **argv)
 
       /* The device reached the guest after all (libvirt's answer was lost
        * or late): restoring the VF now would reset it under the guest. */
-      if (read_plugged (d, nic, &plugged) && plugged)
+      if (vfpctl_nic_plugged (d, nic, &plugged) && plugged)
         {
           g_prefix_error (&error, "libvirt reported a failure but device %s%u is in the "
                           "guest; VF %s stays leased until release end: ", VFP_ALIAS_PREFIX,
@@ -443,7 +369,7 @@ vfpctl_detach (VfpCtl *ctl, int argc, char **argv)
   lease = vfp_attach_find_lease (leases, nic);
   /* Not plugged: an earlier detach timed out and the guest let go since. */
   gone = !plugged;
-  if (plugged && !detach_and_wait (d, nic, (guint) timeout, &gone, &error))
+  if (plugged && !vfpctl_detach_and_wait (d, nic, (guint) timeout, &gone, &error))
     return detach_fail (ctl, name, error);
   if (!gone && vfpctl_domain_is_running (d))
     {
@@ -461,7 +387,7 @@ vfpctl_detach (VfpCtl *ctl, int argc, char **argv)
                    "its release end", nic);
       return detach_report (ctl, name, nic, lease, "stopped", FALSE, error);
     }
-  if (lease != NULL && !release_detached (ctl, name, lease, &released, &error))
+  if (lease != NULL && !vfpctl_release_detached (ctl, name, lease, &released, &error))
     return detach_fail (ctl, name, error);
   if (!detach_from_request (d, TRUE, nic, &changed, &error))
     return detach_fail (ctl, name, error);

@@ -150,3 +150,11 @@ vfpctl_domain_set_request (VfpctlDomain *d, gboolean live, const char *metadata,
                                live ? VIR_DOMAIN_AFFECT_LIVE : VIR_DOMAIN_AFFECT_CONFIG) == 0
          || domain_error (d, error);
 }
+
+gboolean
+vfpctl_domain_managed_save (VfpctlDomain *d, GError **error)
+{
+  if (d->record)
+    return vfpctl_record_managed_save (&d->rec, error);
+  return virDomainManagedSave (d->dom, 0) == 0 || domain_error (d, error);
+}

@@ -31,4 +31,7 @@ gboolean vfpctl_domain_detach_alias (VfpctlDomain *d, const char *alias, GError 
 gboolean vfpctl_domain_set_request (VfpctlDomain *d, gboolean live, const char *metadata,
                                     GError **error);
 
+/* virDomainManagedSave: the domain stops, its state in libvirt's image. */
+gboolean vfpctl_domain_managed_save (VfpctlDomain *d, GError **error);
+
 G_END_DECLS

@@ -230,3 +230,28 @@ vfpctl_record_set_request (const VfpctlRecord *rec, gboolean live, const char *m
          && load (path, &dom, error) && vfp_request_edit_replace (dom, metadata, error)
          && save (path, dom, error);
 }
+
+/* The domain stops with its live XML as the save image's XML. */
+gboolean
+vfpctl_record_managed_save (const VfpctlRecord *rec, GError **error)
+{
+  g_autofree char *path = live_path (rec);
+  g_autofree char *dir = side_file (rec, ".saved");
+  g_autofree char *base = g_strconcat (rec->name, ".xml", NULL);
+  g_autofree char *saved = g_build_filename (dir, base, NULL);
+  g_autoptr (VfpDomXml) dom = NULL;
+
+  if (!apply_unplugs (rec, error) || !record_line (rec, "managedsave", NULL, error)
+      || !load (path, &dom, error))
+    return FALSE;
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "%s: %s", dir,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  if (!save (saved, dom, error))
+    return FALSE;
+  unlink (path);
+  return TRUE;
+}

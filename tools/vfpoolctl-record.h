@@ -6,7 +6,9 @@
  *   FILE.config/NAME.xml             its persistent XML (absent: transient)
  *   FILE                             one line per call: attach-live NAME XML,
  *                                    detach-alias NAME ALIAS, metadata
- *                                    live|config NAME XML
+ *                                    live|config NAME XML, managedsave NAME -
+ *   FILE.saved/NAME.xml              after managedsave: the XML the save
+ *                                    image carries (the live XML moves here)
  *   FILE.fail-attach                 exists: attach fails with its content
  *   FILE.fail-attach-plugged         the same, after the device was plugged
  *   FILE.ack-unplug                  exists: the guest acknowledges unplugs
@@ -36,5 +38,6 @@ gboolean vfpctl_record_detach_alias (const VfpctlRecord *rec, const char *alias,
                                      GError **error);
 gboolean vfpctl_record_set_request (const VfpctlRecord *rec, gboolean live,
                                     const char *metadata, GError **error);
+gboolean vfpctl_record_managed_save (const VfpctlRecord *rec, GError **error);
 
 G_END_DECLS

@@ -29,6 +29,7 @@ static const struct {
   { "unrequest", vfpctl_unrequest, FALSE, "DOMAIN [--nic N]: remove one nic or the whole request" },
   { "attach", vfpctl_attach, TRUE, "DOMAIN --pool P [--vlan N ...] [--config]: hot-plug a VF into a running domain" },
   { "detach", vfpctl_detach, TRUE, "DOMAIN [--nic N] [--timeout S] [--config]: hot-unplug it, free the VF" },
+  { "managedsave", vfpctl_managedsave, TRUE, "DOMAIN [--timeout S]: give the VFs back, then managed-save the domain" },
   { "enable-vfs", vfpctl_enable_vfs, TRUE, "[--dry-run] [--force] [--wait S]: create the VFs of sriov.conf (at boot)" },
   { "vfio-bind", vfpctl_vfio_bind, TRUE, "POOL: bind the pool's free VFs to vfio-pci (for managed=no)" },
   { "vfio-unbind", vfpctl_vfio_unbind, TRUE, "POOL: give the pool's free VFs back to their host driver" },

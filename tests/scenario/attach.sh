@@ -261,6 +261,46 @@ sed -i "0,/model='pcie-root-port'/{/model='pcie-root-port'/d}" "$T/libvirt/web7.
 check "attach of a failover nic with one free root port: refused, it needs two (rc=$rc)" \
   bash -c "[ $rc = 1 ] && grep -q 'needs 2 free pcie-root-ports' '$T/err' && [ -z '$(lease_of web7)' ]"
 
+# ---- managedsave: the VFs leave first, the restore leases again ---------------------
+POOL_FILE=save.conf pool "[pool save]" "pfs=ens1f0#4-5"
+running web9 9
+"$CTL" attach web9 --pool save --vlan 31 > /dev/null && "$CTL" attach web9 --pool save --vlan 32 > /dev/null
+saved_vfs=$(lease_of web9 | sort | tr '\n' ' ')
+check "web9 holds two VFs before the save ($saved_vfs)" test "$(lease_of web9 | wc -l)" = 2
+touch "$LOG.ack-unplug"
+: > "$LOG"
+"$CTL" managedsave web9 > "$T/out" 2> "$T/err"; rc=$?
+check "managedsave: exit 0, says 2 VFs given back ($(cat "$T/out" "$T/err"))" \
+  bash -c "[ $rc = 0 ] && grep -q \"domain 'web9': 2 VFs given back, saved\" '$T/out'"
+check "  both devices were asked out before the save" \
+  bash -c "[ \"\$(grep -c '^detach-alias web9 ua-vfpool-' '$LOG')\" = 2 ] && tail -1 '$LOG' | grep -q '^managedsave web9'"
+check "  no lease left, both VFs restored (VLAN 0)" \
+  bash -c "[ -z '$(lease_of web9)' ] && [ \"\$(grep -l 'vlan=3[12]' '$T'/nl.log.d/ens1f0-vf[45] 2>/dev/null)\" = '' ]"
+check "  the domain is shut off; the image's XML keeps the request, without the devices" \
+  bash -c "[ ! -e '$T/libvirt/web9.xml' ] && [ \"\$(grep -o 'pool=.save.' '$LOG.saved/web9.xml' | wc -l)\" = 2 ] && ! grep -q 'ua-vfpool-' '$LOG.saved/web9.xml'"
+rm -f "$LOG.ack-unplug"
+# The restore, as libvirt runs the hook for it: restore begin, then a start.
+out=$(hook web9 restore begin "$LOG.saved/web9.xml"); rc=$?
+check "restore begin: nothing to re-point (rc=$rc, no output)" test "$rc" = 0 -a -z "$out"
+start_plain web9 "$LOG.saved/web9.xml"; rc=$?
+check "the restore's start leases two VFs again (rc=$rc)" test "$rc" = 0 -a "$(lease_of web9 | wc -l)" = 2
+check "  and the worker hot-plugs both" wait_for "$LOG" "attach $(uuid_of 9) .*ua-vfpool-1"
+check "  configured as the request asks (VLAN 31 and 32)" \
+  bash -c "[ \"\$(cat '$T'/nl.log.d/ens1f0-vf[45] | grep -c '^vlan=3[12]$')\" = 2 ]"
+hook web9 release end "$LOG.saved/web9.xml"
+
+running web10 10
+"$CTL" attach web10 --pool save > /dev/null
+held=$(lease_of web10)
+"$CTL" managedsave web10 --timeout 1 > /dev/null 2> "$T/err"; rc=$?
+check "managedsave, guest never lets the VF go: exit 1, one line ($(cat "$T/err"))" \
+  bash -c "[ $rc = 1 ] && [ \$(wc -l < '$T/err') = 1 ] && grep -q \"managedsave: domain 'web10': nic 0: the guest did not release device ua-vfpool-0 within 1 s; not saved\" '$T/err'"
+check "  the domain still runs, its lease kept" \
+  bash -c "[ -e '$T/libvirt/web10.xml' ] && [ '$(lease_of web10)' = '$held' ] && ! grep -q '^managedsave web10' '$LOG'"
+"$CTL" managedsave web2 > /dev/null 2> "$T/err"; rc=$?
+check "managedsave of a shut-off domain: exit 1 ($(cat "$T/err"))" \
+  bash -c "[ $rc = 1 ] && grep -q \"domain 'web2': the domain is not running\" '$T/err'"
+
 # ---- usage errors: one line, exit 2 -----------------------------------------------
 leases_before=$(lease_of web4) calls_before=$(wc -l < "$LOG")
 for args in "attach web4 --vlan" "attach web4 --bogus 1" "attach web4" "attach --pool tenant" \

@@ -107,6 +107,7 @@ request --pool
 unrequest --nic
 attach --pool
 detach --nic
+managedsave --timeout
 enable-vfs --wait
 vfio-bind -
 vfio-unbind -

@@ -1,0 +1,29 @@
+/* vfpoolctl-unplug.h: take a vfpool device out of a running guest and give
+ * its VF back (detach, managedsave). */
+#pragma once
+
+#include <glib.h>
+#include "vfpoolctl.h"
+#include "vfpoolctl-domain.h"
+#include "vfp-lease.h"
+
+G_BEGIN_DECLS
+
+/* How long detach and managedsave wait for the guest by default. */
+#define DETACH_DEFAULT_TIMEOUT 30
+#define DETACH_MAX_TIMEOUT 3600
+
+/* *@plugged: whether ua-vfpool-@nic is in the live XML.  FALSE when the
+ * live XML could not be read (the domain stopped, say). */
+gboolean vfpctl_nic_plugged (VfpctlDomain *d, guint nic, gboolean *plugged);
+/* Ask libvirt to remove ua-vfpool-@nic, then wait until the live XML no
+ * longer has it.  *@gone = FALSE after @timeout seconds (the guest never let
+ * it go) or when the domain stopped meanwhile. */
+gboolean vfpctl_detach_and_wait (VfpctlDomain *d, guint nic, guint timeout, gboolean *gone,
+                                 GError **error);
+/* Restore and free the VF of a device that left the guest, if its lease is
+ * still @seen (VF, owner, start id); *@released says whether it was. */
+gboolean vfpctl_release_detached (VfpCtl *ctl, const char *name, const VfpLease *seen,
+                                  gboolean *released, GError **error);
+
+G_END_DECLS
