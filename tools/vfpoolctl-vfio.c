@@ -10,6 +10,66 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+static void
+silence_libvirt (void *data, virErrorPtr err)
+{
+}
+
+/* libvirt keeps its own list of devices it left on vfio-pci: a VF a
+ * managed='no' domain used goes on it when the domain stops, and a later
+ * managed='yes' use takes that entry over — whereupon libvirt no longer
+ * gives the VF back to its host driver when that domain stops (measured in
+ * the e2e fixture, libvirt 9.0: the VF stayed on vfio-pci).  So vfio-unbind
+ * asks libvirt to re-attach the VF (virNodeDeviceReAttach, as `virsh
+ * nodedev-reattach`), which drops it from that list; the sysfs steps after
+ * it then find the VF on its host driver.  Without libvirt (not reachable,
+ * or a test URI) only the sysfs steps run, and a warning says what to do. */
+static gboolean
+libvirt_reattach (virConnectPtr conn, const char *vf_pci, GError **error)
+{
+  g_autofree char *name = g_strdup_printf ("pci_%s", vf_pci);
+  virNodeDevicePtr dev;
+  gboolean ok;
+
+  for (char *p = name; *p; p++)
+    if (*p == ':' || *p == '.')
+      *p = '_';
+  if ((dev = virNodeDeviceLookupByName (conn, name)) == NULL)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "libvirt has no node device %s: %s",
+                   name, virGetLastErrorMessage ());
+      return FALSE;
+    }
+  ok = virNodeDeviceReAttach (dev) == 0;
+  if (!ok)
+    g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "libvirt could not re-attach %s: %s",
+                 name, virGetLastErrorMessage ());
+  virNodeDeviceFree (dev);
+  return ok;
+}
+
+/* A connection for libvirt_reattach, or NULL (a test seam URI, or libvirt
+ * not reachable: said once). */
+static virConnectPtr
+open_libvirt (VfpCtl *ctl)
+{
+  const char *uri = ctl->ctx->libvirt_uri;
+  virConnectPtr conn;
+
+  if (g_str_has_prefix (uri, "record:") || g_str_has_prefix (uri, "test:"))
+    return NULL;
+  virSetErrorFunc (NULL, silence_libvirt);
+  if ((conn = virConnectOpen (uri)) == NULL)
+    fprintf (stderr, "vfpoolctl: warning: libvirt (%s) is not reachable: %s; the VFs go back "
+                     "through sysfs, but a libvirtd that used them as managed='no' will not "
+                     "give them back to their driver after a later managed='yes' use until it "
+                     "restarts (or run 'virsh nodedev-reattach' for each)\n", uri,
+             virGetLastErrorMessage ());
+  return conn;
+}
 
 /* The driver a VF is on now, for the report line ("unbound" when none). */
 static char *
@@ -31,6 +91,7 @@ run (VfpCtl *ctl, int argc, char **argv, gboolean bind)
   g_autoptr (GHashTable) leased = NULL;
   const char *name = NULL;
   VfpPool *pool;
+  virConnectPtr conn = NULL;
   int status = 0;
 
   if (!vfpctl_parse_options (&argc, &argv, entries, NULL, "POOL",
@@ -61,6 +122,8 @@ run (VfpCtl *ctl, int argc, char **argv, gboolean bind)
    * still caught at prepare, which checks the driver again. */
   if (!vfp_lease_list_names (ctl->ctx->state_dir, &leased, &error))
     return vfpctl_fail (error);
+  if (!bind)
+    conn = open_libvirt (ctl);
 
   for (guint i = 0; i < pool->members->len; i++)
     {
@@ -82,6 +145,11 @@ run (VfpCtl *ctl, int argc, char **argv, gboolean bind)
                    owner != NULL ? "'" : "");
           continue;
         }
+      if (!bind && conn != NULL && !libvirt_reattach (conn, vf->pci, &vf_error))
+        {
+          fprintf (stderr, "vfpoolctl: warning: %s: %s\n", argv[0], vf_error->message);
+          g_clear_error (&vf_error);
+        }
       if (!(bind ? vfp_vfio_bind : vfp_vfio_unbind) (ctl->ctx->sysfs_root, vf->pci, &vf_error))
         {
           fprintf (stderr, "vfpoolctl: %s: %s\n", argv[0], vf_error->message);
@@ -91,6 +159,8 @@ run (VfpCtl *ctl, int argc, char **argv, gboolean bind)
       driver = driver_now (ctl, vf->pci);
       printf ("%s (VF %u of %s): %s\n", vf->pci, vf->index, pf, driver);
     }
+  if (conn != NULL)
+    virConnectClose (conn);
   return status;
 }
 

@@ -67,10 +67,13 @@ assert "detach timeout: both requests keep the nic" \
 # 4. destroy: release end returns what attach leased.
 virsh -q destroy e2e-a1 >/dev/null || fail "virsh destroy e2e-a1"
 assert "the lease is gone after destroy" wait_until 30 no_leases
-# The drivers are libvirt's to give back (managed='yes'), not vfpool's.  In
-# one CI run (2026-11-30) VF 0 was not back on igbvf 30 s after the
-# destroy (two runs before passed): wait longer, and if it is not, show
-# what the VF and QEMU's log say before failing.
+# The drivers are libvirt's to give back (managed='yes').  Run after
+# 06-vfio-prebound (as CI runs it) this replays a bug found on 2026-11-30:
+# libvirt kept VF 0 on its list of devices a managed='no' domain left on
+# vfio-pci, took that entry over for the managed='yes' attach, and then left
+# the VF on vfio-pci at the destroy.  vfio-unbind now re-attaches through
+# libvirt (tools/vfpoolctl-vfio.c).  If it happens again, show the VF's
+# driver and QEMU's log before failing.
 back_on_igbvf () {   # IDX
   wait_driver "$1" igbvf 60 && return 0
   log "VF $1 ($(vf_pci "$1")): driver $(vf_driver "$1"), driver_override $(cat "/sys/bus/pci/devices/$(vf_pci "$1")/driver_override" 2>/dev/null)"
