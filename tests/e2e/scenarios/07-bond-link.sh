@@ -93,10 +93,10 @@ pf_up
 # libvirt gave the VF destroyed while the PF was down back to igbvf, whose
 # probe fails then ("PF still in reset state"): that VF may have no driver.
 # That is igbvf's, not vfpool's, and an operator re-probes it once the PF is
-# up; so does this test, before the next start.  In one CI run (2026-11-30)
-# the re-probe came only at the end, and the VF started with no driver was
-# left on vfio-pci after its domain stopped (our reading: libvirt found no
-# driver to give it back to); re-probing first keeps that out of the test.
+# up; so does this test, before the next start.  (A VF CI once found left
+# on vfio-pci at the end of this scenario was another matter: libvirt's own
+# list of VFs a managed=no domain used, after 06-vfio-prebound; vfio-unbind
+# now clears that through libvirt, see 08-attach-detach.sh.)
 reprobe_driverless_vfs
 assert "carrier is back" sh -c '[ "$(cat /sys/class/net/$0/carrier)" = 1 ]' "$E2E_PF"
 start_dom e2e-link
