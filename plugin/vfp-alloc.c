@@ -120,14 +120,10 @@ vfp_alloc_rank_query (VfpPool *pool, const VfpAllocQuery *q, VfpAllocOutcome *ou
       c.key = candidate_key (down, sticky, remote, load[pf_order], pf_order, vf->index);
       g_array_append_val (cands, c);
     }
-  if (q->limit > 0 && cands->len > q->limit * 4)
-    select_best (cands, q->limit);
+  if (q->limit > 0)
+    select_best (cands, MIN (q->limit, cands->len));
   else
-    {
-      g_array_sort (cands, compare_candidates);
-      if (q->limit > 0 && cands->len > q->limit)
-        g_array_set_size (cands, q->limit);
-    }
+    g_array_sort (cands, compare_candidates);
   out = g_ptr_array_sized_new (cands->len);
   for (guint i = 0; i < cands->len; i++)
     g_ptr_array_add (out, g_array_index (cands, Candidate, i).vf);

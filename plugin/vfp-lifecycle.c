@@ -24,6 +24,7 @@ typedef struct {
   VfpPool *pool;          /* borrowed from the config */
   VfpVfConfig want;       /* pool defaults overlaid with the nic's request */
   gboolean failover;      /* a teaming pair (interface form + virtio standby) */
+  gboolean has_standby;   /* failover: the domain's XML has the standby already */
   char *xml_pci;          /* VF a vfpool device in the XML names, or NULL */
   VfpVf *vf;              /* chosen VF (borrowed from the config) */
   VfpLease *lease;        /* held lease, NULL before the claim */
@@ -126,6 +127,7 @@ plan_nic_pool (Operation *op, NicPlan *plan, GError **error)
           g_prefix_error (error, "domain '%s' nic %u: ", op->name, nic->index);
           return FALSE;
         }
+      plan->has_standby = standby != NULL;
     }
   return TRUE;
 }
@@ -133,15 +135,9 @@ plan_nic_pool (Operation *op, NicPlan *plan, GError **error)
 /* Hot-plug slots @plan takes: its VF, and the standby vfpool plugs first
  * for a failover nic the domain has no standby for. */
 static guint
-slots_needed (Operation *op, const NicPlan *plan)
+slots_needed (const NicPlan *plan)
 {
-  g_autofree char *standby = NULL;
-
-  if (!plan->failover)
-    return 1;
-  if (vfp_domxml_find_standby (op->dom, plan->want.mac, &standby, NULL) && standby != NULL)
-    return 1;
-  return 2;
+  return plan->failover && !plan->has_standby ? 2 : 1;
 }
 
 /* The last plan, if a failover pair, has a MAC no other nic has: its standby
@@ -805,7 +801,7 @@ vfp_lifecycle_prepare (VfpContext *ctx, VfpDomXml *dom, GError **error)
    * two for a failover nic whose virtio standby is hot-plugged too. */
   for (guint i = 0; i < op.plans->len; i++)
     if (g_array_index (op.plans, NicPlan, i).xml_pci == NULL)
-      plain += slots_needed (&op, &g_array_index (op.plans, NicPlan, i));
+      plain += slots_needed (&g_array_index (op.plans, NicPlan, i));
   if (plain > 0)
     {
       guint slots = vfp_domxml_count_free_hotplug_slots (dom);
@@ -1182,7 +1178,7 @@ vfp_lifecycle_attach_nic (VfpContext *ctx, VfpDomXml *dom, guint nic, VfpLease *
   plan.nic = op.request->nics->pdata[nic];
   if (!plan_nic_pool (&op, &plan, error))
     return FALSE;
-  if (slots < slots_needed (&op, &plan))
+  if (slots < slots_needed (&plan))
     {
       g_set_error (error, VFP_ERROR, VFP_ERROR_NO_HOTPLUG_SLOT,
                    "domain '%s': failover nic %u needs 2 free pcie-root-ports (its virtio "
