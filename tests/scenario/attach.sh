@@ -267,6 +267,8 @@ running web9 9
 "$CTL" attach web9 --pool save --vlan 31 > /dev/null && "$CTL" attach web9 --pool save --vlan 32 > /dev/null
 saved_vfs=$(lease_of web9 | sort | tr '\n' ' ')
 check "web9 holds two VFs before the save ($saved_vfs)" test "$(lease_of web9 | wc -l)" = 2
+check "  configured with VLAN 31 and 32 (so the restore check below can fail)" \
+  bash -c "[ \"\$(cat '$T'/nl.log.d/ens1f0-vf[45] | grep -c '^vlan=3[12]$')\" = 2 ]"
 touch "$LOG.ack-unplug"
 : > "$LOG"
 "$CTL" managedsave web9 > "$T/out" 2> "$T/err"; rc=$?
