@@ -13,8 +13,8 @@ vfp_attach_find_lease (GPtrArray *leases, guint nic)
   return NULL;
 }
 
-static const VfpDomDevice *
-find_device (GPtrArray *devices, guint nic)
+const VfpDomDevice *
+vfp_attach_find_device (GPtrArray *devices, guint nic)
 {
   for (guint i = 0; i < devices->len; i++)
     if (((VfpDomDevice *) devices->pdata[i])->nic == nic)
@@ -29,16 +29,15 @@ compare_nic (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
-/* Every nic with a device or a lease, sorted, each once. */
-static GArray *
-list_nics (GPtrArray *devices, GPtrArray *leases)
+GArray *
+vfp_attach_list_nics (GPtrArray *devices, GPtrArray *leases)
 {
   GArray *nics = g_array_new (FALSE, FALSE, sizeof (guint));
 
   for (guint i = 0; i < devices->len; i++)
     g_array_append_val (nics, ((VfpDomDevice *) devices->pdata[i])->nic);
   for (guint i = 0; i < leases->len; i++)
-    if (find_device (devices, ((VfpLease *) leases->pdata[i])->nic) == NULL)
+    if (vfp_attach_find_device (devices, ((VfpLease *) leases->pdata[i])->nic) == NULL)
       g_array_append_val (nics, ((VfpLease *) leases->pdata[i])->nic);
   g_array_sort (nics, compare_nic);
   return nics;
@@ -52,7 +51,7 @@ describe_nics (GArray *nics, GPtrArray *devices, GPtrArray *leases)
   for (guint i = 0; i < nics->len; i++)
     {
       guint nic = g_array_index (nics, guint, i);
-      const VfpDomDevice *dev = find_device (devices, nic);
+      const VfpDomDevice *dev = vfp_attach_find_device (devices, nic);
       const VfpLease *lease = vfp_attach_find_lease (leases, nic);
 
       g_string_append_printf (s, "%snic %u (VF %s%s)", i ? ", " : "", nic,
@@ -67,7 +66,7 @@ vfp_attach_pick_nic (VfpDomXml *live, GPtrArray *leases, gboolean have_want, gui
                      guint *nic, gboolean *plugged, GError **error)
 {
   g_autoptr (GPtrArray) devices = vfp_domxml_list_devices (live);
-  g_autoptr (GArray) nics = list_nics (devices, leases);
+  g_autoptr (GArray) nics = vfp_attach_list_nics (devices, leases);
   g_autoptr (VfpRequest) request = NULL;
   g_autofree char *name = vfp_error_quote (vfp_domxml_get_name (live));
   g_autofree char *listed = describe_nics (nics, devices, leases);
@@ -108,6 +107,6 @@ vfp_attach_pick_nic (VfpDomXml *live, GPtrArray *leases, gboolean have_want, gui
       return FALSE;
     }
   *nic = want;
-  *plugged = find_device (devices, want) != NULL;
+  *plugged = vfp_attach_find_device (devices, want) != NULL;
   return TRUE;
 }

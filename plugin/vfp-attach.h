@@ -22,6 +22,14 @@ G_BEGIN_DECLS
 gboolean vfp_attach_pick_nic (VfpDomXml *live, GPtrArray *leases, gboolean have_want,
                               guint want, guint *nic, gboolean *plugged, GError **error);
 
+/* Every nic of a domain with a device in @devices (vfp_domxml_list_devices
+ * of its live XML) or a lease in @leases (its leases), sorted, each once: a
+ * leased nic without a device is one whose earlier detach timed out and
+ * whose guest let go since. */
+GArray *vfp_attach_list_nics (GPtrArray *devices, GPtrArray *leases);
+/* The device of nic @nic among @devices, NULL when none. */
+const VfpDomDevice *vfp_attach_find_device (GPtrArray *devices, guint nic);
+
 /* The lease of nic @nic among @leases (a domain's), NULL when none. */
 VfpLease *vfp_attach_find_lease (GPtrArray *leases, guint nic);
 

@@ -3,6 +3,7 @@
  * vfp-explain.c). */
 #include "config.h"
 #include "vfp-doctor.h"
+#include "vfp-guests-conf.h"
 #include "vfp-alloc.h"
 #include "vfp-error.h"
 #include "vfp-file.h"
@@ -1187,37 +1188,18 @@ vfp_doctor_check_libvirt_version (gulong version, GPtrArray *report)
 
 /* ---- host shutdown ------------------------------------------------------- */
 
-/* ON_SHUTDOWN= of a libvirt-guests defaults file (shell syntax: the last
- * assignment wins, quotes stripped) or, with @first, of the script itself,
- * which assigns its default first, before it sources the defaults file.
- * NULL when the file or the line is missing. */
-static char *
-read_on_shutdown (const char *path, gboolean first)
+/* Whether vfpool-guests.service is enabled: `systemctl enable` links it
+ * into multi-user.target.wants (a link whose target may be missing under a
+ * --root tree, hence lstat). */
+static gboolean
+guests_unit_enabled (const char *etc_root)
 {
-  g_autofree char *text = read_small (path);
-  g_auto (GStrv) lines = NULL;
-  char *value = NULL;
+  g_autofree char *link = g_build_filename (etc_root, "systemd", "system",
+                                            "multi-user.target.wants",
+                                            "vfpool-guests.service", NULL);
+  struct stat st;
 
-  if (text == NULL)
-    return NULL;
-  lines = g_strsplit (text, "\n", -1);
-  for (char **l = lines; *l != NULL; l++)
-    {
-      char *line = g_strstrip (*l);
-      gsize len;
-
-      if (!g_str_has_prefix (line, "ON_SHUTDOWN="))
-        continue;
-      line += strlen ("ON_SHUTDOWN=");
-      len = strcspn (line, " \t#");
-      g_free (value);
-      value = g_strndup (line, len);
-      g_strdelimit (value, "\"'", ' ');
-      g_strstrip (value);
-      if (first)
-        break;
-    }
-  return value;
+  return lstat (link, &st) == 0;
 }
 
 void
@@ -1225,23 +1207,13 @@ vfp_doctor_check_shutdown (const VfpDoctorPaths *paths, GPtrArray *running,
                            GPtrArray *report)
 {
   g_autofree char *file = g_build_filename (paths->etc_root, "default", "libvirt-guests", NULL);
-  g_autofree char *mode = read_on_shutdown (file, FALSE);
-  g_autofree char *fallback = paths->guests_script != NULL
-                              ? read_on_shutdown (paths->guests_script, TRUE) : NULL;
+  g_autofree char *setting = NULL;
+  g_autofree char *mode = vfp_guests_on_shutdown (file, paths->guests_script, &setting);
   g_autoptr (GString) unsaveable = g_string_new (NULL);
   g_autofree char *fix = NULL;
-  g_autofree char *setting = NULL;
   guint with_vfs = 0;
 
-  if (mode != NULL)
-    setting = g_strdup_printf ("ON_SHUTDOWN=%s in %s", mode, file);
-  else if (fallback != NULL)
-    setting = g_strdup_printf ("ON_SHUTDOWN unset in %s, and %s defaults to %s", file,
-                               paths->guests_script, fallback);
-  else
-    setting = g_strdup_printf ("ON_SHUTDOWN unset in %s (libvirt-guests' upstream default: "
-                               "suspend)", file);
-  if (g_strcmp0 (mode != NULL ? mode : fallback, "shutdown") == 0)
+  if (g_strcmp0 (mode, "shutdown") == 0)
     {
       vfp_doctor_add (report, "host-shutdown", VFP_CHECK_PASS, NULL,
                       "%s: libvirt-guests shuts domains down at host shutdown, no save "
@@ -1255,34 +1227,42 @@ vfp_doctor_check_shutdown (const VfpDoctorPaths *paths, GPtrArray *running,
       g_autoptr (GString) nics = g_string_new (NULL);
       g_autofree char *name = NULL;
 
-      if (devices->len > 0)
-        with_vfs++;
       for (guint d = 0; d < devices->len; d++)
         {
           VfpDomDevice *dev = devices->pdata[d];
 
-          if (!dev->failover)
-            g_string_append_printf (nics, "%s%u", nics->len ? ", " : "", dev->nic);
+          g_string_append_printf (nics, "%s%u%s", nics->len ? ", " : "", dev->nic,
+                                  dev->failover ? " failover" : "");
         }
       if (nics->len == 0)
         continue;
+      with_vfs++;
       name = vfp_error_quote (vfp_domxml_get_name (dom));
       g_string_append_printf (unsaveable, "%s'%s' (nic %s)", unsaveable->len ? ", " : "",
                               name, nics->str);
     }
-  if (unsaveable->len == 0)
+  if (guests_unit_enabled (paths->etc_root))
     {
       vfp_doctor_add (report, "host-shutdown", VFP_CHECK_PASS, NULL,
-                      "%s: %u running domain%s with VFs, every VF a failover pair", setting,
+                      "%s: vfpool-guests.service is enabled and takes the VFs out of the %u "
+                      "running domain%s with VFs before libvirt-guests saves them", setting,
                       with_vfs, with_vfs == 1 ? "" : "s");
       return;
     }
-  fix = g_strdup_printf ("set failover=\"yes\" on those nics (or failover=yes in their pool; "
-                         "the guest needs virtio-net failover) and restart the domains, or "
-                         "set ON_SHUTDOWN=shutdown in %s", file);
+  fix = g_strdup_printf ("systemctl enable --now vfpool-guests.service (it takes the VFs out "
+                         "before the save; their restore leases VFs again), or set "
+                         "ON_SHUTDOWN=shutdown in %s", file);
+  if (with_vfs == 0)
+    {
+      vfp_doctor_add (report, "host-shutdown", VFP_CHECK_PASS, fix,
+                      "%s: no running domain holds pool VFs now; one that does will not be "
+                      "saved at host shutdown", setting);
+      return;
+    }
   vfp_doctor_add (report, "host-shutdown", VFP_CHECK_WARN, fix,
-                  "%s: at host shutdown libvirt-guests managed-saves running domains, and a "
-                  "passed-through VF that is not a failover pair cannot be saved: %s", setting,
+                  "%s: at host shutdown libvirt-guests managed-saves running domains, and "
+                  "one holding a VF is not saved (libvirt refuses a plain VF; the save "
+                  "of a failover pair hung with libvirt 9.0 and QEMU 7.2): %s", setting,
                   unsaveable->str);
 }
 

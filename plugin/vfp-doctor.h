@@ -67,13 +67,14 @@ void vfp_doctor_check_libvirt_version (gulong version, GPtrArray *report);
 void vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *report);
 
 /* Host shutdown: libvirt-guests managed-saves running domains when
- * ON_SHUTDOWN is suspend — set in ETC/default/libvirt-guests, or unset there
- * and the script's own default (Debian 12's script defaults to shutdown,
- * upstream's to suspend, which is assumed without a script) — and a
- * passed-through VF cannot be saved unless it is the transient half of a
- * failover pair.  @running: live VfpDomXml* of the running domains.  WARN
- * (never FAIL) listing the domains and nics that could not be saved, with
- * both fixes (failover="yes", or ON_SHUTDOWN=shutdown); PASS otherwise. */
+ * ON_SHUTDOWN is suspend (vfp-guests-conf.h says how that is read), and a
+ * domain holding a pool VF cannot be saved while the VF is in it — a plain
+ * VF is refused, and a failover pair's save hung in the e2e fixture — unless
+ * vfpool-guests.service (enabled: linked in ETC/systemd/system/
+ * multi-user.target.wants) takes the VFs out first.  @running: live
+ * VfpDomXml* of the running domains.  WARN (never FAIL) listing the domains
+ * and nics when suspend, the unit is not enabled and a domain holds VFs;
+ * PASS otherwise (with the fix as advice when no domain holds VFs now). */
 void vfp_doctor_check_shutdown (const VfpDoctorPaths *paths, GPtrArray *running,
                                 GPtrArray *report);
 

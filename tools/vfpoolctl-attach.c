@@ -325,7 +325,7 @@ vfpctl_detach (VfpCtl *ctl, int argc, char **argv)
   const VfpLease *lease;
   const char *name;
   gboolean config = FALSE, gone = FALSE, released = FALSE, changed = FALSE, plugged = FALSE;
-  guint64 timeout = DETACH_DEFAULT_TIMEOUT;
+  guint timeout = DETACH_DEFAULT_TIMEOUT;
   guint want = 0;
   const GOptionEntry entries[] = {
     { "nic", 0, 0, G_OPTION_ARG_STRING, &nic_opt,
@@ -347,10 +347,8 @@ vfpctl_detach (VfpCtl *ctl, int argc, char **argv)
     return status;
   if (nic_opt != NULL && !vfpctl_nic_parse_index (nic_opt, &want, &error))
     return vfpctl_usage_fail (argv[0], error);
-  if (timeout_opt != NULL
-      && !g_ascii_string_to_unsigned (timeout_opt, 10, 0, DETACH_MAX_TIMEOUT, &timeout, NULL))
-    return vfpctl_usage (argv[0], "--timeout '%s' is not a number of seconds (0-%d)",
-                         timeout_opt, DETACH_MAX_TIMEOUT);
+  if ((status = vfpctl_unplug_timeout (argv[0], timeout_opt, &timeout)) != VFPCTL_EXIT_OK)
+    return status;
   if (!vfpctl_domain_open (ctl, name, &d, &error))
     return detach_fail (ctl, name, error);
   if (!vfpctl_domain_is_running (d))
@@ -369,7 +367,7 @@ vfpctl_detach (VfpCtl *ctl, int argc, char **argv)
   lease = vfp_attach_find_lease (leases, nic);
   /* Not plugged: an earlier detach timed out and the guest let go since. */
   gone = !plugged;
-  if (plugged && !vfpctl_detach_and_wait (d, nic, (guint) timeout, &gone, &error))
+  if (plugged && !vfpctl_detach_and_wait (d, nic, timeout, &gone, &error))
     return detach_fail (ctl, name, error);
   if (!gone && vfpctl_domain_is_running (d))
     {
@@ -377,7 +375,7 @@ vfpctl_detach (VfpCtl *ctl, int argc, char **argv)
                    "nic %u: the guest did not release device %s%u within %u s; VF %s stays "
                    "leased and unchanged (QEMU may still use it): run detach again, or it "
                    "goes back when the domain stops", nic, VFP_ALIAS_PREFIX, nic,
-                   (guint) timeout, lease != NULL ? lease->vf_pci : "(none)");
+                   timeout, lease != NULL ? lease->vf_pci : "(none)");
       return detach_report (ctl, name, nic, lease, "timeout", FALSE, error);
     }
   if (!gone)

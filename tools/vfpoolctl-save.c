@@ -10,60 +10,19 @@
 #include "vfpoolctl.h"
 #include "vfpoolctl-domain.h"
 #include "vfpoolctl-unplug.h"
-#include "vfp-attach.h"
-#include "vfp-domxml.h"
 #include "vfp-error.h"
-#include "vfp-lease.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* Take the vfpool devices of @live out of the guest one by one and give
- * their VFs back.  FALSE with @error naming the nic that did not leave. */
-static gboolean
-unplug_all (VfpCtl *ctl, VfpctlDomain *d, const char *name, VfpDomXml *live, guint timeout,
-            guint *returned, GError **error)
-{
-  g_autoptr (GPtrArray) devices = vfp_domxml_list_devices (live);
-  g_autoptr (GPtrArray) leases = NULL;
-  const char *uuid = vfp_domxml_get_uuid (live);
-
-  *returned = 0;
-  if (!vfp_lease_list_owner (ctl->ctx->state_dir, uuid, &leases, NULL, error))
-    return FALSE;
-  for (guint i = 0; i < devices->len; i++)
-    {
-      guint nic = ((VfpDomDevice *) devices->pdata[i])->nic;
-      const VfpLease *lease = vfp_attach_find_lease (leases, nic);
-      gboolean gone = FALSE, released = FALSE;
-
-      if (!vfpctl_detach_and_wait (d, nic, timeout, &gone, error))
-        return FALSE;
-      if (!gone)
-        {
-          g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
-                       "nic %u: the guest did not release device %s%u within %u s; not saved "
-                       "(%u VF%s already given back: the domain runs without %s until it "
-                       "restarts)", nic, VFP_ALIAS_PREFIX, nic, timeout, *returned,
-                       *returned == 1 ? "" : "s", *returned == 1 ? "it" : "them");
-          return FALSE;
-        }
-      if (lease != NULL && !vfpctl_release_detached (ctl, name, lease, &released, error))
-        return FALSE;
-      *returned += released;
-    }
-  return TRUE;
-}
 
 int
 vfpctl_managedsave (VfpCtl *ctl, int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (VfpctlDomain) d = NULL;
-  g_autoptr (VfpDomXml) live = NULL;
   const char *name = NULL;
   g_autofree char *timeout_opt = NULL;
-  guint64 timeout = DETACH_DEFAULT_TIMEOUT;
+  guint timeout = DETACH_DEFAULT_TIMEOUT;
   guint returned = 0;
   int status;
   const GOptionEntry entries[] = {
@@ -78,10 +37,8 @@ vfpctl_managedsave (VfpCtl *ctl, int argc, char **argv)
                                              "restores it leases VFs again.", &name))
       != VFPCTL_EXIT_OK)
     return status;
-  if (timeout_opt != NULL
-      && !g_ascii_string_to_unsigned (timeout_opt, 10, 0, DETACH_MAX_TIMEOUT, &timeout, NULL))
-    return vfpctl_usage (argv[0], "--timeout '%s' is not a number of seconds (0-%d)",
-                         timeout_opt, DETACH_MAX_TIMEOUT);
+  if ((status = vfpctl_unplug_timeout (argv[0], timeout_opt, &timeout)) != VFPCTL_EXIT_OK)
+    return status;
   if (!vfpctl_domain_open (ctl, name, &d, &error))
     goto fail;
   if (!vfpctl_domain_is_running (d))
@@ -89,9 +46,15 @@ vfpctl_managedsave (VfpCtl *ctl, int argc, char **argv)
       g_set_error (&error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST, "the domain is not running");
       goto fail;
     }
-  if (!vfpctl_domain_get_xml (d, TRUE, &live, &error)
-      || !unplug_all (ctl, d, name, live, (guint) timeout, &returned, &error)
-      || !vfpctl_domain_managed_save (d, &error))
+  if (!vfpctl_unplug_all (ctl, d, name, timeout, &returned, &error))
+    {
+      fprintf (stderr, "vfpoolctl: managedsave: domain '%s': %s; not saved (%u VF%s already "
+               "given back: the domain runs without %s until it restarts)\n", name,
+               error->message, returned, returned == 1 ? "" : "s",
+               returned == 1 ? "it" : "them");
+      return 1;
+    }
+  if (!vfpctl_domain_managed_save (d, &error))
     goto fail;
   printf ("domain '%s': %u VF%s given back, saved; its next start restores it and leases "
           "VFs again\n", name, returned, returned == 1 ? "" : "s");

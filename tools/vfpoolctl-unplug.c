@@ -4,6 +4,8 @@
  * device has left the live XML, and only if its lease is unchanged. */
 #include "config.h"
 #include "vfpoolctl-unplug.h"
+#include "vfp-attach.h"
+#include "vfp-error.h"
 #include "vfp-lifecycle.h"
 
 #include <stdio.h>
@@ -83,3 +85,60 @@ vfpctl_release_detached (VfpCtl *ctl, const char *name, const VfpLease *seen, gb
   return TRUE;
 }
 
+
+/* Take the vfpool devices of @d out of the guest one by one and give their
+ * VFs back, with those of leased nics whose device already left (a detach
+ * that timed out, and a guest that let go since).  Stops at the first
+ * device the guest keeps: FALSE with @error naming that nic; *@returned
+ * counts the VFs given back before it. */
+gboolean
+vfpctl_unplug_all (VfpCtl *ctl, VfpctlDomain *d, const char *name, guint timeout,
+                   guint *returned, GError **error)
+{
+  g_autoptr (VfpDomXml) live = NULL;
+  g_autoptr (GPtrArray) devices = NULL;
+  g_autoptr (GPtrArray) leases = NULL;
+  g_autoptr (GArray) nics = NULL;
+
+  *returned = 0;
+  if (!vfpctl_domain_get_xml (d, TRUE, &live, error)
+      || !vfp_lease_list_owner (ctl->ctx->state_dir, vfp_domxml_get_uuid (live), &leases, NULL,
+                                error))
+    return FALSE;
+  devices = vfp_domxml_list_devices (live);
+  nics = vfp_attach_list_nics (devices, leases);
+  for (guint i = 0; i < nics->len; i++)
+    {
+      guint nic = g_array_index (nics, guint, i);
+      const VfpLease *lease = vfp_attach_find_lease (leases, nic);
+      gboolean gone = vfp_attach_find_device (devices, nic) == NULL, released = FALSE;
+
+      if (!gone && !vfpctl_detach_and_wait (d, nic, timeout, &gone, error))
+        return FALSE;
+      if (!gone)
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
+                       "nic %u: the guest did not release device %s%u within %u s", nic,
+                       VFP_ALIAS_PREFIX, nic, timeout);
+          return FALSE;
+        }
+      if (lease != NULL && !vfpctl_release_detached (ctl, name, lease, &released, error))
+        return FALSE;
+      *returned += released;
+    }
+  return TRUE;
+}
+
+int
+vfpctl_unplug_timeout (const char *command, const char *option, guint *timeout)
+{
+  guint64 value;
+
+  if (option == NULL)
+    return VFPCTL_EXIT_OK;
+  if (!g_ascii_string_to_unsigned (option, 10, 0, DETACH_MAX_TIMEOUT, &value, NULL))
+    return vfpctl_usage (command, "--timeout '%s' is not a number of seconds (0-%d)", option,
+                         DETACH_MAX_TIMEOUT);
+  *timeout = (guint) value;
+  return VFPCTL_EXIT_OK;
+}

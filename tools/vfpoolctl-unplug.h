@@ -1,5 +1,5 @@
 /* vfpoolctl-unplug.h: take a vfpool device out of a running guest and give
- * its VF back (detach, managedsave). */
+ * its VF back (detach, managedsave, host-shutdown). */
 #pragma once
 
 #include <glib.h>
@@ -25,5 +25,14 @@ gboolean vfpctl_detach_and_wait (VfpctlDomain *d, guint nic, guint timeout, gboo
  * still @seen (VF, owner, start id); *@released says whether it was. */
 gboolean vfpctl_release_detached (VfpCtl *ctl, const char *name, const VfpLease *seen,
                                   gboolean *released, GError **error);
+/* Every vfpool device of running domain @d out of the guest, one by one,
+ * and its VF given back (managedsave, host-shutdown).  FALSE with @error
+ * naming the first nic the guest kept within @timeout; *@returned counts
+ * the VFs given back before it. */
+gboolean vfpctl_unplug_all (VfpCtl *ctl, VfpctlDomain *d, const char *name, guint timeout,
+                            guint *returned, GError **error);
+/* --timeout's value @option (NULL: keep *@timeout) as seconds, 0 to
+ * DETACH_MAX_TIMEOUT; else a usage error of @command (its exit status). */
+int vfpctl_unplug_timeout (const char *command, const char *option, guint *timeout);
 
 G_END_DECLS

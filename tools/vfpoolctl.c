@@ -30,6 +30,7 @@ static const struct {
   { "attach", vfpctl_attach, TRUE, "DOMAIN --pool P [--vlan N ...] [--config]: hot-plug a VF into a running domain" },
   { "detach", vfpctl_detach, TRUE, "DOMAIN [--nic N] [--timeout S] [--config]: hot-unplug it, free the VF" },
   { "managedsave", vfpctl_managedsave, TRUE, "DOMAIN [--timeout S]: give the VFs back, then managed-save the domain" },
+  { "host-shutdown", vfpctl_host_shutdown, TRUE, "[--timeout S] [--force]: take the VFs out of running domains so libvirt-guests can save them" },
   { "enable-vfs", vfpctl_enable_vfs, TRUE, "[--dry-run] [--force] [--wait S]: create the VFs of sriov.conf (at boot)" },
   { "vfio-bind", vfpctl_vfio_bind, TRUE, "POOL: bind the pool's free VFs to vfio-pci (for managed=no)" },
   { "vfio-unbind", vfpctl_vfio_unbind, TRUE, "POOL: give the pool's free VFs back to their host driver" },

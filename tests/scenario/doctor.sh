@@ -114,12 +114,12 @@ rm -f "$ROOT/etc/default/libvirt-guests"
 shutdown_doctor "$T/run-both.xml"
 check "ON_SHUTDOWN unset, no libvirt-guests.sh: host-shutdown warns (upstream default suspend)" \
   check_status "$T/sd.json" host-shutdown warn
-check "... naming web2's nic 0, not web1 (a failover pair)" \
-  bash -c "$(declare -f json_get); json_get '$T/sd.json' \"[c['saw'] for c in d['checks'] if c['id']=='host-shutdown'][0]\" | grep -q \"'web2' (nic 0)\" && ! json_get '$T/sd.json' \"[c['saw'] for c in d['checks'] if c['id']=='host-shutdown'][0]\" | grep -q web1"
+check "... naming web1's failover nic 0 (its save hangs too) and web2's nic 0" \
+  check_mentions "$T/sd.json" host-shutdown "'web1' (nic 0 failover), 'web2' (nic 0)"
 json_get "$T/sd.json" "'\n'.join('    '+c['saw']+'\n    fix: '+c['fix'] for c in d['checks'] if c['id']=='host-shutdown')"
 check "... the saw says ON_SHUTDOWN is unset, upstream default suspend" \
   check_mentions "$T/sd.json" host-shutdown "ON_SHUTDOWN unset in $ROOT/etc/default/libvirt-guests (libvirt-guests' upstream default: suspend)"
-check "... the fix names failover=\"yes\"" check_mentions "$T/sd.json" host-shutdown 'failover="yes"'
+check "... the fix names vfpool-guests.service" check_mentions "$T/sd.json" host-shutdown 'systemctl enable --now vfpool-guests.service'
 check "... and ON_SHUTDOWN=shutdown in the file" \
   check_mentions "$T/sd.json" host-shutdown "ON_SHUTDOWN=shutdown in $ROOT/etc/default/libvirt-guests"
 printf '# comment\nON_BOOT=start\nON_SHUTDOWN="suspend"   # the default\n' > "$ROOT/etc/default/libvirt-guests"
@@ -131,7 +131,17 @@ shutdown_doctor "$T/run-both.xml"
 check "ON_SHUTDOWN=shutdown (the last one wins): passes" check_status "$T/sd.json" host-shutdown pass
 printf 'ON_SHUTDOWN=suspend\n' > "$ROOT/etc/default/libvirt-guests"
 shutdown_doctor "$T/run-fo.xml"
-check "suspend, only failover pairs running: passes" check_status "$T/sd.json" host-shutdown pass
+check "suspend, only a failover pair running: warns (its save hangs as well)" \
+  check_status "$T/sd.json" host-shutdown warn
+mkdir -p "$ROOT/etc/systemd/system/multi-user.target.wants"
+ln -s /lib/systemd/system/vfpool-guests.service "$ROOT/etc/systemd/system/multi-user.target.wants/"
+shutdown_doctor "$T/run-both.xml"
+check "suspend, vfpool-guests.service enabled: passes, saying it takes the VFs out" \
+  bash -c "$(declare -f check_status check_mentions json_get); check_status '$T/sd.json' host-shutdown pass && check_mentions '$T/sd.json' host-shutdown 'vfpool-guests.service is enabled and takes the VFs out of the 2 running domains'"
+rm "$ROOT/etc/systemd/system/multi-user.target.wants/vfpool-guests.service"
+shutdown_doctor "$T/node.xml"
+check "suspend, no running domain holds VFs: passes, advising the unit" \
+  bash -c "$(declare -f check_status check_mentions json_get); check_status '$T/sd.json' host-shutdown pass && check_mentions '$T/sd.json' host-shutdown 'vfpool-guests.service'"
 # Debian 12's libvirt-guests.sh (libvirt-daemon 9.0.0-4+deb12u2) sets its own
 # defaults before it sources /etc/default/libvirt-guests: the same lines here.
 mkdir -p "$ROOT/usr/lib/libvirt"
