@@ -136,6 +136,10 @@ check "install: the hook link is no conffile" \
 check "install: libvirt would run the hook and nothing else" only_runnable "$HOOK"
 check "install: vfpool-vfs.service enabled" \
   test -L "$root/etc/systemd/system/multi-user.target.wants/vfpool-vfs.service"
+check "install: vfpool-guests.service enabled" \
+  test -L "$root/etc/systemd/system/multi-user.target.wants/vfpool-guests.service"
+check "install: its stop runs host-shutdown only while the system goes down" \
+  grep -q 'is-system-running)" = stopping ]; then exec /usr/sbin/vfpoolctl host-shutdown' "$root/lib/systemd/system/vfpool-guests.service"
 check "install: README.md and GUIDE.md in /usr/share/doc/vfpool" \
   test -f "$root/usr/share/doc/vfpool/README.md.gz" -a -f "$root/usr/share/doc/vfpool/GUIDE.md.gz"
 check "install: the hook runs (exit 2 without arguments)" \
