@@ -163,7 +163,7 @@ no_lease () { [ ! -e "$LEASE_DIR/$1" ]; }
 no_leases () { [ "$(lease_count)" = 0 ]; }
 out_has () { echo "$OUT" | grep -qiF -- "$1"; }
 
-# ---- failover (extra/08, extra/09) ------------------------------------------------
+# ---- failover (extra/08, 09-failover-lifecycle) ------------------------------------------------
 # standby_network NAME: a libvirt network NAME for the virtio standby of a
 # failover pair, forward mode "bridge" on a host bridge made here.  The image
 # has no dnsmasq and no netfilter modules, so the stock NAT network "default"

@@ -1,6 +1,6 @@
 #!/bin/bash
-# extra/09-failover-managedsave.sh: opt-in — a guest with an OS on a vfpool failover nic (VF primary + virtio standby): start pairs them in the guest; vfpoolctl detach/attach take the pair out and put it back; vfpoolctl managedsave saves it; another domain takes its VF meanwhile; virsh start restores it on another VF of the pool with the guest's failover master whole again.
-# Run: make check-e2e E2E_ONLY=none E2E_SCENARIOS=$srcdir/tests/e2e/extra/09-failover-managedsave.sh E2E_TIMEOUT=2400
+# scenarios/09-failover-lifecycle.sh: a guest with an OS on a vfpool failover nic (VF primary + virtio standby): start pairs them in the guest; vfpoolctl detach/attach take the pair out and put it back; vfpoolctl managedsave saves it; another domain takes its VF meanwhile; virsh start restores it on another VF of the pool with the guest's failover master whole again; vfpoolctl host-shutdown, then Debian's libvirt-guests.sh stop and start (ON_SHUTDOWN=suspend), save and restore it with its VF.
+# Alone: make check-e2e E2E_ONLY=09-failover-lifecycle
 # The domain asks <vfpool:nic pool="e2e" failover="yes" mac=…/>: the hook
 # hot-plugs the virtio standby ua-vfpool-sb0 (network "default") and then the
 # VF as <interface type='hostdev'> ua-vfpool-0 with <teaming type='transient'
@@ -8,7 +8,7 @@
 # never ends on libvirt 9.0 + QEMU 7.2 (measured by extra/08): the save
 # pauses the guest, which then cannot ack the VF's unplug.  vfpoolctl
 # managedsave takes the VF out first, which is what this checks.
-# e2e-timeout: 2200
+# e2e-timeout: 1100
 . "$E2E_LIB"
 set -u
 
@@ -135,7 +135,7 @@ log "MEASURED: virsh start $D (restore): rc=$RC in $((SECONDS - t0)) s"
 assert "virsh start $D restores it" [ "$RC" = 0 ]
 assert "$D's managed save image is consumed" sh -c "[ \"\$(virsh -q dominfo $D | sed -n 's/^Managed save: *//p')\" = no ]"
 check_pair "restore"
-assert "restore re-pointed the primary to the free VF $W" [ "$FO_VF" = "$W" ]
+assert "restore: the VF is the pool's free one, $W" [ "$FO_VF" = "$W" ]
 assert "e2e-other keeps $V" [ "$(live_vf e2e-other)" = "$V" ]
 wait_guest_primary "$mk" 300 "restore: the guest's failover master has its primary again"
 
