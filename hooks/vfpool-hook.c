@@ -72,16 +72,20 @@ do_prepare (VfpContext *ctx, VfpDomXml *dom)
   return 0;
 }
 
-/* restore begin is libvirt's XML filter: the re-pointed XML on stdout, or
- * nothing when no device changed (libvirt then keeps the saved XML). */
+/* restore begin and migrate begin (on the destination) are libvirt's XML
+ * filters: the re-pointed XML on stdout, or nothing when no device changed
+ * (libvirt then keeps the XML it has).  A non-zero exit fails the restore or
+ * the migration, before QEMU starts, with our line in libvirt's error. */
 static int
-do_restore (VfpContext *ctx, VfpDomXml *dom)
+do_repoint (VfpContext *ctx, VfpDomXml *dom, gboolean migrate)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *out = NULL;
   gboolean changed = FALSE;
+  const char *what = migrate ? "migrate" : "restore";
 
-  if (!vfp_lifecycle_restore (ctx, dom, &changed, &error))
+  if (!(migrate ? vfp_lifecycle_migrate_in (ctx, dom, &changed, &error)
+                : vfp_lifecycle_restore (ctx, dom, &changed, &error)))
     {
       fprintf (stderr, "vfpool: %s\n", error->message);
       syslog (LOG_ERR, "%s", error->message);
@@ -95,11 +99,12 @@ do_restore (VfpContext *ctx, VfpDomXml *dom)
       g_autofree char *shown = vfp_error_quote (vfp_domxml_get_name (dom));
 
       /* the reservations stay: prepare of a later attempt takes them up */
-      fprintf (stderr, "vfpool: domain '%s': restore: cannot write the re-pointed XML\n",
-               shown);
+      fprintf (stderr, "vfpool: domain '%s': %s: cannot write the re-pointed XML\n",
+               shown, what);
       return 1;
     }
-  syslog (LOG_INFO, "domain '%s': restore: saved VFs re-pointed", vfp_domxml_get_name (dom));
+  syslog (LOG_INFO, "domain '%s': %s: VFs re-pointed to this host's", vfp_domxml_get_name (dom),
+          what);
   return 0;
 }
 
@@ -158,7 +163,7 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (GString) xml = NULL;
   const char *op, *sub;
-  gboolean is_prepare, is_release, is_restore;
+  gboolean is_prepare, is_release, is_restore, is_migrate;
 
   if (argc < 4)
     {
@@ -171,11 +176,12 @@ main (int argc, char **argv)
   is_prepare = strcmp (op, "prepare") == 0 && strcmp (sub, "begin") == 0;
   is_release = strcmp (op, "release") == 0 && strcmp (sub, "end") == 0;
   is_restore = strcmp (op, "restore") == 0 && strcmp (sub, "begin") == 0;
+  is_migrate = strcmp (op, "migrate") == 0 && strcmp (sub, "begin") == 0;
 
   /* restore/migrate filter the XML through stdout: empty output = unchanged.
-   * restore begin re-points saved VFs (below); every other operation vfpool
-   * does not handle needs no XML at all. */
-  if (!(is_prepare || is_restore
+   * Both re-point the XML's VFs (below); every other operation vfpool does
+   * not handle needs no XML at all. */
+  if (!(is_prepare || is_restore || is_migrate
         || (strcmp (op, "started") == 0 && strcmp (sub, "begin") == 0)
         || is_release
         || (strcmp (op, "reconnect") == 0 && strcmp (sub, "begin") == 0)))
@@ -206,7 +212,7 @@ main (int argc, char **argv)
                  "domain XML is larger than the %d-byte limit", VFP_DOMXML_MAX_SIZE);
   if (error != NULL || !vfp_domxml_parse (xml->str, xml->len, &dom, &error))
     {
-      if (is_prepare || is_restore)
+      if (is_prepare || is_restore || is_migrate)
         {
           g_autofree char *shown = vfp_error_quote (argv[1]);
 
@@ -220,8 +226,8 @@ main (int argc, char **argv)
 
   if (is_prepare)
     return do_prepare (ctx, dom);
-  if (is_restore)
-    return do_restore (ctx, dom);
+  if (is_restore || is_migrate)
+    return do_repoint (ctx, dom, is_migrate);
   if (strcmp (op, "started") == 0)
     return do_started (ctx, dom);
   if (strcmp (op, "release") == 0)

@@ -962,8 +962,10 @@ restore_keep_saved (Operation *op, NicPlan *plan, GHashTable *taken, VfpBondPort
   return TRUE;
 }
 
-gboolean
-vfp_lifecycle_restore (VfpContext *ctx, VfpDomXml *dom, gboolean *changed, GError **error)
+/* restore begin and migrate begin: @what names the operation in errors. */
+static gboolean
+repoint_saved (VfpContext *ctx, VfpDomXml *dom, const char *what, gboolean *changed,
+               GError **error)
 {
   g_auto (Operation) op = { ctx, dom };
   g_autoptr (GHashTable) taken = g_hash_table_new (g_str_hash, g_str_equal);
@@ -1015,10 +1017,22 @@ vfp_lifecycle_restore (VfpContext *ctx, VfpDomXml *dom, gboolean *changed, GErro
   return TRUE;
 
 unwind:
-  g_prefix_error (error, "restore: ");
+  g_prefix_error (error, "%s: ", what);
   reservation_rollback (&op);
   *changed = FALSE;
   return FALSE;
+}
+
+gboolean
+vfp_lifecycle_restore (VfpContext *ctx, VfpDomXml *dom, gboolean *changed, GError **error)
+{
+  return repoint_saved (ctx, dom, "restore", changed, error);
+}
+
+gboolean
+vfp_lifecycle_migrate_in (VfpContext *ctx, VfpDomXml *dom, gboolean *changed, GError **error)
+{
+  return repoint_saved (ctx, dom, "migrate", changed, error);
 }
 
 /* TRUE if @lease is what this start's prepare made of nic @lease->nic: a

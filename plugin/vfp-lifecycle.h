@@ -55,6 +55,13 @@ gboolean vfp_lifecycle_release_held (VfpContext *ctx, GPtrArray *held, GPtrArray
  * No request, or no vfpool device: TRUE, nothing done. */
 gboolean vfp_lifecycle_restore (VfpContext *ctx, VfpDomXml *dom, gboolean *changed,
                                 GError **error);
+/* migrate begin, on the destination host: the same for the incoming XML.
+ * Its devices name the source host's VFs; each is kept only if that
+ * address is a free VF of the same-named pool here, else re-pointed to the
+ * pool's best free VF.  A failover pair's VF is the only vfpool device a
+ * migration can carry (libvirt refuses to migrate a plain hostdev). */
+gboolean vfp_lifecycle_migrate_in (VfpContext *ctx, VfpDomXml *dom, gboolean *changed,
+                                   GError **error);
 
 /* started begin: record the QEMU pid; *@hotplug gets the devices the XML
  * lacks (plain-start path), possibly empty: only leases prepare configured
