@@ -110,6 +110,7 @@ qemu_pid_of () { cat "/run/libvirt/qemu/$1.pid" 2>/dev/null; }
 # Everything a scenario may leave behind: domains, pools, leases.
 e2e_cleanup_all () {
   local d
+  declare -F host_b_down >/dev/null && host_b_down
   for d in $(virsh -q list --all --name 2>/dev/null); do
     virsh -q destroy "$d" >/dev/null 2>&1
     # A managed save image or snapshot metadata would make a plain undefine fail.
@@ -260,3 +261,58 @@ nested_failover_xml () {
 </domain>
 XML
 }
+
+# ---- a second libvirt host (migration) ----------------------------------------------
+# Host B is a second libvirtd in its own mount namespace inside this guest:
+# its own /run/libvirt, /var/lib/libvirt, /var/log/libvirt, /etc/libvirt
+# (host_uuid set, so libvirt sees another host), /etc/vfpool, /run/vfpool and
+# /var/lib/vfpool — each a bind mount of a /tmp/hostb-* directory, so this
+# side reads B's files there.  Kernel, sysfs, /dev/vfio and the network stack
+# are shared: B's pools must use other VFs than A's.  B_URI reaches it.
+B_RUN=/tmp/hostb-run
+B_URI="qemu+unix:///system?socket=$B_RUN/libvirt-sock"
+B_LEASE_DIR=/tmp/hostb-run-vfpool/leases
+B_POOLS_DIR=/tmp/hostb-etc-vfpool/pools.d
+vb () { virsh -c "$B_URI" "$@"; }
+on_b () { nsenter -t "$(cat /tmp/hostb.pid)" -m -- "$@"; }
+host_b_up () {
+  local d
+  for d in run varlib varlog varcache etc-libvirt etc-vfpool run-vfpool varlib-vfpool; do
+    rm -rf "/tmp/hostb-$d"; mkdir -p "/tmp/hostb-$d"
+  done
+  cp -a /etc/libvirt/. /tmp/hostb-etc-libvirt/
+  rm -rf /tmp/hostb-etc-libvirt/qemu/*.xml /tmp/hostb-etc-libvirt/qemu/networks/*.xml \
+         /tmp/hostb-etc-libvirt/qemu/networks/autostart/*
+  sed -i '/^host_uuid/d' /tmp/hostb-etc-libvirt/libvirtd.conf
+  echo 'host_uuid = "e2eb0000-0000-4000-8000-00000000000b"' >> /tmp/hostb-etc-libvirt/libvirtd.conf
+  mkdir -p "$B_POOLS_DIR" /tmp/hostb-varlib/qemu /tmp/hostb-varcache/qemu /run/vfpool /var/lib/vfpool
+  unshare --mount --propagation private bash -c '
+    mount --bind /tmp/hostb-run /run/libvirt
+    mount --bind /tmp/hostb-varlib /var/lib/libvirt
+    mount --bind /tmp/hostb-varlog /var/log/libvirt
+    mount --bind /tmp/hostb-varcache /var/cache/libvirt
+    mount --bind /tmp/hostb-etc-libvirt /etc/libvirt
+    mount --bind /tmp/hostb-etc-vfpool /etc/vfpool
+    mount --bind /tmp/hostb-run-vfpool /run/vfpool
+    mount --bind /tmp/hostb-varlib-vfpool /var/lib/vfpool
+    # /run itself is shared: the daemons keep their pid files in B'"'"'s run dir.
+    virtlogd -d -p /run/libvirt/virtlogd.pid && libvirtd -d -p /run/libvirt/libvirtd.pid || exit 1
+    echo $$ > /tmp/hostb.pid
+    exec sleep infinity' > /tmp/hostb.log 2>&1 &
+  wait_until 60 vb -q version >/dev/null 2>&1 || { cat /tmp/hostb.log; fail "host B's libvirtd did not come up"; }
+  vb -q capabilities >/dev/null 2>&1
+  vb -q domcapabilities --virttype qemu --machine q35 >/dev/null 2>&1
+}
+host_b_down () {
+  local d
+  for d in $(vb -q list --all --name 2>/dev/null); do
+    vb -q destroy "$d" >/dev/null 2>&1; vb -q undefine --managed-save "$d" >/dev/null 2>&1
+  done
+  [ -e /tmp/hostb.pid ] || return 0
+  on_b sh -c 'kill $(cat /run/libvirt/libvirtd.pid) $(cat /run/libvirt/virtlogd.pid)' 2>/dev/null
+  kill "$(cat /tmp/hostb.pid)" 2>/dev/null
+  rm -f /tmp/hostb.pid
+}
+# pool_b NAME FIRST LAST [key=value ...]: pool on host B.
+pool_b () { POOLS_DIR=$B_POOLS_DIR pool "$@"; }
+b_lease_count () { ls "$B_LEASE_DIR" 2>/dev/null | wc -l; }
