@@ -8,12 +8,26 @@ S0=$SECONDS
 ( while kill -0 $$ 2>/dev/null; do sleep 50; log "10: running for $((SECONDS - S0)) s"; done ) &
 now () { date +%s.%N; }
 dt () { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}'; }
-# mig FROM-URI TO-URI DOMAIN: plain `virsh migrate --live`; OUT, RC, T set.
+# mig FROM-URI TO-URI DOMAIN [virsh migrate options]: `virsh migrate --live`;
+# OUT, RC, T set; libvirt's own figures of the completed job logged.
 mig () {
-  local t; t=$(now)
-  OUT=$(timeout 600 virsh -c "$1" migrate --live "$3" "$2" --migrateuri tcp://127.0.0.1 2>&1); RC=$?
+  local from=$1 to=$2 dom=$3 t; shift 3
+  t=$(now)
+  OUT=$(timeout 600 virsh -c "$from" migrate --live "$@" "$dom" "$to" --migrateuri tcp://127.0.0.1 2>&1); RC=$?
   T=$(dt "$t")
-  log "MEASURED: virsh migrate --live $3 to $2: rc=$RC in $T s: $(echo "$OUT" | tr '\n' ' ' | cut -c1-300)"
+  log "MEASURED: virsh migrate --live $* $dom to $to: rc=$RC in $T s: $(echo "$OUT" | tr '\n' ' ' | cut -c1-300)"
+  [ "$RC" = 0 ] && log "MEASURED: destination's domjobinfo --completed: $(virsh -c "$to" -q domjobinfo --completed "$dom" 2>&1 | grep -E 'Time elapsed|downtime|Data processed' | tr -s ' ' | tr '\n' ';')"
+}
+# window MARK: the guest's reports since MARK as "uptime:primary" pairs, to
+# read how long it ran without a VF (reports come every ~5 s).
+window () {
+  since "$C" "$1" | awk '/ ifs:/ { split($2, a, "="); t = a[2] } /FAILOVER/ { for (i = 1; i <= NF; i++) if ($i ~ /^primary=/) printf "%s:%s ", t, substr($i, 9) }'
+}
+# paired_again MARK: a report with no primary after MARK, then one with one.
+paired_again () {
+  local none
+  none=$(since "$C" "$1" | grep -n 'NESTED: FAILOVER.*primary=none' | head -1 | cut -d: -f1)
+  [ -n "$none" ] && since "$C" "$1" | tail -n +"$none" | grep 'NESTED: FAILOVER' | grep -v 'primary=none' | grep -q 'primary='
 }
 A_URI=qemu:///system
 
@@ -61,7 +75,7 @@ log "ok: boot on A: $(last_failover "$C" 0)"
 
 # ---- 2. A -> B with plain virsh migrate --live ---------------------------------------
 mk=$(console_lines "$C")
-mig "$A_URI" "$B_URI" $D
+mig "$A_URI" "$B_URI" $D --persistent --undefinesource
 [ "$RC" = 0 ] || { tail -8 /var/log/libvirt/qemu/$D.log; tail -8 /tmp/hostb-varlog/qemu/$D.log; }
 assert "$D migrates to B" [ "$RC" = 0 ]
 assert "$D runs on B" sh -c "[ \"\$(virsh -c '$B_URI' -q domstate $D)\" = running ]"
@@ -72,13 +86,16 @@ assert "B's lease for $VB" [ -e "$B_LEASE_DIR/$VB" ]
 assert "B's VF carries $MAC" vf_line_has "$VB_IDX" "link/ether $MAC"
 assert "A's lease is gone" wait_until 30 no_leases
 assert "A's VF $VA is as before" wait_until 30 vf_line_is "$VA_IDX" "$(vf_line_before "$VA_IDX")"
+assert "--persistent: B's definition has the request and no VF address" \
+  sh -c "virsh -c '$B_URI' -q dumpxml --inactive $D | grep -q 'urn:vfpool:domain:1' && ! virsh -c '$B_URI' -q dumpxml --inactive $D | grep -q \"<interface type='hostdev'\""
+assert "--undefinesource: A no longer defines $D" sh -c "! virsh -q dominfo $D >/dev/null 2>&1"
 t=$(now)
-wait_console 300 "the guest's primary on B" primary_now "$C" "$mk" || { since "$C" "$mk" | tail -8; fail "the guest never paired B's VF"; }
-log "MEASURED: the guest paired B's VF $(dt "$t") s after the migration returned: $(last_failover "$C" "$mk")"
+wait_console 300 "the guest's primary on B" paired_again "$mk" || { since "$C" "$mk" | tail -8; fail "the guest never paired B's VF"; }
+log "MEASURED: the guest paired B's VF $(dt "$t") s after the migration returned; reports (uptime:primary): $(window "$mk")"
 
 # ---- 3. B -> A -------------------------------------------------------------------------
 mk=$(console_lines "$C")
-mig "$B_URI" "$A_URI" $D
+mig "$B_URI" "$A_URI" $D --persistent --undefinesource
 assert "$D migrates back to A" [ "$RC" = 0 ]
 assert "$D runs on A" dom_running $D
 VA=$(vf_of "$A_URI"); VA_IDX=$(vf_index_of "$VA")
@@ -87,8 +104,8 @@ assert "A's lease for $VA" [ -e "$LEASE_DIR/$VA" ]
 assert "B's lease is gone" sh -c "[ \$(ls '$B_LEASE_DIR' | wc -l) = 0 ]"
 assert "B's VF $VB is as before" wait_until 30 vf_line_is "$VB_IDX" "$(vf_line_before "$VB_IDX")"
 t=$(now)
-wait_console 300 "the guest's primary on A" primary_now "$C" "$mk" || fail "the guest never paired A's VF after coming back"
-log "MEASURED: the guest paired A's VF $(dt "$t") s after the migration returned"
+wait_console 300 "the guest's primary on A" paired_again "$mk" || fail "the guest never paired A's VF after coming back"
+log "MEASURED: the guest paired A's VF $(dt "$t") s after the migration returned; reports (uptime:primary): $(window "$mk")"
 
 # ---- 4. B's pool exhausted: B refuses, the migration fails, A keeps its VF ----------------
 define_b () {  # NAME N: a tiny domain on B asking B's pool
