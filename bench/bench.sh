@@ -42,5 +42,5 @@ for layout in scale:1:8 scale:1:64 scale:2:256 scale:4:256 scale:16:256; do
 done
 echo
 echo "## 64 concurrent hooks on a 32-VF pool (tests/scenario/concurrency.sh)"
-bash "$VFP_TOP_SRCDIR/tests/scenario/concurrency.sh" | grep -E 'concurrent|passed'
+bash "$VFP_TOP_SRCDIR/tests/scenario/concurrency.sh" | grep -E 'concurrent|lost claims|passed'
 } | tee "$OUT"

@@ -337,21 +337,23 @@ vfp_pci_address_parse (const char *text, guint *domain, guint *bus,
 }
 
 gboolean
+vfp_pci_address_rid (const char *text, guint *domain, guint *rid)
+{
+  guint bus, slot, function;
+
+  if (!vfp_pci_address_parse (text, domain, &bus, &slot, &function))
+    return FALSE;
+  *rid = bus << 8 | slot << 3 | function;
+  return TRUE;
+}
+
+gboolean
 vfp_pci_address_is_valid (const char *text)
 {
   return vfp_pci_address_parse (text, NULL, NULL, NULL, NULL);
 }
 
 /* ---- PF ---------------------------------------------------------------- */
-
-static void
-vfp_vf_free (gpointer data)
-{
-  VfpVf *vf = data;
-
-  g_free (vf->pci);
-  g_free (vf);
-}
 
 void
 vfp_pf_free (VfpPf *pf)
@@ -365,6 +367,8 @@ vfp_pf_free (VfpPf *pf)
   g_free (pf->operstate);
   if (pf->vfs != NULL)
     g_ptr_array_unref (pf->vfs);
+  g_free (pf->vf_block);
+  g_free (pf->pci_block);
   g_free (pf);
 }
 
@@ -527,21 +531,16 @@ numvfs_path (const char *root, const VfpPf *pf)
                            "sriov_numvfs", NULL);
 }
 
-/* The address of VF @i from the PF's routing ID, as the kernel computes it:
- * RID(VF i) = RID(PF) + sriov_offset + i * sriov_stride. */
-static char *
-computed_vf_address (guint domain, guint pf_rid, guint64 offset, guint64 stride, guint i)
+/* Write the address of routing ID @rid in @domain to @s ("dddd:bb:ss.f"
+ * and a NUL: 13 bytes).  By hand, not printf: this runs for every VF of
+ * every pool on each hook call, and printf was a third of the hook's own
+ * instructions. */
+static void
+format_rid (char *s, guint domain, guint rid)
 {
   static const char hex[] = "0123456789abcdef";
-  guint rid = pf_rid + (guint) offset + i * (guint) stride;
   guint bus = rid >> 8, slot = (rid >> 3) & 0x1f;
-  char *s;
 
-  if (rid > 0xffff || domain > 0xffff)
-    return NULL;
-  /* By hand, not printf: this runs for every VF of every pool on each hook
-   * call, and printf was a third of the hook's own instructions. */
-  s = g_malloc (sizeof "dddd:bb:ss.f");
   s[0] = hex[domain >> 12];
   s[1] = hex[(domain >> 8) & 15];
   s[2] = hex[(domain >> 4) & 15];
@@ -555,7 +554,6 @@ computed_vf_address (guint domain, guint pf_rid, guint64 offset, guint64 stride,
   s[10] = '.';
   s[11] = hex[rid & 7];
   s[12] = '\0';
-  return s;
 }
 
 static gboolean
@@ -586,9 +584,43 @@ read_virtfn (int dev_fd, const char *label, const VfpPf *pf, guint i, char **out
   return TRUE;
 }
 
-/* VF addresses.  The hook reads pools of up to 1024 VFs on every start, and
- * a readlink per VF was most of its cost, so the addresses are computed from
- * sriov_offset/sriov_stride and checked against the first and last virtfn
+/* Does the stride rule (domain, rid0, stride) give @first for VF 0 and
+ * @last for VF @n - 1?  Every RID must fit 16 bits. */
+static gboolean
+rule_matches (guint domain, guint rid0, guint stride, guint n, const char *first,
+              const char *last)
+{
+  guint d, rid;
+
+  if (rid0 + (guint64) (n - 1) * stride > 0xffff)
+    return FALSE;
+  return vfp_pci_address_rid (first, &d, &rid) && d == domain && rid == rid0
+         && vfp_pci_address_rid (last, &d, &rid) && d == domain
+         && rid == rid0 + (n - 1) * stride;
+}
+
+/* The storage of @pf's vfs: one block of structs and one of strings, so a
+ * 256-VF PF costs two allocations, not 512 (and as many frees at exit). */
+static void
+alloc_vfs (VfpPf *pf)
+{
+  pf->vf_block = g_new0 (VfpVf, pf->num_vfs);
+  pf->pci_block = g_malloc ((gsize) pf->num_vfs * sizeof "dddd:bb:ss.f");
+  g_ptr_array_set_size (pf->vfs, pf->num_vfs);
+  for (guint i = 0; i < pf->num_vfs; i++)
+    {
+      VfpVf *vf = &pf->vf_block[i];
+      vf->pf = pf;
+      vf->index = i;
+      vf->pci = pf->pci_block + (gsize) i * sizeof "dddd:bb:ss.f";
+      pf->vfs->pdata[i] = vf;
+    }
+}
+
+/* VF addresses.  The hook reads pools of thousands of VFs on every start,
+ * and a readlink per VF was most of its cost, so the addresses are computed
+ * from sriov_offset/sriov_stride (RID(VF i) = RID(PF) + offset + i x stride,
+ * as the kernel computes it) and checked against the first and last virtfn
  * link (which also catches VFs still being enabled).  Without those files,
  * or on any mismatch, every virtfnN link is read.  Everything else about a
  * VF is read on demand by vfp_host_read_vf_info() for the one VF allocation
@@ -596,51 +628,90 @@ read_virtfn (int dev_fd, const char *label, const VfpPf *pf, guint i, char **out
 static gboolean
 read_vfs (int dev_fd, const char *label, VfpPf *pf, GError **error)
 {
-  guint domain, bus, slot, function;
+  guint domain, pf_rid;
   guint64 offset = 0, stride = 0;
-  gboolean computed = FALSE;
   g_autofree char *first = NULL;
   g_autofree char *last = NULL;
 
   if (pf->num_vfs > 0
-      && vfp_pci_address_parse (pf->pci, &domain, &bus, &slot, &function)
+      && vfp_pci_address_rid (pf->pci, &domain, &pf_rid)
       && read_uint_attr (dev_fd, pf->pci, "sriov_offset", 10, 0xffff, &offset, NULL)
-      && read_uint_attr (dev_fd, pf->pci, "sriov_stride", 10, 0xffff, &stride, NULL))
+      && read_uint_attr (dev_fd, pf->pci, "sriov_stride", 10, 0xffff, &stride, NULL)
+      && stride > 0)
     {
-      guint rid = bus << 8 | slot << 3 | function;
-      g_autofree char *want_first = computed_vf_address (domain, rid, offset, stride, 0);
-      g_autofree char *want_last = computed_vf_address (domain, rid, offset, stride,
-                                                        pf->num_vfs - 1);
-
       if (!read_virtfn (dev_fd, label, pf, 0, &first, error)
           || !read_virtfn (dev_fd, label, pf, pf->num_vfs - 1, &last, error))
         return FALSE;
-      computed = g_strcmp0 (first, want_first) == 0 && g_strcmp0 (last, want_last) == 0;
-      for (guint i = 0; computed && i < pf->num_vfs; i++)
+      if (rule_matches (domain, pf_rid + (guint) offset, (guint) stride, pf->num_vfs,
+                        first, last))
         {
-          VfpVf *vf = g_new0 (VfpVf, 1);
-          vf->pf = pf;
-          vf->index = i;
-          vf->pci = computed_vf_address (domain, rid, offset, stride, i);
-          g_ptr_array_add (pf->vfs, vf);
+          pf->vf_domain = domain;
+          pf->vf_rid0 = pf_rid + (guint) offset;
+          pf->vf_stride = (guint) stride;
+          alloc_vfs (pf);
+          for (guint i = 0; i < pf->num_vfs; i++)
+            format_rid (pf->pci_block + (gsize) i * sizeof "dddd:bb:ss.f", domain,
+                        pf->vf_rid0 + i * pf->vf_stride);
+          return TRUE;
         }
-      if (computed)
-        return TRUE;
     }
+  alloc_vfs (pf);
   for (guint i = 0; i < pf->num_vfs; i++)
     {
-      VfpVf *vf;
-      char *vf_pci = NULL;
+      g_autofree char *vf_pci = NULL;
 
       if (!read_virtfn (dev_fd, label, pf, i, &vf_pci, error))
         return FALSE;
-      vf = g_new0 (VfpVf, 1);
-      vf->pf = pf;
-      vf->index = i;
-      vf->pci = vf_pci;
-      g_ptr_array_add (pf->vfs, vf);
+      /* Valid addresses are exactly 12 characters. */
+      memcpy (pf->pci_block + (gsize) i * sizeof "dddd:bb:ss.f", vf_pci, sizeof "dddd:bb:ss.f");
     }
   return TRUE;
+}
+
+int
+vfp_pf_vf_index_at (const VfpPf *pf, guint domain, guint rid)
+{
+  guint step;
+
+  if (pf->vf_stride == 0 || pf->vfs == NULL || domain != pf->vf_domain || rid < pf->vf_rid0)
+    return -1;
+  step = rid - pf->vf_rid0;
+  if (step % pf->vf_stride != 0 || step / pf->vf_stride >= pf->vfs->len)
+    return -1;
+  return step / pf->vf_stride;
+}
+
+int
+vfp_pf_vf_index (const VfpPf *pf, const char *pci)
+{
+  guint domain, rid;
+
+  if (pf->vfs == NULL)
+    return -1;
+  if (pf->vf_stride > 0)
+    return vfp_pci_address_rid (pci, &domain, &rid) ? vfp_pf_vf_index_at (pf, domain, rid) : -1;
+  for (guint i = 0; i < pf->vfs->len; i++)
+    if (strcmp (((VfpVf *) pf->vfs->pdata[i])->pci, pci) == 0)
+      return i;
+  return -1;
+}
+
+/* Why @label is no SR-IOV PF: a VF (it has a physfn link) or no SR-IOV
+ * capability at all. */
+static void
+not_sriov_pf (int dev_fd, const char *label, GError **error)
+{
+  int link_errno = 0;
+  g_autofree char *physfn = link_base (dev_fd, "physfn", &link_errno);
+
+  if (physfn != NULL)
+    g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                 "%s is a virtual function of %s, not an SR-IOV "
+                 "physical function", label, physfn);
+  else
+    g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                 "%s is not an SR-IOV physical function "
+                 "(the device has no SR-IOV capability)", label);
 }
 
 gboolean
@@ -649,7 +720,7 @@ vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
 {
   const char *root = vfp_host_root (sysfs_root);
   g_autoptr (VfpPf) pf = NULL;
-  g_autofree char *total_text = NULL;
+  g_autofree char *numvfs_text = NULL;
   g_autofree char *label = NULL;
   g_auto (VfpHostFd) dev_fd = -1;
   guint64 value;
@@ -662,60 +733,56 @@ vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
 
   pf = g_new0 (VfpPf, 1);
   pf->numa_node = -1;
-  pf->vfs = g_ptr_array_new_with_free_func (vfp_vf_free);
+  pf->vfs = g_ptr_array_new ();
   dev_fd = open_pf_device (root, name, &pf->pci, &pf->netdev, error);
   if (dev_fd < 0)
     return FALSE;
   label = pf_label (name, pf->pci);
 
-  /* 1. Is it an SR-IOV PF at all?  The kernel creates sriov_totalvfs only
-   *    for devices with the SR-IOV capability. */
-  total_text = attr_read (dev_fd, "sriov_totalvfs", &errnum);
-  if (total_text == NULL && errnum != ENOENT)
+  /* 1. Is it an SR-IOV PF with VFs enabled?  The kernel creates
+   *    sriov_numvfs and sriov_totalvfs only for devices with the SR-IOV
+   *    capability; sriov_totalvfs is read only for the messages (each file
+   *    is three syscalls per PF on every hook call). */
+  numvfs_text = attr_read (dev_fd, "sriov_numvfs", &errnum);
+  if (numvfs_text == NULL && errnum != ENOENT)
     {
-      set_errno_error (error, errnum, "reading sriov_totalvfs of %s", label);
+      set_errno_error (error, errnum, "reading sriov_numvfs of %s", label);
       return FALSE;
     }
-  if (total_text == NULL
-      || !parse_uint (total_text, 10, VFS_MAX, &value) || value == 0)
+  if (numvfs_text == NULL)
     {
-      int link_errno = 0;
-      g_autofree char *physfn = link_base (dev_fd, "physfn", &link_errno);
-
-      if (physfn != NULL)
-        g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
-                     "%s is a virtual function of %s, not an SR-IOV "
-                     "physical function", label, physfn);
-      else
-        g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
-                     "%s is not an SR-IOV physical function "
-                     "(the device has no SR-IOV capability)", label);
+      not_sriov_pf (dev_fd, label, error);
       return FALSE;
     }
-  pf->total_vfs = value;
-
-  /* 2. Are VFs enabled?  Enabling them is the administrator's decision
-   *    (it resets the PF), so say how instead of doing it. */
-  if (!read_uint_attr (dev_fd, pf->pci, "sriov_numvfs", 10, VFS_MAX, &value, error))
-    return FALSE;
+  if (!parse_uint (numvfs_text, 10, VFS_MAX, &value))
+    {
+      g_autofree char *shown = vfp_error_quote (numvfs_text);
+      g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
+                   "sriov_numvfs of %s has unexpected content '%s'", pf->pci, shown);
+      return FALSE;
+    }
   pf->num_vfs = value;
   if (pf->num_vfs == 0)
     {
       g_autofree char *path = numvfs_path (root, pf);
+      guint64 total = 0;
+
+      /* 2. Enabling VFs is the administrator's decision (it resets the
+       *    PF), so say how instead of doing it. */
+      if (!read_uint_attr (dev_fd, pf->pci, "sriov_totalvfs", 10, VFS_MAX, &total, NULL)
+          || total == 0)
+        {
+          not_sriov_pf (dev_fd, label, error);
+          return FALSE;
+        }
       g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
                    "SR-IOV is off on PF %s (sriov_numvfs = 0); enable VFs "
                    "with: echo N > %s (N from 1 to %u)",
-                   label, path, pf->total_vfs);
+                   label, path, (guint) total);
       return FALSE;
     }
 
   /* 3. The facts allocation needs. */
-  if (!read_uint_attr (dev_fd, pf->pci, "vendor", 16, 0xffff, &value, error))
-    return FALSE;
-  pf->vendor = value;
-  if (!read_uint_attr (dev_fd, pf->pci, "device", 16, 0xffff, &value, error))
-    return FALSE;
-  pf->device = value;
   pf->numa_node = read_numa_node (dev_fd);
   pf->driver = read_driver (dev_fd);
   if (pf->netdev == NULL)

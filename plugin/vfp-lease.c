@@ -563,10 +563,10 @@ vfp_lease_list_owner (const char *state_dir, const char *uuid, GPtrArray **out,
 }
 
 gboolean
-vfp_lease_list_names (const char *state_dir, GHashTable **out, GError **error)
+vfp_lease_foreach_name (const char *state_dir, VfpLeaseNameFunc func, gpointer data,
+                        GError **error)
 {
   g_autofree char *dir_path = g_build_filename (state_dir, LEASE_DIR, NULL);
-  g_autoptr (GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr (GDir) dir = NULL;
   g_autoptr (GError) local_error = NULL;
   const char *name;
@@ -580,9 +580,36 @@ vfp_lease_list_names (const char *state_dir, GHashTable **out, GError **error)
     }
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     if (vfp_pci_address_is_valid (name))   /* skips temporaries */
-      g_hash_table_add (names, g_strdup (name));
+      func (name, data);
+  return TRUE;
+}
+
+static void
+add_name (const char *vf_pci, gpointer data)
+{
+  g_hash_table_add (data, g_strdup (vf_pci));
+}
+
+gboolean
+vfp_lease_list_names (const char *state_dir, GHashTable **out, GError **error)
+{
+  g_autoptr (GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  if (!vfp_lease_foreach_name (state_dir, add_name, names, error))
+    return FALSE;
   *out = g_steal_pointer (&names);
   return TRUE;
+}
+
+gboolean
+vfp_lease_exists (const char *state_dir, const char *vf_pci)
+{
+  g_autofree char *path = NULL;
+
+  if (!vfp_pci_address_is_valid (vf_pci))
+    return FALSE;
+  path = lease_path (state_dir, vf_pci);
+  return access (path, F_OK) == 0;
 }
 
 gboolean

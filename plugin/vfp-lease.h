@@ -98,6 +98,15 @@ gboolean vfp_lease_list_owner (const char *state_dir, const char *uuid, GPtrArra
 
 /* The set of leased VF PCI addresses (one readdir, no file reads). */
 gboolean vfp_lease_list_names (const char *state_dir, GHashTable **out, GError **error);
+/* The same one readdir, calling @func for each leased VF PCI address (valid
+ * for the call only): nothing allocated per lease. */
+typedef void (*VfpLeaseNameFunc) (const char *vf_pci, gpointer data);
+gboolean vfp_lease_foreach_name (const char *state_dir, VfpLeaseNameFunc func, gpointer data,
+                                 GError **error);
+/* Does a lease of @vf_pci exist right now?  One stat: a start checks it
+ * before it pays for a claim (a claim that loses the race writes and
+ * fsyncs two files first). */
+gboolean vfp_lease_exists (const char *state_dir, const char *vf_pci);
 /* Every lease, parsed.  Unreadable ones are skipped and their names added to
  * @corrupt (if not NULL) so callers can report them. */
 gboolean vfp_lease_list (const char *state_dir, GPtrArray **out, GPtrArray *corrupt,

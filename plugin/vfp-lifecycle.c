@@ -417,32 +417,45 @@ free_stale_leases (Operation *op, VfpPool *pool)
 /* How many of the best free VFs a start ranks first (try_claim_free_vf). */
 #define CLAIM_FIRST_CANDIDATES 8
 
+static void
+add_to_set (const char *vf_pci, gpointer set)
+{
+  vfp_vf_set_add (set, vf_pci);
+}
+
+static void
+add_keys_to_set (GHashTable *table, VfpVfSet *set)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    vfp_vf_set_add (set, key);
+}
+
 static gboolean
 try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *taken,
                    GHashTable *quarantined, GHashTable *avoid_ports, guint *unsafe,
                    gboolean *claimed, char **refusal, GError **error)
 {
-  g_autoptr (GHashTable) unavailable = NULL;
+  g_autoptr (VfpVfSet) unavailable = vfp_vf_set_new (plan->pool);
   g_autoptr (GPtrArray) ranked = NULL;
   g_autofree char *sticky = NULL;
   VfpAllocQuery query = { NULL };
-  GHashTableIter iter;
-  gpointer key;
 
   *claimed = FALSE;
   *unsafe = 0;
   g_clear_pointer (refusal, g_free);
-  if (!vfp_lease_list_names (op->ctx->state_dir, &unavailable, error))
+  /* The pool's unavailable VFs as bits: one readdir of the lease store,
+   * no string kept or hashed per lease. */
+  if (!vfp_lease_foreach_name (op->ctx->state_dir, add_to_set, unavailable, error))
     return FALSE;
-  g_hash_table_iter_init (&iter, quarantined);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_hash_table_add (unavailable, g_strdup (key));
-  g_hash_table_iter_init (&iter, taken);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_hash_table_add (unavailable, g_strdup (key));
+  add_keys_to_set (quarantined, unavailable);
+  add_keys_to_set (taken, unavailable);
 
   sticky = vfp_history_lookup (op->ctx->history_dir, op->uuid, plan->nic->index);
-  query.unavailable = unavailable;
+  query.unavailable_set = unavailable;
   query.sticky_pci = sticky;
   query.numa_node = vfp_domxml_get_numa_node (op->dom);
   query.avoid_ports = avoid_ports;
@@ -462,6 +475,14 @@ try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *t
           g_autoptr (VfpLease) lease = NULL;
           g_autoptr (GError) local_error = NULL;
 
+          /* Leased since the listing: a concurrent start won it.  One stat
+           * instead of reading the VF's details and writing two files for
+           * a claim bound to fail (the claim's link() still decides). */
+          if (!dry_run && vfp_lease_exists (op->ctx->state_dir, vf->pci))
+            {
+              op->ctx->lost_claims++;
+              continue;
+            }
           /* A VF whose IOMMU group holds a non-VF device cannot be passed
            * through safely; libvirt would refuse it late, so skip it here. */
           if (vfp_host_read_vf_info (op->ctx->sysfs_root, vf->pci, &info, NULL)
@@ -483,6 +504,7 @@ try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *t
               return TRUE;
             }
           *claimed = FALSE;
+          op->ctx->lost_claims += g_error_matches (local_error, VFP_ERROR, VFP_ERROR_BUSY);
           if (!g_error_matches (local_error, VFP_ERROR, VFP_ERROR_BUSY))
             {
               g_propagate_prefixed_error (error, g_steal_pointer (&local_error),

@@ -154,28 +154,27 @@ test_read_pf_layouts (void **state)
   static const struct {
     const char *layout, *name;
     const char *pci, *netdev, *driver;
-    guint vendor, device;
     int numa;
-    guint total, num;
+    guint num;
     const char *vf_first, *vf_last;
   } cases[] = {
-    { "igb", "ens1f0", "0000:01:00.0", "ens1f0", "igb", 0x8086, 0x10c9, 0, 7, 7, "0000:01:10.0", "0000:01:11.4" },
-    { "igb", "0000:01:00.0", "0000:01:00.0", "ens1f0", "igb", 0x8086, 0x10c9, 0, 7, 7, "0000:01:10.0", "0000:01:11.4" },
-    { "e810", "ens2f0", "0000:3b:00.0", "ens2f0", "ice", 0x8086, 0x1593, 0, 128, 64, "0000:3b:01.0", "0000:3b:08.7" },
-    { "e810", "0000:3b:00.0", "0000:3b:00.0", "ens2f0", "ice", 0x8086, 0x1593, 0, 128, 64, "0000:3b:01.0", "0000:3b:08.7" },
-    { "numa2", "ens1f0", "0000:01:00.0", "ens1f0", "igb", 0x8086, 0x10c9, 0, 7, 4, "0000:01:10.0", "0000:01:10.6" },
-    { "numa2", "ens4f0", "0000:81:00.0", "ens4f0", "igb", 0x8086, 0x10c9, 1, 7, 4, "0000:81:10.0", "0000:81:10.6" },
-    { "numa2", "0000:81:00.0", "0000:81:00.0", "ens4f0", "igb", 0x8086, 0x10c9, 1, 7, 4, "0000:81:10.0", "0000:81:10.6" },
-    { "demo", "ens1f0", "0000:01:00.0", "ens1f0", "igb", 0x8086, 0x10c9, 0, 7, 4, "0000:01:10.0", "0000:01:10.6" },
-    { "demo", "ens1f1", "0000:01:00.1", "ens1f1", "igb", 0x8086, 0x10c9, 0, 7, 4, "0000:01:10.1", "0000:01:10.7" },
-    { "demo", "0000:01:00.1", "0000:01:00.1", "ens1f1", "igb", 0x8086, 0x10c9, 0, 7, 4, "0000:01:10.1", "0000:01:10.7" },
-    { "shared-iommu", "ens1f0", "0000:01:00.0", "ens1f0", "igb", 0x8086, 0x10c9, 0, 7, 4, "0000:01:10.0", "0000:01:10.6" },
-    { "shared-iommu", "0000:01:00.0", "0000:01:00.0", "ens1f0", "igb", 0x8086, 0x10c9, 0, 7, 4, "0000:01:10.0", "0000:01:10.6" },
-    { "scale:3:2", "ens1f0", "0000:10:00.0", "ens1f0", "ice", 0x8086, 0x1593, 0, 256, 2, "0000:10:01.0", "0000:10:01.1" },
-    { "scale:3:2", "ens2f0", "0000:12:00.0", "ens2f0", "ice", 0x8086, 0x1593, 1, 256, 2, "0000:12:01.0", "0000:12:01.1" },
-    { "scale:3:2", "0000:14:00.0", "0000:14:00.0", "ens3f0", "ice", 0x8086, 0x1593, 0, 256, 2, "0000:14:01.0", "0000:14:01.1" },
+    { "igb", "ens1f0", "0000:01:00.0", "ens1f0", "igb", 0, 7, "0000:01:10.0", "0000:01:11.4" },
+    { "igb", "0000:01:00.0", "0000:01:00.0", "ens1f0", "igb", 0, 7, "0000:01:10.0", "0000:01:11.4" },
+    { "e810", "ens2f0", "0000:3b:00.0", "ens2f0", "ice", 0, 64, "0000:3b:01.0", "0000:3b:08.7" },
+    { "e810", "0000:3b:00.0", "0000:3b:00.0", "ens2f0", "ice", 0, 64, "0000:3b:01.0", "0000:3b:08.7" },
+    { "numa2", "ens1f0", "0000:01:00.0", "ens1f0", "igb", 0, 4, "0000:01:10.0", "0000:01:10.6" },
+    { "numa2", "ens4f0", "0000:81:00.0", "ens4f0", "igb", 1, 4, "0000:81:10.0", "0000:81:10.6" },
+    { "numa2", "0000:81:00.0", "0000:81:00.0", "ens4f0", "igb", 1, 4, "0000:81:10.0", "0000:81:10.6" },
+    { "demo", "ens1f0", "0000:01:00.0", "ens1f0", "igb", 0, 4, "0000:01:10.0", "0000:01:10.6" },
+    { "demo", "ens1f1", "0000:01:00.1", "ens1f1", "igb", 0, 4, "0000:01:10.1", "0000:01:10.7" },
+    { "demo", "0000:01:00.1", "0000:01:00.1", "ens1f1", "igb", 0, 4, "0000:01:10.1", "0000:01:10.7" },
+    { "shared-iommu", "ens1f0", "0000:01:00.0", "ens1f0", "igb", 0, 4, "0000:01:10.0", "0000:01:10.6" },
+    { "shared-iommu", "0000:01:00.0", "0000:01:00.0", "ens1f0", "igb", 0, 4, "0000:01:10.0", "0000:01:10.6" },
+    { "scale:3:2", "ens1f0", "0000:10:00.0", "ens1f0", "ice", 0, 2, "0000:10:01.0", "0000:10:01.1" },
+    { "scale:3:2", "ens2f0", "0000:12:00.0", "ens2f0", "ice", 1, 2, "0000:12:01.0", "0000:12:01.1" },
+    { "scale:3:2", "0000:14:00.0", "0000:14:00.0", "ens3f0", "ice", 0, 2, "0000:14:01.0", "0000:14:01.1" },
     /* 256 VFs fill the rest of the PF's bus and spill into the next one. */
-    { "scale:1:256", "ens1f0", "0000:10:00.0", "ens1f0", "ice", 0x8086, 0x1593, 0, 256, 256, "0000:10:01.0", "0000:11:00.7" },
+    { "scale:1:256", "ens1f0", "0000:10:00.0", "ens1f0", "ice", 0, 256, "0000:10:01.0", "0000:11:00.7" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -190,10 +189,7 @@ test_read_pf_layouts (void **state)
       CHECK_STR (what, pf->pci, cases[i].pci);
       CHECK_STR (what, pf->netdev, cases[i].netdev);
       CHECK_STR (what, pf->driver, cases[i].driver);
-      CHECK_INT (what, pf->vendor, cases[i].vendor);
-      CHECK_INT (what, pf->device, cases[i].device);
       CHECK_INT (what, pf->numa_node, cases[i].numa);
-      CHECK_INT (what, pf->total_vfs, cases[i].total);
       CHECK_INT (what, pf->num_vfs, cases[i].num);
       CHECK_INT (what, pf->vfs->len, cases[i].num);
       for (guint j = 0; j < pf->vfs->len; j++)
@@ -203,7 +199,11 @@ test_read_pf_layouts (void **state)
           CHECK_INT (what, vf->index, j);
           CHECK (what, vfp_pci_address_is_valid (vf->pci));
           CHECK (what, g_hash_table_add (seen, vf->pci));
+          /* The lookup allocation and the lease index use. */
+          CHECK_INT (what, vfp_pf_vf_index (pf, vf->pci), j);
         }
+      CHECK_INT (what, vfp_pf_vf_index (pf, pf->pci), -1);
+      CHECK_INT (what, vfp_pf_vf_index (pf, "not an address"), -1);
       CHECK_STR (what, ((VfpVf *) pf->vfs->pdata[0])->pci, cases[i].vf_first);
       CHECK_STR (what, ((VfpVf *) pf->vfs->pdata[pf->vfs->len - 1])->pci, cases[i].vf_last);
     }
@@ -484,10 +484,20 @@ test_read_pf_missing_virtfn (void **state)
   CHECK ("no sriov_offset", g_unlink (offset) == 0);
   CHECK ("link path reads igb", vfp_host_read_pf (root, "ens1f0", &linked, NULL));
   CHECK ("same VF count", computed->vfs->len == linked->vfs->len);
+  CHECK ("computed path has the stride rule", computed->vf_stride == 2);
+  CHECK ("link path has no stride rule", linked->vf_stride == 0);
   for (guint i = 0; i < linked->vfs->len; i++)
-    CHECK ("computed address = virtfn link",
-           strcmp (((VfpVf *) computed->vfs->pdata[i])->pci,
-                   ((VfpVf *) linked->vfs->pdata[i])->pci) == 0);
+    {
+      const char *pci = ((VfpVf *) linked->vfs->pdata[i])->pci;
+
+      CHECK ("computed address = virtfn link",
+             strcmp (((VfpVf *) computed->vfs->pdata[i])->pci, pci) == 0);
+      CHECK ("both paths find the VF", vfp_pf_vf_index (computed, pci) == (int) i
+                                        && vfp_pf_vf_index (linked, pci) == (int) i);
+    }
+  /* VF 0's neighbour function is the other PF's VF (stride 2): not ours. */
+  CHECK ("odd function is not a VF of this PF", vfp_pf_vf_index (computed, "0000:01:10.1") == -1
+                                                 && vfp_pf_vf_index (linked, "0000:01:10.1") == -1);
 
   path = g_build_filename (dev, "virtfn3", NULL);
   CHECK ("missing virtfn3", g_unlink (path) == 0);

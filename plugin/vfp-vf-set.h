@@ -1,0 +1,27 @@
+/* vfp-vf-set.h: a set of one pool's VFs (leased, quarantined or taken) as
+ * bits, filled from PCI addresses by routing-ID arithmetic: a start asks
+ * "is this VF free" of thousands of VFs without hashing a string or
+ * allocating per VF (BENCHMARKS.md). */
+#pragma once
+
+#include <glib.h>
+#include "vfp-config.h"
+
+G_BEGIN_DECLS
+
+typedef struct _VfpVfSet VfpVfSet;
+
+/* An empty set over the VFs of @pool's PFs (borrowed: the set must not
+ * outlive the pool). */
+VfpVfSet *vfp_vf_set_new (const VfpPool *pool);
+/* Add the VF at PCI address @pci.  FALSE, and nothing added, when it is no
+ * VF of the pool's PFs (another pool's lease, a temporary file name). */
+gboolean vfp_vf_set_add (VfpVfSet *set, const char *pci);
+/* Is VF @index of the pool's PF number @pf_pos (its place in pool->pfs)
+ * in the set? */
+gboolean vfp_vf_set_contains (const VfpVfSet *set, guint pf_pos, guint index);
+void vfp_vf_set_free (VfpVfSet *set);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpVfSet, vfp_vf_set_free)
+
+G_END_DECLS
