@@ -697,12 +697,20 @@ check_overlap (VfpConfig *config)
   for (guint i = 0; i < config->pools->len; i++)
     {
       VfpPool *pool = config->pools->pdata[i];
+      const VfpPf *last = NULL;
+      gboolean shared = FALSE;
+
       for (guint j = 0; j < pool->members->len; j++)
         {
           VfpVf *vf = pool->members->pdata[j];
           VfpPool *other;
 
-          if (GPOINTER_TO_UINT (g_hash_table_lookup (pf_pools, vf->pf->pci)) < 2)
+          if (vf->pf != last)
+            {
+              last = vf->pf;
+              shared = GPOINTER_TO_UINT (g_hash_table_lookup (pf_pools, vf->pf->pci)) > 1;
+            }
+          if (!shared)
             continue;
           other = g_hash_table_lookup (owner, vf->pci);
           if (other == NULL)

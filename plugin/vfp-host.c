@@ -125,6 +125,11 @@ attr_read (int dirfd, const char *name, int *errnum)
           *errnum = EFBIG;
           return NULL;
         }
+      /* sysfs hands out an attribute in one read, so a short read is its
+       * end: no second read to see EOF (two syscalls per attribute, per PF,
+       * on every hook call). */
+      if ((gsize) n < ATTR_MAX + 1 - (len - n))
+        break;
     }
   while (len > 0 && g_ascii_isspace (buf[len - 1]))
     len--;
@@ -287,6 +292,17 @@ open_pci_device (const char *root, const char *pci, GError **error)
 
 /* ---- PCI addresses --------------------------------------------------- */
 
+/* Lower-case hex digits only: the kernel's spelling of PCI addresses. */
+static int
+hex_digit (char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  return -1;
+}
+
 static gboolean
 parse_hex_field (const char *text, gsize len, guint max, guint *out)
 {
@@ -294,16 +310,11 @@ parse_hex_field (const char *text, gsize len, guint max, guint *out)
 
   for (gsize i = 0; i < len; i++)
     {
-      char c = text[i];
-      int digit;
+      int digit = hex_digit (text[i]);
 
-      if (c >= '0' && c <= '9')
-        digit = c - '0';
-      else if (c >= 'a' && c <= 'f')
-        digit = c - 'a' + 10;
-      else
+      if (digit < 0)
         return FALSE;
-      value = value * 16 + digit;
+      value = value << 4 | digit;
     }
   if (value > max)
     return FALSE;
@@ -317,13 +328,14 @@ vfp_pci_address_parse (const char *text, guint *domain, guint *bus,
 {
   guint d, b, s, f;
 
-  /* "DDDD:BB:SS.F": exactly 12 bytes; slot is 5 bits, function 3 bits. */
-  if (text == NULL || strlen (text) != 12
-      || text[4] != ':' || text[7] != ':' || text[10] != '.'
-      || !parse_hex_field (text, 4, 0xffff, &d)
-      || !parse_hex_field (text + 5, 2, 0xff, &b)
-      || !parse_hex_field (text + 8, 2, 0x1f, &s)
-      || !parse_hex_field (text + 11, 1, 0x7, &f))
+  /* "DDDD:BB:SS.F": exactly 12 bytes; slot is 5 bits, function 3 bits.
+   * Checked left to right, so nothing past a short string's NUL is read
+   * (no strlen: a start parses every lease name of the host). */
+  if (text == NULL
+      || !parse_hex_field (text, 4, 0xffff, &d) || text[4] != ':'
+      || !parse_hex_field (text + 5, 2, 0xff, &b) || text[7] != ':'
+      || !parse_hex_field (text + 8, 2, 0x1f, &s) || text[10] != '.'
+      || !parse_hex_field (text + 11, 1, 0x7, &f) || text[12] != '\0')
     return FALSE;
   if (domain != NULL)
     *domain = d;
@@ -618,45 +630,43 @@ alloc_vfs (VfpPf *pf)
 }
 
 /* VF addresses.  The hook reads pools of thousands of VFs on every start,
- * and a readlink per VF was most of its cost, so the addresses are computed
- * from sriov_offset/sriov_stride (RID(VF i) = RID(PF) + offset + i x stride,
- * as the kernel computes it) and checked against the first and last virtfn
- * link (which also catches VFs still being enabled).  Without those files,
- * or on any mismatch, every virtfnN link is read.  Everything else about a
- * VF is read on demand by vfp_host_read_vf_info() for the one VF allocation
- * picks. */
+ * and a readlink per VF was most of its cost.  The kernel places VF i at
+ * routing ID RID(PF) + sriov_offset + i x sriov_stride, so the links of
+ * VF 0 and VF 1 give the rule, and the link of the last VF checks it (and
+ * catches VFs still being enabled: their links appear in order); three
+ * readlinks per PF, not two files read as well.  A layout the rule does
+ * not fit has every virtfnN link read.  Everything else about a VF is read
+ * on demand by vfp_host_read_vf_info() for the one VF allocation picks. */
 static gboolean
 read_vfs (int dev_fd, const char *label, VfpPf *pf, GError **error)
 {
-  guint domain, pf_rid;
-  guint64 offset = 0, stride = 0;
+  guint n = pf->num_vfs, domain, rid0, domain1, rid1, stride = 1;
   g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
   g_autofree char *last = NULL;
 
-  if (pf->num_vfs > 0
-      && vfp_pci_address_rid (pf->pci, &domain, &pf_rid)
-      && read_uint_attr (dev_fd, pf->pci, "sriov_offset", 10, 0xffff, &offset, NULL)
-      && read_uint_attr (dev_fd, pf->pci, "sriov_stride", 10, 0xffff, &stride, NULL)
-      && stride > 0)
+  if (n == 0)
+    return TRUE;
+  if (!read_virtfn (dev_fd, label, pf, 0, &first, error)
+      || (n > 1 && (!read_virtfn (dev_fd, label, pf, 1, &second, error)
+                    || !read_virtfn (dev_fd, label, pf, n - 1, &last, error))))
+    return FALSE;
+  if (vfp_pci_address_rid (first, &domain, &rid0)
+      && (n == 1
+          || (vfp_pci_address_rid (second, &domain1, &rid1) && domain1 == domain
+              && rid1 > rid0 && (stride = rid1 - rid0) > 0
+              && rule_matches (domain, rid0, stride, n, first, last))))
     {
-      if (!read_virtfn (dev_fd, label, pf, 0, &first, error)
-          || !read_virtfn (dev_fd, label, pf, pf->num_vfs - 1, &last, error))
-        return FALSE;
-      if (rule_matches (domain, pf_rid + (guint) offset, (guint) stride, pf->num_vfs,
-                        first, last))
-        {
-          pf->vf_domain = domain;
-          pf->vf_rid0 = pf_rid + (guint) offset;
-          pf->vf_stride = (guint) stride;
-          alloc_vfs (pf);
-          for (guint i = 0; i < pf->num_vfs; i++)
-            format_rid (pf->pci_block + (gsize) i * sizeof "dddd:bb:ss.f", domain,
-                        pf->vf_rid0 + i * pf->vf_stride);
-          return TRUE;
-        }
+      pf->vf_domain = domain;
+      pf->vf_rid0 = rid0;
+      pf->vf_stride = stride;
+      alloc_vfs (pf);
+      for (guint i = 0; i < n; i++)
+        format_rid (pf->pci_block + (gsize) i * sizeof "dddd:bb:ss.f", domain, rid0 + i * stride);
+      return TRUE;
     }
   alloc_vfs (pf);
-  for (guint i = 0; i < pf->num_vfs; i++)
+  for (guint i = 0; i < n; i++)
     {
       g_autofree char *vf_pci = NULL;
 

@@ -570,6 +570,7 @@ vfp_lease_foreach_name (const char *state_dir, VfpLeaseNameFunc func, gpointer d
   g_autoptr (GDir) dir = NULL;
   g_autoptr (GError) local_error = NULL;
   const char *name;
+  guint domain, rid;
 
   dir = g_dir_open (dir_path, 0, &local_error);
   if (dir == NULL && !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
@@ -579,13 +580,13 @@ vfp_lease_foreach_name (const char *state_dir, VfpLeaseNameFunc func, gpointer d
       return FALSE;
     }
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    if (vfp_pci_address_is_valid (name))   /* skips temporaries */
-      func (name, data);
+    if (vfp_pci_address_rid (name, &domain, &rid))   /* skips temporaries */
+      func (name, domain, rid, data);
   return TRUE;
 }
 
 static void
-add_name (const char *vf_pci, gpointer data)
+add_name (const char *vf_pci, guint domain, guint rid, gpointer data)
 {
   g_hash_table_add (data, g_strdup (vf_pci));
 }

@@ -99,8 +99,9 @@ gboolean vfp_lease_list_owner (const char *state_dir, const char *uuid, GPtrArra
 /* The set of leased VF PCI addresses (one readdir, no file reads). */
 gboolean vfp_lease_list_names (const char *state_dir, GHashTable **out, GError **error);
 /* The same one readdir, calling @func for each leased VF PCI address (valid
- * for the call only): nothing allocated per lease. */
-typedef void (*VfpLeaseNameFunc) (const char *vf_pci, gpointer data);
+ * for the call only) with its domain and routing ID (vfp_pci_address_rid):
+ * nothing allocated, and each name parsed once. */
+typedef void (*VfpLeaseNameFunc) (const char *vf_pci, guint domain, guint rid, gpointer data);
 gboolean vfp_lease_foreach_name (const char *state_dir, VfpLeaseNameFunc func, gpointer data,
                                  GError **error);
 /* Does a lease of @vf_pci exist right now?  One stat: a start checks it

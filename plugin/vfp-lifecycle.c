@@ -418,9 +418,9 @@ free_stale_leases (Operation *op, VfpPool *pool)
 #define CLAIM_FIRST_CANDIDATES 8
 
 static void
-add_to_set (const char *vf_pci, gpointer set)
+add_to_set (const char *vf_pci, guint domain, guint rid, gpointer set)
 {
-  vfp_vf_set_add (set, vf_pci);
+  vfp_vf_set_add_rid (set, vf_pci, domain, rid);
 }
 
 static void

@@ -2,11 +2,32 @@
 #include "config.h"
 #include "vfp-vf-set.h"
 
+#include <stdlib.h>
+
+/* Where a PF's VFs are, for the arithmetic of vfp_vf_set_add(). */
+typedef struct {
+  guint64 start, end;   /* domain << 16 | RID of its first and last VF */
+  guint stride;
+  guint pf_pos;         /* in pool->pfs */
+} PfRids;
+
 struct _VfpVfSet {
   const VfpPool *pool;
   guint *offset;        /* first bit of each PF of pool->pfs */
+  PfRids *rids;         /* PFs with a stride rule, by start (VF ranges of
+                         * distinct PFs do not overlap) */
+  guint n_rids;
+  gboolean others;      /* some PF has no rule: compare its strings */
   guint64 *bits;
 };
+
+static gint
+compare_rids (gconstpointer a, gconstpointer b)
+{
+  const PfRids *x = a, *y = b;
+
+  return x->start < y->start ? -1 : x->start > y->start;
+}
 
 VfpVfSet *
 vfp_vf_set_new (const VfpPool *pool)
@@ -16,15 +37,34 @@ vfp_vf_set_new (const VfpPool *pool)
 
   set->pool = pool;
   set->offset = g_new (guint, pool->pfs->len + 1);
+  set->rids = g_new0 (PfRids, pool->pfs->len);
   for (guint i = 0; i < pool->pfs->len; i++)
     {
       const VfpPf *pf = pool->pfs->pdata[i];
+      guint n = pf->vfs != NULL ? pf->vfs->len : 0;
+
       set->offset[i] = total;
-      total += pf->vfs != NULL ? pf->vfs->len : 0;
+      total += n;
+      if (pf->vf_stride > 0 && n > 0)
+        set->rids[set->n_rids++] = (PfRids) {
+          (guint64) pf->vf_domain << 16 | pf->vf_rid0,
+          (guint64) pf->vf_domain << 16 | (pf->vf_rid0 + (n - 1) * pf->vf_stride),
+          pf->vf_stride, i };
+      else if (n > 0)
+        set->others = TRUE;
     }
+  qsort (set->rids, set->n_rids, sizeof *set->rids, compare_rids);
   set->offset[pool->pfs->len] = total;
   set->bits = g_new0 (guint64, total / 64 + 1);
   return set;
+}
+
+static void
+set_bit (VfpVfSet *set, guint pf_pos, guint index)
+{
+  guint bit = set->offset[pf_pos] + index;
+
+  set->bits[bit / 64] |= G_GUINT64_CONSTANT (1) << (bit % 64);
 }
 
 gboolean
@@ -32,22 +72,45 @@ vfp_vf_set_add (VfpVfSet *set, const char *pci)
 {
   guint domain, rid;
 
-  /* Parsed once, then arithmetic per PF: a start adds every lease of the
-   * host, thousands of them. */
-  if (!vfp_pci_address_rid (pci, &domain, &rid))
-    return FALSE;
-  for (guint i = 0; i < set->pool->pfs->len; i++)
-    {
-      const VfpPf *pf = set->pool->pfs->pdata[i];
-      int index = pf->vf_stride > 0 ? vfp_pf_vf_index_at (pf, domain, rid)
-                                    : vfp_pf_vf_index (pf, pci);
+  return vfp_pci_address_rid (pci, &domain, &rid) && vfp_vf_set_add_rid (set, pci, domain, rid);
+}
 
-      if (index >= 0)
+/* A binary search of the PFs' VF ranges: a start adds every lease of the
+ * host, thousands of them, against dozens of PFs. */
+gboolean
+vfp_vf_set_add_rid (VfpVfSet *set, const char *pci, guint domain, guint rid)
+{
+  guint64 key = (guint64) domain << 16 | rid;
+  guint lo = 0, hi;
+
+  hi = set->n_rids;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      if (set->rids[mid].start <= key)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  /* rids[lo - 1] is the last range starting at or before the address. */
+  if (lo > 0)
+    {
+      const PfRids *r = &set->rids[lo - 1];
+      if (key <= r->end && (key - r->start) % r->stride == 0)
         {
-          guint bit = set->offset[i] + index;
-          set->bits[bit / 64] |= G_GUINT64_CONSTANT (1) << (bit % 64);
+          set_bit (set, r->pf_pos, (key - r->start) / r->stride);
           return TRUE;
         }
+    }
+  for (guint i = 0; set->others && i < set->pool->pfs->len; i++)
+    {
+      const VfpPf *pf = set->pool->pfs->pdata[i];
+      int index;
+
+      if (pf->vf_stride > 0 || (index = vfp_pf_vf_index (pf, pci)) < 0)
+        continue;
+      set_bit (set, i, index);
+      return TRUE;
     }
   return FALSE;
 }
@@ -69,6 +132,7 @@ vfp_vf_set_free (VfpVfSet *set)
   if (set == NULL)
     return;
   g_free (set->offset);
+  g_free (set->rids);
   g_free (set->bits);
   g_free (set);
 }

@@ -17,6 +17,8 @@ VfpVfSet *vfp_vf_set_new (const VfpPool *pool);
 /* Add the VF at PCI address @pci.  FALSE, and nothing added, when it is no
  * VF of the pool's PFs (another pool's lease, a temporary file name). */
 gboolean vfp_vf_set_add (VfpVfSet *set, const char *pci);
+/* The same for an address already split by vfp_pci_address_rid(). */
+gboolean vfp_vf_set_add_rid (VfpVfSet *set, const char *pci, guint domain, guint rid);
 /* Is VF @index of the pool's PF number @pf_pos (its place in pool->pfs)
  * in the set? */
 gboolean vfp_vf_set_contains (const VfpVfSet *set, guint pf_pos, guint index);

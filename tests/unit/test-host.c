@@ -458,11 +458,22 @@ test_vf_info_rebound (void **state)
   CHECK_INT ("rebound PF", pf->vfs->len, 7);
 }
 
+/* The address of virtfn @i of PF directory @dev, as its link says. */
+static char *
+virtfn_target (const char *dev, guint i)
+{
+  g_autofree char *name = g_strdup_printf ("virtfn%u", i);
+  g_autofree char *path = g_build_filename (dev, name, NULL);
+  g_autofree char *target = g_file_read_link (path, NULL);
+
+  return target != NULL ? g_path_get_basename (target) : NULL;
+}
+
 /* A virtfnN link missing although sriov_numvfs counts it (VFs being
  * enabled, links appear in order) is an error, not a shorter list: on the
- * computed path the last link is checked; without sriov_offset/stride every
- * link is read, so a missing middle one is caught too, and the addresses
- * read are the same as the computed ones. */
+ * computed path the last link is checked; a layout the stride rule (from
+ * virtfn0 and virtfn1) does not fit has every link read, so a missing
+ * middle one is caught too.  Either way each address is its link's. */
 static void
 test_read_pf_missing_virtfn (void **state)
 {
@@ -470,7 +481,7 @@ test_read_pf_missing_virtfn (void **state)
   g_autofree char *root = g_build_filename (fx->dir, "missing-virtfn", NULL);
   g_autofree char *dev = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *offset = NULL;
+  g_autofree char *odd = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (VfpPf) computed = NULL;
   g_autoptr (VfpPf) linked = NULL;
@@ -479,25 +490,37 @@ test_read_pf_missing_virtfn (void **state)
   vfp_test_make_sysfs (root, "igb");
   dev = g_build_filename (root, "devices", "pci0000:00", "0000:01:00.0", NULL);
   CHECK ("computed path reads igb", vfp_host_read_pf (root, "ens1f0", &computed, NULL));
-
-  offset = g_build_filename (dev, "sriov_offset", NULL);
-  CHECK ("no sriov_offset", g_unlink (offset) == 0);
-  CHECK ("link path reads igb", vfp_host_read_pf (root, "ens1f0", &linked, NULL));
-  CHECK ("same VF count", computed->vfs->len == linked->vfs->len);
   CHECK ("computed path has the stride rule", computed->vf_stride == 2);
-  CHECK ("link path has no stride rule", linked->vf_stride == 0);
-  for (guint i = 0; i < linked->vfs->len; i++)
+  for (guint i = 0; i < computed->vfs->len; i++)
     {
-      const char *pci = ((VfpVf *) linked->vfs->pdata[i])->pci;
+      g_autofree char *want = virtfn_target (dev, i);
+      const char *pci = ((VfpVf *) computed->vfs->pdata[i])->pci;
 
-      CHECK ("computed address = virtfn link",
-             strcmp (((VfpVf *) computed->vfs->pdata[i])->pci, pci) == 0);
-      CHECK ("both paths find the VF", vfp_pf_vf_index (computed, pci) == (int) i
-                                        && vfp_pf_vf_index (linked, pci) == (int) i);
+      CHECK ("computed address = virtfn link", g_strcmp0 (pci, want) == 0);
+      CHECK ("computed path finds the VF", vfp_pf_vf_index (computed, pci) == (int) i);
     }
   /* VF 0's neighbour function is the other PF's VF (stride 2): not ours. */
-  CHECK ("odd function is not a VF of this PF", vfp_pf_vf_index (computed, "0000:01:10.1") == -1
-                                                 && vfp_pf_vf_index (linked, "0000:01:10.1") == -1);
+  CHECK ("odd function is not a VF of this PF", vfp_pf_vf_index (computed, "0000:01:10.1") == -1);
+
+  /* virtfn1 off the line through virtfn0 and the last one: no rule, every
+   * link read. */
+  path = g_build_filename (dev, "virtfn1", NULL);
+  CHECK ("re-point virtfn1", g_unlink (path) == 0 && symlink ("../0000:01:13.7", path) == 0);
+  CHECK ("link path reads igb", vfp_host_read_pf (root, "ens1f0", &linked, NULL));
+  CHECK ("link path has no stride rule", linked->vf_stride == 0);
+  CHECK ("same VF count", computed->vfs->len == linked->vfs->len);
+  for (guint i = 0; i < linked->vfs->len; i++)
+    {
+      g_autofree char *want = virtfn_target (dev, i);
+      const char *pci = ((VfpVf *) linked->vfs->pdata[i])->pci;
+
+      CHECK ("linked address = virtfn link", g_strcmp0 (pci, want) == 0);
+      CHECK ("link path finds the VF", vfp_pf_vf_index (linked, pci) == (int) i);
+    }
+  odd = g_strdup (((VfpVf *) linked->vfs->pdata[1])->pci);
+  CHECK ("the re-pointed VF is read as linked", strcmp (odd, "0000:01:13.7") == 0);
+  CHECK ("odd function is not a VF of this PF", vfp_pf_vf_index (linked, "0000:01:10.1") == -1);
+  g_free (path);
 
   path = g_build_filename (dev, "virtfn3", NULL);
   CHECK ("missing virtfn3", g_unlink (path) == 0);
