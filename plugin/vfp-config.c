@@ -181,8 +181,7 @@ add_pf_item (VfpPool *pool, const char *item, const char *sysfs_root, GError **e
   g_ptr_array_add (pool->pfs, kept);
   if (indices == NULL)
     {
-      for (guint i = 0; i < kept->vfs->len; i++)
-        g_ptr_array_add (pool->members, kept->vfs->pdata[i]);
+      g_ptr_array_extend (pool->members, kept->vfs, NULL, NULL);
       return TRUE;
     }
   for (guint i = 0; i < indices->len; i++)

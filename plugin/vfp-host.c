@@ -293,7 +293,7 @@ open_pci_device (const char *root, const char *pci, GError **error)
 /* ---- PCI addresses --------------------------------------------------- */
 
 /* Lower-case hex digits only: the kernel's spelling of PCI addresses. */
-static int
+static inline int
 hex_digit (char c)
 {
   if (c >= '0' && c <= '9')
@@ -303,7 +303,7 @@ hex_digit (char c)
   return -1;
 }
 
-static gboolean
+static inline gboolean
 parse_hex_field (const char *text, gsize len, guint max, guint *out)
 {
   guint value = 0;
@@ -404,16 +404,19 @@ vfp_link_to_string (VfpLink link)
     }
 }
 
-/* The link of the interface whose sysfs directory is @net_fd, and its
- * operstate as read (NULL when unreadable). */
+/* The link of the interface whose sysfs directory is @prefix (relative to
+ * @dirfd: "" or "net/NETDEV/"), and its operstate as read (NULL when
+ * unreadable). */
 static VfpLink
-read_link (int net_fd, char **operstate)
+read_link (int dirfd, const char *prefix, char **operstate)
 {
+  g_autofree char *operstate_name = g_strconcat (prefix, "operstate", NULL);
+  g_autofree char *carrier_name = g_strconcat (prefix, "carrier", NULL);
   g_autofree char *carrier = NULL;
   int errnum = 0;
 
-  *operstate = attr_read (net_fd, "operstate", &errnum);
-  carrier = attr_read (net_fd, "carrier", &errnum);
+  *operstate = attr_read (dirfd, operstate_name, &errnum);
+  carrier = attr_read (dirfd, carrier_name, &errnum);
   /* "unknown" is what drivers that do not track link report: not down. */
   if ((*operstate != NULL && strcmp (*operstate, "up") != 0
        && strcmp (*operstate, "unknown") != 0)
@@ -425,28 +428,27 @@ read_link (int net_fd, char **operstate)
 }
 
 /* Port identity and link from net/NETDEV/ of the PF.  Read on every config
- * load (each hook call), so a pick sees the link as it is now.  Missing
- * files are not errors: many drivers have no phys_port_id (reading it fails
- * with EOPNOTSUPP), and carrier cannot be read while the interface is
- * administratively down (EINVAL). */
+ * load (each hook call), so a pick sees the link as it is now; by paths
+ * relative to the device, not an open of net/NETDEV (two syscalls per PF).
+ * Missing files are not errors: many drivers have no phys_port_id (reading
+ * it fails with EOPNOTSUPP), and carrier cannot be read while the interface
+ * is administratively down (EINVAL). */
 static void
 read_port_and_link (int dev_fd, VfpPf *pf)
 {
-  g_autofree char *base = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *port_name = NULL;
   int errnum = 0;
-  g_auto (VfpHostFd) net_fd = -1;
 
   pf->link = VFP_LINK_UNKNOWN;
   if (pf->netdev == NULL || !vfp_name_is_safe (pf->netdev))
     return;
-  base = g_build_filename ("net", pf->netdev, NULL);
-  net_fd = openat (dev_fd, base, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (net_fd < 0)
-    return;
-  pf->phys_port_id = attr_read (net_fd, "phys_port_id", &errnum);
+  prefix = g_strconcat ("net/", pf->netdev, "/", NULL);
+  port_name = g_strconcat (prefix, "phys_port_id", NULL);
+  pf->phys_port_id = attr_read (dev_fd, port_name, &errnum);
   if (pf->phys_port_id != NULL && *pf->phys_port_id == '\0')
     g_clear_pointer (&pf->phys_port_id, g_free);
-  pf->link = read_link (net_fd, &pf->operstate);
+  pf->link = read_link (dev_fd, prefix, &pf->operstate);
 }
 
 VfpLink
@@ -462,7 +464,7 @@ vfp_host_read_link (const char *sysfs_root, const char *netdev, char **operstate
   net_fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (net_fd < 0)
     return VFP_LINK_UNKNOWN;
-  return read_link (net_fd, operstate);
+  return read_link (net_fd, "", operstate);
 }
 
 /* Resolve @name to its device directory: a PCI address through
@@ -473,8 +475,8 @@ open_pf_device (const char *root, const char *name, char **pci, char **netdev,
                 GError **error)
 {
   g_autofree char *net_path = NULL;
+  g_autofree char *dev_path = NULL;
   g_autofree char *dev_pci = NULL;
-  g_auto (VfpHostFd) net_fd = -1;
   int dev_fd, errnum = 0;
 
   if (vfp_pci_address_is_valid (name))
@@ -485,22 +487,21 @@ open_pf_device (const char *root, const char *name, char **pci, char **netdev,
       return dev_fd;
     }
 
+  /* The device link and the directory behind it, by path: two syscalls
+   * per PF on every hook call, not an open of class/net/NAME as well.  Why
+   * it failed is worked out on the error path only. */
   net_path = g_build_filename (root, "class", "net", name, NULL);
-  net_fd = open (net_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (net_fd < 0)
+  dev_path = g_build_filename (net_path, "device", NULL);
+  dev_pci = link_base (AT_FDCWD, dev_path, &errnum);
+  if (dev_pci == NULL && (errnum == ENOENT || errnum == ENOTDIR)
+      && !g_file_test (net_path, G_FILE_TEST_IS_DIR))
     {
-      errnum = errno;
-      if (errnum == ENOENT || errnum == ENOTDIR)
-        g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
-                     "no network interface or PCI device '%s' (nothing at %s)",
-                     name, net_path);
-      else
-        set_errno_error (error, errnum, "opening %s", net_path);
+      g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                   "no network interface or PCI device '%s' (nothing at %s)",
+                   name, net_path);
       return -1;
     }
-
   /* Virtual interfaces (bridges, bonds, veths) have no device link. */
-  dev_pci = link_base (net_fd, "device", &errnum);
   if (dev_pci == NULL || !vfp_pci_address_is_valid (dev_pci))
     {
       if (dev_pci == NULL && errnum != ENOENT)
@@ -511,7 +512,7 @@ open_pf_device (const char *root, const char *name, char **pci, char **netdev,
                      "physical function", name);
       return -1;
     }
-  dev_fd = openat (net_fd, "device", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  dev_fd = open (dev_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dev_fd < 0)
     {
       set_errno_error (error, errno, "opening %s/device", net_path);

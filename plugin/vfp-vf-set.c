@@ -5,21 +5,12 @@
 #include <stdlib.h>
 
 /* Where a PF's VFs are, for the arithmetic of vfp_vf_set_add(). */
-typedef struct {
+struct _VfpVfSetPfRids {
   guint64 start, end;   /* domain << 16 | RID of its first and last VF */
   guint stride;
   guint pf_pos;         /* in pool->pfs */
-} PfRids;
-
-struct _VfpVfSet {
-  const VfpPool *pool;
-  guint *offset;        /* first bit of each PF of pool->pfs */
-  PfRids *rids;         /* PFs with a stride rule, by start (VF ranges of
-                         * distinct PFs do not overlap) */
-  guint n_rids;
-  gboolean others;      /* some PF has no rule: compare its strings */
-  guint64 *bits;
 };
+typedef VfpVfSetPfRids PfRids;
 
 static gint
 compare_rids (gconstpointer a, gconstpointer b)
@@ -113,17 +104,6 @@ vfp_vf_set_add_rid (VfpVfSet *set, const char *pci, guint domain, guint rid)
       return TRUE;
     }
   return FALSE;
-}
-
-gboolean
-vfp_vf_set_contains (const VfpVfSet *set, guint pf_pos, guint index)
-{
-  guint bit;
-
-  if (pf_pos >= set->pool->pfs->len || set->offset[pf_pos] + index >= set->offset[pf_pos + 1])
-    return FALSE;
-  bit = set->offset[pf_pos] + index;
-  return (set->bits[bit / 64] >> (bit % 64)) & 1;
 }
 
 void
