@@ -602,6 +602,96 @@ vfp_lease_list_names (const char *state_dir, GHashTable **out, GError **error)
   return TRUE;
 }
 
+/* A value as GKeyFile writes it: \s (a leading space), \n, \t, \r and
+ * \\ escaped.  NULL for an escape it does not write. */
+static char *
+keyfile_unescape (const char *value, gsize len)
+{
+  g_autoptr (GString) out = g_string_sized_new (len);
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = value[i];
+
+      if (c == '\\')
+        {
+          if (++i == len)
+            return NULL;
+          switch (value[i])
+            {
+            case 's': c = ' '; break;
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case 'r': c = '\r'; break;
+            case '\\': c = '\\'; break;
+            default: return NULL;
+            }
+        }
+      g_string_append_c (out, c);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+gboolean
+vfp_lease_peek (const char *state_dir, const char *vf_pci, char **owner_name, char **boot_id,
+                GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *owner = NULL;
+  g_autofree char *boot = NULL;
+  g_autoptr (GError) local_error = NULL;
+  const char *line;
+
+  if (!check_vf_name (vf_pci, error))
+    return FALSE;
+  path = lease_path (state_dir, vf_pci);
+  if (!vfp_file_read_private (path, LEASE_MAX_SIZE, &data, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND, "VF %s has no lease", vf_pci);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (!g_str_has_prefix (data, "[" G_LEASE "]\n"))
+    goto odd;
+  /* The [lease] group's lines, up to the next group. */
+  for (line = data + strlen ("[" G_LEASE "]\n"); *line != '\0' && *line != '[';)
+    {
+      const char *end = strchr (line, '\n');
+      gsize len = end != NULL ? (gsize) (end - line) : strlen (line);
+      char **want = NULL;
+      gsize key_len = 0;
+
+      if (g_str_has_prefix (line, "owner-name="))
+        want = &owner, key_len = strlen ("owner-name=");
+      else if (g_str_has_prefix (line, "boot-id="))
+        want = &boot, key_len = strlen ("boot-id=");
+      if (want != NULL)
+        {
+          if (*want != NULL)
+            goto odd;     /* a key twice: not what we write */
+          *want = keyfile_unescape (line + key_len, len - key_len);
+          if (*want == NULL)
+            goto odd;
+        }
+      line += len + (end != NULL);
+    }
+  if (owner == NULL)
+    goto odd;
+  if (owner_name != NULL)
+    *owner_name = g_steal_pointer (&owner);
+  if (boot_id != NULL)
+    *boot_id = g_steal_pointer (&boot);
+  return TRUE;
+
+odd:
+  g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT,
+               "lease file %s: not in the layout vfpool writes", path);
+  return FALSE;
+}
+
 gboolean
 vfp_lease_exists (const char *state_dir, const char *vf_pci)
 {

@@ -323,6 +323,8 @@ describe_holders (Operation *op, VfpPool *pool, GHashTable *quarantined)
     {
       VfpVf *vf = pool->members->pdata[i];
       g_autoptr (VfpLease) lease = NULL;
+      g_autoptr (GError) local_error = NULL;
+      g_autofree char *name = NULL;
       g_autofree char *owner = NULL;
 
       if (g_hash_table_contains (quarantined, vf->pci))
@@ -330,9 +332,16 @@ describe_holders (Operation *op, VfpPool *pool, GHashTable *quarantined)
           out++;
           continue;
         }
-      if (!vfp_lease_read (op->ctx->state_dir, vf->pci, &lease, NULL))
-        continue;
-      owner = vfp_error_quote (lease->owner_name);
+      /* Only the owner's name: a peek, not a parse of every lease (each
+       * refused start of a full pool pays for this). */
+      if (!vfp_lease_peek (op->ctx->state_dir, vf->pci, &name, NULL, &local_error))
+        {
+          if (g_error_matches (local_error, VFP_ERROR, VFP_ERROR_NOT_FOUND)
+              || !vfp_lease_read (op->ctx->state_dir, vf->pci, &lease, NULL))
+            continue;
+          name = g_strdup (lease->owner_name);
+        }
+      owner = vfp_error_quote (name);
       g_string_append_printf (s, "%s%s on %s", held ? ", " : "", owner, vf->pci);
       held++;
     }
@@ -402,7 +411,15 @@ free_stale_leases (Operation *op, VfpPool *pool)
     {
       VfpVf *vf = pool->members->pdata[i];
       g_autoptr (VfpLease) lease = NULL;
+      g_autoptr (GError) local_error = NULL;
+      g_autofree char *boot_id = NULL;
 
+      /* A lease of this boot is not stale: known from a peek at its
+       * boot-id, without parsing it (a full pool reads them all). */
+      if (vfp_lease_peek (op->ctx->state_dir, vf->pci, NULL, &boot_id, &local_error)
+          ? g_strcmp0 (boot_id, op->boot_id) == 0
+          : g_error_matches (local_error, VFP_ERROR, VFP_ERROR_NOT_FOUND))
+        continue;
       if (vfp_lease_read (op->ctx->state_dir, vf->pci, &lease, NULL)
           && vfp_lease_is_stale (op->boot_id, lease)
           && vfp_release_lease (op->ctx, lease, FALSE, NULL, NULL))
