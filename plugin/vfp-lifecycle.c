@@ -451,25 +451,62 @@ add_keys_to_set (GHashTable *table, VfpVfSet *set)
     vfp_vf_set_add (set, key);
 }
 
+/* The pool's unavailable VFs as bits: one readdir of the lease store, no
+ * string kept or hashed per lease. */
+static VfpVfSet *
+list_unavailable (Operation *op, VfpPool *pool, GHashTable *quarantined, GHashTable *taken,
+                  GError **error)
+{
+  g_autoptr (VfpVfSet) set = vfp_vf_set_new (pool);
+
+  if (!vfp_lease_foreach_name (op->ctx->state_dir, add_to_set, set, error))
+    return NULL;
+  add_keys_to_set (quarantined, set);
+  add_keys_to_set (taken, set);
+  return g_steal_pointer (&set);
+}
+
+/* Starts racing for one pool rank alike, so after losing a claim they
+ * would collide again on the same next VF.  A start that lost one begins
+ * its next pass at a random place among the leading run of VFs that rank
+ * alike up to their index (same PF, and not the sticky VF): the policy's
+ * order is kept between ranks, and a start that loses no race (every
+ * start of a quiet host, every test) takes the lowest index as before. */
+static void
+rotate_tied_run (GPtrArray *ranked, guint from, const char *sticky)
+{
+  g_autofree gpointer *copy = NULL;
+  gpointer *head = ranked->pdata + from;
+  guint run = 0, shift;
+
+  while (from + run < ranked->len && ((VfpVf *) head[run])->pf == ((VfpVf *) head[0])->pf
+         && g_strcmp0 (((VfpVf *) head[run])->pci, sticky) != 0)
+    run++;
+  if (run < 2)
+    return;
+  shift = g_random_int_range (0, run);
+  copy = g_memdup2 (head, run * sizeof (gpointer));
+  for (guint i = 0; i < run; i++)
+    head[i] = copy[(i + shift) % run];
+}
+
 static gboolean
 try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *taken,
                    GHashTable *quarantined, GHashTable *avoid_ports, guint *unsafe,
                    gboolean *claimed, char **refusal, GError **error)
 {
-  g_autoptr (VfpVfSet) unavailable = vfp_vf_set_new (plan->pool);
+  g_autoptr (VfpVfSet) unavailable = NULL;
   g_autoptr (GPtrArray) ranked = NULL;
   g_autofree char *sticky = NULL;
   VfpAllocQuery query = { NULL };
+  guint lost_before = op->ctx->lost_claims;
 
   *claimed = FALSE;
   *unsafe = 0;
   g_clear_pointer (refusal, g_free);
-  /* The pool's unavailable VFs as bits: one readdir of the lease store,
-   * no string kept or hashed per lease. */
-  if (!vfp_lease_foreach_name (op->ctx->state_dir, add_to_set, unavailable, error))
+  unavailable = list_unavailable (op, plan->pool, quarantined, taken, error);
+  if (unavailable == NULL)
     return FALSE;
-  add_keys_to_set (quarantined, unavailable);
-  add_keys_to_set (taken, unavailable);
 
   sticky = vfp_history_lookup (op->ctx->history_dir, op->uuid, plan->nic->index);
   query.unavailable_set = unavailable;
@@ -478,13 +515,24 @@ try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *t
   query.avoid_ports = avoid_ports;
   /* The best few first: the first claim almost always wins, and ranking
    * every free VF of a large pool costs more than the rest of a start.
-   * Only when concurrent starts took all of those is every one ranked. */
+   * Only when concurrent starts took all of those is every one ranked,
+   * from a fresh listing (those starts leased more meanwhile). */
   for (guint pass = 0; pass < 2; pass++)
     {
       query.limit = pass == 0 && !dry_run ? CLAIM_FIRST_CANDIDATES : 0;
       *unsafe = 0;
+      if (pass > 0 && op->ctx->lost_claims > lost_before)
+        {
+          g_clear_pointer (&unavailable, vfp_vf_set_free);
+          unavailable = list_unavailable (op, plan->pool, quarantined, taken, error);
+          if (unavailable == NULL)
+            return FALSE;
+          query.unavailable_set = unavailable;
+        }
       g_clear_pointer (&ranked, g_ptr_array_unref);
       ranked = vfp_alloc_rank_query (plan->pool, &query, NULL);
+      if (pass > 0 && op->ctx->lost_claims > lost_before)
+        rotate_tied_run (ranked, 0, sticky);
       for (guint i = 0; i < ranked->len; i++)
         {
           VfpVf *vf = ranked->pdata[i];
@@ -498,6 +546,7 @@ try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *t
           if (!dry_run && vfp_lease_exists (op->ctx->state_dir, vf->pci))
             {
               op->ctx->lost_claims++;
+              rotate_tied_run (ranked, i + 1, sticky);
               continue;
             }
           /* A VF whose IOMMU group holds a non-VF device cannot be passed
@@ -521,13 +570,14 @@ try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *t
               return TRUE;
             }
           *claimed = FALSE;
-          op->ctx->lost_claims += g_error_matches (local_error, VFP_ERROR, VFP_ERROR_BUSY);
           if (!g_error_matches (local_error, VFP_ERROR, VFP_ERROR_BUSY))
             {
               g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
                                           "domain '%s' nic %u: ", op->name, plan->nic->index);
               return FALSE;
             }
+          op->ctx->lost_claims++;
+          rotate_tied_run (ranked, i + 1, sticky);
         }
       if (query.limit == 0 || ranked->len < query.limit)
         break;
