@@ -443,19 +443,19 @@ vfp_lease_update (const char *state_dir, const VfpLease *lease, const char *expe
   return ok;
 }
 
-gboolean
-vfp_lease_read (const char *state_dir, const char *vf_pci, VfpLease **out, GError **error)
+/* The text of @vf_pci's lease file (and its path): VFP_ERROR_NOT_FOUND
+ * without one.  Its [original] section is written to the NIC: only a file
+ * of ours is read. */
+static gboolean
+read_lease_file (const char *state_dir, const char *vf_pci, char **path, char **data,
+                 GError **error)
 {
-  g_autofree char *path = NULL;
-  g_autofree char *data = NULL;
   g_autoptr (GError) local_error = NULL;
-  g_autoptr (VfpLease) lease = NULL;
 
   if (!check_vf_name (vf_pci, error))
     return FALSE;
-  path = lease_path (state_dir, vf_pci);
-  /* Its [original] section is written to the NIC: only a file of ours. */
-  if (!vfp_file_read_private (path, LEASE_MAX_SIZE, &data, &local_error))
+  *path = lease_path (state_dir, vf_pci);
+  if (!vfp_file_read_private (*path, LEASE_MAX_SIZE, data, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND, "VF %s has no lease", vf_pci);
@@ -463,6 +463,18 @@ vfp_lease_read (const char *state_dir, const char *vf_pci, VfpLease **out, GErro
         g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  return TRUE;
+}
+
+gboolean
+vfp_lease_read (const char *state_dir, const char *vf_pci, VfpLease **out, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *data = NULL;
+  g_autoptr (VfpLease) lease = NULL;
+
+  if (!read_lease_file (state_dir, vf_pci, &path, &data, error))
+    return FALSE;
   if (!vfp_lease_from_data (data, strlen (data), &lease, error))
     {
       g_prefix_error (error, "lease file %s: ", path);
@@ -640,20 +652,10 @@ vfp_lease_peek (const char *state_dir, const char *vf_pci, char **owner_name, ch
   g_autofree char *data = NULL;
   g_autofree char *owner = NULL;
   g_autofree char *boot = NULL;
-  g_autoptr (GError) local_error = NULL;
   const char *line;
 
-  if (!check_vf_name (vf_pci, error))
+  if (!read_lease_file (state_dir, vf_pci, &path, &data, error))
     return FALSE;
-  path = lease_path (state_dir, vf_pci);
-  if (!vfp_file_read_private (path, LEASE_MAX_SIZE, &data, &local_error))
-    {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND, "VF %s has no lease", vf_pci);
-      else
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
   if (!g_str_has_prefix (data, "[" G_LEASE "]\n"))
     goto odd;
   /* The [lease] group's lines, up to the next group. */
