@@ -119,6 +119,8 @@ vfp_alloc_rank_query (VfpPool *pool, const VfpAllocQuery *q, VfpAllocOutcome *ou
   g_autofree Candidate *best = g_new (Candidate, MAX (q->limit, 1));
   g_autofree PfRank *pfs = g_new0 (PfRank, pool->pfs->len + 1);
   const VfpVf *sticky_vf = find_sticky (pool, q->sticky_pci);
+  g_autofree guint8 *busy = g_new (guint8, pool->members->len + 1);
+  g_autofree guint *pf_of = g_new (guint, pool->members->len + 1);
   const VfpPf *last = NULL;
   guint last_pos = 0, n_best = 0;
   VfpAllocOutcome local = { 0 };
@@ -135,22 +137,25 @@ vfp_alloc_rank_query (VfpPool *pool, const VfpAllocQuery *q, VfpAllocOutcome *ou
       pfs[i].avoided = on_avoided_port (q, &probe);
     }
   /* Load per PF counts the pool's own leased VFs, so pools that share a PF
-   * (with disjoint ranges) spread independently. */
+   * (with disjoint ranges) spread independently.  Each member is looked up
+   * once; the ranking pass below reads the answer back. */
   for (guint i = 0; i < pool->members->len; i++)
     {
       VfpVf *vf = pool->members->pdata[i];
       guint pf_pos = pf_position (pool, vf, &last, &last_pos);
-      if (is_unavailable (q, vf, pf_pos))
-        pfs[pf_pos].load++;
+
+      pf_of[i] = pf_pos;
+      busy[i] = is_unavailable (q, vf, pf_pos);
+      pfs[pf_pos].load += busy[i];
     }
   for (guint i = 0; i < pool->members->len; i++)
     {
       VfpVf *vf = pool->members->pdata[i];
-      guint pf_pos = pf_position (pool, vf, &last, &last_pos);
+      guint pf_pos = pf_of[i];
       const PfRank *r = &pfs[pf_pos];
       Candidate c = { 0, vf };
 
-      if (is_unavailable (q, vf, pf_pos))
+      if (busy[i])
         continue;
       if (r->refused)
         {

@@ -292,55 +292,44 @@ open_pci_device (const char *root, const char *pci, GError **error)
 
 /* ---- PCI addresses --------------------------------------------------- */
 
-/* Lower-case hex digits only: the kernel's spelling of PCI addresses. */
+/* Lower-case hex digits only: the kernel's spelling of PCI addresses.
+ * -1 for anything else, the NUL included. */
 static inline int
 hex_digit (char c)
 {
-  if (c >= '0' && c <= '9')
+  if ((guchar) (c - '0') < 10)
     return c - '0';
-  if (c >= 'a' && c <= 'f')
+  if ((guchar) (c - 'a') < 6)
     return c - 'a' + 10;
   return -1;
-}
-
-static inline gboolean
-parse_hex_field (const char *text, gsize len, guint max, guint *out)
-{
-  guint value = 0;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      int digit = hex_digit (text[i]);
-
-      if (digit < 0)
-        return FALSE;
-      value = value << 4 | digit;
-    }
-  if (value > max)
-    return FALSE;
-  *out = value;
-  return TRUE;
 }
 
 gboolean
 vfp_pci_address_parse (const char *text, guint *domain, guint *bus,
                        guint *slot, guint *function)
 {
-  guint d, b, s, f;
+  int x[12];
+  guint s, f;
 
   /* "DDDD:BB:SS.F": exactly 12 bytes; slot is 5 bits, function 3 bits.
-   * Checked left to right, so nothing past a short string's NUL is read
-   * (no strlen: a start parses every lease name of the host). */
+   * Left to right, stopping at the first byte that does not fit, so
+   * nothing past a short string's NUL is read; no strlen, no loop: a start
+   * parses every lease name of the host. */
+#define HEX_AT(i) ((x[i] = hex_digit (text[i])) >= 0)
   if (text == NULL
-      || !parse_hex_field (text, 4, 0xffff, &d) || text[4] != ':'
-      || !parse_hex_field (text + 5, 2, 0xff, &b) || text[7] != ':'
-      || !parse_hex_field (text + 8, 2, 0x1f, &s) || text[10] != '.'
-      || !parse_hex_field (text + 11, 1, 0x7, &f) || text[12] != '\0')
+      || !(HEX_AT (0) && HEX_AT (1) && HEX_AT (2) && HEX_AT (3) && text[4] == ':'
+           && HEX_AT (5) && HEX_AT (6) && text[7] == ':' && HEX_AT (8) && HEX_AT (9)
+           && text[10] == '.' && HEX_AT (11)))
+    return FALSE;
+#undef HEX_AT
+  s = x[8] << 4 | x[9];
+  f = x[11];
+  if (text[12] != '\0' || s > 0x1f || f > 7)
     return FALSE;
   if (domain != NULL)
-    *domain = d;
+    *domain = x[0] << 12 | x[1] << 8 | x[2] << 4 | x[3];
   if (bus != NULL)
-    *bus = b;
+    *bus = x[5] << 4 | x[6];
   if (slot != NULL)
     *slot = s;
   if (function != NULL)

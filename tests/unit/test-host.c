@@ -110,6 +110,9 @@ test_pci_address (void **state)
     { "0000:001:00.0", FALSE },
     { "0000:01:00.00", FALSE },
     { "0000:01:00", FALSE },
+    { "0000:01:0", FALSE },         /* ends inside a field */
+    { "0000", FALSE },
+    { "0000:01:00.", FALSE },
     { "0000-01-00.0", FALSE },
     { "0000:01:00.0 ", FALSE },
     { " 0000:01:00.0", FALSE },
