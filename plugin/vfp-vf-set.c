@@ -7,6 +7,7 @@
 /* Where a PF's VFs are, for the arithmetic of vfp_vf_set_add(). */
 struct _VfpVfSetPfRids {
   guint64 start, end;   /* domain << 16 | RID of its first and last VF */
+  guint64 max_end;      /* the largest end of this and the earlier ranges */
   guint stride;
   guint pf_pos;         /* in pool->pfs */
 };
@@ -38,13 +39,15 @@ vfp_vf_set_new (const VfpPool *pool)
       total += n;
       if (pf->vf_stride > 0 && n > 0)
         set->rids[set->n_rids++] = (PfRids) {
-          (guint64) pf->vf_domain << 16 | pf->vf_rid0,
-          (guint64) pf->vf_domain << 16 | (pf->vf_rid0 + (n - 1) * pf->vf_stride),
-          pf->vf_stride, i };
+          .start = (guint64) pf->vf_domain << 16 | pf->vf_rid0,
+          .end = (guint64) pf->vf_domain << 16 | (pf->vf_rid0 + (n - 1) * pf->vf_stride),
+          .stride = pf->vf_stride, .pf_pos = i };
       else if (n > 0)
         set->others = TRUE;
     }
   qsort (set->rids, set->n_rids, sizeof *set->rids, compare_rids);
+  for (guint i = 0; i < set->n_rids; i++)
+    set->rids[i].max_end = MAX (set->rids[i].end, i > 0 ? set->rids[i - 1].max_end : 0);
   set->offset[pool->pfs->len] = total;
   set->bits = g_new0 (guint64, total / 64 + 1);
   return set;
@@ -83,10 +86,13 @@ vfp_vf_set_add_rid (VfpVfSet *set, const char *pci, guint domain, guint rid)
       else
         hi = mid;
     }
-  /* rids[lo - 1] is the last range starting at or before the address. */
-  if (lo > 0)
+  /* rids[lo - 1] is the last range starting at or before the address.
+   * Ranges overlap where PFs interleave their VFs (two functions of one
+   * card, stride 2 each), so earlier ones are checked too, as long as one
+   * of them reaches this far. */
+  for (guint i = lo; i > 0 && set->rids[i - 1].max_end >= key; i--)
     {
-      const PfRids *r = &set->rids[lo - 1];
+      const PfRids *r = &set->rids[i - 1];
       if (key <= r->end && (key - r->start) % r->stride == 0)
         {
           set_bit (set, r->pf_pos, (key - r->start) / r->stride);
