@@ -33,33 +33,43 @@ compare_candidates (gconstpointer pa, gconstpointer pb)
   return a->key < b->key ? -1 : a->key > b->key;
 }
 
-/* Keep the best @limit of @cands, in order: a start takes the first VF it
- * can claim, so sorting every free VF of a large pool on each start would
- * be work thrown away.  O(n x limit), for a small limit. */
+/* Keep @c if it is among the best @limit seen so far: @best holds *@n
+ * candidates in order.  One pass over the free VFs picks the few a start
+ * tries, instead of sorting (or rescanning) all of them. */
 static void
-select_best (GArray *cands, guint limit)
+keep_best (Candidate *best, guint *n, guint limit, Candidate c)
 {
-  for (guint i = 0; i < limit; i++)
-    {
-      guint best = i;
+  guint i;
 
-      for (guint j = i + 1; j < cands->len; j++)
-        if (g_array_index (cands, Candidate, j).key < g_array_index (cands, Candidate, best).key)
-          best = j;
-      if (best != i)
-        {
-          Candidate tmp = g_array_index (cands, Candidate, i);
-          g_array_index (cands, Candidate, i) = g_array_index (cands, Candidate, best);
-          g_array_index (cands, Candidate, best) = tmp;
-        }
+  if (*n == limit && c.key >= best[limit - 1].key)
+    return;
+  i = *n < limit ? (*n)++ : limit - 1;
+  for (; i > 0 && best[i - 1].key > c.key; i--)
+    best[i] = best[i - 1];
+  best[i] = c;
+}
+
+/* The place of @vf's PF in pool->pfs.  Members come grouped by PF (a pool
+ * lists a PF once), so the answer for the previous VF is almost always the
+ * answer: no search per VF. */
+static guint
+pf_position (const VfpPool *pool, const VfpVf *vf, const VfpPf **last, guint *last_pos)
+{
+  if (vf->pf != *last)
+    {
+      *last_pos = 0;
+      g_ptr_array_find (pool->pfs, vf->pf, last_pos);
+      *last = vf->pf;
     }
-  g_array_set_size (cands, limit);
+  return *last_pos;
 }
 
 static gboolean
-is_unavailable (const VfpAllocQuery *q, const VfpVf *vf)
+is_unavailable (const VfpAllocQuery *q, const VfpVf *vf, guint pf_pos)
 {
-  return q->unavailable != NULL && g_hash_table_contains (q->unavailable, vf->pci);
+  return (q->unavailable_set != NULL
+          && vfp_vf_set_contains (q->unavailable_set, pf_pos, vf->index))
+         || (q->unavailable != NULL && g_hash_table_contains (q->unavailable, vf->pci));
 }
 
 /* A free VF the pool may not hand out at all (as opposed to ranking it
@@ -77,56 +87,107 @@ on_avoided_port (const VfpAllocQuery *q, const VfpVf *vf)
          && g_hash_table_contains (q->avoid_ports, vfp_pf_port_key (vf->pf));
 }
 
+/* What ranks a PF's VFs, worked out once per PF rather than per VF. */
+typedef struct {
+  guint load;               /* the pool's unavailable VFs on it */
+  guint down, remote;       /* candidate_key bits */
+  gboolean refused, avoided;
+} PfRank;
+
+/* The member of @pool the nic had last time, or NULL. */
+static const VfpVf *
+find_sticky (VfpPool *pool, const char *sticky_pci)
+{
+  const VfpVf *vf;
+
+  if (sticky_pci == NULL)
+    return NULL;
+  vf = vfp_pool_find_member (pool, sticky_pci);
+  if (vf != NULL)
+    return vf;
+  /* Pools built by hand (tests) have no VF lists on their PFs. */
+  for (guint i = 0; i < pool->members->len; i++)
+    if (strcmp (((VfpVf *) pool->members->pdata[i])->pci, sticky_pci) == 0)
+      return pool->members->pdata[i];
+  return NULL;
+}
+
 GPtrArray *
 vfp_alloc_rank_query (VfpPool *pool, const VfpAllocQuery *q, VfpAllocOutcome *outcome)
 {
-  g_autoptr (GArray) cands = g_array_new (FALSE, FALSE, sizeof (Candidate));
-  g_autofree guint *load = g_new0 (guint, pool->pfs->len + 1);
+  g_autoptr (GArray) all = q->limit == 0 ? g_array_new (FALSE, FALSE, sizeof (Candidate)) : NULL;
+  g_autofree Candidate *best = g_new (Candidate, MAX (q->limit, 1));
+  g_autofree PfRank *pfs = g_new0 (PfRank, pool->pfs->len + 1);
+  const VfpVf *sticky_vf = find_sticky (pool, q->sticky_pci);
+  g_autofree guint8 *busy = g_new (guint8, pool->members->len + 1);
+  g_autofree guint *pf_of = g_new (guint, pool->members->len + 1);
+  const VfpPf *last = NULL;
+  guint last_pos = 0, n_best = 0;
   VfpAllocOutcome local = { 0 };
   GPtrArray *out;
 
+  for (guint i = 0; i < pool->pfs->len; i++)
+    {
+      const VfpPf *pf = pool->pfs->pdata[i];
+      VfpVf probe = { (VfpPf *) pf, 0, NULL };
+
+      pfs[i].down = pf->link == VFP_LINK_DOWN ? 1 : 0;
+      pfs[i].remote = (q->numa_node >= 0 && pf->numa_node != q->numa_node) ? 1 : 0;
+      pfs[i].refused = link_refused (pool, &probe);
+      pfs[i].avoided = on_avoided_port (q, &probe);
+    }
   /* Load per PF counts the pool's own leased VFs, so pools that share a PF
-   * (with disjoint ranges) spread independently. */
+   * (with disjoint ranges) spread independently.  Each member is looked up
+   * once; the ranking pass below reads the answer back. */
   for (guint i = 0; i < pool->members->len; i++)
     {
       VfpVf *vf = pool->members->pdata[i];
-      guint pf_pos;
-      if (is_unavailable (q, vf) && g_ptr_array_find (pool->pfs, vf->pf, &pf_pos))
-        load[pf_pos]++;
+      guint pf_pos = pf_position (pool, vf, &last, &last_pos);
+
+      pf_of[i] = pf_pos;
+      busy[i] = is_unavailable (q, vf, pf_pos);
+      pfs[pf_pos].load += busy[i];
     }
   for (guint i = 0; i < pool->members->len; i++)
     {
       VfpVf *vf = pool->members->pdata[i];
+      guint pf_pos = pf_of[i];
+      const PfRank *r = &pfs[pf_pos];
       Candidate c = { 0, vf };
-      guint pf_order = 0, down, sticky, remote;
 
-      if (is_unavailable (q, vf))
+      if (busy[i])
         continue;
-      if (link_refused (pool, vf))
+      if (r->refused)
         {
           local.link_excluded++;
           continue;
         }
-      if (on_avoided_port (q, vf))
+      if (r->avoided)
         {
           local.bond_excluded++;
           continue;
         }
-      g_ptr_array_find (pool->pfs, vf->pf, &pf_order);
-      down = vf->pf->link == VFP_LINK_DOWN ? 1 : 0;
-      local.link_down += down;
-      sticky = (q->sticky_pci != NULL && strcmp (q->sticky_pci, vf->pci) == 0) ? 0 : 1;
-      remote = (q->numa_node >= 0 && vf->pf->numa_node != q->numa_node) ? 1 : 0;
-      c.key = candidate_key (down, sticky, remote, load[pf_order], pf_order, vf->index);
-      g_array_append_val (cands, c);
+      local.link_down += r->down;
+      c.key = candidate_key (r->down, vf == sticky_vf ? 0 : 1, r->remote, r->load, pf_pos,
+                             vf->index);
+      if (all != NULL)
+        g_array_append_val (all, c);
+      else
+        keep_best (best, &n_best, q->limit, c);
     }
-  if (q->limit > 0)
-    select_best (cands, MIN (q->limit, cands->len));
+  if (all != NULL)
+    {
+      g_array_sort (all, compare_candidates);
+      out = g_ptr_array_sized_new (all->len);
+      for (guint i = 0; i < all->len; i++)
+        g_ptr_array_add (out, g_array_index (all, Candidate, i).vf);
+    }
   else
-    g_array_sort (cands, compare_candidates);
-  out = g_ptr_array_sized_new (cands->len);
-  for (guint i = 0; i < cands->len; i++)
-    g_ptr_array_add (out, g_array_index (cands, Candidate, i).vf);
+    {
+      out = g_ptr_array_sized_new (n_best);
+      for (guint i = 0; i < n_best; i++)
+        g_ptr_array_add (out, best[i].vf);
+    }
   if (outcome != NULL)
     *outcome = local;
   return out;
@@ -135,7 +196,7 @@ vfp_alloc_rank_query (VfpPool *pool, const VfpAllocQuery *q, VfpAllocOutcome *ou
 GPtrArray *
 vfp_alloc_rank (VfpPool *pool, GHashTable *unavailable, const char *sticky_pci, int numa_node)
 {
-  VfpAllocQuery q = { unavailable, sticky_pci, numa_node, NULL };
+  VfpAllocQuery q = { unavailable, sticky_pci, numa_node, NULL, 0, NULL };
   return vfp_alloc_rank_query (pool, &q, NULL);
 }
 
@@ -181,14 +242,15 @@ vfp_alloc_refusal (VfpPool *pool, const VfpAllocQuery *q, const char *bond)
    * and the PFs whose free VFs require-link holds back. */
   g_autoptr (GPtrArray) ports = g_ptr_array_new ();
   g_autoptr (GPtrArray) down = g_ptr_array_new ();
-  guint link_excluded = 0, bond_excluded = 0;
+  guint link_excluded = 0, bond_excluded = 0, last_pos = 0;
+  const VfpPf *last = NULL;
 
   for (guint i = 0; i < pool->members->len; i++)
     {
       VfpVf *vf = pool->members->pdata[i];
       const char *key = vfp_pf_port_key (vf->pf);
 
-      if (is_unavailable (q, vf))
+      if (is_unavailable (q, vf, pf_position (pool, vf, &last, &last_pos)))
         continue;
       if (link_refused (pool, vf))
         {

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 #include "vfp-config.h"
+#include "vfp-vf-set.h"
 
 G_BEGIN_DECLS
 
@@ -16,6 +17,8 @@ typedef struct {
   GHashTable *avoid_ports;  /* port key (vfp_pf_port_key) -> "nic N": ports other
                              * nics of the same bond have; NULL = no bond */
   guint limit;              /* return only the best @limit candidates; 0 = all */
+  const VfpVfSet *unavailable_set; /* the pool's VFs leased, quarantined or taken,
+                             * as bits; or NULL.  A VF in either is unavailable */
 } VfpAllocQuery;
 
 /* What the ranking left out or put last, for messages and explain. */

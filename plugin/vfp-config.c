@@ -181,8 +181,7 @@ add_pf_item (VfpPool *pool, const char *item, const char *sysfs_root, GError **e
   g_ptr_array_add (pool->pfs, kept);
   if (indices == NULL)
     {
-      for (guint i = 0; i < kept->vfs->len; i++)
-        g_ptr_array_add (pool->members, kept->vfs->pdata[i]);
+      g_ptr_array_extend (pool->members, kept->vfs, NULL, NULL);
       return TRUE;
     }
   for (guint i = 0; i < indices->len; i++)
@@ -679,15 +678,40 @@ check_overlap (VfpConfig *config)
 {
   g_autoptr (GHashTable) owner = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GHashTable) bad = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_autoptr (GHashTable) pf_pools = g_hash_table_new (g_str_hash, g_str_equal);
 
+  /* Only a PF in two pools can put a VF in both (a pool lists a PF once),
+   * so the per-VF check runs for those alone: a start does not pay for
+   * hashing every VF of every pool. */
   for (guint i = 0; i < config->pools->len; i++)
     {
       VfpPool *pool = config->pools->pdata[i];
+      for (guint j = 0; j < pool->pfs->len; j++)
+        {
+          const char *pci = ((VfpPf *) pool->pfs->pdata[j])->pci;
+          guint n = GPOINTER_TO_UINT (g_hash_table_lookup (pf_pools, pci));
+          g_hash_table_insert (pf_pools, (gpointer) pci, GUINT_TO_POINTER (n + 1));
+        }
+    }
+  for (guint i = 0; i < config->pools->len; i++)
+    {
+      VfpPool *pool = config->pools->pdata[i];
+      const VfpPf *last = NULL;
+      gboolean shared = FALSE;
+
       for (guint j = 0; j < pool->members->len; j++)
         {
           VfpVf *vf = pool->members->pdata[j];
-          VfpPool *other = g_hash_table_lookup (owner, vf->pci);
+          VfpPool *other;
 
+          if (vf->pf != last)
+            {
+              last = vf->pf;
+              shared = GPOINTER_TO_UINT (g_hash_table_lookup (pf_pools, vf->pf->pci)) > 1;
+            }
+          if (!shared)
+            continue;
+          other = g_hash_table_lookup (owner, vf->pci);
           if (other == NULL)
             {
               g_hash_table_insert (owner, vf->pci, pool);
@@ -804,21 +828,56 @@ vfp_config_find_pool (VfpConfig *config, const char *name)
   return NULL;
 }
 
+/* The VFs of @pool's PFs, members or not. */
+static guint
+pool_vf_count (const VfpPool *pool)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < pool->pfs->len; i++)
+    {
+      const VfpPf *pf = pool->pfs->pdata[i];
+      n += pf->vfs != NULL ? pf->vfs->len : 0;
+    }
+  return n;
+}
+
+VfpVf *
+vfp_pool_find_member (const VfpPool *pool, const char *vf_pci)
+{
+  for (guint i = 0; i < pool->pfs->len; i++)
+    {
+      VfpPf *pf = pool->pfs->pdata[i];
+      int index = vfp_pf_vf_index (pf, vf_pci);
+      VfpVf *vf;
+
+      if (index < 0)
+        continue;
+      /* A VF of the PF; a member unless the pool takes a range of it. */
+      vf = pf->vfs->pdata[index];
+      if (pool->members->len == pool_vf_count (pool))
+        return vf;
+      for (guint j = 0; j < pool->members->len; j++)
+        if (pool->members->pdata[j] == vf)
+          return vf;
+      return NULL;
+    }
+  return NULL;
+}
+
 VfpPool *
 vfp_config_find_vf (VfpConfig *config, const char *vf_pci, VfpVf **vf_out)
 {
   for (guint i = 0; i < config->pools->len; i++)
     {
       VfpPool *pool = config->pools->pdata[i];
-      for (guint j = 0; j < pool->members->len; j++)
+      VfpVf *vf = vfp_pool_find_member (pool, vf_pci);
+
+      if (vf != NULL)
         {
-          VfpVf *vf = pool->members->pdata[j];
-          if (strcmp (vf->pci, vf_pci) == 0)
-            {
-              if (vf_out != NULL)
-                *vf_out = vf;
-              return pool;
-            }
+          if (vf_out != NULL)
+            *vf_out = vf;
+          return pool;
         }
     }
   return NULL;

@@ -66,6 +66,9 @@ VfpBrokenPool *vfp_config_find_broken (VfpConfig *config, const char *name);
  * none to use: "unknown pool 'P' (pools are defined in DIR)" or "pool 'P' is
  * broken: REASON".  Callers prefix the domain and nic. */
 VfpPool *vfp_config_get_pool (VfpConfig *config, const char *name, GError **error);
+/* The member of @pool at PCI address @vf_pci, or NULL; a lookup by
+ * routing ID per PF, not a walk of the members. */
+VfpVf *vfp_pool_find_member (const VfpPool *pool, const char *vf_pci);
 /* The pool and member a VF PCI address belongs to, or NULL. */
 VfpPool *vfp_config_find_vf (VfpConfig *config, const char *vf_pci, VfpVf **vf_out);
 

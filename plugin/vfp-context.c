@@ -57,6 +57,7 @@ vfp_context_apply_environ (VfpContext *ctx, char **envp)
   override (&ctx->libvirt_run_dir, envp, "VFPOOL_LIBVIRT_RUN_DIR");
   override (&ctx->proc_root, envp, "VFPOOL_PROC_ROOT");
   override (&ctx->fault_point, envp, "VFPOOL_FAULT");
+  override (&ctx->stats_path, envp, "VFPOOL_STATS");
 }
 
 VfpNetlink *
@@ -92,6 +93,7 @@ vfp_context_free (VfpContext *ctx)
   g_free (ctx->libvirt_run_dir);
   g_free (ctx->proc_root);
   g_free (ctx->fault_point);
+  g_free (ctx->stats_path);
   if (ctx->netlink != NULL)
     vfp_netlink_free (ctx->netlink);
   g_free (ctx);

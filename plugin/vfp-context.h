@@ -22,6 +22,9 @@ typedef struct {
   VfpNetlink *netlink;  /* opened on first use by vfp_context_get_netlink() */
   char *fault_point;    /* crash point to die at (fault-injection builds only) */
   guint fault_hits;     /* times fault_point was reached in this process */
+  char *stats_path;     /* VFPOOL_STATS: where the hook appends its counters */
+  guint lost_claims;    /* VFs ranked free but leased by a concurrent start
+                         * by the time this process came to claim them */
 } VfpContext;
 
 /* Defaults from configure. */
@@ -30,8 +33,9 @@ VfpContext *vfp_context_new (void);
 /* Override defaults from an environment block (VFPOOL_SYSFS_ROOT,
  * VFPOOL_CONFIG_DIR, VFPOOL_STATE_DIR, VFPOOL_HISTORY_DIR, VFPOOL_NETLINK,
  * VFPOOL_LIBVIRT_URI, VFPOOL_BOOT_ID_FILE, VFPOOL_LIBVIRT_RUN_DIR,
- * VFPOOL_PROC_ROOT, and VFPOOL_FAULT: the crash point of vfp-fault.h, used
- * only by fault-injection builds).  Only main() calls this, with its own
+ * VFPOOL_PROC_ROOT, VFPOOL_STATS (a benchmark aid: the file the hook
+ * appends lost-claims=N to), and VFPOOL_FAULT: the crash point of
+ * vfp-fault.h, used only by fault-injection builds).  Only main() calls this, with its own
  * environ. */
 void vfp_context_apply_environ (VfpContext *ctx, char **envp);
 

@@ -125,6 +125,11 @@ attr_read (int dirfd, const char *name, int *errnum)
           *errnum = EFBIG;
           return NULL;
         }
+      /* sysfs hands out an attribute in one read, so a short read is its
+       * end: no second read to see EOF (two syscalls per attribute, per PF,
+       * on every hook call). */
+      if ((gsize) n < ATTR_MAX + 1 - (len - n))
+        break;
     }
   while (len > 0 && g_ascii_isspace (buf[len - 1]))
     len--;
@@ -287,52 +292,59 @@ open_pci_device (const char *root, const char *pci, GError **error)
 
 /* ---- PCI addresses --------------------------------------------------- */
 
-static gboolean
-parse_hex_field (const char *text, gsize len, guint max, guint *out)
+/* Lower-case hex digits only: the kernel's spelling of PCI addresses.
+ * -1 for anything else, the NUL included. */
+static inline int
+hex_digit (char c)
 {
-  guint value = 0;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = text[i];
-      int digit;
-
-      if (c >= '0' && c <= '9')
-        digit = c - '0';
-      else if (c >= 'a' && c <= 'f')
-        digit = c - 'a' + 10;
-      else
-        return FALSE;
-      value = value * 16 + digit;
-    }
-  if (value > max)
-    return FALSE;
-  *out = value;
-  return TRUE;
+  if ((guchar) (c - '0') < 10)
+    return c - '0';
+  if ((guchar) (c - 'a') < 6)
+    return c - 'a' + 10;
+  return -1;
 }
 
 gboolean
 vfp_pci_address_parse (const char *text, guint *domain, guint *bus,
                        guint *slot, guint *function)
 {
-  guint d, b, s, f;
+  int x[12];
+  guint s, f;
 
-  /* "DDDD:BB:SS.F": exactly 12 bytes; slot is 5 bits, function 3 bits. */
-  if (text == NULL || strlen (text) != 12
-      || text[4] != ':' || text[7] != ':' || text[10] != '.'
-      || !parse_hex_field (text, 4, 0xffff, &d)
-      || !parse_hex_field (text + 5, 2, 0xff, &b)
-      || !parse_hex_field (text + 8, 2, 0x1f, &s)
-      || !parse_hex_field (text + 11, 1, 0x7, &f))
+  /* "DDDD:BB:SS.F": exactly 12 bytes; slot is 5 bits, function 3 bits.
+   * Left to right, stopping at the first byte that does not fit, so
+   * nothing past a short string's NUL is read; no strlen, no loop: a start
+   * parses every lease name of the host. */
+#define HEX_AT(i) ((x[i] = hex_digit (text[i])) >= 0)
+  if (text == NULL
+      || !(HEX_AT (0) && HEX_AT (1) && HEX_AT (2) && HEX_AT (3) && text[4] == ':'
+           && HEX_AT (5) && HEX_AT (6) && text[7] == ':' && HEX_AT (8) && HEX_AT (9)
+           && text[10] == '.' && HEX_AT (11)))
+    return FALSE;
+#undef HEX_AT
+  s = x[8] << 4 | x[9];
+  f = x[11];
+  if (text[12] != '\0' || s > 0x1f || f > 7)
     return FALSE;
   if (domain != NULL)
-    *domain = d;
+    *domain = x[0] << 12 | x[1] << 8 | x[2] << 4 | x[3];
   if (bus != NULL)
-    *bus = b;
+    *bus = x[5] << 4 | x[6];
   if (slot != NULL)
     *slot = s;
   if (function != NULL)
     *function = f;
+  return TRUE;
+}
+
+gboolean
+vfp_pci_address_rid (const char *text, guint *domain, guint *rid)
+{
+  guint bus, slot, function;
+
+  if (!vfp_pci_address_parse (text, domain, &bus, &slot, &function))
+    return FALSE;
+  *rid = bus << 8 | slot << 3 | function;
   return TRUE;
 }
 
@@ -343,15 +355,6 @@ vfp_pci_address_is_valid (const char *text)
 }
 
 /* ---- PF ---------------------------------------------------------------- */
-
-static void
-vfp_vf_free (gpointer data)
-{
-  VfpVf *vf = data;
-
-  g_free (vf->pci);
-  g_free (vf);
-}
 
 void
 vfp_pf_free (VfpPf *pf)
@@ -365,6 +368,8 @@ vfp_pf_free (VfpPf *pf)
   g_free (pf->operstate);
   if (pf->vfs != NULL)
     g_ptr_array_unref (pf->vfs);
+  g_free (pf->vf_block);
+  g_free (pf->pci_block);
   g_free (pf);
 }
 
@@ -388,16 +393,19 @@ vfp_link_to_string (VfpLink link)
     }
 }
 
-/* The link of the interface whose sysfs directory is @net_fd, and its
- * operstate as read (NULL when unreadable). */
+/* The link of the interface whose sysfs directory is @prefix (relative to
+ * @dirfd: "" or "net/NETDEV/"), and its operstate as read (NULL when
+ * unreadable). */
 static VfpLink
-read_link (int net_fd, char **operstate)
+read_link (int dirfd, const char *prefix, char **operstate)
 {
+  g_autofree char *operstate_name = g_strconcat (prefix, "operstate", NULL);
+  g_autofree char *carrier_name = g_strconcat (prefix, "carrier", NULL);
   g_autofree char *carrier = NULL;
   int errnum = 0;
 
-  *operstate = attr_read (net_fd, "operstate", &errnum);
-  carrier = attr_read (net_fd, "carrier", &errnum);
+  *operstate = attr_read (dirfd, operstate_name, &errnum);
+  carrier = attr_read (dirfd, carrier_name, &errnum);
   /* "unknown" is what drivers that do not track link report: not down. */
   if ((*operstate != NULL && strcmp (*operstate, "up") != 0
        && strcmp (*operstate, "unknown") != 0)
@@ -409,28 +417,27 @@ read_link (int net_fd, char **operstate)
 }
 
 /* Port identity and link from net/NETDEV/ of the PF.  Read on every config
- * load (each hook call), so a pick sees the link as it is now.  Missing
- * files are not errors: many drivers have no phys_port_id (reading it fails
- * with EOPNOTSUPP), and carrier cannot be read while the interface is
- * administratively down (EINVAL). */
+ * load (each hook call), so a pick sees the link as it is now; by paths
+ * relative to the device, not an open of net/NETDEV (two syscalls per PF).
+ * Missing files are not errors: many drivers have no phys_port_id (reading
+ * it fails with EOPNOTSUPP), and carrier cannot be read while the interface
+ * is administratively down (EINVAL). */
 static void
 read_port_and_link (int dev_fd, VfpPf *pf)
 {
-  g_autofree char *base = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *port_name = NULL;
   int errnum = 0;
-  g_auto (VfpHostFd) net_fd = -1;
 
   pf->link = VFP_LINK_UNKNOWN;
   if (pf->netdev == NULL || !vfp_name_is_safe (pf->netdev))
     return;
-  base = g_build_filename ("net", pf->netdev, NULL);
-  net_fd = openat (dev_fd, base, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (net_fd < 0)
-    return;
-  pf->phys_port_id = attr_read (net_fd, "phys_port_id", &errnum);
+  prefix = g_strconcat ("net/", pf->netdev, "/", NULL);
+  port_name = g_strconcat (prefix, "phys_port_id", NULL);
+  pf->phys_port_id = attr_read (dev_fd, port_name, &errnum);
   if (pf->phys_port_id != NULL && *pf->phys_port_id == '\0')
     g_clear_pointer (&pf->phys_port_id, g_free);
-  pf->link = read_link (net_fd, &pf->operstate);
+  pf->link = read_link (dev_fd, prefix, &pf->operstate);
 }
 
 VfpLink
@@ -446,7 +453,7 @@ vfp_host_read_link (const char *sysfs_root, const char *netdev, char **operstate
   net_fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (net_fd < 0)
     return VFP_LINK_UNKNOWN;
-  return read_link (net_fd, operstate);
+  return read_link (net_fd, "", operstate);
 }
 
 /* Resolve @name to its device directory: a PCI address through
@@ -457,8 +464,8 @@ open_pf_device (const char *root, const char *name, char **pci, char **netdev,
                 GError **error)
 {
   g_autofree char *net_path = NULL;
+  g_autofree char *dev_path = NULL;
   g_autofree char *dev_pci = NULL;
-  g_auto (VfpHostFd) net_fd = -1;
   int dev_fd, errnum = 0;
 
   if (vfp_pci_address_is_valid (name))
@@ -469,22 +476,21 @@ open_pf_device (const char *root, const char *name, char **pci, char **netdev,
       return dev_fd;
     }
 
+  /* The device link and the directory behind it, by path: two syscalls
+   * per PF on every hook call, not an open of class/net/NAME as well.  Why
+   * it failed is worked out on the error path only. */
   net_path = g_build_filename (root, "class", "net", name, NULL);
-  net_fd = open (net_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (net_fd < 0)
+  dev_path = g_build_filename (net_path, "device", NULL);
+  dev_pci = link_base (AT_FDCWD, dev_path, &errnum);
+  if (dev_pci == NULL && (errnum == ENOENT || errnum == ENOTDIR)
+      && !g_file_test (net_path, G_FILE_TEST_IS_DIR))
     {
-      errnum = errno;
-      if (errnum == ENOENT || errnum == ENOTDIR)
-        g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
-                     "no network interface or PCI device '%s' (nothing at %s)",
-                     name, net_path);
-      else
-        set_errno_error (error, errnum, "opening %s", net_path);
+      g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
+                   "no network interface or PCI device '%s' (nothing at %s)",
+                   name, net_path);
       return -1;
     }
-
   /* Virtual interfaces (bridges, bonds, veths) have no device link. */
-  dev_pci = link_base (net_fd, "device", &errnum);
   if (dev_pci == NULL || !vfp_pci_address_is_valid (dev_pci))
     {
       if (dev_pci == NULL && errnum != ENOENT)
@@ -495,7 +501,7 @@ open_pf_device (const char *root, const char *name, char **pci, char **netdev,
                      "physical function", name);
       return -1;
     }
-  dev_fd = openat (net_fd, "device", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  dev_fd = open (dev_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dev_fd < 0)
     {
       set_errno_error (error, errno, "opening %s/device", net_path);
@@ -527,21 +533,16 @@ numvfs_path (const char *root, const VfpPf *pf)
                            "sriov_numvfs", NULL);
 }
 
-/* The address of VF @i from the PF's routing ID, as the kernel computes it:
- * RID(VF i) = RID(PF) + sriov_offset + i * sriov_stride. */
-static char *
-computed_vf_address (guint domain, guint pf_rid, guint64 offset, guint64 stride, guint i)
+/* Write the address of routing ID @rid in @domain to @s ("dddd:bb:ss.f"
+ * and a NUL: 13 bytes).  By hand, not printf: this runs for every VF of
+ * every pool on each hook call, and printf was a third of the hook's own
+ * instructions. */
+static void
+format_rid (char *s, guint domain, guint rid)
 {
   static const char hex[] = "0123456789abcdef";
-  guint rid = pf_rid + (guint) offset + i * (guint) stride;
   guint bus = rid >> 8, slot = (rid >> 3) & 0x1f;
-  char *s;
 
-  if (rid > 0xffff || domain > 0xffff)
-    return NULL;
-  /* By hand, not printf: this runs for every VF of every pool on each hook
-   * call, and printf was a third of the hook's own instructions. */
-  s = g_malloc (sizeof "dddd:bb:ss.f");
   s[0] = hex[domain >> 12];
   s[1] = hex[(domain >> 8) & 15];
   s[2] = hex[(domain >> 4) & 15];
@@ -555,7 +556,6 @@ computed_vf_address (guint domain, guint pf_rid, guint64 offset, guint64 stride,
   s[10] = '.';
   s[11] = hex[rid & 7];
   s[12] = '\0';
-  return s;
 }
 
 static gboolean
@@ -586,61 +586,132 @@ read_virtfn (int dev_fd, const char *label, const VfpPf *pf, guint i, char **out
   return TRUE;
 }
 
-/* VF addresses.  The hook reads pools of up to 1024 VFs on every start, and
- * a readlink per VF was most of its cost, so the addresses are computed from
- * sriov_offset/sriov_stride and checked against the first and last virtfn
- * link (which also catches VFs still being enabled).  Without those files,
- * or on any mismatch, every virtfnN link is read.  Everything else about a
- * VF is read on demand by vfp_host_read_vf_info() for the one VF allocation
- * picks. */
+/* Does the stride rule (domain, rid0, stride) give @first for VF 0 and
+ * @last for VF @n - 1?  Every RID must fit 16 bits. */
+static gboolean
+rule_matches (guint domain, guint rid0, guint stride, guint n, const char *first,
+              const char *last)
+{
+  guint d, rid;
+
+  if (rid0 + (guint64) (n - 1) * stride > 0xffff)
+    return FALSE;
+  return vfp_pci_address_rid (first, &d, &rid) && d == domain && rid == rid0
+         && vfp_pci_address_rid (last, &d, &rid) && d == domain
+         && rid == rid0 + (n - 1) * stride;
+}
+
+/* The storage of @pf's vfs: one block of structs and one of strings, so a
+ * 256-VF PF costs two allocations, not 512 (and as many frees at exit). */
+static void
+alloc_vfs (VfpPf *pf)
+{
+  pf->vf_block = g_new0 (VfpVf, pf->num_vfs);
+  pf->pci_block = g_malloc ((gsize) pf->num_vfs * sizeof "dddd:bb:ss.f");
+  g_ptr_array_set_size (pf->vfs, pf->num_vfs);
+  for (guint i = 0; i < pf->num_vfs; i++)
+    {
+      VfpVf *vf = &pf->vf_block[i];
+      vf->pf = pf;
+      vf->index = i;
+      vf->pci = pf->pci_block + (gsize) i * sizeof "dddd:bb:ss.f";
+      pf->vfs->pdata[i] = vf;
+    }
+}
+
+/* VF addresses.  The hook reads pools of thousands of VFs on every start,
+ * and a readlink per VF was most of its cost.  The kernel places VF i at
+ * routing ID RID(PF) + sriov_offset + i x sriov_stride, so the links of
+ * VF 0 and VF 1 give the rule, and the link of the last VF checks it (and
+ * catches VFs still being enabled: their links appear in order); three
+ * readlinks per PF, not two files read as well.  A layout the rule does
+ * not fit has every virtfnN link read.  Everything else about a VF is read
+ * on demand by vfp_host_read_vf_info() for the one VF allocation picks. */
 static gboolean
 read_vfs (int dev_fd, const char *label, VfpPf *pf, GError **error)
 {
-  guint domain, bus, slot, function;
-  guint64 offset = 0, stride = 0;
-  gboolean computed = FALSE;
+  guint n = pf->num_vfs, domain, rid0, domain1, rid1, stride = 1;
   g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
   g_autofree char *last = NULL;
 
-  if (pf->num_vfs > 0
-      && vfp_pci_address_parse (pf->pci, &domain, &bus, &slot, &function)
-      && read_uint_attr (dev_fd, pf->pci, "sriov_offset", 10, 0xffff, &offset, NULL)
-      && read_uint_attr (dev_fd, pf->pci, "sriov_stride", 10, 0xffff, &stride, NULL))
+  if (n == 0)
+    return TRUE;
+  if (!read_virtfn (dev_fd, label, pf, 0, &first, error)
+      || (n > 1 && (!read_virtfn (dev_fd, label, pf, 1, &second, error)
+                    || !read_virtfn (dev_fd, label, pf, n - 1, &last, error))))
+    return FALSE;
+  if (vfp_pci_address_rid (first, &domain, &rid0)
+      && (n == 1
+          || (vfp_pci_address_rid (second, &domain1, &rid1) && domain1 == domain
+              && rid1 > rid0 && (stride = rid1 - rid0) > 0
+              && rule_matches (domain, rid0, stride, n, first, last))))
     {
-      guint rid = bus << 8 | slot << 3 | function;
-      g_autofree char *want_first = computed_vf_address (domain, rid, offset, stride, 0);
-      g_autofree char *want_last = computed_vf_address (domain, rid, offset, stride,
-                                                        pf->num_vfs - 1);
-
-      if (!read_virtfn (dev_fd, label, pf, 0, &first, error)
-          || !read_virtfn (dev_fd, label, pf, pf->num_vfs - 1, &last, error))
-        return FALSE;
-      computed = g_strcmp0 (first, want_first) == 0 && g_strcmp0 (last, want_last) == 0;
-      for (guint i = 0; computed && i < pf->num_vfs; i++)
-        {
-          VfpVf *vf = g_new0 (VfpVf, 1);
-          vf->pf = pf;
-          vf->index = i;
-          vf->pci = computed_vf_address (domain, rid, offset, stride, i);
-          g_ptr_array_add (pf->vfs, vf);
-        }
-      if (computed)
-        return TRUE;
+      pf->vf_domain = domain;
+      pf->vf_rid0 = rid0;
+      pf->vf_stride = stride;
+      alloc_vfs (pf);
+      for (guint i = 0; i < n; i++)
+        format_rid (pf->pci_block + (gsize) i * sizeof "dddd:bb:ss.f", domain, rid0 + i * stride);
+      return TRUE;
     }
-  for (guint i = 0; i < pf->num_vfs; i++)
+  alloc_vfs (pf);
+  for (guint i = 0; i < n; i++)
     {
-      VfpVf *vf;
-      char *vf_pci = NULL;
+      g_autofree char *vf_pci = NULL;
 
       if (!read_virtfn (dev_fd, label, pf, i, &vf_pci, error))
         return FALSE;
-      vf = g_new0 (VfpVf, 1);
-      vf->pf = pf;
-      vf->index = i;
-      vf->pci = vf_pci;
-      g_ptr_array_add (pf->vfs, vf);
+      /* Valid addresses are exactly 12 characters. */
+      memcpy (pf->pci_block + (gsize) i * sizeof "dddd:bb:ss.f", vf_pci, sizeof "dddd:bb:ss.f");
     }
   return TRUE;
+}
+
+int
+vfp_pf_vf_index_at (const VfpPf *pf, guint domain, guint rid)
+{
+  guint step;
+
+  if (pf->vf_stride == 0 || pf->vfs == NULL || domain != pf->vf_domain || rid < pf->vf_rid0)
+    return -1;
+  step = rid - pf->vf_rid0;
+  if (step % pf->vf_stride != 0 || step / pf->vf_stride >= pf->vfs->len)
+    return -1;
+  return step / pf->vf_stride;
+}
+
+int
+vfp_pf_vf_index (const VfpPf *pf, const char *pci)
+{
+  guint domain, rid;
+
+  if (pf->vfs == NULL)
+    return -1;
+  if (pf->vf_stride > 0)
+    return vfp_pci_address_rid (pci, &domain, &rid) ? vfp_pf_vf_index_at (pf, domain, rid) : -1;
+  for (guint i = 0; i < pf->vfs->len; i++)
+    if (strcmp (((VfpVf *) pf->vfs->pdata[i])->pci, pci) == 0)
+      return i;
+  return -1;
+}
+
+/* Why @label is no SR-IOV PF: a VF (it has a physfn link) or no SR-IOV
+ * capability at all. */
+static void
+not_sriov_pf (int dev_fd, const char *label, GError **error)
+{
+  int link_errno = 0;
+  g_autofree char *physfn = link_base (dev_fd, "physfn", &link_errno);
+
+  if (physfn != NULL)
+    g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                 "%s is a virtual function of %s, not an SR-IOV "
+                 "physical function", label, physfn);
+  else
+    g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                 "%s is not an SR-IOV physical function "
+                 "(the device has no SR-IOV capability)", label);
 }
 
 gboolean
@@ -649,7 +720,7 @@ vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
 {
   const char *root = vfp_host_root (sysfs_root);
   g_autoptr (VfpPf) pf = NULL;
-  g_autofree char *total_text = NULL;
+  g_autofree char *numvfs_text = NULL;
   g_autofree char *label = NULL;
   g_auto (VfpHostFd) dev_fd = -1;
   guint64 value;
@@ -662,60 +733,56 @@ vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
 
   pf = g_new0 (VfpPf, 1);
   pf->numa_node = -1;
-  pf->vfs = g_ptr_array_new_with_free_func (vfp_vf_free);
+  pf->vfs = g_ptr_array_new ();
   dev_fd = open_pf_device (root, name, &pf->pci, &pf->netdev, error);
   if (dev_fd < 0)
     return FALSE;
   label = pf_label (name, pf->pci);
 
-  /* 1. Is it an SR-IOV PF at all?  The kernel creates sriov_totalvfs only
-   *    for devices with the SR-IOV capability. */
-  total_text = attr_read (dev_fd, "sriov_totalvfs", &errnum);
-  if (total_text == NULL && errnum != ENOENT)
+  /* 1. Is it an SR-IOV PF with VFs enabled?  The kernel creates
+   *    sriov_numvfs and sriov_totalvfs only for devices with the SR-IOV
+   *    capability; sriov_totalvfs is read only for the messages (each file
+   *    is three syscalls per PF on every hook call). */
+  numvfs_text = attr_read (dev_fd, "sriov_numvfs", &errnum);
+  if (numvfs_text == NULL && errnum != ENOENT)
     {
-      set_errno_error (error, errnum, "reading sriov_totalvfs of %s", label);
+      set_errno_error (error, errnum, "reading sriov_numvfs of %s", label);
       return FALSE;
     }
-  if (total_text == NULL
-      || !parse_uint (total_text, 10, VFS_MAX, &value) || value == 0)
+  if (numvfs_text == NULL)
     {
-      int link_errno = 0;
-      g_autofree char *physfn = link_base (dev_fd, "physfn", &link_errno);
-
-      if (physfn != NULL)
-        g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
-                     "%s is a virtual function of %s, not an SR-IOV "
-                     "physical function", label, physfn);
-      else
-        g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
-                     "%s is not an SR-IOV physical function "
-                     "(the device has no SR-IOV capability)", label);
+      not_sriov_pf (dev_fd, label, error);
       return FALSE;
     }
-  pf->total_vfs = value;
-
-  /* 2. Are VFs enabled?  Enabling them is the administrator's decision
-   *    (it resets the PF), so say how instead of doing it. */
-  if (!read_uint_attr (dev_fd, pf->pci, "sriov_numvfs", 10, VFS_MAX, &value, error))
-    return FALSE;
+  if (!parse_uint (numvfs_text, 10, VFS_MAX, &value))
+    {
+      g_autofree char *shown = vfp_error_quote (numvfs_text);
+      g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
+                   "sriov_numvfs of %s has unexpected content '%s'", pf->pci, shown);
+      return FALSE;
+    }
   pf->num_vfs = value;
   if (pf->num_vfs == 0)
     {
       g_autofree char *path = numvfs_path (root, pf);
+      guint64 total = 0;
+
+      /* 2. Enabling VFs is the administrator's decision (it resets the
+       *    PF), so say how instead of doing it. */
+      if (!read_uint_attr (dev_fd, pf->pci, "sriov_totalvfs", 10, VFS_MAX, &total, NULL)
+          || total == 0)
+        {
+          not_sriov_pf (dev_fd, label, error);
+          return FALSE;
+        }
       g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
                    "SR-IOV is off on PF %s (sriov_numvfs = 0); enable VFs "
                    "with: echo N > %s (N from 1 to %u)",
-                   label, path, pf->total_vfs);
+                   label, path, (guint) total);
       return FALSE;
     }
 
   /* 3. The facts allocation needs. */
-  if (!read_uint_attr (dev_fd, pf->pci, "vendor", 16, 0xffff, &value, error))
-    return FALSE;
-  pf->vendor = value;
-  if (!read_uint_attr (dev_fd, pf->pci, "device", 16, 0xffff, &value, error))
-    return FALSE;
-  pf->device = value;
   pf->numa_node = read_numa_node (dev_fd);
   pf->driver = read_driver (dev_fd);
   if (pf->netdev == NULL)

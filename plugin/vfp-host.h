@@ -26,15 +26,27 @@ struct _VfpPf {
   char *pci;            /* "0000:01:00.0" */
   char *netdev;         /* "ens1f0", NULL when the PF has no netdev */
   char *driver;         /* "igb", NULL when unbound */
-  guint vendor, device; /* PCI ids */
   int numa_node;        /* -1 when unknown */
-  guint total_vfs;      /* sriov_totalvfs */
   guint num_vfs;        /* sriov_numvfs (enabled) */
   GPtrArray *vfs;       /* VfpVf*, index i = virtfn i, length num_vfs */
+  /* VF i is at PCI domain vf_domain, routing ID vf_rid0 + i * vf_stride,
+   * when vf_stride > 0 (the addresses were computed from sriov_offset and
+   * sriov_stride); 0: no such rule, compare the vfs' pci strings. */
+  guint vf_domain, vf_rid0, vf_stride;
+  VfpVf *vf_block;      /* storage of the vfs, one allocation per PF */
+  char *pci_block;      /* storage of their pci strings */
   char *phys_port_id;   /* net/NETDEV/phys_port_id, NULL when absent or empty */
   VfpLink link;
   char *operstate;      /* as read, for messages; NULL when unreadable */
 };
+
+/* The index of the VF of @pf at PCI address @pci, or -1 when it is not
+ * one of @pf's VFs.  Arithmetic on the routing ID when @pf has a stride
+ * rule, so a lookup costs the same for 8 VFs or 256. */
+int vfp_pf_vf_index (const VfpPf *pf, const char *pci);
+/* The same for an address already split by vfp_pci_address_rid(); -1 also
+ * when @pf has no stride rule (then only vfp_pf_vf_index() can tell). */
+int vfp_pf_vf_index_at (const VfpPf *pf, guint domain, guint rid);
 
 /* Details of one VF read on demand (allocation reads them only for the
  * candidate it picks, so a 1024-VF pool costs one readlink per VF). */
@@ -77,6 +89,8 @@ gboolean vfp_pci_address_is_valid (const char *text);
 /* Split into numbers (for domain XML <address>). */
 gboolean vfp_pci_address_parse (const char *text, guint *domain, guint *bus,
                                 guint *slot, guint *function);
+/* The same as domain and 16-bit routing ID (bus << 8 | slot << 3 | function). */
+gboolean vfp_pci_address_rid (const char *text, guint *domain, guint *rid);
 
 void vfp_pf_free (VfpPf *pf);
 void vfp_vf_info_free (VfpVfInfo *info);

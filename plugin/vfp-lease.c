@@ -443,19 +443,19 @@ vfp_lease_update (const char *state_dir, const VfpLease *lease, const char *expe
   return ok;
 }
 
-gboolean
-vfp_lease_read (const char *state_dir, const char *vf_pci, VfpLease **out, GError **error)
+/* The text of @vf_pci's lease file (and its path): VFP_ERROR_NOT_FOUND
+ * without one.  Its [original] section is written to the NIC: only a file
+ * of ours is read. */
+static gboolean
+read_lease_file (const char *state_dir, const char *vf_pci, char **path, char **data,
+                 GError **error)
 {
-  g_autofree char *path = NULL;
-  g_autofree char *data = NULL;
   g_autoptr (GError) local_error = NULL;
-  g_autoptr (VfpLease) lease = NULL;
 
   if (!check_vf_name (vf_pci, error))
     return FALSE;
-  path = lease_path (state_dir, vf_pci);
-  /* Its [original] section is written to the NIC: only a file of ours. */
-  if (!vfp_file_read_private (path, LEASE_MAX_SIZE, &data, &local_error))
+  *path = lease_path (state_dir, vf_pci);
+  if (!vfp_file_read_private (*path, LEASE_MAX_SIZE, data, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND, "VF %s has no lease", vf_pci);
@@ -463,6 +463,18 @@ vfp_lease_read (const char *state_dir, const char *vf_pci, VfpLease **out, GErro
         g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  return TRUE;
+}
+
+gboolean
+vfp_lease_read (const char *state_dir, const char *vf_pci, VfpLease **out, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *data = NULL;
+  g_autoptr (VfpLease) lease = NULL;
+
+  if (!read_lease_file (state_dir, vf_pci, &path, &data, error))
+    return FALSE;
   if (!vfp_lease_from_data (data, strlen (data), &lease, error))
     {
       g_prefix_error (error, "lease file %s: ", path);
@@ -563,13 +575,14 @@ vfp_lease_list_owner (const char *state_dir, const char *uuid, GPtrArray **out,
 }
 
 gboolean
-vfp_lease_list_names (const char *state_dir, GHashTable **out, GError **error)
+vfp_lease_foreach_name (const char *state_dir, VfpLeaseNameFunc func, gpointer data,
+                        GError **error)
 {
   g_autofree char *dir_path = g_build_filename (state_dir, LEASE_DIR, NULL);
-  g_autoptr (GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr (GDir) dir = NULL;
   g_autoptr (GError) local_error = NULL;
   const char *name;
+  guint domain, rid;
 
   dir = g_dir_open (dir_path, 0, &local_error);
   if (dir == NULL && !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
@@ -579,10 +592,117 @@ vfp_lease_list_names (const char *state_dir, GHashTable **out, GError **error)
       return FALSE;
     }
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    if (vfp_pci_address_is_valid (name))   /* skips temporaries */
-      g_hash_table_add (names, g_strdup (name));
+    if (vfp_pci_address_rid (name, &domain, &rid))   /* skips temporaries */
+      func (name, domain, rid, data);
+  return TRUE;
+}
+
+static void
+add_name (const char *vf_pci, guint domain, guint rid, gpointer data)
+{
+  g_hash_table_add (data, g_strdup (vf_pci));
+}
+
+gboolean
+vfp_lease_list_names (const char *state_dir, GHashTable **out, GError **error)
+{
+  g_autoptr (GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  if (!vfp_lease_foreach_name (state_dir, add_name, names, error))
+    return FALSE;
   *out = g_steal_pointer (&names);
   return TRUE;
+}
+
+/* A value as GKeyFile writes it: \s (a leading space), \n, \t, \r and
+ * \\ escaped.  NULL for an escape it does not write. */
+static char *
+keyfile_unescape (const char *value, gsize len)
+{
+  g_autoptr (GString) out = g_string_sized_new (len);
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = value[i];
+
+      if (c == '\\')
+        {
+          if (++i == len)
+            return NULL;
+          switch (value[i])
+            {
+            case 's': c = ' '; break;
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case 'r': c = '\r'; break;
+            case '\\': c = '\\'; break;
+            default: return NULL;
+            }
+        }
+      g_string_append_c (out, c);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+gboolean
+vfp_lease_peek (const char *state_dir, const char *vf_pci, char **owner_name, char **boot_id,
+                GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *owner = NULL;
+  g_autofree char *boot = NULL;
+  const char *line;
+
+  if (!read_lease_file (state_dir, vf_pci, &path, &data, error))
+    return FALSE;
+  if (!g_str_has_prefix (data, "[" G_LEASE "]\n"))
+    goto odd;
+  /* The [lease] group's lines, up to the next group. */
+  for (line = data + strlen ("[" G_LEASE "]\n"); *line != '\0' && *line != '[';)
+    {
+      const char *end = strchr (line, '\n');
+      gsize len = end != NULL ? (gsize) (end - line) : strlen (line);
+      char **want = NULL;
+      gsize key_len = 0;
+
+      if (g_str_has_prefix (line, "owner-name="))
+        want = &owner, key_len = strlen ("owner-name=");
+      else if (g_str_has_prefix (line, "boot-id="))
+        want = &boot, key_len = strlen ("boot-id=");
+      if (want != NULL)
+        {
+          if (*want != NULL)
+            goto odd;     /* a key twice: not what we write */
+          *want = keyfile_unescape (line + key_len, len - key_len);
+          if (*want == NULL)
+            goto odd;
+        }
+      line += len + (end != NULL);
+    }
+  if (owner == NULL)
+    goto odd;
+  if (owner_name != NULL)
+    *owner_name = g_steal_pointer (&owner);
+  if (boot_id != NULL)
+    *boot_id = g_steal_pointer (&boot);
+  return TRUE;
+
+odd:
+  g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT,
+               "lease file %s: not in the layout vfpool writes", path);
+  return FALSE;
+}
+
+gboolean
+vfp_lease_exists (const char *state_dir, const char *vf_pci)
+{
+  g_autofree char *path = NULL;
+
+  if (!vfp_pci_address_is_valid (vf_pci))
+    return FALSE;
+  path = lease_path (state_dir, vf_pci);
+  return access (path, F_OK) == 0;
 }
 
 gboolean

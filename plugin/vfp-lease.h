@@ -98,6 +98,26 @@ gboolean vfp_lease_list_owner (const char *state_dir, const char *uuid, GPtrArra
 
 /* The set of leased VF PCI addresses (one readdir, no file reads). */
 gboolean vfp_lease_list_names (const char *state_dir, GHashTable **out, GError **error);
+/* The same one readdir, calling @func for each leased VF PCI address (valid
+ * for the call only) with its domain and routing ID (vfp_pci_address_rid):
+ * nothing allocated, and each name parsed once. */
+typedef void (*VfpLeaseNameFunc) (const char *vf_pci, guint domain, guint rid, gpointer data);
+gboolean vfp_lease_foreach_name (const char *state_dir, VfpLeaseNameFunc func, gpointer data,
+                                 GError **error);
+/* The owner name and boot id the lease of @vf_pci records (either NULL
+ * when not wanted; *@boot_id NULL when it records none), read without
+ * parsing the whole lease: a start refused by a full pool reads every lease
+ * of the pool twice (stale ones, then the holders), and a full parse is
+ * most of a start's instructions.  VFP_ERROR_NOT_FOUND without a lease;
+ * FALSE with VFP_ERROR_STATE_CORRUPT when the file does not have the shape
+ * vfp_lease_to_data() writes ([lease] first, key=value lines): then only
+ * vfp_lease_read() can tell. */
+gboolean vfp_lease_peek (const char *state_dir, const char *vf_pci, char **owner_name,
+                         char **boot_id, GError **error);
+/* Does a lease of @vf_pci exist right now?  One stat: a start checks it
+ * before it pays for a claim (a claim that loses the race writes and
+ * fsyncs two files first). */
+gboolean vfp_lease_exists (const char *state_dir, const char *vf_pci);
 /* Every lease, parsed.  Unreadable ones are skipped and their names added to
  * @corrupt (if not NULL) so callers can report them. */
 gboolean vfp_lease_list (const char *state_dir, GPtrArray **out, GPtrArray *corrupt,

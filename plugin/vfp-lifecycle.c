@@ -323,6 +323,8 @@ describe_holders (Operation *op, VfpPool *pool, GHashTable *quarantined)
     {
       VfpVf *vf = pool->members->pdata[i];
       g_autoptr (VfpLease) lease = NULL;
+      g_autoptr (GError) local_error = NULL;
+      g_autofree char *name = NULL;
       g_autofree char *owner = NULL;
 
       if (g_hash_table_contains (quarantined, vf->pci))
@@ -330,9 +332,16 @@ describe_holders (Operation *op, VfpPool *pool, GHashTable *quarantined)
           out++;
           continue;
         }
-      if (!vfp_lease_read (op->ctx->state_dir, vf->pci, &lease, NULL))
-        continue;
-      owner = vfp_error_quote (lease->owner_name);
+      /* Only the owner's name: a peek, not a parse of every lease (each
+       * refused start of a full pool pays for this). */
+      if (!vfp_lease_peek (op->ctx->state_dir, vf->pci, &name, NULL, &local_error))
+        {
+          if (g_error_matches (local_error, VFP_ERROR, VFP_ERROR_NOT_FOUND)
+              || !vfp_lease_read (op->ctx->state_dir, vf->pci, &lease, NULL))
+            continue;
+          name = g_strdup (lease->owner_name);
+        }
+      owner = vfp_error_quote (name);
       g_string_append_printf (s, "%s%s on %s", held ? ", " : "", owner, vf->pci);
       held++;
     }
@@ -402,7 +411,15 @@ free_stale_leases (Operation *op, VfpPool *pool)
     {
       VfpVf *vf = pool->members->pdata[i];
       g_autoptr (VfpLease) lease = NULL;
+      g_autoptr (GError) local_error = NULL;
+      g_autofree char *boot_id = NULL;
 
+      /* A lease of this boot is not stale: known from a peek at its
+       * boot-id, without parsing it (a full pool reads them all). */
+      if (vfp_lease_peek (op->ctx->state_dir, vf->pci, NULL, &boot_id, &local_error)
+          ? g_strcmp0 (boot_id, op->boot_id) == 0
+          : g_error_matches (local_error, VFP_ERROR, VFP_ERROR_NOT_FOUND))
+        continue;
       if (vfp_lease_read (op->ctx->state_dir, vf->pci, &lease, NULL)
           && vfp_lease_is_stale (op->boot_id, lease)
           && vfp_release_lease (op->ctx, lease, FALSE, NULL, NULL))
@@ -417,44 +434,105 @@ free_stale_leases (Operation *op, VfpPool *pool)
 /* How many of the best free VFs a start ranks first (try_claim_free_vf). */
 #define CLAIM_FIRST_CANDIDATES 8
 
+static void
+add_to_set (const char *vf_pci, guint domain, guint rid, gpointer set)
+{
+  vfp_vf_set_add_rid (set, vf_pci, domain, rid);
+}
+
+static void
+add_keys_to_set (GHashTable *table, VfpVfSet *set)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    vfp_vf_set_add (set, key);
+}
+
+/* The pool's unavailable VFs as bits: one readdir of the lease store, no
+ * string kept or hashed per lease. */
+static VfpVfSet *
+list_unavailable (Operation *op, VfpPool *pool, GHashTable *quarantined, GHashTable *taken,
+                  GError **error)
+{
+  g_autoptr (VfpVfSet) set = vfp_vf_set_new (pool);
+
+  if (!vfp_lease_foreach_name (op->ctx->state_dir, add_to_set, set, error))
+    return NULL;
+  add_keys_to_set (quarantined, set);
+  add_keys_to_set (taken, set);
+  return g_steal_pointer (&set);
+}
+
+/* Starts racing for one pool rank alike, so after losing a claim they
+ * would collide again on the same next VF.  A start that lost one begins
+ * its next pass at a random place among the leading run of VFs that rank
+ * alike up to their index (same PF, and not the sticky VF): the policy's
+ * order is kept between ranks, and a start that loses no race (every
+ * start of a quiet host, every test) takes the lowest index as before. */
+static void
+rotate_tied_run (GPtrArray *ranked, guint from, const char *sticky)
+{
+  g_autofree gpointer *copy = NULL;
+  gpointer *head = ranked->pdata + from;
+  guint run = 0, shift;
+
+  while (from + run < ranked->len && ((VfpVf *) head[run])->pf == ((VfpVf *) head[0])->pf
+         && g_strcmp0 (((VfpVf *) head[run])->pci, sticky) != 0)
+    run++;
+  if (run < 2)
+    return;
+  shift = g_random_int_range (0, run);
+  copy = g_memdup2 (head, run * sizeof (gpointer));
+  for (guint i = 0; i < run; i++)
+    head[i] = copy[(i + shift) % run];
+}
+
 static gboolean
 try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *taken,
                    GHashTable *quarantined, GHashTable *avoid_ports, guint *unsafe,
                    gboolean *claimed, char **refusal, GError **error)
 {
-  g_autoptr (GHashTable) unavailable = NULL;
+  g_autoptr (VfpVfSet) unavailable = NULL;
   g_autoptr (GPtrArray) ranked = NULL;
   g_autofree char *sticky = NULL;
   VfpAllocQuery query = { NULL };
-  GHashTableIter iter;
-  gpointer key;
+  guint lost_before = op->ctx->lost_claims;
 
   *claimed = FALSE;
   *unsafe = 0;
   g_clear_pointer (refusal, g_free);
-  if (!vfp_lease_list_names (op->ctx->state_dir, &unavailable, error))
+  unavailable = list_unavailable (op, plan->pool, quarantined, taken, error);
+  if (unavailable == NULL)
     return FALSE;
-  g_hash_table_iter_init (&iter, quarantined);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_hash_table_add (unavailable, g_strdup (key));
-  g_hash_table_iter_init (&iter, taken);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_hash_table_add (unavailable, g_strdup (key));
 
   sticky = vfp_history_lookup (op->ctx->history_dir, op->uuid, plan->nic->index);
-  query.unavailable = unavailable;
+  query.unavailable_set = unavailable;
   query.sticky_pci = sticky;
   query.numa_node = vfp_domxml_get_numa_node (op->dom);
   query.avoid_ports = avoid_ports;
   /* The best few first: the first claim almost always wins, and ranking
    * every free VF of a large pool costs more than the rest of a start.
-   * Only when concurrent starts took all of those is every one ranked. */
+   * Only when concurrent starts took all of those is every one ranked,
+   * from a fresh listing (those starts leased more meanwhile). */
   for (guint pass = 0; pass < 2; pass++)
     {
       query.limit = pass == 0 && !dry_run ? CLAIM_FIRST_CANDIDATES : 0;
       *unsafe = 0;
+      if (pass > 0 && op->ctx->lost_claims > lost_before)
+        {
+          g_clear_pointer (&unavailable, vfp_vf_set_free);
+          unavailable = list_unavailable (op, plan->pool, quarantined, taken, error);
+          if (unavailable == NULL)
+            return FALSE;
+          query.unavailable_set = unavailable;
+        }
       g_clear_pointer (&ranked, g_ptr_array_unref);
       ranked = vfp_alloc_rank_query (plan->pool, &query, NULL);
+      if (pass > 0 && op->ctx->lost_claims > lost_before)
+        rotate_tied_run (ranked, 0, sticky);
       for (guint i = 0; i < ranked->len; i++)
         {
           VfpVf *vf = ranked->pdata[i];
@@ -462,6 +540,15 @@ try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *t
           g_autoptr (VfpLease) lease = NULL;
           g_autoptr (GError) local_error = NULL;
 
+          /* Leased since the listing: a concurrent start won it.  One stat
+           * instead of reading the VF's details and writing two files for
+           * a claim bound to fail (the claim's link() still decides). */
+          if (!dry_run && vfp_lease_exists (op->ctx->state_dir, vf->pci))
+            {
+              op->ctx->lost_claims++;
+              rotate_tied_run (ranked, i + 1, sticky);
+              continue;
+            }
           /* A VF whose IOMMU group holds a non-VF device cannot be passed
            * through safely; libvirt would refuse it late, so skip it here. */
           if (vfp_host_read_vf_info (op->ctx->sysfs_root, vf->pci, &info, NULL)
@@ -489,6 +576,8 @@ try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *t
                                           "domain '%s' nic %u: ", op->name, plan->nic->index);
               return FALSE;
             }
+          op->ctx->lost_claims++;
+          rotate_tied_run (ranked, i + 1, sticky);
         }
       if (query.limit == 0 || ranked->len < query.limit)
         break;

@@ -85,6 +85,7 @@ hook() { env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
            VFPOOL_STATE_DIR="$VFPOOL_STATE_DIR" VFPOOL_HISTORY_DIR="$VFPOOL_HISTORY_DIR" \
            VFPOOL_NETLINK="$VFPOOL_NETLINK" VFPOOL_LIBVIRT_URI="$VFPOOL_LIBVIRT_URI" \
            VFPOOL_LIBVIRT_RUN_DIR="$VFPOOL_LIBVIRT_RUN_DIR" VFPOOL_BOOT_ID_FILE="$VFPOOL_BOOT_ID_FILE" \
+           ${VFPOOL_STATS:+VFPOOL_STATS="$VFPOOL_STATS"} \
            "$HOOK" "$1" "$2" "$3" - < "$4"; }
 
 # The libvirt sequences (docs/DESIGN.md §1).

@@ -110,6 +110,9 @@ test_pci_address (void **state)
     { "0000:001:00.0", FALSE },
     { "0000:01:00.00", FALSE },
     { "0000:01:00", FALSE },
+    { "0000:01:0", FALSE },         /* ends inside a field */
+    { "0000", FALSE },
+    { "0000:01:00.", FALSE },
     { "0000-01-00.0", FALSE },
     { "0000:01:00.0 ", FALSE },
     { " 0000:01:00.0", FALSE },
@@ -154,28 +157,27 @@ test_read_pf_layouts (void **state)
   static const struct {
     const char *layout, *name;
     const char *pci, *netdev, *driver;
-    guint vendor, device;
     int numa;
-    guint total, num;
+    guint num;
     const char *vf_first, *vf_last;
   } cases[] = {
-    { "igb", "ens1f0", "0000:01:00.0", "ens1f0", "igb", 0x8086, 0x10c9, 0, 7, 7, "0000:01:10.0", "0000:01:11.4" },
-    { "igb", "0000:01:00.0", "0000:01:00.0", "ens1f0", "igb", 0x8086, 0x10c9, 0, 7, 7, "0000:01:10.0", "0000:01:11.4" },
-    { "e810", "ens2f0", "0000:3b:00.0", "ens2f0", "ice", 0x8086, 0x1593, 0, 128, 64, "0000:3b:01.0", "0000:3b:08.7" },
-    { "e810", "0000:3b:00.0", "0000:3b:00.0", "ens2f0", "ice", 0x8086, 0x1593, 0, 128, 64, "0000:3b:01.0", "0000:3b:08.7" },
-    { "numa2", "ens1f0", "0000:01:00.0", "ens1f0", "igb", 0x8086, 0x10c9, 0, 7, 4, "0000:01:10.0", "0000:01:10.6" },
-    { "numa2", "ens4f0", "0000:81:00.0", "ens4f0", "igb", 0x8086, 0x10c9, 1, 7, 4, "0000:81:10.0", "0000:81:10.6" },
-    { "numa2", "0000:81:00.0", "0000:81:00.0", "ens4f0", "igb", 0x8086, 0x10c9, 1, 7, 4, "0000:81:10.0", "0000:81:10.6" },
-    { "demo", "ens1f0", "0000:01:00.0", "ens1f0", "igb", 0x8086, 0x10c9, 0, 7, 4, "0000:01:10.0", "0000:01:10.6" },
-    { "demo", "ens1f1", "0000:01:00.1", "ens1f1", "igb", 0x8086, 0x10c9, 0, 7, 4, "0000:01:10.1", "0000:01:10.7" },
-    { "demo", "0000:01:00.1", "0000:01:00.1", "ens1f1", "igb", 0x8086, 0x10c9, 0, 7, 4, "0000:01:10.1", "0000:01:10.7" },
-    { "shared-iommu", "ens1f0", "0000:01:00.0", "ens1f0", "igb", 0x8086, 0x10c9, 0, 7, 4, "0000:01:10.0", "0000:01:10.6" },
-    { "shared-iommu", "0000:01:00.0", "0000:01:00.0", "ens1f0", "igb", 0x8086, 0x10c9, 0, 7, 4, "0000:01:10.0", "0000:01:10.6" },
-    { "scale:3:2", "ens1f0", "0000:10:00.0", "ens1f0", "ice", 0x8086, 0x1593, 0, 256, 2, "0000:10:01.0", "0000:10:01.1" },
-    { "scale:3:2", "ens2f0", "0000:12:00.0", "ens2f0", "ice", 0x8086, 0x1593, 1, 256, 2, "0000:12:01.0", "0000:12:01.1" },
-    { "scale:3:2", "0000:14:00.0", "0000:14:00.0", "ens3f0", "ice", 0x8086, 0x1593, 0, 256, 2, "0000:14:01.0", "0000:14:01.1" },
+    { "igb", "ens1f0", "0000:01:00.0", "ens1f0", "igb", 0, 7, "0000:01:10.0", "0000:01:11.4" },
+    { "igb", "0000:01:00.0", "0000:01:00.0", "ens1f0", "igb", 0, 7, "0000:01:10.0", "0000:01:11.4" },
+    { "e810", "ens2f0", "0000:3b:00.0", "ens2f0", "ice", 0, 64, "0000:3b:01.0", "0000:3b:08.7" },
+    { "e810", "0000:3b:00.0", "0000:3b:00.0", "ens2f0", "ice", 0, 64, "0000:3b:01.0", "0000:3b:08.7" },
+    { "numa2", "ens1f0", "0000:01:00.0", "ens1f0", "igb", 0, 4, "0000:01:10.0", "0000:01:10.6" },
+    { "numa2", "ens4f0", "0000:81:00.0", "ens4f0", "igb", 1, 4, "0000:81:10.0", "0000:81:10.6" },
+    { "numa2", "0000:81:00.0", "0000:81:00.0", "ens4f0", "igb", 1, 4, "0000:81:10.0", "0000:81:10.6" },
+    { "demo", "ens1f0", "0000:01:00.0", "ens1f0", "igb", 0, 4, "0000:01:10.0", "0000:01:10.6" },
+    { "demo", "ens1f1", "0000:01:00.1", "ens1f1", "igb", 0, 4, "0000:01:10.1", "0000:01:10.7" },
+    { "demo", "0000:01:00.1", "0000:01:00.1", "ens1f1", "igb", 0, 4, "0000:01:10.1", "0000:01:10.7" },
+    { "shared-iommu", "ens1f0", "0000:01:00.0", "ens1f0", "igb", 0, 4, "0000:01:10.0", "0000:01:10.6" },
+    { "shared-iommu", "0000:01:00.0", "0000:01:00.0", "ens1f0", "igb", 0, 4, "0000:01:10.0", "0000:01:10.6" },
+    { "scale:3:2", "ens1f0", "0000:10:00.0", "ens1f0", "ice", 0, 2, "0000:10:01.0", "0000:10:01.1" },
+    { "scale:3:2", "ens2f0", "0000:12:00.0", "ens2f0", "ice", 1, 2, "0000:12:01.0", "0000:12:01.1" },
+    { "scale:3:2", "0000:14:00.0", "0000:14:00.0", "ens3f0", "ice", 0, 2, "0000:14:01.0", "0000:14:01.1" },
     /* 256 VFs fill the rest of the PF's bus and spill into the next one. */
-    { "scale:1:256", "ens1f0", "0000:10:00.0", "ens1f0", "ice", 0x8086, 0x1593, 0, 256, 256, "0000:10:01.0", "0000:11:00.7" },
+    { "scale:1:256", "ens1f0", "0000:10:00.0", "ens1f0", "ice", 0, 256, "0000:10:01.0", "0000:11:00.7" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -190,10 +192,7 @@ test_read_pf_layouts (void **state)
       CHECK_STR (what, pf->pci, cases[i].pci);
       CHECK_STR (what, pf->netdev, cases[i].netdev);
       CHECK_STR (what, pf->driver, cases[i].driver);
-      CHECK_INT (what, pf->vendor, cases[i].vendor);
-      CHECK_INT (what, pf->device, cases[i].device);
       CHECK_INT (what, pf->numa_node, cases[i].numa);
-      CHECK_INT (what, pf->total_vfs, cases[i].total);
       CHECK_INT (what, pf->num_vfs, cases[i].num);
       CHECK_INT (what, pf->vfs->len, cases[i].num);
       for (guint j = 0; j < pf->vfs->len; j++)
@@ -203,7 +202,11 @@ test_read_pf_layouts (void **state)
           CHECK_INT (what, vf->index, j);
           CHECK (what, vfp_pci_address_is_valid (vf->pci));
           CHECK (what, g_hash_table_add (seen, vf->pci));
+          /* The lookup allocation and the lease index use. */
+          CHECK_INT (what, vfp_pf_vf_index (pf, vf->pci), j);
         }
+      CHECK_INT (what, vfp_pf_vf_index (pf, pf->pci), -1);
+      CHECK_INT (what, vfp_pf_vf_index (pf, "not an address"), -1);
       CHECK_STR (what, ((VfpVf *) pf->vfs->pdata[0])->pci, cases[i].vf_first);
       CHECK_STR (what, ((VfpVf *) pf->vfs->pdata[pf->vfs->len - 1])->pci, cases[i].vf_last);
     }
@@ -458,11 +461,22 @@ test_vf_info_rebound (void **state)
   CHECK_INT ("rebound PF", pf->vfs->len, 7);
 }
 
+/* The address of virtfn @i of PF directory @dev, as its link says. */
+static char *
+virtfn_target (const char *dev, guint i)
+{
+  g_autofree char *name = g_strdup_printf ("virtfn%u", i);
+  g_autofree char *path = g_build_filename (dev, name, NULL);
+  g_autofree char *target = g_file_read_link (path, NULL);
+
+  return target != NULL ? g_path_get_basename (target) : NULL;
+}
+
 /* A virtfnN link missing although sriov_numvfs counts it (VFs being
  * enabled, links appear in order) is an error, not a shorter list: on the
- * computed path the last link is checked; without sriov_offset/stride every
- * link is read, so a missing middle one is caught too, and the addresses
- * read are the same as the computed ones. */
+ * computed path the last link is checked; a layout the stride rule (from
+ * virtfn0 and virtfn1) does not fit has every link read, so a missing
+ * middle one is caught too.  Either way each address is its link's. */
 static void
 test_read_pf_missing_virtfn (void **state)
 {
@@ -470,7 +484,7 @@ test_read_pf_missing_virtfn (void **state)
   g_autofree char *root = g_build_filename (fx->dir, "missing-virtfn", NULL);
   g_autofree char *dev = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *offset = NULL;
+  g_autofree char *odd = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (VfpPf) computed = NULL;
   g_autoptr (VfpPf) linked = NULL;
@@ -479,15 +493,37 @@ test_read_pf_missing_virtfn (void **state)
   vfp_test_make_sysfs (root, "igb");
   dev = g_build_filename (root, "devices", "pci0000:00", "0000:01:00.0", NULL);
   CHECK ("computed path reads igb", vfp_host_read_pf (root, "ens1f0", &computed, NULL));
+  CHECK ("computed path has the stride rule", computed->vf_stride == 2);
+  for (guint i = 0; i < computed->vfs->len; i++)
+    {
+      g_autofree char *want = virtfn_target (dev, i);
+      const char *pci = ((VfpVf *) computed->vfs->pdata[i])->pci;
 
-  offset = g_build_filename (dev, "sriov_offset", NULL);
-  CHECK ("no sriov_offset", g_unlink (offset) == 0);
+      CHECK ("computed address = virtfn link", g_strcmp0 (pci, want) == 0);
+      CHECK ("computed path finds the VF", vfp_pf_vf_index (computed, pci) == (int) i);
+    }
+  /* VF 0's neighbour function is the other PF's VF (stride 2): not ours. */
+  CHECK ("odd function is not a VF of this PF", vfp_pf_vf_index (computed, "0000:01:10.1") == -1);
+
+  /* virtfn1 off the line through virtfn0 and the last one: no rule, every
+   * link read. */
+  path = g_build_filename (dev, "virtfn1", NULL);
+  CHECK ("re-point virtfn1", g_unlink (path) == 0 && symlink ("../0000:01:13.7", path) == 0);
   CHECK ("link path reads igb", vfp_host_read_pf (root, "ens1f0", &linked, NULL));
+  CHECK ("link path has no stride rule", linked->vf_stride == 0);
   CHECK ("same VF count", computed->vfs->len == linked->vfs->len);
   for (guint i = 0; i < linked->vfs->len; i++)
-    CHECK ("computed address = virtfn link",
-           strcmp (((VfpVf *) computed->vfs->pdata[i])->pci,
-                   ((VfpVf *) linked->vfs->pdata[i])->pci) == 0);
+    {
+      g_autofree char *want = virtfn_target (dev, i);
+      const char *pci = ((VfpVf *) linked->vfs->pdata[i])->pci;
+
+      CHECK ("linked address = virtfn link", g_strcmp0 (pci, want) == 0);
+      CHECK ("link path finds the VF", vfp_pf_vf_index (linked, pci) == (int) i);
+    }
+  odd = g_strdup (((VfpVf *) linked->vfs->pdata[1])->pci);
+  CHECK ("the re-pointed VF is read as linked", strcmp (odd, "0000:01:13.7") == 0);
+  CHECK ("odd function is not a VF of this PF", vfp_pf_vf_index (linked, "0000:01:10.1") == -1);
+  g_free (path);
 
   path = g_build_filename (dev, "virtfn3", NULL);
   CHECK ("missing virtfn3", g_unlink (path) == 0);

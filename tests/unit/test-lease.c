@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -155,6 +156,66 @@ test_corrupt (void **state)
                   ok ? "success" : error->message);
       assert_null (l);
     }
+}
+
+/* The peek a refused start uses for every lease of a full pool gives the
+ * owner name and boot id vfp_lease_read() gives, escapes included, and
+ * refuses what it cannot be sure of. */
+static void
+test_peek (void **state)
+{
+  g_autofree char *dir = vfp_test_mkdtemp ("lease-peek");
+  static const char *const names[] = { "web1", " lead", "tab\there", "back\\slash", "nl\nx",
+                                       "caf\xc3\xa9 = [x]" };
+  g_autofree char *leases = g_build_filename (dir, "leases", NULL);
+  g_autoptr (GError) error = NULL;
+  char *owner = NULL;
+  char *boot = NULL;
+
+  assert_true (vfp_lease_store_open (dir, &error));
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *vf = g_strdup_printf ("0000:01:10.%" G_GSIZE_FORMAT, i);
+      g_autoptr (VfpLease) l = sample_lease (vf, "00000000-0000-4000-8000-000000000001");
+      g_autoptr (VfpLease) back = NULL;
+
+      g_free (l->owner_name);
+      l->owner_name = g_strdup (names[i]);
+      if (i == 1)
+        g_clear_pointer (&l->boot_id, g_free);
+      assert_true (vfp_lease_claim (dir, l, &error));
+      assert_true (vfp_lease_read (dir, vf, &back, &error));
+      assert_true (vfp_lease_peek (dir, vf, &owner, &boot, &error));
+      assert_string_equal (owner, back->owner_name);
+      assert_string_equal (owner, names[i]);
+      if (i == 1)
+        assert_null (boot);
+      else
+        assert_string_equal (boot, "b00t");
+      g_clear_pointer (&owner, g_free);
+      g_clear_pointer (&boot, g_free);
+    }
+
+  assert_false (vfp_lease_peek (dir, "0000:01:11.0", &owner, &boot, &error));
+  assert_true (g_error_matches (error, VFP_ERROR, VFP_ERROR_NOT_FOUND));
+  g_clear_error (&error);
+  /* Not the layout vfpool writes: the caller falls back to a full read. */
+  vfp_test_write (leases, "0000:01:11.1", "# note\n[lease]\nowner-name=x\n");
+  vfp_test_write (leases, "0000:01:11.2", "[lease]\nowner-name=x\nowner-name=y\n");
+  vfp_test_write (leases, "0000:01:11.3", "[lease]\nvf=0000:01:11.3\n[other]\nowner-name=x\n");
+  vfp_test_write (leases, "0000:01:11.4", "[lease]\nowner-name=bad\\qescape\n");
+  for (guint i = 1; i <= 4; i++)
+    {
+      g_autofree char *vf = g_strdup_printf ("0000:01:11.%u", i);
+      g_autofree char *path = g_build_filename (leases, vf, NULL);
+
+      g_chmod (path, 0600);
+      assert_false (vfp_lease_peek (dir, vf, &owner, &boot, &error));
+      if (!g_error_matches (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT))
+        fail_msg ("%s: %s", vf, error ? error->message : "no error");
+      g_clear_error (&error);
+    }
+  vfp_test_rmtree (dir);
 }
 
 static void
@@ -448,6 +509,7 @@ main (void)
     cmocka_unit_test (test_claim_read_update_remove),
     cmocka_unit_test (test_corrupt),
     cmocka_unit_test (test_round_trip),
+    cmocka_unit_test (test_peek),
     cmocka_unit_test (test_old_lease_is_managed),
     cmocka_unit_test (test_concurrent_claims),
     cmocka_unit_test (test_refuses_bad_name),
