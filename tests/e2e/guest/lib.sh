@@ -280,6 +280,8 @@ host_b_up () {
   for d in run varlib varlog varcache etc-libvirt etc-vfpool run-vfpool varlib-vfpool; do
     rm -rf "/tmp/hostb-$d"; mkdir -p "/tmp/hostb-$d"
   done
+  # the migration stream goes over loopback, which the fixture leaves down
+  /sbin/ip link set lo up
   cp -a /etc/libvirt/. /tmp/hostb-etc-libvirt/
   rm -rf /tmp/hostb-etc-libvirt/qemu/*.xml /tmp/hostb-etc-libvirt/qemu/networks/*.xml \
          /tmp/hostb-etc-libvirt/qemu/networks/autostart/*
