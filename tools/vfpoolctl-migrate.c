@@ -121,8 +121,11 @@ static int
 report (VfpCtl *ctl, const char *name, const char *dest_uri, gboolean migrated,
         GPtrArray *nics, const char *error)
 {
-  g_autofree char *line = error != NULL ? g_strdup_printf ("migrate: domain '%s': %s", name,
-                                                           error) : NULL;
+  /* the domain named once, whether or not @error names it already */
+  g_autofree char *line = error == NULL ? NULL
+                          : g_str_has_prefix (error, "domain '")
+                          ? g_strdup_printf ("migrate: %s", error)
+                          : g_strdup_printf ("migrate: domain '%s': %s", name, error);
   g_autofree char *plain = line != NULL ? vfpctl_plain_quotes (line) : NULL;
 
   if (ctl->json)

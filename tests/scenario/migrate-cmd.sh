@@ -142,7 +142,8 @@ domain_xml web5 5 > "$LOG.config/web5.xml"        # defined, shut off
 check "a shut-off domain: exit 1, one line ($(cat "$T/err"))" \
   bash -c "[ $rc = 1 ] && [ \$(wc -l < '$T/err') = 1 ] && grep -q \"domain 'web5': the domain is not running\" '$T/err' && [ ! -s '$LOG' ]"
 "$CTL" migrate nobody "$DEST" > /dev/null 2> "$T/err"; rc=$?
-check "an unknown domain: exit 1 naming it" bash -c "[ $rc = 1 ] && grep -q nobody '$T/err'"
+check "an unknown domain: exit 1, one line naming it once ($(cat "$T/err"))" \
+  bash -c "[ $rc = 1 ] && grep -qx \"vfpoolctl: migrate: domain 'nobody': no such domain\" '$T/err'"
 for args in "web1" "" "web1 $DEST extra" "web1 $DEST --timeout x" "web1 $DEST --timeout 3601" \
             "web1 $DEST --migrateuri"; do
   # shellcheck disable=SC2086
