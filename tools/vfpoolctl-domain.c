@@ -175,6 +175,14 @@ vfpctl_domain_connect_dest (VfpctlDomain *d, const char *dest_uri, VfpctlDomain 
   out->dest_uri = g_strdup (dest_uri);
   if (d->record)
     {
+      g_autofree char *fail = g_strconcat (d->rec.file, ".fail-connect", NULL);
+      g_autofree char *why = NULL;
+
+      if (g_file_get_contents (fail, &why, NULL, NULL))
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "%s", g_strstrip (why));
+          return FALSE;
+        }
       out->record = TRUE;
       out->rec_file = g_strconcat (d->rec.file, VFPCTL_RECORD_DEST, NULL);
       out->rec_run_dir = g_strconcat (out->rec_file, ".run", NULL);

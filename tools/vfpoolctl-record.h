@@ -18,6 +18,8 @@
  *                                    lets go, even with FILE.ack-unplug
  *   FILE                             migrate NAME DEST FLAGS [migrateuri=U]
  *   FILE.fail-migrate                exists: migrate fails with its content
+ *   FILE.fail-connect                exists: connecting to the destination
+ *                                    fails with its content
  *   FILE.dest                        the destination's FILE (its calls)
  *   FILE.dest.run/NAME.xml           after migrate: the live XML there (the
  *                                    source's moves there)

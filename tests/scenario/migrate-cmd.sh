@@ -136,6 +136,15 @@ check "no VF on the destination in time: exit 1, says the migration happened ($(
 check "  the VF is back here all the same" test -z "$(lease_of web4)"
 
 # ---- 6. refusals and usage errors ---------------------------------------------
+running web7 7
+"$CTL" attach web7 --pool tenant --vlan 70 > /dev/null
+echo "unable to connect to server at 'hostb:22': No route to host" > "$LOG.fail-connect"
+: > "$LOG"
+"$CTL" migrate web7 "$DEST" > /dev/null 2> "$T/err"; rc=$?
+rm -f "$LOG.fail-connect"
+check "an unreachable destination: exit 1, one line, nothing done ($(cat "$T/err"))" \
+  bash -c "[ $rc = 1 ] && grep -qx \"vfpoolctl: migrate: domain 'web7': cannot connect to $DEST: unable to connect to server at 'hostb:22': No route to host; nothing done\" '$T/err' \
+           && [ ! -s '$LOG' ] && [ -n '$(lease_of web7)' ] && [ '$(vf_state ens1f0 0 vlan)' = 70 ]"
 domain_xml web5 5 > "$LOG.config/web5.xml"        # defined, shut off
 : > "$LOG"
 "$CTL" migrate web5 "$DEST" > /dev/null 2> "$T/err"; rc=$?
