@@ -90,7 +90,10 @@ vfpctl_release_detached (VfpCtl *ctl, const char *name, const VfpLease *seen, gb
  * VFs back, with those of leased nics whose device already left (a detach
  * that timed out, and a guest that let go since).  Stops at the first
  * device the guest keeps: FALSE with @error naming that nic; *@returned
- * counts the VFs given back before it. */
+ * counts the VFs given back before it, @given_back (unless NULL) takes
+ * their leases.  With @keep_failover a failover pair's VF stays in the
+ * guest (migrate: QEMU unplugs it itself and the destination re-points
+ * it). */
 gboolean
 vfpctl_unplug_all (VfpCtl *ctl, VfpctlDomain *d, const char *name, guint timeout,
                    gboolean keep_failover, GPtrArray *given_back, guint *returned,
