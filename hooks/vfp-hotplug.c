@@ -17,6 +17,13 @@
 #define RECORD_PREFIX "record:"
 #define VIR_DOMAIN_AFFECT_LIVE 1
 #define ATTACH_ATTEMPTS 5
+/* virDomainGetState's values (libvirt-domain.h, stable ABI). */
+#define VIR_DOMAIN_PAUSED 3
+#define VIR_DOMAIN_PAUSED_MIGRATION 2
+#define VIR_DOMAIN_PAUSED_STARTING_UP 11
+/* How long the worker waits for an incoming migration to finish. */
+#define INCOMING_WAIT_SECONDS 600
+#define INCOMING_POLL_USEC (G_USEC_PER_SEC / 2)
 
 /* The few libvirt entry points the worker needs (stable public ABI). */
 typedef struct {
@@ -26,6 +33,7 @@ typedef struct {
   void *(*lookup_by_uuid) (void *conn, const char *uuid);
   int (*attach) (void *dom, const char *xml, unsigned int flags);
   int (*is_active) (void *dom);
+  int (*get_state) (void *dom, int *state, int *reason, unsigned int flags);
   unsigned int (*get_id) (void *dom);
   char *(*get_xml) (void *dom, unsigned int flags);
   int (*domain_free) (void *dom);
@@ -41,6 +49,7 @@ libvirt_load (Libvirt *lv, GError **error)
     { "virDomainLookupByUUIDString", (void **) &lv->lookup_by_uuid },
     { "virDomainAttachDeviceFlags", (void **) &lv->attach },
     { "virDomainIsActive", (void **) &lv->is_active },
+    { "virDomainGetState", (void **) &lv->get_state },
     { "virDomainGetID", (void **) &lv->get_id },
     { "virDomainGetXMLDesc", (void **) &lv->get_xml },
     { "virDomainFree", (void **) &lv->domain_free },
@@ -235,6 +244,46 @@ plug_nic (Libvirt *lv, void *conn, void *dom, const Instance *in, const VfpHotpl
   return attach_xml (lv, conn, dom, in, hp, xml, stale, error);
 }
 
+/* TRUE while the domain is paused for an incoming migration (or is still
+ * starting up, which an incoming one is before that).  The record seam:
+ * while FILE.incoming exists. */
+static gboolean
+paused_incoming (Libvirt *lv, void *dom, const char *uri)
+{
+  int state = 0, reason = 0;
+
+  if (g_str_has_prefix (uri, RECORD_PREFIX))
+    {
+      g_autofree char *incoming = g_strconcat (uri + strlen (RECORD_PREFIX), ".incoming", NULL);
+      return g_file_test (incoming, G_FILE_TEST_EXISTS);
+    }
+  return lv->get_state (dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED
+         && (reason == VIR_DOMAIN_PAUSED_MIGRATION || reason == VIR_DOMAIN_PAUSED_STARTING_UP);
+}
+
+/* A domain started for an incoming migration (vfpoolctl migrate: its VFs
+ * are leased here at prepare begin and plugged by this worker) stays paused
+ * while libvirt holds the migration job; a hot-plug then waits on libvirt's
+ * job lock (about 30 s) and fails, and each retry would too.  So the first
+ * attach waits, polling the state (virDomainGetState takes no job), until
+ * the domain runs — at most INCOMING_WAIT_SECONDS, then it is tried all
+ * the same.  A plain start passes through STARTING_UP briefly, waiting
+ * here instead of on the start job.  Reasoned from libvirt's code
+ * (qemuProcessFinishStartup pauses an incoming domain with reason
+ * MIGRATION), not measured here. */
+static void
+wait_incoming (Libvirt *lv, void *dom, const Instance *in)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) INCOMING_WAIT_SECONDS * G_USEC_PER_SEC;
+
+  if (!paused_incoming (lv, dom, in->ctx->libvirt_uri))
+    return;
+  syslog (LOG_INFO, "domain '%s': paused for an incoming migration; the hot-plug waits until "
+          "it runs", in->name);
+  while (paused_incoming (lv, dom, in->ctx->libvirt_uri) && g_get_monotonic_time () < deadline)
+    g_usleep (INCOMING_POLL_USEC);
+}
+
 static void
 worker_run (const Instance *in, GPtrArray *hotplug)
 {
@@ -258,6 +307,8 @@ worker_run (const Instance *in, GPtrArray *hotplug)
                      in->uuid, lv.last_error ());
     }
 
+  if (setup_error == NULL && hotplug->len > 0)
+    wait_incoming (&lv, dom, in);
   for (guint i = 0; i < hotplug->len; i++)
     {
       VfpHotplug *hp = hotplug->pdata[i];

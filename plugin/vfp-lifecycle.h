@@ -92,7 +92,8 @@ gboolean vfp_lifecycle_release_vf (VfpContext *ctx, const char *uuid, const char
 
 /* vfpoolctl attach: lease and configure a VF for nic @nic of @dom, a
  * running domain's live XML whose request already holds that nic (added
- * last).  The same rules as prepare (allow=, the allocator, the VF lock, a
+ * last by attach, or one whose VF vfpoolctl migrate gave back before a
+ * migration that failed).  The same rules as prepare (allow=, the allocator, the VF lock, a
  * start id of its own); refused without a free hot-plug slot, or while the
  * domain still holds a lease for nic @nic.  On failure nothing stays leased
  * or changed.  *@lease: the configured lease (its start id proves it later). */

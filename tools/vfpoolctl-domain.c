@@ -17,6 +17,9 @@ struct _VfpctlDomain {
   char *name;
   gboolean record;
   VfpctlRecord rec;     /* record: the seam's files */
+  char *dest_uri;       /* a destination (vfpctl_domain_connect_dest): its URI */
+  char *rec_file;       /* record destination: the strings rec points to */
+  char *rec_run_dir;
   virConnectPtr conn;
   virDomainPtr dom;
 };
@@ -78,6 +81,9 @@ vfpctl_domain_free (VfpctlDomain *d)
   if (d->conn != NULL)
     virConnectClose (d->conn);
   g_free (d->name);
+  g_free (d->dest_uri);
+  g_free (d->rec_file);
+  g_free (d->rec_run_dir);
   g_free (d);
 }
 
@@ -157,4 +163,75 @@ vfpctl_domain_managed_save (VfpctlDomain *d, GError **error)
   if (d->record)
     return vfpctl_record_managed_save (&d->rec, error);
   return virDomainManagedSave (d->dom, 0) == 0 || domain_error (d, error);
+}
+
+gboolean
+vfpctl_domain_connect_dest (VfpctlDomain *d, const char *dest_uri, VfpctlDomain **dest,
+                            GError **error)
+{
+  g_autoptr (VfpctlDomain) out = g_new0 (VfpctlDomain, 1);
+
+  out->name = g_strdup (d->name);
+  out->dest_uri = g_strdup (dest_uri);
+  if (d->record)
+    {
+      g_autofree char *fail = g_strconcat (d->rec.file, ".fail-connect", NULL);
+      g_autofree char *why = NULL;
+
+      if (g_file_get_contents (fail, &why, NULL, NULL))
+        {
+          g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "%s", g_strstrip (why));
+          return FALSE;
+        }
+      out->record = TRUE;
+      out->rec_file = g_strconcat (d->rec.file, VFPCTL_RECORD_DEST, NULL);
+      out->rec_run_dir = g_strconcat (out->rec_file, ".run", NULL);
+      out->rec = (VfpctlRecord) { out->rec_file, out->rec_run_dir, out->name };
+      *dest = g_steal_pointer (&out);
+      return TRUE;
+    }
+  /* virsh connects to the destination this way (virshConnect): the default
+   * authentication callback asks for what a remote URI needs. */
+  if ((out->conn = virConnectOpenAuth (dest_uri, virConnectAuthPtrDefault, 0)) == NULL)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "%s", virGetLastErrorMessage ());
+      return FALSE;
+    }
+  *dest = g_steal_pointer (&out);
+  return TRUE;
+}
+
+gboolean
+vfpctl_domain_migrate (VfpctlDomain *d, VfpctlDomain *dest, const char *migrate_uri,
+                       guint flags, GError **error)
+{
+  virTypedParameterPtr params = NULL;
+  int nparams = 0, maxparams = 0;
+  unsigned int vflags = VIR_MIGRATE_LIVE;
+
+  if (d->record)
+    return vfpctl_record_migrate (&d->rec, &dest->rec, dest->dest_uri, migrate_uri,
+                                  (flags & VFPCTL_MIGRATE_PERSISTENT) != 0,
+                                  (flags & VFPCTL_MIGRATE_UNDEFINE_SOURCE) != 0, error);
+  if (flags & VFPCTL_MIGRATE_PERSISTENT)
+    vflags |= VIR_MIGRATE_PERSIST_DEST;
+  if (flags & VFPCTL_MIGRATE_UNDEFINE_SOURCE)
+    vflags |= VIR_MIGRATE_UNDEFINE_SOURCE;
+  /* `virsh migrate --live DOMAIN DEST-URI [--migrateuri URI]` without --p2p:
+   * virDomainMigrate3 over both connections, the URI as a parameter. */
+  if (migrate_uri != NULL
+      && virTypedParamsAddString (&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_URI,
+                                  migrate_uri) < 0)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "%s", virGetLastErrorMessage ());
+      return FALSE;
+    }
+  dest->dom = virDomainMigrate3 (d->dom, dest->conn, params, nparams, vflags);
+  virTypedParamsFree (params, nparams);
+  if (dest->dom == NULL)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "%s", virGetLastErrorMessage ());
+      return FALSE;
+    }
+  return TRUE;
 }

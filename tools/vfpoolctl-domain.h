@@ -34,4 +34,20 @@ gboolean vfpctl_domain_set_request (VfpctlDomain *d, gboolean live, const char *
 /* virDomainManagedSave: the domain stops, its state in libvirt's image. */
 gboolean vfpctl_domain_managed_save (VfpctlDomain *d, GError **error);
 
+/* The flags of vfpctl_domain_migrate beside VIR_MIGRATE_LIVE. */
+#define VFPCTL_MIGRATE_PERSISTENT 1      /* VIR_MIGRATE_PERSIST_DEST */
+#define VFPCTL_MIGRATE_UNDEFINE_SOURCE 2 /* VIR_MIGRATE_UNDEFINE_SOURCE */
+
+/* Connect to @dest_uri, as `virsh migrate` (without --p2p) does before it
+ * migrates: *@dest is that connection, with no domain yet.  The error is
+ * libvirt's reason alone. */
+gboolean vfpctl_domain_connect_dest (VfpctlDomain *d, const char *dest_uri,
+                                     VfpctlDomain **dest, GError **error);
+/* virDomainMigrate3 of @d to @dest (from vfpctl_domain_connect_dest), live,
+ * @migrate_uri (NULL: libvirt's choice) as VIR_MIGRATE_PARAM_URI: the
+ * domain runs on @dest after, and @dest names it.  The error is libvirt's
+ * reason alone (the domain still runs here then). */
+gboolean vfpctl_domain_migrate (VfpctlDomain *d, VfpctlDomain *dest, const char *migrate_uri,
+                                guint flags, GError **error);
+
 G_END_DECLS

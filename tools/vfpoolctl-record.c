@@ -99,25 +99,34 @@ apply_unplugs (const VfpctlRecord *rec, GError **error)
 {
   g_autofree char *ack = side_file (rec, ".ack-unplug");
   g_autofree char *pending = side_file (rec, ".unplug-pending");
+  g_autofree char *keep_file = side_file (rec, ".keep-unplug");
   g_autofree char *path = live_path (rec);
   g_autofree char *aliases = NULL;
+  g_autofree char *keep = NULL;
   g_auto (GStrv) lines = NULL;
+  g_auto (GStrv) kept = NULL;
+  g_autoptr (GString) still = g_string_new (NULL);
   g_autoptr (VfpDomXml) dom = NULL;
 
   if (!g_file_test (ack, G_FILE_TEST_EXISTS) || !g_file_test (pending, G_FILE_TEST_EXISTS))
     return TRUE;
   if (!g_file_get_contents (pending, &aliases, NULL, error) || !load (path, &dom, error))
     return FALSE;
+  kept = g_strsplit (g_file_get_contents (keep_file, &keep, NULL, NULL) ? keep : "", "\n", -1);
   lines = g_strsplit (aliases, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
       guint64 nic;
-      if (g_str_has_prefix (lines[i], VFP_ALIAS_PREFIX)
-          && g_ascii_string_to_unsigned (lines[i] + strlen (VFP_ALIAS_PREFIX), 10, 0,
-                                         G_MAXUINT, &nic, NULL))
+      if (*lines[i] != '\0' && g_strv_contains ((const char *const *) kept, lines[i]))
+        g_string_append_printf (still, "%s\n", lines[i]);
+      else if (g_str_has_prefix (lines[i], VFP_ALIAS_PREFIX)
+               && g_ascii_string_to_unsigned (lines[i] + strlen (VFP_ALIAS_PREFIX), 10, 0,
+                                              G_MAXUINT, &nic, NULL))
         vfp_domxml_remove_device (dom, (guint) nic);
     }
-  unlink (pending);
+  if (still->len > 0 ? !g_file_set_contents (pending, still->str, -1, error)
+                     : unlink (pending) != 0 && errno != ENOENT)
+    return FALSE;
   return save (path, dom, error);
 }
 
@@ -253,5 +262,75 @@ vfpctl_record_managed_save (const VfpctlRecord *rec, GError **error)
   if (!save (saved, dom, error))
     return FALSE;
   unlink (path);
+  return TRUE;
+}
+
+/* The destination's hot-plug worker, as FILE.dest-plug says it did: one
+ * device "N VF" a line, into the destination's live XML @dom. */
+static gboolean
+dest_plug (const VfpctlRecord *rec, VfpDomXml *dom, GError **error)
+{
+  g_autofree char *plug = side_file (rec, "-plug");
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  if (!g_file_get_contents (plug, &text, NULL, NULL))
+    return TRUE;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) words = g_strsplit (lines[i], " ", 2);
+      VfpVfConfig cfg = { 0 };
+      guint64 nic;
+
+      if (words[0] != NULL && words[1] != NULL
+          && g_ascii_string_to_unsigned (words[0], 10, 0, G_MAXUINT, &nic, NULL)
+          && !vfp_domxml_add_device (dom, (guint) nic, words[1], VFP_FORM_HOSTDEV, &cfg, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Live migration: the live XML moves to the destination's run dir (the
+ * domain no longer runs here); FILE.fail-migrate refuses it instead. */
+gboolean
+vfpctl_record_migrate (const VfpctlRecord *rec, const VfpctlRecord *dest, const char *dest_uri,
+                       const char *migrate_uri, gboolean persistent, gboolean undefine_source,
+                       GError **error)
+{
+  g_autofree char *fail = side_file (rec, ".fail-migrate");
+  g_autofree char *path = live_path (rec);
+  g_autofree char *there = live_path (dest);
+  g_autofree char *why = NULL;
+  g_autofree char *arg = g_strdup_printf ("%s live%s%s%s%s", dest_uri,
+                                          persistent ? ",persist-dest" : "",
+                                          undefine_source ? ",undefine-source" : "",
+                                          migrate_uri != NULL ? " migrateuri=" : "",
+                                          migrate_uri != NULL ? migrate_uri : "");
+  g_autoptr (VfpDomXml) dom = NULL;
+
+  if (!apply_unplugs (rec, error) || !record_line (rec, "migrate", arg, error))
+    return FALSE;
+  if (g_file_get_contents (fail, &why, NULL, NULL))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "%s", g_strstrip (why));
+      return FALSE;
+    }
+  if (!load (path, &dom, error) || !dest_plug (dest, dom, error))
+    return FALSE;
+  if (g_mkdir_with_parents (dest->run_dir, 0700) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "%s: %s",
+                   dest->run_dir, g_strerror (errno));
+      return FALSE;
+    }
+  if (!save (there, dom, error))
+    return FALSE;
+  unlink (path);
+  if (undefine_source)
+    {
+      g_autofree char *config = config_path (rec);
+      unlink (config);
+    }
   return TRUE;
 }

@@ -13,7 +13,20 @@
  *   FILE.fail-attach-plugged         the same, after the device was plugged
  *   FILE.ack-unplug                  exists: the guest acknowledges unplugs
  *                                    (a detached device leaves the live XML
- *                                    at the next read); absent: it never does */
+ *                                    at the next read); absent: it never does
+ *   FILE.keep-unplug                 aliases (one a line) the guest never
+ *                                    lets go, even with FILE.ack-unplug
+ *   FILE                             migrate NAME DEST FLAGS [migrateuri=U]
+ *   FILE.fail-migrate                exists: migrate fails with its content
+ *   FILE.fail-connect                exists: connecting to the destination
+ *                                    fails with its content
+ *   FILE.dest                        the destination's FILE (its calls)
+ *   FILE.dest.run/NAME.xml           after migrate: the live XML there (the
+ *                                    source's moves there)
+ *   FILE.dest-plug                   lines "N VF": after migrate the
+ *                                    destination's hot-plug worker has put
+ *                                    nic N's device on VF there (absent: it
+ *                                    plugs nothing) */
 #pragma once
 
 #include <glib.h>
@@ -21,6 +34,8 @@
 G_BEGIN_DECLS
 
 #define VFPCTL_RECORD_PREFIX "record:"
+/* The destination of a migration: FILE with this appended. */
+#define VFPCTL_RECORD_DEST ".dest"
 
 typedef struct {
   const char *file;
@@ -39,5 +54,10 @@ gboolean vfpctl_record_detach_alias (const VfpctlRecord *rec, const char *alias,
 gboolean vfpctl_record_set_request (const VfpctlRecord *rec, gboolean live,
                                     const char *metadata, GError **error);
 gboolean vfpctl_record_managed_save (const VfpctlRecord *rec, GError **error);
+/* The domain of @rec moves to @dest (its run dir created). */
+gboolean vfpctl_record_migrate (const VfpctlRecord *rec, const VfpctlRecord *dest,
+                                const char *dest_uri, const char *migrate_uri,
+                                gboolean persistent, gboolean undefine_source,
+                                GError **error);
 
 G_END_DECLS

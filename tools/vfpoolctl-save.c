@@ -46,7 +46,7 @@ vfpctl_managedsave (VfpCtl *ctl, int argc, char **argv)
       g_set_error (&error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST, "the domain is not running");
       goto fail;
     }
-  if (!vfpctl_unplug_all (ctl, d, name, timeout, &returned, &error))
+  if (!vfpctl_unplug_all (ctl, d, name, timeout, FALSE, NULL, &returned, &error))
     {
       fprintf (stderr, "vfpoolctl: managedsave: domain '%s': %s; not saved (%u VF%s already "
                "given back: the domain runs without %s until it restarts)\n", name,

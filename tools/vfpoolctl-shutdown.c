@@ -71,7 +71,7 @@ unplug_domain (VfpCtl *ctl, const char *name, guint timeout)
     return NULL;
   entry = g_new0 (ShutdownEntry, 1);
   entry->name = g_strdup (name);
-  if (!vfpctl_unplug_all (ctl, d, name, timeout, &entry->returned, &error))
+  if (!vfpctl_unplug_all (ctl, d, name, timeout, FALSE, NULL, &entry->returned, &error))
     entry->error = g_strdup (error->message);
   return entry;
 }

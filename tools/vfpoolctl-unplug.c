@@ -90,10 +90,14 @@ vfpctl_release_detached (VfpCtl *ctl, const char *name, const VfpLease *seen, gb
  * VFs back, with those of leased nics whose device already left (a detach
  * that timed out, and a guest that let go since).  Stops at the first
  * device the guest keeps: FALSE with @error naming that nic; *@returned
- * counts the VFs given back before it. */
+ * counts the VFs given back before it, @given_back (unless NULL) takes
+ * their leases.  With @keep_failover a failover pair's VF stays in the
+ * guest (migrate: QEMU unplugs it itself and the destination re-points
+ * it). */
 gboolean
 vfpctl_unplug_all (VfpCtl *ctl, VfpctlDomain *d, const char *name, guint timeout,
-                   guint *returned, GError **error)
+                   gboolean keep_failover, GPtrArray *given_back, guint *returned,
+                   GError **error)
 {
   g_autoptr (VfpDomXml) live = NULL;
   g_autoptr (GPtrArray) devices = NULL;
@@ -110,8 +114,13 @@ vfpctl_unplug_all (VfpCtl *ctl, VfpctlDomain *d, const char *name, guint timeout
   for (guint i = 0; i < nics->len; i++)
     {
       guint nic = g_array_index (nics, guint, i);
-      const VfpLease *lease = vfp_attach_find_lease (leases, nic);
-      gboolean gone = vfp_attach_find_device (devices, nic) == NULL, released = FALSE;
+      VfpLease *lease = vfp_attach_find_lease (leases, nic);
+      const VfpDomDevice *device = vfp_attach_find_device (devices, nic);
+      gboolean gone = device == NULL, released = FALSE;
+      guint at;
+
+      if (keep_failover && device != NULL && device->failover)
+        continue;
 
       if (!gone && !vfpctl_detach_and_wait (d, nic, timeout, &gone, error))
         return FALSE;
@@ -125,6 +134,8 @@ vfpctl_unplug_all (VfpCtl *ctl, VfpctlDomain *d, const char *name, guint timeout
       if (lease != NULL && !vfpctl_release_detached (ctl, name, lease, &released, error))
         return FALSE;
       *returned += released;
+      if (released && given_back != NULL && g_ptr_array_find (leases, lease, &at))
+        g_ptr_array_add (given_back, g_ptr_array_steal_index (leases, at));
     }
   return TRUE;
 }

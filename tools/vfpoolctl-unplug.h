@@ -26,11 +26,14 @@ gboolean vfpctl_detach_and_wait (VfpctlDomain *d, guint nic, guint timeout, gboo
 gboolean vfpctl_release_detached (VfpCtl *ctl, const char *name, const VfpLease *seen,
                                   gboolean *released, GError **error);
 /* Every vfpool device of running domain @d out of the guest, one by one,
- * and its VF given back (managedsave, host-shutdown).  FALSE with @error
- * naming the first nic the guest kept within @timeout; *@returned counts
- * the VFs given back before it. */
+ * and its VF given back (managedsave, host-shutdown) — with @keep_failover
+ * (migrate) a failover pair's VF stays: QEMU unplugs it itself.  FALSE
+ * with @error naming the first nic the guest kept within @timeout;
+ * *@returned counts the VFs given back before it, and @given_back (unless
+ * NULL) gets their leases (owned) as they were. */
 gboolean vfpctl_unplug_all (VfpCtl *ctl, VfpctlDomain *d, const char *name, guint timeout,
-                            guint *returned, GError **error);
+                            gboolean keep_failover, GPtrArray *given_back, guint *returned,
+                            GError **error);
 /* --timeout's value @option (NULL: keep *@timeout) as seconds, 0 to
  * DETACH_MAX_TIMEOUT; else a usage error of @command (its exit status). */
 int vfpctl_unplug_timeout (const char *command, const char *option, guint *timeout);

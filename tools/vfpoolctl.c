@@ -30,6 +30,7 @@ static const struct {
   { "attach", vfpctl_attach, TRUE, "DOMAIN --pool P [--vlan N ...] [--config]: hot-plug a VF into a running domain" },
   { "detach", vfpctl_detach, TRUE, "DOMAIN [--nic N] [--timeout S] [--config]: hot-unplug it, free the VF" },
   { "managedsave", vfpctl_managedsave, TRUE, "DOMAIN [--timeout S]: give the VFs back, then managed-save the domain" },
+  { "migrate", vfpctl_migrate, TRUE, "DOMAIN DEST-URI [--timeout S]: live-migrate; VFs out here, leased and plugged there" },
   { "host-shutdown", vfpctl_host_shutdown, TRUE, "[--timeout S] [--force]: take the VFs out of running domains so libvirt-guests can save them" },
   { "enable-vfs", vfpctl_enable_vfs, TRUE, "[--dry-run] [--force] [--wait S]: create the VFs of sriov.conf (at boot)" },
   { "vfio-bind", vfpctl_vfio_bind, TRUE, "POOL: bind the pool's free VFs to vfio-pci (for managed=no)" },
@@ -68,7 +69,8 @@ usage (FILE *out)
   fprintf (out, "  %-11s %s\n", "help", "this text");
   fprintf (out, "\nOptions (before the command):\n"
                 "  --json              machine-readable output (status, pools, reconcile,\n"
-                "                      quarantine list, doctor, explain, attach, detach)\n"
+                "                      quarantine list, doctor, explain, attach, detach,\n"
+                "                      migrate)\n"
                 "  -c, --connect URI   libvirt URI (default: $LIBVIRT_DEFAULT_URI, else\n"
                 "                      qemu:///system)\n"
                 "  -h, --help          this text\n  -V, --version       print the version\n\n"

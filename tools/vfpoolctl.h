@@ -31,6 +31,7 @@ int vfpctl_attach (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_detach (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_managedsave (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_host_shutdown (VfpCtl *ctl, int argc, char **argv);
+int vfpctl_migrate (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_enable_vfs (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_vfio_bind (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_vfio_unbind (VfpCtl *ctl, int argc, char **argv);

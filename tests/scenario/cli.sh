@@ -108,6 +108,7 @@ unrequest --nic
 attach --pool
 detach --nic
 managedsave --timeout
+migrate --migrateuri
 host-shutdown --timeout
 enable-vfs --wait
 vfio-bind -
