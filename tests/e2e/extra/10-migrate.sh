@@ -1,5 +1,5 @@
 #!/bin/bash
-# extra/10-migrate.sh: opt-in — live migration between two libvirt hosts in the fixture (host B: a second libvirtd in its own mount namespace, lib.sh host_b_up): a plain domain A -> B -> A (the control), then a guest with an OS on a vfpool failover nic A -> B -> A with plain `virsh migrate --live`: each time the destination's hook leases a VF of its own pool and re-points the device, the source's VF goes back, and the guest pairs the new VF; then a migration the destination refuses (its pool exhausted): it fails with vfpool's line and the source keeps its VF.
+# extra/10-migrate.sh: opt-in — live migration between two libvirt hosts in the fixture (host B: a second libvirtd in its own mount namespace, lib.sh host_b_up): a plain domain A -> B -> A (the control), then a guest with an OS on a vfpool failover nic A -> B -> A with plain `virsh migrate --live`: each time the destination's hook leases a VF of its own pool and re-points the device, the source's VF goes back, and the guest pairs the new VF; then a migration the destination refuses (its pool exhausted): it fails with vfpool's line and the source keeps its VF; then a guest on a plain VF through vfpoolctl migrate A -> B (VF out, migrate, B's VF plugged), and back to an exhausted A (refused, the VF back in on B).
 # Run: make check-e2e E2E_ONLY=none E2E_SCENARIOS=$PWD/tests/e2e/extra/10-migrate.sh E2E_TIMEOUT=2400
 # e2e-timeout: 1800
 . "$E2E_LIB"
@@ -23,11 +23,12 @@ mig () {
 window () {
   since "$C" "$1" | awk '/ ifs:/ { split($2, a, "="); t = a[2] } /FAILOVER/ { for (i = 1; i <= NF; i++) if ($i ~ /^primary=/) printf "%s:%s ", t, substr($i, 9) }'
 }
-# paired_again MARK: a report with no primary after MARK, then one with one.
+# primary_of MARK: the primary (NAME(DRIVER,IFINDEX)) of the last report.
+primary_of () { last_failover "$C" "$1" | sed -n 's/.*primary=//p'; }
+# paired_again MARK OLD: a report after MARK has a primary other than OLD
+# (the ifindex of a re-plugged VF is new even when its name is the same).
 paired_again () {
-  local none
-  none=$(since "$C" "$1" | grep -n 'NESTED: FAILOVER.*primary=none' | head -1 | cut -d: -f1)
-  [ -n "$none" ] && since "$C" "$1" | tail -n +"$none" | grep 'NESTED: FAILOVER' | grep -v 'primary=none' | grep -q 'primary='
+  since "$C" "$1" | grep 'NESTED: FAILOVER' | sed -n 's/.*primary=//p' | grep -v '^none$' | grep -qvxF -- "$2"
 }
 A_URI=qemu:///system
 
@@ -75,6 +76,7 @@ log "ok: boot on A: $(last_failover "$C" 0)"
 
 # ---- 2. A -> B with plain virsh migrate --live ---------------------------------------
 mk=$(console_lines "$C")
+P0=$(primary_of 0)
 mig "$A_URI" "$B_URI" $D --persistent --undefinesource
 [ "$RC" = 0 ] || { tail -8 /var/log/libvirt/qemu/$D.log; tail -8 /tmp/hostb-varlog/qemu/$D.log; }
 assert "$D migrates to B" [ "$RC" = 0 ]
@@ -90,11 +92,12 @@ assert "--persistent: B's definition has the request and no VF address" \
   sh -c "virsh -c '$B_URI' -q dumpxml --inactive $D | grep -q 'urn:vfpool:domain:1' && ! virsh -c '$B_URI' -q dumpxml --inactive $D | grep -q \"<interface type='hostdev'\""
 assert "--undefinesource: A no longer defines $D" sh -c "! virsh -q dominfo $D >/dev/null 2>&1"
 t=$(now)
-wait_console 300 "the guest's primary on B" paired_again "$mk" || { since "$C" "$mk" | tail -8; fail "the guest never paired B's VF"; }
+wait_console 300 "the guest's primary on B" paired_again "$mk" "$P0" || { since "$C" "$mk" | tail -8; fail "the guest never paired B's VF"; }
 log "MEASURED: the guest paired B's VF $(dt "$t") s after the migration returned; reports (uptime:primary): $(window "$mk")"
 
 # ---- 3. B -> A -------------------------------------------------------------------------
 mk=$(console_lines "$C")
+P1=$(primary_of 0)
 mig "$B_URI" "$A_URI" $D --persistent --undefinesource
 assert "$D migrates back to A" [ "$RC" = 0 ]
 assert "$D runs on A" dom_running $D
@@ -104,7 +107,7 @@ assert "A's lease for $VA" [ -e "$LEASE_DIR/$VA" ]
 assert "B's lease is gone" sh -c "[ \$(ls '$B_LEASE_DIR' | wc -l) = 0 ]"
 assert "B's VF $VB is as before" wait_until 30 vf_line_is "$VB_IDX" "$(vf_line_before "$VB_IDX")"
 t=$(now)
-wait_console 300 "the guest's primary on A" paired_again "$mk" || fail "the guest never paired A's VF after coming back"
+wait_console 300 "the guest's primary on A" paired_again "$mk" "$P1" || fail "the guest never paired A's VF after coming back"
 log "MEASURED: the guest paired A's VF $(dt "$t") s after the migration returned; reports (uptime:primary): $(window "$mk")"
 
 # ---- 4. B's pool exhausted: B refuses, the migration fails, A keeps its VF ----------------
@@ -119,9 +122,57 @@ assert "the migration fails with vfpool's reason" sh -c "[ $RC != 0 ] && echo \"
 assert "$D still runs on A with $VA" sh -c "[ \"\$(virsh -q domstate $D)\" = running ] && [ -e '$LEASE_DIR/$VA' ]"
 assert "B has no lease for $D" sh -c "! grep -l '$(dom_uuid 112)' '$B_LEASE_DIR'/* 2>/dev/null"
 
-# ---- 5. the end: nothing left on either host ------------------------------------------
+# ---- 5. a plain VF (no failover) through vfpoolctl migrate -------------------------------
 virsh -q destroy $D >/dev/null
 vb -q destroy e2e-b1 >/dev/null; vb -q destroy e2e-b2 >/dev/null
+assert "B's holders are gone" wait_until 30 sh -c "[ \$(ls '$B_LEASE_DIR' | wc -l) = 0 ]"
+C2=/tmp/e2e-mig2-console.log
+MAC2=52:54:00:e2:01:02
+D2=e2e-mig2
+nested_failover_xml $D2 "$(dom_uuid 115)" "$C2" \
+  "<vfpool:request xmlns:vfpool=\"urn:vfpool:domain:1\"><vfpool:nic pool=\"e2e\" mac=\"$MAC2\" vlan=\"0\" trust=\"on\"/></vfpool:request>" \
+  "" > /tmp/$D2.xml
+virsh -q define /tmp/$D2.xml >/dev/null || fail "define $D2"
+rm -f "$C2"
+start_dom $D2
+assert "virsh start $D2 on A" [ "$RC" = 0 ]
+# vf_igbvf FILE MARK: the guest's last report after MARK lists an igbvf NIC.
+vf_igbvf () { since "$1" "$2" | grep ' ifs:' | tail -1 | grep -q '(igbvf,'; }
+no_igbvf () { since "$1" "$2" | grep ' ifs:' | tail -1 | grep -q 'ifs:' && ! vf_igbvf "$1" "$2"; }
+wait_console 450 "$D2's first report" grep -q 'NESTED: t=' "$C2" || fail "$D2 did not report in 450 s"
+wait_console 120 "$D2's igbvf" vf_igbvf "$C2" 0 || fail "$D2's guest never saw its VF"
+V2=$(leases_of_uuid "$(dom_uuid 115)"); V2_IDX=$(vf_index_of "$V2")
+log "ok: $D2 runs on A with VF $V2; the guest: $(since "$C2" 0 | grep ' ifs:' | tail -1)"
+mk=$(console_lines "$C2")
+t=$(now)
+OUT=$(timeout 600 vfpoolctl migrate $D2 "$B_URI" --migrateuri tcp://127.0.0.1 --timeout 120 2>&1); RC=$?
+log "MEASURED: vfpoolctl migrate $D2 to B: rc=$RC in $(dt "$t") s: $(echo "$OUT" | tr '\n' ' ')"
+assert "vfpoolctl migrate $D2 succeeds" [ "$RC" = 0 ]
+assert "$D2 runs on B" sh -c "[ \"\$(virsh -c '$B_URI' -q domstate $D2)\" = running ]"
+W2=$(ls "$B_LEASE_DIR" | head -1); W2_IDX=$(vf_index_of "$W2")
+assert "B leased one of its pool's VFs ($W2) for $D2" sh -c "[ $W2_IDX = 2 -o $W2_IDX = 3 ] && grep -q '$(dom_uuid 115)' '$B_LEASE_DIR/$W2'"
+assert "B's VF carries $MAC2 and trust on" sh -c "/sbin/ip -d link show $E2E_PF | grep -A1 '^ *vf $W2_IDX ' | grep -q 'link/ether $MAC2' && /sbin/ip -d link show $E2E_PF | grep '^ *vf $W2_IDX ' -A3 | grep -q 'trust on'"
+assert "A's VF $V2 is free and as before" sh -c "[ ! -e '$LEASE_DIR/$V2' ]" 
+assert "A's VF $V2's ip line is as before" wait_until 30 vf_line_is "$V2_IDX" "$(vf_line_before "$V2_IDX")"
+wait_console 120 "$D2's guest on B to see a VF again" sh -c "$(declare -f since vf_igbvf no_igbvf); n=\$(since '$C2' $mk | grep -n ' ifs:' | grep -v '(igbvf,' | head -1 | cut -d: -f1); [ -n \"\$n\" ] && since '$C2' $mk | tail -n +\$n | grep ' ifs:' | grep -q '(igbvf,'" \
+  || { since "$C2" "$mk" | tail -6; fail "$D2's guest never saw B's VF"; }
+log "MEASURED: $D2's guest sees a VF again $(dt "$t") s after vfpoolctl migrate began; reports (uptime:igbvf?): $(since "$C2" "$mk" | awk '/ ifs:/ { split($2, a, "="); printf "%s:%s ", a[2], ($0 ~ /[(]igbvf,/) ? "yes" : "no" }')"
+
+# ---- 6. vfpoolctl migrate back, A's pool exhausted: refused, the VF goes back in on B ------
+define_domain e2e-a1 116 'pool="e2e"'; define_domain e2e-a2 117 'pool="e2e"'
+start_dom e2e-a1; start_dom e2e-a2
+assert "A's pool is exhausted" wait_until 30 sh -c "[ \$(ls '$LEASE_DIR' | wc -l) = 2 ]"
+t=$(now)
+OUT=$(timeout 600 vfpoolctl -c "$B_URI" migrate $D2 qemu:///system --migrateuri tcp://127.0.0.1 --timeout 120 2>&1); RC=$?
+log "MEASURED: vfpoolctl migrate $D2 back to an exhausted A: rc=$RC in $(dt "$t") s: $(echo "$OUT" | tr '\n' ' ')"
+assert "refused with vfpool's reason, the VF back in on B" \
+  sh -c "[ $RC = 1 ] && echo \"\$1\" | grep -q 'no free VF' && echo \"\$1\" | grep -q 'nic 0 is back on VF'" _ "$OUT"
+assert "$D2 still runs on B with a lease there" sh -c "[ \"\$(virsh -c '$B_URI' -q domstate $D2)\" = running ] && grep -lq '$(dom_uuid 115)' '$B_LEASE_DIR'/*"
+assert "A holds nothing for $D2" sh -c "! grep -l '$(dom_uuid 115)' '$LEASE_DIR'/* 2>/dev/null"
+
+# ---- 7. the end: nothing left on either host ------------------------------------------
+vb -q destroy $D2 >/dev/null
+virsh -q destroy e2e-a1 >/dev/null; virsh -q destroy e2e-a2 >/dev/null
 assert "no leases on A" wait_until 30 no_leases
 assert "no leases on B" wait_until 30 sh -c "[ \$(ls '$B_LEASE_DIR' | wc -l) = 0 ]"
 assert_vfs_restored "every VF as before" 60

@@ -19,7 +19,8 @@ lowers_of () { for l in /sys/class/net/$1/lower_*; do [ -e "$l" ] && echo "${l##
 # next to its standby netdev; both have the virtio device as parent); of its
 # lowers, the one driven by virtio_net is the standby, the other the primary.
 # Report line: "NESTED: t=UPTIME ifs: NAME(DRIVER,OPERSTATE[,master]) ...",
-# then "NESTED: FAILOVER master=M mac=MAC standby=S primary=P|none" per master.
+# then "NESTED: FAILOVER master=M mac=MAC standby=S primary=P(DRIVER,IFINDEX)|none"
+# per master.
 # DHCP runs over the master each time a primary appears (the standby's network
 # has no DHCP server, so a lease means traffic went through the VF).
 failover_mode () {
@@ -45,7 +46,8 @@ failover_mode () {
     for m in $masters; do
       sb=none; pr=none
       for l in $(lowers_of "$m"); do
-        if [ "$(drv_of "$l")" = virtio_net ]; then sb=$l; else pr="$l($(drv_of "$l"))"; fi
+        # the ifindex tells a re-plugged primary from the one before
+        if [ "$(drv_of "$l")" = virtio_net ]; then sb=$l; else pr="$l($(drv_of "$l"),$(cat "/sys/class/net/$l/ifindex"))"; fi
       done
       ip link set "$m" up 2>/dev/null
       echo "NESTED: FAILOVER master=$m mac=$(cat "/sys/class/net/$m/address") standby=$sb primary=$pr"
