@@ -19,6 +19,16 @@ check-e2e: all $(E2E_PROBE)
 	E2E_SCENARIOS='$(E2E_SCENARIOS)' \
 	  bash $(top_srcdir)/tests/e2e/run-e2e.sh
 
+# check-e2e-migration: live migration between two libvirt hosts in the same
+# fixture (tests/e2e/extra/10-migrate.sh: host B is a second libvirtd in its
+# own mount namespace, docs/FIXTURE.md), with two nested guests.  Separate
+# from check-e2e because it takes about 10 minutes; CI runs both.
+check-e2e-migration: all $(E2E_PROBE)
+	E2E_SRCDIR='$(abs_top_srcdir)' E2E_BUILDDIR='$(abs_top_builddir)' \
+	E2E_ONLY=none E2E_TIMEOUT=2400 \
+	E2E_SCENARIOS='$(abs_top_srcdir)/tests/e2e/extra/10-migrate.sh' \
+	  bash $(top_srcdir)/tests/e2e/run-e2e.sh
+
 # bench-e2e: start latency in the same fixture (tests/e2e/bench/bench-start.sh:
 # vfpoolctl start vs libvirt's hostdev network, the hot-plug delay of a plain
 # virsh start, the hook's share).  Prints numbers and writes them to
@@ -37,4 +47,4 @@ clean-local: clean-e2e
 clean-e2e:
 	rm -rf tests/e2e/work tests/e2e/console*.log bench-e2e-results.txt
 
-.PHONY: check-e2e bench-e2e clean-e2e
+.PHONY: check-e2e check-e2e-migration bench-e2e clean-e2e

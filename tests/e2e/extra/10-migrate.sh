@@ -138,12 +138,18 @@ start_dom $D2
 assert "virsh start $D2 on A" [ "$RC" = 0 ]
 # vf_igbvf FILE MARK: the guest's last report after MARK lists an igbvf NIC.
 vf_igbvf () { since "$1" "$2" | grep ' ifs:' | tail -1 | grep -q '(igbvf,'; }
-no_igbvf () { since "$1" "$2" | grep ' ifs:' | tail -1 | grep -q 'ifs:' && ! vf_igbvf "$1" "$2"; }
+# igbvf_index MARK: the ifindex of the igbvf NIC in the last report after
+# MARK; new_igbvf MARK OLD: a report after MARK has an igbvf NIC whose
+# ifindex is not OLD (a re-plugged VF gets a new one).
+igbvf_index () { since "$C2" "$1" | grep ' ifs:' | tail -1 | grep -o '(igbvf,[a-z]*,[0-9]*)' | head -1 | sed 's/.*,//; s/)//'; }
+new_igbvf () { since "$C2" "$1" | grep ' ifs:' | grep -o '(igbvf,[a-z]*,[0-9]*)' | sed 's/.*,//; s/)//' | grep -qvx -- "$2"; }
 wait_console 450 "$D2's first report" grep -q 'NESTED: t=' "$C2" || fail "$D2 did not report in 450 s"
 wait_console 120 "$D2's igbvf" vf_igbvf "$C2" 0 || fail "$D2's guest never saw its VF"
 V2=$(leases_of_uuid "$(dom_uuid 115)"); V2_IDX=$(vf_index_of "$V2")
 log "ok: $D2 runs on A with VF $V2; the guest: $(since "$C2" 0 | grep ' ifs:' | tail -1)"
 mk=$(console_lines "$C2")
+I0=$(igbvf_index 0)
+assert "the guest reports its VF's ifindex ($I0)" [ -n "$I0" ]
 t=$(now)
 OUT=$(timeout 600 vfpoolctl migrate $D2 "$B_URI" --migrateuri tcp://127.0.0.1 --timeout 120 2>&1); RC=$?
 log "MEASURED: vfpoolctl migrate $D2 to B: rc=$RC in $(dt "$t") s: $(echo "$OUT" | tr '\n' ' ')"
@@ -154,9 +160,9 @@ assert "B leased one of its pool's VFs ($W2) for $D2" sh -c "[ $W2_IDX = 2 -o $W
 assert "B's VF carries $MAC2 and trust on" sh -c "/sbin/ip -d link show $E2E_PF | grep -A1 '^ *vf $W2_IDX ' | grep -q 'link/ether $MAC2' && /sbin/ip -d link show $E2E_PF | grep '^ *vf $W2_IDX ' -A3 | grep -q 'trust on'"
 assert "A's VF $V2 is free and as before" sh -c "[ ! -e '$LEASE_DIR/$V2' ]" 
 assert "A's VF $V2's ip line is as before" wait_until 30 vf_line_is "$V2_IDX" "$(vf_line_before "$V2_IDX")"
-wait_console 120 "$D2's guest on B to see a VF again" sh -c "$(declare -f since vf_igbvf no_igbvf); n=\$(since '$C2' $mk | grep -n ' ifs:' | grep -v '(igbvf,' | head -1 | cut -d: -f1); [ -n \"\$n\" ] && since '$C2' $mk | tail -n +\$n | grep ' ifs:' | grep -q '(igbvf,'" \
+wait_console 120 "$D2's guest on B to see a new VF" new_igbvf "$mk" "$I0" \
   || { since "$C2" "$mk" | tail -6; fail "$D2's guest never saw B's VF"; }
-log "MEASURED: $D2's guest sees a VF again $(dt "$t") s after vfpoolctl migrate began; reports (uptime:igbvf?): $(since "$C2" "$mk" | awk '/ ifs:/ { split($2, a, "="); printf "%s:%s ", a[2], ($0 ~ /[(]igbvf,/) ? "yes" : "no" }')"
+log "MEASURED: $D2's guest sees a VF again $(dt "$t") s after vfpoolctl migrate began; reports (uptime:igbvf?): $(since "$C2" "$mk" | awk '/ ifs:/ { split($2, a, "="); m = match($0, /[(]igbvf,[a-z]*,[0-9]*[)]/); printf "%s:%s ", a[2], m ? substr($0, RSTART, RLENGTH) : "none" }')"
 
 # ---- 6. vfpoolctl migrate back, A's pool exhausted: refused, the VF goes back in on B ------
 define_domain e2e-a1 116 'pool="e2e"'; define_domain e2e-a2 117 'pool="e2e"'

@@ -18,7 +18,8 @@ lowers_of () { for l in /sys/class/net/$1/lower_*; do [ -e "$l" ] && echo "${l##
 # A net_failover master is the netdev with lower_* links (virtio_net creates it
 # next to its standby netdev; both have the virtio device as parent); of its
 # lowers, the one driven by virtio_net is the standby, the other the primary.
-# Report line: "NESTED: t=UPTIME ifs: NAME(DRIVER,OPERSTATE[,master]) ...",
+# Report line: "NESTED: t=UPTIME ifs: NAME(DRIVER,OPERSTATE,IFINDEX) ...", a
+# master as NAME(master,OPERSTATE),
 # then "NESTED: FAILOVER master=M mac=MAC standby=S primary=P(DRIVER,IFINDEX)|none"
 # per master.
 # DHCP runs over the master each time a primary appears (the standby's network
@@ -39,7 +40,7 @@ failover_mode () {
         masters="$masters $n"
         line="$line $n(master,$(cat "$d/operstate"))"
       else
-        line="$line $n($(drv_of "$n"),$(cat "$d/operstate"))"
+        line="$line $n($(drv_of "$n"),$(cat "$d/operstate"),$(cat "$d/ifindex"))"
       fi
     done
     echo "$line"
