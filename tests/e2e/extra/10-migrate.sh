@@ -169,7 +169,8 @@ define_domain e2e-a1 116 'pool="e2e"'; define_domain e2e-a2 117 'pool="e2e"'
 start_dom e2e-a1; start_dom e2e-a2
 assert "A's pool is exhausted" wait_until 30 sh -c "[ \$(ls '$LEASE_DIR' | wc -l) = 2 ]"
 t=$(now)
-OUT=$(timeout 600 vfpoolctl -c "$B_URI" migrate $D2 qemu:///system --migrateuri tcp://127.0.0.1 --timeout 120 2>&1); RC=$?
+# vfpoolctl runs where the domain runs: on B, with B's lease store.
+OUT=$(timeout 600 on_b vfpoolctl migrate $D2 "$A_URI_FROM_B" --migrateuri tcp://127.0.0.1 --timeout 120 2>&1); RC=$?
 log "MEASURED: vfpoolctl migrate $D2 back to an exhausted A: rc=$RC in $(dt "$t") s: $(echo "$OUT" | tr '\n' ' ')"
 assert "refused with vfpool's reason, the VF back in on B" \
   sh -c "[ $RC = 1 ] && echo \"\$1\" | grep -q 'no free VF' && echo \"\$1\" | grep -q 'nic 0 is back on VF'" _ "$OUT"

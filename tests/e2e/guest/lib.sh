@@ -273,6 +273,9 @@ B_RUN=/tmp/hostb-run
 B_URI="qemu+unix:///system?socket=$B_RUN/libvirt-sock"
 B_LEASE_DIR=/tmp/hostb-run-vfpool/leases
 B_POOLS_DIR=/tmp/hostb-etc-vfpool/pools.d
+# Host A's libvirt as seen from inside host B (its own /run/libvirt hides
+# A's): vfpoolctl run on B (on_b) reaches A with this URI.
+A_URI_FROM_B="qemu+unix:///system?socket=/tmp/hosta-run/libvirt-sock"
 vb () { virsh -c "$B_URI" "$@"; }
 on_b () { nsenter -t "$(cat /tmp/hostb.pid)" -m -- "$@"; }
 host_b_up () {
@@ -287,7 +290,9 @@ host_b_up () {
          /tmp/hostb-etc-libvirt/qemu/networks/autostart/*
   sed -i '/^host_uuid/d' /tmp/hostb-etc-libvirt/libvirtd.conf
   echo 'host_uuid = "e2eb0000-0000-4000-8000-00000000000b"' >> /tmp/hostb-etc-libvirt/libvirtd.conf
-  mkdir -p "$B_POOLS_DIR" /tmp/hostb-varlib/qemu /tmp/hostb-varcache/qemu /run/vfpool /var/lib/vfpool
+  mkdir -p "$B_POOLS_DIR" /tmp/hostb-varlib/qemu /tmp/hostb-varcache/qemu /run/vfpool /var/lib/vfpool \
+           /tmp/hosta-run
+  mountpoint -q /tmp/hosta-run || mount --bind /run/libvirt /tmp/hosta-run
   unshare --mount --propagation private bash -c '
     mount --bind /tmp/hostb-run /run/libvirt
     mount --bind /tmp/hostb-varlib /var/lib/libvirt
@@ -314,6 +319,7 @@ host_b_down () {
   on_b sh -c 'kill $(cat /run/libvirt/libvirtd.pid) $(cat /run/libvirt/virtlogd.pid)' 2>/dev/null
   kill "$(cat /tmp/hostb.pid)" 2>/dev/null
   rm -f /tmp/hostb.pid
+  umount /tmp/hosta-run 2>/dev/null
 }
 # pool_b NAME FIRST LAST [key=value ...]: pool on host B.
 pool_b () { POOLS_DIR=$B_POOLS_DIR pool "$@"; }
