@@ -31,6 +31,7 @@ unplug_all (VfpCtl *ctl, VfpctlDomain *d, const char *name, VfpDomXml *live, gui
   *returned = 0;
   if (!vfp_lease_list_owner (ctl->ctx->state_dir, uuid, &leases, NULL, error))
     return FALSE;
+  vfp_lease_drop_ports (leases);
   for (guint i = 0; i < devices->len; i++)
     {
       guint nic = ((VfpDomDevice *) devices->pdata[i])->nic;

@@ -1,0 +1,173 @@
+#!/bin/bash
+# network.sh: network-backed pools (network=yes) through the network hook,
+# fed <hookData> the way libvirt 9.0's networkRunHook writes it (the network
+# XML, then virNetworkPortDefFormatBuf's <networkport>): the lease is in the
+# same store as a request's, allow= refuses the port, the pool's knobs go on
+# at port-created and back at port-deleted, MAC and VLAN stay libvirt's, a
+# second port on a leased VF and a VF outside the pool are refused, a request
+# naming a network-backed pool is refused, hostile hookData is one line.
+. "$VFP_TOP_SRCDIR/tests/scenario/lib.sh"
+
+make_host igb
+POOL_FILE=net.conf pool "[pool tenant-a]" "pfs=ens1f0#0-2" "network=yes" "spoofchk=off" \
+  "trust=on" "max-tx-rate=500" "allow=web*"
+POOL_FILE=other.conf pool "[pool plain]" "pfs=ens1f0#3-4"
+
+# hookdata NET MARKER-POOL PORT-N OWNER OWNER-N VF-SLOT.FN [PLUG-TYPE]: one
+# hook's stdin; MARKER-POOL '-' leaves vfpool's marker out.
+hookdata() {
+  local net=$1 marker=$2 port=$3 owner=$4 on=$5 slot=${6%.*} fn=${6#*.} plug=${7:-hostdev-pci}
+  echo "<hookData>"
+  echo "  <network>"
+  echo "    <name>$net</name>"
+  echo "    <uuid>6d7e2c55-0000-4000-8000-00000000000a</uuid>"
+  if [ "$marker" != - ]; then
+    echo "    <metadata>"
+    echo "      <vfpool:network xmlns:vfpool=\"urn:vfpool:network:1\" pool=\"$marker\"/>"
+    echo "    </metadata>"
+  fi
+  echo "    <forward mode='hostdev' managed='yes'>"
+  echo "      <driver name='vfio'/>"
+  echo "      <address type='pci' domain='0x0000' bus='0x01' slot='0x10' function='0x0'/>"
+  echo "    </forward>"
+  echo "  </network>"
+  echo "  <networkport>"
+  echo "    <uuid>$(printf 'aaaaaaaa-0000-4000-8000-%012d' "$port")</uuid>"
+  echo "    <owner>"
+  echo "      <name>$owner</name>"
+  echo "      <uuid>$(uuid_of "$on")</uuid>"
+  echo "    </owner>"
+  echo "    <mac address='52:54:00:aa:bb:0$on'/>"
+  echo "    <vlan>"
+  echo "      <tag id='100'/>"
+  echo "    </vlan>"
+  echo "    <plug type='$plug' managed='yes'>"
+  echo "      <driver name='vfio'/>"
+  echo "      <address domain='0x0000' bus='0x01' slot='0x$slot' function='0x$fn'/>"
+  echo "    </plug>"
+  echo "  </networkport>"
+  echo "</hookData>"
+}
+# port OP NET FILE: the network hook call libvirt makes.
+port() { hook "$2" "$1" begin "$3"; }
+# expect_port_refusal WHAT FILE PATTERN: port-created exits 1 with one
+# line matching PATTERN; nothing leased or changed.
+expect_port_refusal() {
+  local what=$1 file=$2 pattern=$3 err rc leases
+  leases=$(lease_count)
+  err=$(port port-created vfpool-tenant-a "$file" 2>&1 >/dev/null); rc=$?
+  if [ "$rc" = 1 ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && [[ "$err" == *"$pattern"* ]] \
+     && [ "$(lease_count)" = "$leases" ]; then
+    ok "$what: $err"
+  else
+    not_ok "$what: rc=$rc leases=$(lease_count) (were $leases) message: $err"
+  fi
+}
+
+# ---- port-created leases, configures, keeps MAC/VLAN libvirt's ---------------
+seed_vf ens1f0 0 52:54:00:00:00:99 7
+hookdata vfpool-tenant-a tenant-a 1 web1 1 10.0 > "$T/p1.xml"
+check "port-created of web1's port on VF 0 succeeds" port port-created vfpool-tenant-a "$T/p1.xml"
+check "  a lease for VF 0 in the lease store" test -f "$T/run/leases/0000:01:10.0"
+check "  owned by web1" test "$(lease_of web1)" = 0000:01:10.0
+check "  naming the port" grep -q "^network-port=aaaaaaaa-0000-4000-8000-000000000001$" \
+  "$T/run/leases/0000:01:10.0"
+check "  configured" grep -q "^state=configured$" "$T/run/leases/0000:01:10.0"
+check "  spoofchk from the pool" test "$(vf_state ens1f0 0 spoofchk)" = off
+check "  trust from the pool" test "$(vf_state ens1f0 0 trust)" = on
+check "  rate from the pool" test "$(vf_state ens1f0 0 max-tx-rate)" = 500
+check "  MAC left to libvirt" test "$(vf_state ens1f0 0 mac)" = 52:54:00:00:00:99
+check "  VLAN left to libvirt" test "$(vf_state ens1f0 0 vlan)" = 7
+"$CTL" status > "$T/status.txt" 2>&1
+check "vfpoolctl status shows the port's VF leased to web1" \
+  grep -q "0000:01:10.0.*web1" "$T/status.txt"
+check "the same port created again is success, nothing redone" \
+  port port-created vfpool-tenant-a "$T/p1.xml"
+check "  still one lease" test "$(lease_count)" = 1
+
+# ---- the qemu hook leaves the port's lease alone ------------------------------
+domain_xml web1 1 > "$T/web1.xml"
+sed -i "s|</devices>|<interface type='network'><source network='vfpool-tenant-a'/></interface><interface type='hostdev'><alias name='ua-vfpool-0'/></interface></devices>|" "$T/web1.xml"
+hook web1 started begin "$T/web1.xml"
+check "started begin of the domain keeps the port's lease" test "$(lease_of web1)" = 0000:01:10.0
+
+# ---- attacker: a second port on the leased VF --------------------------------
+hookdata vfpool-tenant-a tenant-a 2 web2 2 10.0 > "$T/p2.xml"
+expect_port_refusal "a second port (another domain) on VF 0 is refused" "$T/p2.xml" \
+  "network 'vfpool-tenant-a' port of domain 'web2': VF 0000:01:10.0 is leased to domain 'web1' through another port"
+hookdata vfpool-tenant-a tenant-a 3 web1 1 10.0 > "$T/p3.xml"
+expect_port_refusal "a second port of the same domain on VF 0 is refused" "$T/p3.xml" \
+  "VF 0000:01:10.0 is leased to domain 'web1' through another port"
+check "  web1's VF keeps its knobs" test "$(vf_state ens1f0 0 trust)" = on
+check "a port-deleted naming another port frees nothing" \
+  port port-deleted vfpool-tenant-a "$T/p2.xml"
+check "  web1's lease stays" test "$(lease_of web1)" = 0000:01:10.0
+
+# ---- ACL ----------------------------------------------------------------------
+hookdata vfpool-tenant-a tenant-a 4 db1 4 10.2 > "$T/acl.xml"
+expect_port_refusal "allow= refuses db1's port" "$T/acl.xml" \
+  "network 'vfpool-tenant-a' port of domain 'db1': pool 'tenant-a' does not allow this domain (allow= in"
+check "  VF 1 untouched" test "$(vf_state ens1f0 1 trust)" = off
+
+# ---- a VF outside the pool is refused --------------------------------------------
+hookdata vfpool-tenant-a tenant-a 5 web5 5 11.0 > "$T/out.xml"
+expect_port_refusal "a port for VF 3 (pool 'plain') is refused" "$T/out.xml" \
+  "VF 0000:01:11.0 is not in pool 'tenant-a'; run 'vfpoolctl net-sync'"
+
+# ---- networks vfpool does not own --------------------------------------------
+hookdata vfpool-tenant-a - 6 web6 6 10.2 > "$T/nomark.xml"
+check "a vfpool-named network without the marker is ignored (exit 0)" \
+  port port-created vfpool-tenant-a "$T/nomark.xml"
+hookdata default - 7 web7 7 10.2 > "$T/default.xml"
+check "another network is ignored (exit 0)" port port-created default "$T/default.xml"
+check "  neither leased anything" test "$(lease_count)" = 1
+
+# ---- a request naming the network-backed pool ------------------------------------
+domain_xml web9 9 'pool="tenant-a"' > "$T/req.xml"
+err=$(hook web9 prepare begin "$T/req.xml" 2>&1 >/dev/null); rc=$?
+check "a request for a network-backed pool is refused (rc=$rc: $err)" \
+  bash -c "[ $rc = 1 ] && [[ \"$err\" == *\"pool 'tenant-a' is network-backed (network=yes in\"*\"<source network='vfpool-tenant-a'/>\"* ]]"
+
+# ---- port-deleted restores what vfpool set, frees the lease ------------------------
+check "port-deleted of web1's port exits 0" port port-deleted vfpool-tenant-a "$T/p1.xml"
+check "  the lease is gone" test "$(lease_count)" = 0
+check "  trust restored" test "$(vf_state ens1f0 0 trust)" = off
+check "  spoofchk restored" test "$(vf_state ens1f0 0 spoofchk)" = on
+check "  rate restored" test "$(vf_state ens1f0 0 max-tx-rate)" = 0
+check "  MAC not touched" test "$(vf_state ens1f0 0 mac)" = 52:54:00:00:00:99
+check "  VLAN not touched" test "$(vf_state ens1f0 0 vlan)" = 7
+check "port-deleted again is harmless" port port-deleted vfpool-tenant-a "$T/p1.xml"
+check "the replayed port can be created on the freed VF by web2" \
+  port port-created vfpool-tenant-a "$T/p2.xml"
+check "  leased to web2" test "$(lease_of web2)" = 0000:01:10.0
+domain_xml web2 2 > "$T/web2.xml"
+hook web2 release end "$T/web2.xml"
+check "release end of web2 (no request) frees it too: one lease store" test "$(lease_count)" = 0
+
+# ---- hostile / bad hookData: one line, nothing leased -----------------------------
+printf '<hookData><network><name>vfpool-tenant-a</name>' > "$T/trunc.xml"
+expect_port_refusal "truncated hookData" "$T/trunc.xml" "vfpool: network 'vfpool-tenant-a': hook data is not well-formed"
+cat > "$T/bomb.xml" <<'XML'
+<!DOCTYPE hookData [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>
+<hookData><network><name>&b;</name></network></hookData>
+XML
+expect_port_refusal "an entity bomb" "$T/bomb.xml" "hook data has a DTD or entities, which vfpool refuses"
+echo "<domain/>" > "$T/root.xml"
+expect_port_refusal "another root element" "$T/root.xml" "hook data has root element <domain>, not <hookData>"
+hookdata vfpool-tenant-a tenant-a 1 web1 1 10.0 | sed 's|<uuid>aaaa[^<]*</uuid>|<uuid>not-a-uuid</uuid>|' > "$T/baduuid.xml"
+expect_port_refusal "a malformed port uuid" "$T/baduuid.xml" "<networkport> <uuid> 'not-a-uuid' is malformed"
+hookdata vfpool-tenant-a tenant-a 1 web1 1 10.0 | sed 's|<owner>.*||; s|</owner>||' | grep -v "<name>web1\|<uuid>0000" > "$T/noowner.xml"
+expect_port_refusal "a port without owner" "$T/noowner.xml" "<networkport> has no <owner>"
+hookdata vfpool-tenant-a tenant-a 1 web1 1 10.0 bridge > "$T/bridge.xml"
+expect_port_refusal "a plug that is not hostdev-pci" "$T/bridge.xml" "plug type 'bridge' is not hostdev-pci"
+head -c 5000000 /dev/zero | tr '\0' ' ' > "$T/huge.xml"
+expect_port_refusal "oversized hookData" "$T/huge.xml" "bytes, over the 4194304-byte limit"
+check "bad hookData at port-deleted exits 0" port port-deleted vfpool-tenant-a "$T/trunc.xml"
+check "nothing was ever leased by the bad inputs" test "$(lease_count)" = 0
+
+# ---- config: network=yes with a pool VLAN is refused ---------------------------------
+POOL_FILE=net.conf pool "[pool tenant-a]" "pfs=ens1f0#0-2" "network=yes" "vlan=100"
+expect_port_refusal "a network pool with vlan= is broken" "$T/p1.xml" \
+  "network=yes: libvirt sets the VLAN of a network port from the domain's <vlan>"
+
+finish
