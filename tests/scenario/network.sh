@@ -170,4 +170,71 @@ POOL_FILE=net.conf pool "[pool tenant-a]" "pfs=ens1f0#0-2" "network=yes" "vlan=1
 expect_port_refusal "a network pool with vlan= is broken" "$T/p1.xml" \
   "network=yes: libvirt sets the VLAN of a network port from the domain's <vlan>"
 
+# ---- net-sync, on libvirt's test driver (one process: its state is the file) -----
+POOL_FILE=net.conf pool "[pool tenant-a]" "pfs=ens1f0#0-2" "network=yes" "trust=on"
+rm -f "$T/etc/pools.d/other.conf"
+# node NETWORK-XML...: a test-driver host with libvirt's default network and these.
+node() {
+  { echo "<node><network><name>default</name><uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid>"
+    echo "<bridge name='virbr0'/><forward/><ip address='192.168.122.1' netmask='255.255.255.0'/></network>"
+    printf '%s\n' "$@"; echo "</node>"; } > "$T/node.xml"
+}
+mark() { echo "<metadata><vfpool:network xmlns:vfpool='urn:vfpool:network:1' pool='$1'/></metadata>"; }
+addr() { echo "<address type='pci' domain='0x0000' bus='0x01' slot='0x$1' function='0x$2'/>"; }
+in_step="<network><name>vfpool-tenant-a</name><uuid>6d7e2c55-0000-4000-8000-00000000000a</uuid>$(mark tenant-a)<forward mode='hostdev' managed='yes'><driver name='vfio'/>$(addr 10 0)$(addr 10 2)$(addr 10 4)</forward></network>"
+sync() { VFPOOL_LIBVIRT_URI="test://$T/node.xml" "$CTL" net-sync; }
+doctor_net() { VFPOOL_LIBVIRT_URI="test://$T/node.xml" "$CTL" doctor 2>&1 | grep -A1 '^\[[A-Z]*\] network:'; }
+
+node
+out=$(sync 2>&1); rc=$?
+check "net-sync defines, starts and autostarts vfpool-tenant-a (rc=$rc: $out)" \
+  test "$rc:$out" = "0:vfpool-tenant-a: defined started autostart"
+check "  and leaves the default network alone" bash -c "! grep -q default <<< '$out'"
+out=$(doctor_net)
+check "  doctor: '$out'" bash -c "[[ \"\$1\" == *\"[FAIL] network:vfpool-tenant-a: network 'vfpool-tenant-a' is missing\"*\"fix: vfpoolctl net-sync\"* ]]" _ "$out"
+
+# (the test driver's networks from its file are transient: "defined" makes
+# them persistent; a real libvirtd's are defined already — e2e 09)
+node "$in_step"
+out=$(sync 2>&1); rc=$?
+check "a running network with the pool's VFs is not restarted (rc=$rc: $out)" \
+  test "$rc:$out" = "0:vfpool-tenant-a: defined autostart"
+out=$(doctor_net)
+check "  doctor: no VF difference, no 'not running' ('$out')" bash -c "[[ \"\$1\" == *\"network 'vfpool-tenant-a' does not autostart\"* ]] && [[ \"\$1\" != *VFs* ]] && [[ \"\$1\" != *running* ]]" _ "$out"
+
+node "${in_step//$(addr 10 4)/}"
+out=$(sync 2>&1); rc=$?
+check "a network missing a VF of the pool is redefined and restarted (rc=$rc: $out)" \
+  test "$rc:$out" = "0:vfpool-tenant-a: defined restarted autostart"
+out=$(doctor_net)
+check "  doctor names the VF ('$out')" bash -c "[[ \"\$1\" == *\"running network 'vfpool-tenant-a' lists 2 VFs, the pool 3 (first missing 0000:01:10.4)\"* ]]" _ "$out"
+
+node "${in_step//$(mark tenant-a)/}"
+out=$(sync 2>&1); rc=$?
+check "a same-named network without the marker is refused, exit 1 (rc=$rc: $out)" \
+  bash -c "[ $rc = 1 ] && [[ \"\$1\" == \"vfpoolctl: net-sync: network 'vfpool-tenant-a' exists without vfpool's marker\"*\"not vfpool's, left alone; rename or remove it\" ]]" _ "$out"
+
+node "$in_step" "<network><name>vfpool-old</name><uuid>6d7e2c55-0000-4000-8000-00000000000b</uuid>$(mark old)<forward mode='hostdev' managed='yes'>$(addr 11 0)</forward></network>"
+out=$(sync 2>&1); rc=$?
+check "vfpool's network of a pool that is gone is retired (rc=$rc: $out)" \
+  bash -c "[ $rc = 0 ] && grep -qx 'vfpool-old: retired (stopped, undefined)' <<< '$out'"
+
+# switching a pool's mode with leases outstanding
+POOL_FILE=net.conf pool "[pool tenant-a]" "pfs=ens1f0#0-2"
+domain_xml web1 1 'pool="tenant-a"' > "$T/req1.xml"
+hook web1 prepare begin "$T/req1.xml"
+POOL_FILE=net.conf pool "[pool tenant-a]" "pfs=ens1f0#0-2" "network=yes"
+node
+out=$(sync 2>&1); rc=$?
+check "network=yes with a request's lease outstanding is refused (rc=$rc: $out)" \
+  test "$rc:$out" = "1:vfpoolctl: net-sync: pool 'tenant-a' is network=yes but 1 of its VFs is leased through vfpool requests (domain 'web1'); stop those domains first"
+hook web1 release end "$T/req1.xml"
+port port-created vfpool-tenant-a "$T/p1.xml"
+POOL_FILE=net.conf pool "[pool tenant-a]" "pfs=ens1f0#0-2"
+node "$in_step"
+out=$(sync 2>&1); rc=$?
+check "network=no with a port's lease outstanding keeps the network (rc=$rc: $out)" \
+  test "$rc:$out" = "1:vfpoolctl: net-sync: network 'vfpool-tenant-a': pool 'tenant-a' is no longer network=yes but 1 of its VFs is leased through its ports; stop those domains first"
+port port-deleted vfpool-tenant-a "$T/p1.xml"
+
 finish
