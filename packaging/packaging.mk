@@ -3,7 +3,7 @@
 # The unit dir is under $(prefix) so `make distcheck` can install it; a
 # distribution build sets it on the make command line (debian/rules does).
 systemdsystemunitdir = $(prefix)/lib/systemd/system
-systemdsystemunit_DATA = packaging/vfpool-vfs.service
+systemdsystemunit_DATA = packaging/vfpool-vfs.service packaging/vfpool-net-sync.service
 
 bashcompletiondir = $(datadir)/bash-completion/completions
 dist_bashcompletion_DATA = completion/vfpoolctl
@@ -13,10 +13,13 @@ dist_sriovconf_DATA = packaging/sriov.conf.sample
 
 # Substituted at make time, not by configure: the paths follow a prefix
 # given to make install.
-packaging/vfpool-vfs.service: $(top_srcdir)/packaging/vfpool-vfs.service.in Makefile
-	$(AM_V_GEN)$(MKDIR_P) packaging && \
+subst_unit = $(MKDIR_P) packaging && \
 	sed -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
-	  $(top_srcdir)/packaging/vfpool-vfs.service.in > $@.tmp && mv $@.tmp $@
+	  $(top_srcdir)/$@.in > $@.tmp && mv $@.tmp $@
+packaging/vfpool-vfs.service: $(top_srcdir)/packaging/vfpool-vfs.service.in Makefile
+	$(AM_V_GEN)$(subst_unit)
+packaging/vfpool-net-sync.service: $(top_srcdir)/packaging/vfpool-net-sync.service.in Makefile
+	$(AM_V_GEN)$(subst_unit)
 
-CLEANFILES += packaging/vfpool-vfs.service
-EXTRA_DIST += packaging/vfpool-vfs.service.in packaging/build-deb.sh tests/packaging/deb-chroot.sh
+CLEANFILES += packaging/vfpool-vfs.service packaging/vfpool-net-sync.service
+EXTRA_DIST += packaging/vfpool-vfs.service.in packaging/vfpool-net-sync.service.in packaging/build-deb.sh tests/packaging/deb-chroot.sh
