@@ -13,41 +13,6 @@ POOL_FILE=net.conf pool "[pool tenant-a]" "pfs=ens1f0#0-2" "network=yes" "spoofc
   "trust=on" "max-tx-rate=500" "allow=web*"
 POOL_FILE=other.conf pool "[pool plain]" "pfs=ens1f0#3-4"
 
-# hookdata NET MARKER-POOL PORT-N OWNER OWNER-N VF-SLOT.FN [PLUG-TYPE]: one
-# hook's stdin; MARKER-POOL '-' leaves vfpool's marker out.
-hookdata() {
-  local net=$1 marker=$2 port=$3 owner=$4 on=$5 slot=${6%.*} fn=${6#*.} plug=${7:-hostdev-pci}
-  echo "<hookData>"
-  echo "  <network>"
-  echo "    <name>$net</name>"
-  echo "    <uuid>6d7e2c55-0000-4000-8000-00000000000a</uuid>"
-  if [ "$marker" != - ]; then
-    echo "    <metadata>"
-    echo "      <vfpool:network xmlns:vfpool=\"urn:vfpool:network:1\" pool=\"$marker\"/>"
-    echo "    </metadata>"
-  fi
-  echo "    <forward mode='hostdev' managed='yes'>"
-  echo "      <driver name='vfio'/>"
-  echo "      <address type='pci' domain='0x0000' bus='0x01' slot='0x10' function='0x0'/>"
-  echo "    </forward>"
-  echo "  </network>"
-  echo "  <networkport>"
-  echo "    <uuid>$(printf 'aaaaaaaa-0000-4000-8000-%012d' "$port")</uuid>"
-  echo "    <owner>"
-  echo "      <name>$owner</name>"
-  echo "      <uuid>$(uuid_of "$on")</uuid>"
-  echo "    </owner>"
-  echo "    <mac address='52:54:00:aa:bb:0$on'/>"
-  echo "    <vlan>"
-  echo "      <tag id='100'/>"
-  echo "    </vlan>"
-  echo "    <plug type='$plug' managed='yes'>"
-  echo "      <driver name='vfio'/>"
-  echo "      <address domain='0x0000' bus='0x01' slot='0x$slot' function='0x$fn'/>"
-  echo "    </plug>"
-  echo "  </networkport>"
-  echo "</hookData>"
-}
 # port OP NET FILE: the network hook call libvirt makes.
 port() { hook "$2" "$1" begin "$3"; }
 # expect_port_refusal WHAT FILE PATTERN: port-created exits 1 with one
