@@ -99,12 +99,7 @@ virsh -q destroy e2e-n2 >/dev/null || fail "virsh destroy e2e-n2"
 assert "e2e-n2's lease is freed" wait_until 30 no_lease "$vf2"
 
 # ---- libvirtd restart with e2e-n1 running --------------------------------------------
-lpid=$(cat /run/libvirtd.pid 2>/dev/null || pidof libvirtd)
-log "stopping libvirtd ($lpid)"
-kill "$lpid"
-assert "libvirtd stopped" wait_until 30 sh -c "! kill -0 $lpid 2>/dev/null"
-libvirtd -d || fail "libvirtd -d"
-assert "libvirtd answers again" wait_until 60 sh -c 'virsh -q version >/dev/null 2>&1'
+restart_libvirtd
 assert "e2e-n1 still runs with the same QEMU" sh -c "[ \"\$(cat /run/libvirt/qemu/e2e-n1.pid)\" = $pid ]"
 assert "libvirt still has its port" [ "$(net_ports)" = 1 ]
 assert "the lease is intact" grep -qx "network-port=$port" "$LEASE_DIR/$vf"
