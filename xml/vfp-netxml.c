@@ -133,7 +133,9 @@ char *
 vfp_net_xml_build (const char *pool, gboolean managed, GPtrArray *vfs, const char *uuid)
 {
   g_autoptr (GString) s = g_string_new ("<network>\n");
-  g_autoptr (GPtrArray) sorted = g_ptr_array_copy (vfs, NULL, NULL);
+  /* not g_ptr_array_copy: the copy would free @vfs's strings too when
+   * @vfs has a free function (found by fuzz-hookdata) */
+  g_autoptr (GPtrArray) sorted = g_ptr_array_sized_new (vfs->len);
 
   /* pool names are 1-64 of A-Z a-z 0-9 . _ - (vfp-config.c): nothing to escape */
   g_string_append_printf (s, "  <name>%s%s</name>\n", VFP_NETWORK_PREFIX, pool);
@@ -146,6 +148,8 @@ vfp_net_xml_build (const char *pool, gboolean managed, GPtrArray *vfs, const cha
                           "  <forward mode='hostdev' managed='%s'>\n"
                           "    <driver name='vfio'/>\n",
                           VFP_NETWORK_NS, pool, managed ? "yes" : "no");
+  for (guint i = 0; i < vfs->len; i++)
+    g_ptr_array_add (sorted, vfs->pdata[i]);
   g_ptr_array_sort (sorted, compare_strings);
   for (guint i = 0; i < sorted->len; i++)
     {

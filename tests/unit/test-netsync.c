@@ -64,11 +64,12 @@ parse (const char *xml)
 static VfpNetInfo *
 built (VfpPool *pool, const char *uuid)
 {
-  g_autoptr (GPtrArray) vfs = g_ptr_array_new ();
+  /* an owning array, as a parsed VfpNetInfo's: building must not free it */
+  g_autoptr (GPtrArray) vfs = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *xml = NULL;
 
   for (guint i = 0; i < pool->members->len; i++)
-    g_ptr_array_add (vfs, ((VfpVf *) pool->members->pdata[i])->pci);
+    g_ptr_array_add (vfs, g_strdup (((VfpVf *) pool->members->pdata[i])->pci));
   xml = vfp_net_xml_build (pool->name, pool->managed, vfs, uuid);
   return parse (xml);
 }
