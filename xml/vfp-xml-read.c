@@ -105,8 +105,13 @@ vfp_on_xml_error (void *user_data, xmlError *err)
       || state->err_message != NULL)
     return;
   state->err_line = err->line;
-  state->err_message = g_strstrip (g_strdup (err->message != NULL ? err->message
-                                                                   : "unknown error"));
+  /* Some messages span lines ("Input is not proper UTF-8, indicate
+   * encoding !\nBytes: …"): the caller's error is one line (found by
+   * fuzz-hookdata). */
+  state->err_message = g_strdelimit (g_strstrip (g_strdup (err->message != NULL
+                                                            ? err->message
+                                                            : "unknown error")),
+                                     "\r\n", ' ');
 }
 
 /* Called at <!DOCTYPE …> before any entity in it is declared: stopping here

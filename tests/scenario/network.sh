@@ -117,6 +117,8 @@ cat > "$T/bomb.xml" <<'XML'
 <hookData><network><name>&b;</name></network></hookData>
 XML
 expect_port_refusal "an entity bomb" "$T/bomb.xml" "hook data has a DTD or entities, which vfpool refuses"
+hookdata vfpool-tenant-a tenant-a 1 web1 1 10.0 | sed "s|<name>web1</name>|<name>w$(printf '\277')eb1</name>|" > "$T/latin.xml"
+expect_port_refusal "bytes that are not UTF-8 (libxml2's message has two lines)" "$T/latin.xml" "not proper UTF-8"
 echo "<domain/>" > "$T/root.xml"
 expect_port_refusal "another root element" "$T/root.xml" "hook data has root element <domain>, not <hookData>"
 hookdata vfpool-tenant-a tenant-a 1 web1 1 10.0 | sed 's|<uuid>aaaa[^<]*</uuid>|<uuid>not-a-uuid</uuid>|' > "$T/baduuid.xml"
