@@ -55,6 +55,13 @@ domain_xml web1 1 > "$T/web1.xml"
 sed -i "s|</devices>|<interface type='network'><source network='vfpool-tenant-a'/></interface><interface type='hostdev'><alias name='ua-vfpool-0'/></interface></devices>|" "$T/web1.xml"
 hook web1 started begin "$T/web1.xml"
 check "started begin of the domain keeps the port's lease" test "$(lease_of web1)" = 0000:01:10.0
+# a domain with a request too: prepare and started leave the port's lease
+domain_xml web1 1 'pool="plain"' > "$T/web1-req.xml"
+check "prepare begin of web1's request (pool 'plain') succeeds" hook web1 prepare begin "$T/web1-req.xml"
+check "  the port's lease stays beside the request's" \
+  test "$(lease_of web1 | tr '\n' ' ')" = "0000:01:10.0 0000:01:10.6 "
+hook web1 started begin "$T/web1-req.xml"
+check "  and after started begin" test "$(lease_of web1 | tr '\n' ' ')" = "0000:01:10.0 0000:01:10.6 "
 
 # ---- attacker: a second port on the leased VF --------------------------------
 hookdata vfpool-tenant-a tenant-a 2 web2 2 10.0 > "$T/p2.xml"
@@ -66,7 +73,7 @@ expect_port_refusal "a second port of the same domain on VF 0 is refused" "$T/p3
 check "  web1's VF keeps its knobs" test "$(vf_state ens1f0 0 trust)" = on
 check "a port-deleted naming another port frees nothing" \
   port port-deleted vfpool-tenant-a "$T/p2.xml"
-check "  web1's lease stays" test "$(lease_of web1)" = 0000:01:10.0
+check "  web1's lease stays" test -f "$T/run/leases/0000:01:10.0"
 
 # ---- ACL ----------------------------------------------------------------------
 hookdata vfpool-tenant-a tenant-a 4 db1 4 10.2 > "$T/acl.xml"
@@ -76,7 +83,7 @@ check "  VF 1 untouched" test "$(vf_state ens1f0 1 trust)" = off
 
 # ---- a VF outside the pool is refused --------------------------------------------
 hookdata vfpool-tenant-a tenant-a 5 web5 5 11.0 > "$T/out.xml"
-expect_port_refusal "a port for VF 3 (pool 'plain') is refused" "$T/out.xml" \
+expect_port_refusal "a port for VF 4 (pool 'plain') is refused" "$T/out.xml" \
   "VF 0000:01:11.0 is not in pool 'tenant-a'; run 'vfpoolctl net-sync'"
 
 # ---- networks vfpool does not own --------------------------------------------
@@ -85,7 +92,7 @@ check "a vfpool-named network without the marker is ignored (exit 0)" \
   port port-created vfpool-tenant-a "$T/nomark.xml"
 hookdata default - 7 web7 7 10.2 > "$T/default.xml"
 check "another network is ignored (exit 0)" port port-created default "$T/default.xml"
-check "  neither leased anything" test "$(lease_count)" = 1
+check "  neither leased anything" test "$(lease_count)" = 2
 
 # ---- a request naming the network-backed pool ------------------------------------
 domain_xml web9 9 'pool="tenant-a"' > "$T/req.xml"
@@ -95,13 +102,16 @@ check "a request for a network-backed pool is refused (rc=$rc: $err)" \
 
 # ---- port-deleted restores what vfpool set, frees the lease ------------------------
 check "port-deleted of web1's port exits 0" port port-deleted vfpool-tenant-a "$T/p1.xml"
-check "  the lease is gone" test "$(lease_count)" = 0
+check "  the port's lease is gone, the request's stays" \
+  test "$(lease_of web1 | tr '\n' ' ')" = "0000:01:10.6 "
 check "  trust restored" test "$(vf_state ens1f0 0 trust)" = off
 check "  spoofchk restored" test "$(vf_state ens1f0 0 spoofchk)" = on
 check "  rate restored" test "$(vf_state ens1f0 0 max-tx-rate)" = 0
 check "  MAC not touched" test "$(vf_state ens1f0 0 mac)" = 52:54:00:00:00:99
 check "  VLAN not touched" test "$(vf_state ens1f0 0 vlan)" = 7
 check "port-deleted again is harmless" port port-deleted vfpool-tenant-a "$T/p1.xml"
+hook web1 release end "$T/web1-req.xml"
+check "release end of web1 frees the request's lease" test "$(lease_count)" = 0
 check "the replayed port can be created on the freed VF by web2" \
   port port-created vfpool-tenant-a "$T/p2.xml"
 check "  leased to web2" test "$(lease_of web2)" = 0000:01:10.0
