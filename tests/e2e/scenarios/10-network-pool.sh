@@ -1,5 +1,5 @@
 #!/bin/bash
-# scenarios/09-network-pool.sh: a network-backed pool (network=yes) on the igb
+# scenarios/10-network-pool.sh: a network-backed pool (network=yes) on the igb
 # VFs.  net-sync defines/starts/autostarts vfpool-POOL (twice: idempotent) and
 # leaves the stock network alone; `virsh start` of a domain with
 # <interface type='network'> gets a VF libvirt picked from boot (no hot-plug),
