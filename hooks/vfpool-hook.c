@@ -1,5 +1,6 @@
-/* vfpool-hook.c: the libvirt QEMU hook (qemu.d/vfpool).  argv + stdin in,
- * one library call per operation, exit status and one stderr line out. */
+/* vfpool-hook.c: the libvirt QEMU hook (qemu.d/vfpool) and network hook
+ * (network.d/vfpool).  argv + stdin in, one library call per operation, exit
+ * status and one stderr line out. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,12 +15,14 @@
 #include "vfp-error.h"
 #include "vfp-hotplug.h"
 #include "vfp-lifecycle.h"
+#include "vfp-netport.h"
+#include "vfp-netxml.h"
 
 extern char **environ;
 
 /* Read all of stdin, up to one byte over the cap so oversize is detected. */
 static GString *
-read_stdin (void)
+read_stdin (gsize cap)
 {
   GString *buf = g_string_sized_new (16384);
   char chunk[16384];
@@ -32,7 +35,7 @@ read_stdin (void)
       if (n <= 0)
         break;
       g_string_append_len (buf, chunk, n);
-      if (buf->len > VFP_DOMXML_MAX_SIZE)
+      if (buf->len > cap)
         break;
     }
   return buf;
@@ -177,6 +180,61 @@ do_reconnect (VfpContext *ctx, VfpDomXml *dom)
   return 0;   /* a non-zero exit here makes libvirt kill the VM */
 }
 
+/* The network hook: argv NETWORK port-created|port-deleted begin -, stdin
+ * <hookData> with the network and the port.  Only networks vfpool owns
+ * (name prefix and marker, vfp-netxml.h) are acted on; a non-zero exit at
+ * port-created refuses the port, and so the domain's start. */
+static int
+do_netport (const char *network, gboolean created)
+{
+  g_autoptr (VfpContext) ctx = NULL;
+  g_autoptr (VfpNetPort) port = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) data = NULL;
+  g_autoptr (GPtrArray) warnings = NULL;
+  g_autofree char *shown = vfp_error_quote (network);
+  gboolean released = FALSE;
+
+  if (!g_str_has_prefix (network, VFP_NETWORK_PREFIX))
+    return 0;
+  data = read_stdin (VFP_HOOKDATA_MAX_SIZE);
+  ctx = vfp_context_new ();
+  vfp_context_apply_environ (ctx, environ);
+  openlog ("vfpool", LOG_PID, LOG_DAEMON);
+  if (!vfp_net_port_parse (data->str, data->len, &port, &error))
+    {
+      syslog (LOG_ERR, "network '%s': %s", network, error->message);
+      if (!created)
+        return 0;
+      fprintf (stderr, "vfpool: network '%s': %s\n", shown, error->message);
+      return 1;
+    }
+  /* a same-named network without vfpool's marker is someone else's */
+  if (vfp_net_info_owner_pool (port->network) == NULL
+      || strcmp (port->network->name, network) != 0)
+    return 0;
+  if (created)
+    {
+      if (!vfp_netport_created (ctx, port, &error))
+        {
+          fprintf (stderr, "vfpool: %s\n", error->message);
+          syslog (LOG_ERR, "port-created: %s", error->message);
+          return 1;
+        }
+      syslog (LOG_INFO, "network '%s': VF %s leased to domain '%s'", network, port->vf_pci,
+              port->owner_name);
+      return 0;
+    }
+  warnings = g_ptr_array_new_with_free_func (g_free);
+  if (!vfp_netport_deleted (ctx, port, warnings, &released, &error))
+    syslog (LOG_ERR, "network '%s': port-deleted: %s", network, error->message);
+  else if (released)
+    syslog (LOG_INFO, "network '%s': VF %s of domain '%s' restored and free", network,
+            port->vf_pci, port->owner_name);
+  log_warnings (port->owner_name, warnings);
+  return 0;   /* libvirt deletes the port whatever a hook says */
+}
+
 int
 main (int argc, char **argv)
 {
@@ -195,6 +253,10 @@ main (int argc, char **argv)
     }
   op = argv[2];
   sub = argv[3];
+  /* No QEMU operation has these names: only the network hook gets them. */
+  if (strcmp (sub, "begin") == 0
+      && (strcmp (op, "port-created") == 0 || strcmp (op, "port-deleted") == 0))
+    return do_netport (argv[1], strcmp (op, "port-created") == 0);
   is_prepare = strcmp (op, "prepare") == 0 && strcmp (sub, "begin") == 0;
   is_release = strcmp (op, "release") == 0 && strcmp (sub, "end") == 0;
   is_restore = strcmp (op, "restore") == 0 && strcmp (sub, "begin") == 0;
@@ -209,7 +271,7 @@ main (int argc, char **argv)
         || (strcmp (op, "reconnect") == 0 && strcmp (sub, "begin") == 0)))
     return 0;
 
-  xml = read_stdin ();
+  xml = read_stdin (VFP_DOMXML_MAX_SIZE);
   ctx = vfp_context_new ();
   /* Domains without a request are left alone, before any parsing — except
    * at release end when the domain still holds leases: its live XML may

@@ -58,11 +58,13 @@ fi
 deb=$(ls "$work"/vfpool_*.deb)
 contents=$(dpkg -c "$deb")
 missing=0
-for f in './etc/libvirt/hooks/qemu.d/vfpool -> /usr/sbin/vfpool-hook' ./usr/sbin/vfpool-hook \
+for f in './etc/libvirt/hooks/qemu.d/vfpool -> /usr/sbin/vfpool-hook' \
+         './etc/libvirt/hooks/network.d/vfpool -> /usr/sbin/vfpool-hook' ./usr/sbin/vfpool-hook \
          ./usr/sbin/vfpoolctl ./usr/share/doc/vfpool/README.md.gz ./usr/share/doc/vfpool/GUIDE.md.gz \
          ./usr/share/man/man7/vfpool.7.gz ./usr/share/man/man8/vfpoolctl.8.gz ./usr/share/man/man8/vfpool-hook.8.gz \
          ./usr/share/man/man5/vfpool.conf.5.gz ./usr/share/man/man5/vfpool-sriov.conf.5.gz ./lib/systemd/system/vfpool-vfs.service \
          ./lib/systemd/system/vfpool-guests.service \
+         ./lib/systemd/system/vfpool-net-sync.service \
          ./usr/share/bash-completion/completions/vfpoolctl \
          ./etc/vfpool/sriov.conf.sample ./etc/vfpool/pools.d/example.conf.sample; do
   # each line of dpkg -c ends with the path (and " -> TARGET" for a link)

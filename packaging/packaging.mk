@@ -3,7 +3,8 @@
 # The unit dir is under $(prefix) so `make distcheck` can install it; a
 # distribution build sets it on the make command line (debian/rules does).
 systemdsystemunitdir = $(prefix)/lib/systemd/system
-systemdsystemunit_DATA = packaging/vfpool-vfs.service packaging/vfpool-guests.service
+systemdsystemunit_DATA = packaging/vfpool-vfs.service packaging/vfpool-guests.service \
+	packaging/vfpool-net-sync.service
 
 bashcompletiondir = $(datadir)/bash-completion/completions
 dist_bashcompletion_DATA = completion/vfpoolctl
@@ -20,6 +21,10 @@ packaging/vfpool-vfs.service: $(top_srcdir)/packaging/vfpool-vfs.service.in Make
 	$(AM_V_GEN)$(subst_unit)
 packaging/vfpool-guests.service: $(top_srcdir)/packaging/vfpool-guests.service.in Makefile
 	$(AM_V_GEN)$(subst_unit)
+packaging/vfpool-net-sync.service: $(top_srcdir)/packaging/vfpool-net-sync.service.in Makefile
+	$(AM_V_GEN)$(subst_unit)
 
-CLEANFILES += packaging/vfpool-vfs.service packaging/vfpool-guests.service
-EXTRA_DIST += packaging/vfpool-vfs.service.in packaging/vfpool-guests.service.in packaging/build-deb.sh tests/packaging/deb-chroot.sh
+CLEANFILES += packaging/vfpool-vfs.service packaging/vfpool-guests.service \
+	packaging/vfpool-net-sync.service
+EXTRA_DIST += packaging/vfpool-vfs.service.in packaging/vfpool-guests.service.in \
+	packaging/vfpool-net-sync.service.in packaging/build-deb.sh tests/packaging/deb-chroot.sh

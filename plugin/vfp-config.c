@@ -353,6 +353,8 @@ parse_pool_key (VfpPool *pool, GKeyFile *kf, const char *group, const char *key,
     return parse_yes_no (key, value, &pool->managed, error);
   if (strcmp (key, "require-link") == 0)
     return parse_yes_no (key, value, &pool->require_link, error);
+  if (strcmp (key, "network") == 0)
+    return parse_yes_no (key, value, &pool->network, error);
   if (strcmp (key, "failover") == 0)
     {
       gboolean yes = FALSE;
@@ -451,6 +453,24 @@ parse_pool (const char *file, GKeyFile *kf, const char *group, const char *sysfs
     {
       g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
                    "%s: [%s]: missing key 'pfs'", file, group);
+      return FALSE;
+    }
+  /* libvirt builds a network port's device (<interface type='hostdev'>):
+   * no virtio standby goes with it. */
+  if (pool->network && pool->failover == VFP_FAILOVER_YES)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                   "%s: [%s] network=yes: failover=yes needs a vfpool request; a "
+                   "network-backed pool has none", file, group);
+      return FALSE;
+    }
+  /* libvirt sets a network port's MAC and VLAN from the domain's
+   * <interface>: a pool VLAN would be silently overridden. */
+  if (pool->network && ((pool->defaults.set & VFP_KNOB_VLAN) || pool->vlans != NULL))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                   "%s: [%s] network=yes: libvirt sets the VLAN of a network port from the "
+                   "domain's <vlan>; remove vlan=, qos=, vlan-proto= and vlans=", file, group);
       return FALSE;
     }
   /* The pool's own VLAN must be one it lets requests ask for. */

@@ -24,6 +24,9 @@ typedef struct {
                              * down (no: such VFs only rank last) */
   VfpFailover failover;     /* failover=yes|no; UNSET: the request decides (no) */
   char *failover_network;   /* failover-network=: the standby's libvirt network */
+  gboolean network;         /* network=yes: served through the libvirt network
+                             * VFP_NETWORK_PREFIX + name (the network hook), never
+                             * through a request */
   GPtrArray *pfs;           /* VfpPf*, owned */
   GPtrArray *members;       /* VfpVf* (borrowed from pfs), in config order */
 } VfpPool;

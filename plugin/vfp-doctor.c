@@ -867,6 +867,36 @@ check_hook_leftovers (const VfpDoctorPaths *paths, GPtrArray *report)
       }
 }
 
+/* network=yes pools need the network hook, the sibling of the QEMU hook:
+ * .../hooks/qemu.d/vfpool -> .../hooks/network.d/vfpool. */
+static void
+check_net_hook (const VfpDoctorPaths *paths, VfpConfig *config, GPtrArray *report)
+{
+  g_autofree char *qemu_d = g_path_get_dirname (paths->hook_path);
+  g_autofree char *hooks = g_path_get_dirname (qemu_d);
+  g_autofree char *path = g_build_filename (hooks, "network.d", "vfpool", NULL);
+  g_autofree char *fix = NULL;
+  const char *pool = NULL;
+  struct stat st;
+
+  for (guint p = 0; p < config->pools->len && pool == NULL; p++)
+    if (((VfpPool *) config->pools->pdata[p])->network)
+      pool = ((VfpPool *) config->pools->pdata[p])->name;
+  if (pool == NULL)
+    return;
+  if (stat (path, &st) == 0 && S_ISREG (st.st_mode) && (st.st_mode & S_IXUSR) != 0)
+    {
+      vfp_doctor_add (report, "network-hook", VFP_CHECK_PASS, NULL,
+                      "%s is installed and executable", path);
+      return;
+    }
+  fix = g_strdup_printf ("apt-get install --reinstall vfpool, or make install, or "
+                         "ln -s /usr/sbin/vfpool-hook %s; then restart libvirtd", path);
+  vfp_doctor_add (report, "network-hook", VFP_CHECK_FAIL, fix,
+                  "no executable network hook at %s: ports of network=yes pools (pool '%s') "
+                  "get no lease, no allow= check and none of the pool's knobs", path, pool);
+}
+
 static gboolean
 check_hook (const VfpDoctorPaths *paths, GPtrArray *report, gint64 *mtime_out)
 {
@@ -1165,6 +1195,8 @@ vfp_doctor_check_host (const VfpDoctorPaths *paths, GPtrArray *report, VfpConfig
       check_vf_count (report, config);
     }
   check_networkmanager (paths, report, vf_drivers);
+  if (config != NULL)
+    check_net_hook (paths, config, report);
   if (check_hook (paths, report, &hook_mtime))
     check_apparmor (paths, report);
   check_daemon (paths, report, hook_mtime);

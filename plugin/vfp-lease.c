@@ -53,6 +53,7 @@ vfp_lease_free (VfpLease *lease)
   g_free (lease->boot_id);
   g_free (lease->start_id);
   g_free (lease->failover_network);
+  g_free (lease->port);
   g_free (lease);
 }
 
@@ -175,6 +176,8 @@ vfp_lease_to_data (const VfpLease *lease, gsize *len)
   g_key_file_set_string (kf, G_LEASE, "managed", lease->managed ? "yes" : "no");
   if (lease->failover_network != NULL)
     g_key_file_set_string (kf, G_LEASE, "failover-network", lease->failover_network);
+  if (lease->port != NULL)
+    g_key_file_set_string (kf, G_LEASE, "network-port", lease->port);
   vfp_vf_config_to_keyfile (&lease->applied, kf, G_APPLIED);
   if (lease->state != VFP_LEASE_RESERVED)
     vfp_vf_config_to_keyfile (&lease->original, kf, G_ORIGINAL);
@@ -273,8 +276,11 @@ vfp_lease_from_data (const char *data, gsize len, VfpLease **out, GError **error
       || !get_string (kf, "state", TRUE, &state, error)
       || !get_string (kf, "form", TRUE, &form, error)
       || !get_string (kf, "managed", FALSE, &managed, error)
-      || !get_string (kf, "failover-network", FALSE, &lease->failover_network, error))
+      || !get_string (kf, "failover-network", FALSE, &lease->failover_network, error)
+      || !get_string (kf, "network-port", FALSE, &lease->port, error))
     return FALSE;
+  if (lease->port != NULL && !vfp_name_is_safe (lease->port))
+    return corrupt (error, "network-port", "is not a plain token");
   /* it becomes a <source network=…/> the hot-plug worker attaches */
   if (lease->failover_network != NULL && !vfp_name_is_safe (lease->failover_network))
     return corrupt (error, "failover-network", "is not a plain name");
@@ -731,4 +737,12 @@ vfp_lease_list (const char *state_dir, GPtrArray **out, GPtrArray *corrupt_names
   g_ptr_array_sort (leases, compare_leases);
   *out = g_steal_pointer (&leases);
   return TRUE;
+}
+
+void
+vfp_lease_drop_ports (GPtrArray *leases)
+{
+  for (guint i = leases->len; i-- > 0;)
+    if (((VfpLease *) leases->pdata[i])->port != NULL)
+      g_ptr_array_remove_index (leases, i);
 }

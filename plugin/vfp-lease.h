@@ -32,6 +32,8 @@ typedef struct {
   VfpDeviceForm form;     /* device form the pool uses (for hot-plug) */
   gboolean managed;       /* FALSE: the device is hot-plugged managed='no' */
   char *failover_network; /* failover nic: its standby's network; NULL: none */
+  char *port;             /* network-backed pool: the libvirt network port's UUID
+                           * (the network hook's lease); NULL: a request's */
   VfpVfConfig applied;    /* what the request asked for (knobs set) */
   VfpVfConfig original;   /* the VF before any change (valid from CONFIGURING) */
 } VfpLease;
@@ -95,6 +97,11 @@ char *vfp_lease_owner_dir (const char *state_dir, const char *uuid);
  * added to @corrupt (if not NULL): one bad file never hides the others. */
 gboolean vfp_lease_list_owner (const char *state_dir, const char *uuid, GPtrArray **out,
                                GPtrArray *corrupt, GError **error);
+
+/* Remove from @leases (VfpLease*, owning) the network hook's leases (port
+ * set): the request paths — prepare, started, attach, detach, managedsave —
+ * neither adopt, plug nor release a VF libvirt's network port holds. */
+void vfp_lease_drop_ports (GPtrArray *leases);
 
 /* The set of leased VF PCI addresses (one readdir, no file reads). */
 gboolean vfp_lease_list_names (const char *state_dir, GHashTable **out, GError **error);

@@ -9,6 +9,7 @@
 #include "vfp-history.h"
 #include "vfp-mac-index.h"
 #include "vfp-metrics.h"
+#include "vfp-netxml.h"
 #include "vfp-quarantine.h"
 #include "vfp-release.h"
 #include "vfp-request.h"
@@ -101,6 +102,15 @@ plan_nic_pool (Operation *op, NicPlan *plan, GError **error)
   if (plan->pool == NULL)
     {
       g_prefix_error (error, "domain '%s' nic %u: ", op->name, nic->index);
+      return FALSE;
+    }
+  if (plan->pool->network)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
+                   "domain '%s' nic %u: pool '%s' is network-backed (network=yes in %s): use "
+                   "<interface type='network'><source network='" VFP_NETWORK_PREFIX "%s'/>"
+                   "</interface> instead of a vfpool request", op->name, nic->index, nic->pool,
+                   plan->pool->file, nic->pool);
       return FALSE;
     }
   if (!vfp_pool_allows (plan->pool, op->raw_name, op->uuid))
@@ -365,6 +375,7 @@ adopt_own_lease (Operation *op, NicPlan *plan, GHashTable *taken, GHashTable *av
   *adopted = FALSE;
   if (!vfp_lease_list_owner (op->ctx->state_dir, op->uuid, &mine, NULL, error))
     return FALSE;
+  vfp_lease_drop_ports (mine);
   for (guint i = 0; i < mine->len; i++)
     {
       VfpLease *lease = mine->pdata[i];
@@ -704,13 +715,8 @@ configure_vf_locked (Operation *op, NicPlan *plan, GError **error)
   if (!plan->pool->managed
       && !vfp_vfio_check_bound (op->ctx->sysfs_root, plan->vf->pci, plan->pool->name, error))
     return FALSE;
-  if (lease->pf_netdev == NULL)
-    {
-      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
-                   "PF %s of VF %s has no network interface to configure VFs through",
-                   lease->pf_pci, lease->vf_pci);
-      return FALSE;
-    }
+  if (!vfp_lease_check_pf_netdev (lease, error))
+    return FALSE;
   /* An adopted lease that is already CONFIGURING/CONFIGURED keeps the
    * original it saved: the VF now holds our values, not the original ones. */
   if (lease->state == VFP_LEASE_RESERVED)
@@ -854,6 +860,7 @@ release_leftovers (Operation *op)
 
   if (!vfp_lease_list_owner (op->ctx->state_dir, op->uuid, &mine, NULL, NULL))
     return;
+  vfp_lease_drop_ports (mine);
   for (guint i = 0; i < mine->len; i++)
     {
       VfpLease *lease = mine->pdata[i];
@@ -1151,6 +1158,7 @@ vfp_lifecycle_started (VfpContext *ctx, VfpDomXml *dom, GPtrArray **hotplug, GEr
   vfp_request_read (dom, &request, NULL);
   if (!vfp_release_list_owner (ctx, vfp_domxml_get_uuid (dom), &mine, NULL, error))
     return FALSE;
+  vfp_lease_drop_ports (mine);
   for (guint i = 0; i < mine->len; i++)
     {
       VfpLease *lease = mine->pdata[i];
@@ -1205,6 +1213,7 @@ attach_bond_ports (Operation *op, NicPlan *plan, VfpBondPorts *bonds, GError **e
 
   if (!vfp_lease_list_owner (op->ctx->state_dir, op->uuid, &mine, NULL, error))
     return FALSE;
+  vfp_lease_drop_ports (mine);
   for (guint i = 0; i < mine->len; i++)
     {
       VfpLease *lease = mine->pdata[i];

@@ -17,6 +17,19 @@ vfp_lease_target (const VfpLease *lease, const char *driver)
   return t;
 }
 
+gboolean
+vfp_lease_check_pf_netdev (const VfpLease *lease, GError **error)
+{
+  if (lease->pf_netdev == NULL)
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
+                   "PF %s of VF %s has no network interface to configure VFs through",
+                   lease->pf_pci, lease->vf_pci);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* A lease written in an earlier boot: its domain cannot be running (the
  * VFs were even recreated), whatever its QEMU pid says. */
 gboolean

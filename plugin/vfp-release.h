@@ -14,6 +14,10 @@ G_BEGIN_DECLS
 /* The netlink target a lease names (@driver: the PF's, for messages). */
 VfpVfTarget vfp_lease_target (const VfpLease *lease, const char *driver);
 
+/* VFP_ERROR_INVALID_CONFIG unless @lease's PF has a netdev (VF knobs are
+ * set through it). */
+gboolean vfp_lease_check_pf_netdev (const VfpLease *lease, GError **error);
+
 /* A lease written in an earlier boot: its domain cannot be running (the
  * VFs were even recreated), whatever its QEMU pid says. */
 gboolean vfp_lease_is_stale (const char *boot_id, const VfpLease *lease);

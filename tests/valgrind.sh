@@ -13,7 +13,9 @@
 # valgrind too), reconnect begin, stopped end, release end, a refused prepare
 # (pool exhausted), a malformed XML at prepare, a release of a domain that
 # holds nothing, restore begin (saved VF free; saved VF taken and the pool
-# exhausted) and the hot-plug of a failover nic (standby, then VF).  Fails on any memcheck error or definitely/indirectly lost
+# exhausted), the hot-plug of a failover nic (standby, then VF) and the
+# network hook (port-created, a second port refused, bad hook data,
+# port-deleted).  Fails on any memcheck error or definitely/indirectly lost
 # block in any of these processes, or when a path does not do its job.
 set -euo pipefail
 
@@ -130,6 +132,18 @@ for _ in $(seq 300); do grep -q "attach $(uuid_of 4) .*hostdev" "$T/attach.log" 
 check "worker recorded the standby and the VF" \
   test "$(grep -c "attach $(uuid_of 4) " "$T/attach.log")" = 2
 check "failover nic: release end" hook web3 release end "$T/web3.xml"
+# the network hook: a network=yes pool's port created, a second port on its
+# VF refused, bad hook data refused, the port deleted
+pool '[pool n]' 'pfs=ens1f0#0' 'network=yes' 'trust=on'
+hookdata vfpool-n n 1 web4 5 10.0 > "$T/p1.xml"
+hookdata vfpool-n n 2 web5 6 10.0 > "$T/p2.xml"
+printf '<hookData><network><name>vfpool-n' > "$T/pbad.xml"
+check "port-created leases the VF" hook vfpool-n port-created begin "$T/p1.xml"
+check "port's VF configured" test "$(vf_state ens1f0 0 trust)" = on
+if hook vfpool-n port-created begin "$T/p2.xml" 2> /dev/null; then not_ok "second port refused"; else ok "second port refused"; fi
+if hook vfpool-n port-created begin "$T/pbad.xml" 2> /dev/null; then not_ok "bad hook data refused"; else ok "bad hook data refused"; fi
+check "port-deleted exits 0" hook vfpool-n port-deleted begin "$T/p1.xml"
+check "port's lease gone, VF restored" test "$(lease_count):$(vf_state ens1f0 0 trust)" = 0:off
 
 # Every process writes its ERROR SUMMARY last; the detached worker may still run.
 for _ in $(seq 300); do

@@ -300,8 +300,10 @@ vfpctl_detach (VfpCtl *ctl, int argc, char **argv)
     }
   if (!vfpctl_domain_get_xml (d, TRUE, &live, &error)
       || !vfp_lease_list_owner (ctl->ctx->state_dir, vfp_domxml_get_uuid (live), &leases, NULL,
-                                &error)
-      || !vfp_attach_pick_nic (live, leases, nic_opt != NULL, want, &nic, &plugged, &error))
+                                &error))
+    return detach_fail (ctl, name, error);
+  vfp_lease_drop_ports (leases);   /* a network port's VF is libvirt's to unplug */
+  if (!vfp_attach_pick_nic (live, leases, nic_opt != NULL, want, &nic, &plugged, &error))
     return detach_fail (ctl, name, error);
   /* Read before the detach: what the release must find unchanged after. */
   lease = vfp_attach_find_lease (leases, nic);

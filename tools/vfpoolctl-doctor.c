@@ -3,6 +3,7 @@
 #include "config.h"
 #include "vfpoolctl.h"
 #include "vfpoolctl-json.h"
+#include "vfpoolctl-netsync.h"
 #include "vfp-doctor.h"
 
 #include <stdio.h>
@@ -96,6 +97,7 @@ check_libvirt (VfpCtl *ctl, VfpConfig *config, const VfpDoctorPaths *paths,
       virDomainFree (domains[i]);
     }
   free (domains);
+  vfpctl_net_check (ctl, conn, config, report);
   virConnectClose (conn);
   if (n >= 0)
     vfp_doctor_check_shutdown (paths, running, report);

@@ -109,6 +109,8 @@ vfpctl_unplug_all (VfpCtl *ctl, VfpctlDomain *d, const char *name, guint timeout
       || !vfp_lease_list_owner (ctl->ctx->state_dir, vfp_domxml_get_uuid (live), &leases, NULL,
                                 error))
     return FALSE;
+  /* A network pool's VF (a port libvirt allocated) is libvirt's to unplug. */
+  vfp_lease_drop_ports (leases);
   devices = vfp_domxml_list_devices (live);
   nics = vfp_attach_list_nics (devices, leases);
   for (guint i = 0; i < nics->len; i++)

@@ -35,6 +35,7 @@ static const struct {
   { "enable-vfs", vfpctl_enable_vfs, TRUE, "[--dry-run] [--force] [--wait S]: create the VFs of sriov.conf (at boot)" },
   { "vfio-bind", vfpctl_vfio_bind, TRUE, "POOL: bind the pool's free VFs to vfio-pci (for managed=no)" },
   { "vfio-unbind", vfpctl_vfio_unbind, TRUE, "POOL: give the pool's free VFs back to their host driver" },
+  { "net-sync", vfpctl_net_sync, TRUE, "define/start/autostart network vfpool-POOL of each network=yes pool" },
 };
 
 /* TRUE if @command may go on as this user: root, or (the test seam) a

@@ -35,6 +35,7 @@ int vfpctl_migrate (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_enable_vfs (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_vfio_bind (VfpCtl *ctl, int argc, char **argv);
 int vfpctl_vfio_unbind (VfpCtl *ctl, int argc, char **argv);
+int vfpctl_net_sync (VfpCtl *ctl, int argc, char **argv);
 
 /* Exit statuses (vfpoolctl(8) EXIT STATUS), the same for every command. */
 #define VFPCTL_EXIT_OK 0

@@ -6,6 +6,7 @@
 #include "vfp-domxml.h"
 #include "vfp-error.h"
 #include "vfp-xml-util.h"
+#include "vfp-xml-read.h"
 
 #include <errno.h>
 #include <string.h>
@@ -17,76 +18,12 @@ struct _VfpDomXml {
   char *uuid;
 };
 
-/* What the per-parse libxml2 callbacks learn; lives in ctxt->_private. */
-typedef struct {
-  gboolean saw_dtd;
-  int err_line;
-  char *err_message;    /* first error libxml2 reported, NULL when none */
-} VfpParseState;
-
-/* ---- small tree helpers ------------------------------------------------- */
-
-/* libvirt's own elements have no namespace; an element with the same local
- * name in another namespace (e.g. inside <metadata>) is not one of them. */
-static gboolean
-vfp_is_elem (const xmlNode *node, const char *name)
-{
-  return node != NULL && node->type == XML_ELEMENT_NODE && node->ns == NULL
-         && xmlStrEqual (node->name, (const xmlChar *) name);
-}
-
-static xmlNode *
-vfp_first_child (const xmlNode *parent, const char *name)
-{
-  if (parent == NULL)
-    return NULL;
-  for (xmlNode *n = parent->children; n != NULL; n = n->next)
-    if (vfp_is_elem (n, name))
-      return n;
-  return NULL;
-}
-
-/* Attribute value as a GLib string (NULL when absent). */
-static char *
-vfp_get_prop (const xmlNode *node, const char *name)
-{
-  g_autoptr (xmlChar) value = xmlGetNoNsProp (node, (const xmlChar *) name);
-
-  return value != NULL ? g_strdup ((const char *) value) : NULL;
-}
-
 static gboolean
 vfp_prop_equals (const xmlNode *node, const char *name, const char *expected)
 {
-  g_autofree char *value = vfp_get_prop (node, name);
+  g_autofree char *value = vfp_xml_get_prop (node, name);
 
   return g_strcmp0 (value, expected) == 0;
-}
-
-static char *
-vfp_get_content (const xmlNode *node)
-{
-  g_autoptr (xmlChar) text = xmlNodeGetContent (node);
-
-  return g_strdup (text != NULL ? (const char *) text : "");
-}
-
-/* Number as libvirt reads it: base 0 lets "0x03" and "3" mean the same bus.
- * Signs and leading blanks, which g_ascii_strtoull would accept, are not. */
-static gboolean
-vfp_parse_number (const char *text, guint base, guint max, guint *out)
-{
-  guint64 n;
-  char *end = NULL;
-
-  if (text == NULL || !g_ascii_isdigit (text[0]))
-    return FALSE;
-  errno = 0;
-  n = g_ascii_strtoull (text, &end, base);
-  if (errno != 0 || end == text || *end != '\0' || n > max)
-    return FALSE;
-  *out = (guint) n;
-  return TRUE;
 }
 
 /* "DDDD:BB:SS.F", lower-case hex, as vfp_pci_address_is_valid() defines it.
@@ -140,178 +77,21 @@ vfp_domxml_mentions_vfpool (const char *data, gsize len)
   return FALSE;
 }
 
-/* Structured error handler of our parser context only: libxml2 would
- * otherwise print to the hook's stderr, which libvirt shows the user. */
-static void
-vfp_on_xml_error (void *user_data, xmlError *err)
-{
-  xmlParserCtxt *ctxt = user_data;
-  VfpParseState *state = ctxt != NULL ? ctxt->_private : NULL;
-
-  if (state == NULL || err == NULL || err->level < XML_ERR_ERROR
-      || state->err_message != NULL)
-    return;
-  state->err_line = err->line;
-  state->err_message = g_strstrip (g_strdup (err->message != NULL ? err->message
-                                                                   : "unknown error"));
-}
-
-/* Called at <!DOCTYPE …> before any entity in it is declared: stopping here
- * means an entity bomb is never even read. */
-static void
-vfp_on_internal_subset (void *user_data, const xmlChar *name,
-                        const xmlChar *external_id, const xmlChar *system_id)
-{
-  xmlParserCtxt *ctxt = user_data;
-  VfpParseState *state = ctxt->_private;
-
-  state->saw_dtd = TRUE;
-  xmlStopParser (ctxt);
-}
-
-/* Second line of defence: whatever the parser let through, a tree holding a
- * DTD or entity node is refused. */
-static gboolean
-vfp_tree_has_dtd_or_entity (xmlDoc *doc)
-{
-  xmlNode *node;
-
-  if (doc->intSubset != NULL || doc->extSubset != NULL)
-    return TRUE;
-
-  node = doc->children;
-  while (node != NULL)
-    {
-      switch (node->type)
-        {
-        case XML_DTD_NODE:
-        case XML_ENTITY_REF_NODE:
-        case XML_ENTITY_NODE:
-        case XML_ENTITY_DECL:
-          return TRUE;
-        default:
-          break;
-        }
-      /* iterative pre-order walk: depth is attacker-controlled */
-      if (node->type == XML_ELEMENT_NODE && node->children != NULL)
-        {
-          node = node->children;
-          continue;
-        }
-      while (node != NULL && node->next == NULL)
-        {
-          node = node->parent;
-          if (node == NULL || node->type == XML_DOCUMENT_NODE)
-            return FALSE;
-        }
-      if (node != NULL)
-        node = node->next;
-    }
-  return FALSE;
-}
-
-/* libvirt writes UUIDs dashed; 32 bare hex digits are accepted as well.
- * Returns the canonical lower-case dashed form, NULL when malformed. */
-static char *
-vfp_uuid_normalise (const char *text)
-{
-  g_autofree char *copy = g_strstrip (g_strdup (text));
-  gsize len = strlen (copy);
-  GString *out;
-  guint digits = 0;
-
-  if (len != 36 && len != 32)
-    return NULL;
-  out = g_string_sized_new (36);
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = copy[i];
-
-      if (len == 36 && (i == 8 || i == 13 || i == 18 || i == 23))
-        {
-          if (c != '-')
-            break;
-          continue;
-        }
-      if (!g_ascii_isxdigit (c))
-        break;
-      if (digits == 8 || digits == 12 || digits == 16 || digits == 20)
-        g_string_append_c (out, '-');
-      g_string_append_c (out, g_ascii_tolower (c));
-      digits++;
-    }
-  if (digits != 32)
-    {
-      g_string_free (out, TRUE);
-      return NULL;
-    }
-  return g_string_free (out, FALSE);
-}
-
 gboolean
 vfp_domxml_parse (const char *data, gsize len, VfpDomXml **out, GError **error)
 {
-  /* No NOENT/DTDLOAD/DTDATTR: nothing is substituted or fetched; blanks are
-   * kept so a filtered document comes back as the user wrote it. */
-  const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
-  g_autoptr (xmlParserCtxt) ctxt = NULL;
   g_autoptr (xmlDoc) doc = NULL;
-  VfpParseState state = { FALSE, 0, NULL };
-  g_autofree char *err_message = NULL;
   g_autofree char *name = NULL;
   g_autofree char *uuid_text = NULL;
   g_autofree char *uuid = NULL;
   xmlNode *root, *node;
   VfpDomXml *dom;
 
-  if (len > VFP_DOMXML_MAX_SIZE)
-    {
-      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
-                   "domain XML is %" G_GSIZE_FORMAT " bytes, over the %d-byte limit",
-                   len, VFP_DOMXML_MAX_SIZE);
-      return FALSE;
-    }
-  if (data == NULL)
-    {
-      data = "";
-      len = 0;
-    }
-
-  xmlInitParser ();
-  ctxt = xmlNewParserCtxt ();
-  if (ctxt == NULL)
-    {
-      g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
-                   "cannot create an XML parser (out of memory)");
-      return FALSE;
-    }
-  ctxt->_private = &state;
-  ctxt->sax->serror = vfp_on_xml_error;
-  ctxt->sax->internalSubset = vfp_on_internal_subset;
-
-  doc = xmlCtxtReadMemory (ctxt, data, (int) len, NULL, NULL, options);
-  err_message = g_steal_pointer (&state.err_message);
-
-  if (state.saw_dtd || (doc != NULL && vfp_tree_has_dtd_or_entity (doc)))
-    {
-      g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
-                   "domain XML has a DTD or entities, which vfpool refuses");
-      return FALSE;
-    }
-  if (doc == NULL || !ctxt->wellFormed)
-    {
-      if (err_message != NULL)
-        g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
-                     "domain XML is not well-formed: line %d: %s",
-                     state.err_line, err_message);
-      else
-        g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
-                     "domain XML is not well-formed");
-      return FALSE;
-    }
+  if (!vfp_xml_read_safe (data, len, VFP_DOMXML_MAX_SIZE, "domain XML", &doc, error))
+    return FALSE;
 
   root = xmlDocGetRootElement (doc);
-  if (!vfp_is_elem (root, "domain"))
+  if (!vfp_xml_is_elem (root, "domain"))
     {
       g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
                    "domain XML has root element <%s>, not <domain>",
@@ -319,9 +99,9 @@ vfp_domxml_parse (const char *data, gsize len, VfpDomXml **out, GError **error)
       return FALSE;
     }
 
-  node = vfp_first_child (root, "name");
+  node = vfp_xml_first_child (root, "name");
   if (node != NULL)
-    name = vfp_get_content (node);
+    name = vfp_xml_get_content (node);
   if (name == NULL || name[0] == '\0')
     {
       g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
@@ -329,15 +109,15 @@ vfp_domxml_parse (const char *data, gsize len, VfpDomXml **out, GError **error)
       return FALSE;
     }
 
-  node = vfp_first_child (root, "uuid");
+  node = vfp_xml_first_child (root, "uuid");
   if (node == NULL)
     {
       g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_REQUEST,
                    "domain '%s' has no <uuid>", name);
       return FALSE;
     }
-  uuid_text = vfp_get_content (node);
-  uuid = vfp_uuid_normalise (uuid_text);
+  uuid_text = vfp_xml_get_content (node);
+  uuid = vfp_xml_uuid_normalise (uuid_text);
   if (uuid == NULL)
     {
       g_autofree char *shown = g_strescape (uuid_text, NULL);
@@ -394,7 +174,7 @@ vfp_domxml_peek_uuid (const char *data, gsize len)
   if (end == NULL || end - open_tag > 64)
     return NULL;
   text = g_strndup (open_tag, end - open_tag);
-  return vfp_uuid_normalise (text);
+  return vfp_xml_uuid_normalise (text);
 }
 
 struct _xmlDoc *
@@ -433,7 +213,7 @@ vfp_nodeset_first (const char *nodeset)
 
       if (p[0] == '^')
         {
-          if (!vfp_parse_number (p + 1, 10, G_MAXINT, &n))
+          if (!vfp_xml_parse_number (p + 1, 10, G_MAXINT, &n))
             return -1;
           g_array_append_val (excluded, n);
         }
@@ -460,10 +240,10 @@ vfp_nodeset_first (const char *nodeset)
       if (p[0] == '^')
         continue;
       range = g_strsplit (p, "-", 2);
-      if (!vfp_parse_number (range[0], 10, G_MAXINT, &lo))
+      if (!vfp_xml_parse_number (range[0], 10, G_MAXINT, &lo))
         return -1;
       hi = lo;
-      if (range[1] != NULL && !vfp_parse_number (range[1], 10, G_MAXINT, &hi))
+      if (range[1] != NULL && !vfp_xml_parse_number (range[1], 10, G_MAXINT, &hi))
         return -1;
       if (hi < lo)
         return -1;
@@ -480,12 +260,12 @@ int
 vfp_domxml_get_numa_node (VfpDomXml *dom)
 {
   xmlNode *root = xmlDocGetRootElement (dom->doc);
-  xmlNode *memory = vfp_first_child (vfp_first_child (root, "numatune"), "memory");
+  xmlNode *memory = vfp_xml_first_child (vfp_xml_first_child (root, "numatune"), "memory");
   g_autofree char *nodeset = NULL;
 
   if (memory == NULL)
     return -1;
-  nodeset = vfp_get_prop (memory, "nodeset");
+  nodeset = vfp_xml_get_prop (memory, "nodeset");
   if (nodeset == NULL)
     return -1;
   return vfp_nodeset_first (nodeset);
@@ -494,12 +274,12 @@ vfp_domxml_get_numa_node (VfpDomXml *dom)
 static gboolean
 vfp_is_q35 (xmlNode *root)
 {
-  xmlNode *type = vfp_first_child (vfp_first_child (root, "os"), "type");
+  xmlNode *type = vfp_xml_first_child (vfp_xml_first_child (root, "os"), "type");
   g_autofree char *machine = NULL;
 
   if (type == NULL)
     return FALSE;
-  machine = vfp_get_prop (type, "machine");
+  machine = vfp_xml_get_prop (type, "machine");
   return machine != NULL && strstr (machine, "q35") != NULL;
 }
 
@@ -512,7 +292,7 @@ vfp_collect_ports (VfpDomXml *dom, GHashTable *ports, GHashTable *used)
 
   for (xmlNode *devices = root->children; devices != NULL; devices = devices->next)
     {
-      if (!vfp_is_elem (devices, "devices"))
+      if (!vfp_xml_is_elem (devices, "devices"))
         continue;
       for (xmlNode *dev = devices->children; dev != NULL; dev = dev->next)
         {
@@ -520,13 +300,13 @@ vfp_collect_ports (VfpDomXml *dom, GHashTable *ports, GHashTable *used)
 
           if (dev->type != XML_ELEMENT_NODE)
             continue;
-          if (vfp_is_elem (dev, "controller")
+          if (vfp_xml_is_elem (dev, "controller")
               && vfp_prop_equals (dev, "type", "pci")
               && vfp_prop_equals (dev, "model", "pcie-root-port"))
             {
-              g_autofree char *index = vfp_get_prop (dev, "index");
+              g_autofree char *index = vfp_xml_get_prop (dev, "index");
 
-              if (vfp_parse_number (index, 10, G_MAXINT, &n))
+              if (vfp_xml_parse_number (index, 10, G_MAXINT, &n))
                 g_hash_table_add (ports, GUINT_TO_POINTER (n));
             }
           /* Only the device's own (guest) <address>: the one under <source>
@@ -535,10 +315,10 @@ vfp_collect_ports (VfpDomXml *dom, GHashTable *ports, GHashTable *used)
             {
               g_autofree char *bus = NULL;
 
-              if (!vfp_is_elem (addr, "address") || !vfp_prop_equals (addr, "type", "pci"))
+              if (!vfp_xml_is_elem (addr, "address") || !vfp_prop_equals (addr, "type", "pci"))
                 continue;
-              bus = vfp_get_prop (addr, "bus");
-              if (vfp_parse_number (bus, 0, G_MAXINT, &n))
+              bus = vfp_xml_get_prop (addr, "bus");
+              if (vfp_xml_parse_number (bus, 0, G_MAXINT, &n))
                 g_hash_table_add (used, GUINT_TO_POINTER (n));
             }
         }
@@ -594,13 +374,13 @@ vfp_domxml_first_free_hotplug_port (VfpDomXml *dom)
 static gboolean
 vfp_device_form (const xmlNode *dev, VfpDeviceForm *form)
 {
-  if (vfp_is_elem (dev, "hostdev") && vfp_prop_equals (dev, "mode", "subsystem")
+  if (vfp_xml_is_elem (dev, "hostdev") && vfp_prop_equals (dev, "mode", "subsystem")
       && vfp_prop_equals (dev, "type", "pci"))
     {
       *form = VFP_FORM_HOSTDEV;
       return TRUE;
     }
-  if (vfp_is_elem (dev, "interface") && vfp_prop_equals (dev, "type", "hostdev"))
+  if (vfp_xml_is_elem (dev, "interface") && vfp_prop_equals (dev, "type", "hostdev"))
     {
       *form = VFP_FORM_INTERFACE;
       return TRUE;
@@ -613,19 +393,19 @@ vfp_device_form (const xmlNode *dev, VfpDeviceForm *form)
 static gboolean
 vfp_alias_number (const xmlNode *dev, const char *prefix, guint *nic)
 {
-  xmlNode *alias = vfp_first_child (dev, "alias");
+  xmlNode *alias = vfp_xml_first_child (dev, "alias");
   g_autofree char *name = NULL;
   const char *digits;
 
   if (alias == NULL)
     return FALSE;
-  name = vfp_get_prop (alias, "name");
+  name = vfp_xml_get_prop (alias, "name");
   if (name == NULL || !g_str_has_prefix (name, prefix))
     return FALSE;
   digits = name + strlen (prefix);
   if (digits[0] == '0' && digits[1] != '\0')
     return FALSE;
-  return vfp_parse_number (digits, 10, G_MAXINT, nic);
+  return vfp_xml_parse_number (digits, 10, G_MAXINT, nic);
 }
 
 static gboolean
@@ -637,29 +417,14 @@ vfp_device_nic (const xmlNode *dev, guint *nic)
 static xmlNode *
 vfp_device_source_address (const xmlNode *dev)
 {
-  return vfp_first_child (vfp_first_child (dev, "source"), "address");
+  return vfp_xml_first_child (vfp_xml_first_child (dev, "source"), "address");
 }
 
-/* Host PCI address of <source><address …/></source> as "DDDD:BB:SS.F";
- * missing attributes are 0, as libvirt reads them. */
+/* Host PCI address of <source><address …/></source> as "DDDD:BB:SS.F". */
 static char *
 vfp_device_source_pci (const xmlNode *dev)
 {
-  static const char *const attrs[] = { "domain", "bus", "slot", "function" };
-  static const guint max[] = { 0xffff, 0xff, 0x1f, 0x7 };
-  xmlNode *addr = vfp_device_source_address (dev);
-  guint v[4] = { 0, 0, 0, 0 };
-
-  if (addr == NULL)
-    return NULL;
-  for (guint i = 0; i < G_N_ELEMENTS (attrs); i++)
-    {
-      g_autofree char *text = vfp_get_prop (addr, attrs[i]);
-
-      if (text != NULL && !vfp_parse_number (text, 0, max[i], &v[i]))
-        return NULL;
-    }
-  return g_strdup_printf ("%04x:%02x:%02x.%x", v[0], v[1], v[2], v[3]);
+  return vfp_xml_address_pci (vfp_device_source_address (dev));
 }
 
 /* Calls @fn for every vfpool device under any <devices>; @fn may unlink it. */
@@ -678,7 +443,7 @@ vfp_foreach_child (VfpDomXml *dom, VfpChildFunc fn, gpointer user_data)
     {
       xmlNode *dev, *next;
 
-      if (!vfp_is_elem (devices, "devices"))
+      if (!vfp_xml_is_elem (devices, "devices"))
         continue;
       for (dev = devices->children; dev != NULL; dev = next)
         {
@@ -728,7 +493,7 @@ vfp_collect_device (xmlNode *dev, VfpDeviceForm form, guint nic, gpointer user_d
   d->nic = nic;
   d->pci = pci;
   d->form = form;
-  teaming = vfp_first_child (dev, "teaming");
+  teaming = vfp_xml_first_child (dev, "teaming");
   d->failover = form == VFP_FORM_INTERFACE && teaming != NULL
                 && vfp_prop_equals (teaming, "type", "transient");
   g_ptr_array_add (list, d);
@@ -784,11 +549,11 @@ vfp_alias_in_use (VfpDomXml *dom, const char *alias)
 
   for (xmlNode *devices = root->children; devices != NULL; devices = devices->next)
     {
-      if (!vfp_is_elem (devices, "devices"))
+      if (!vfp_xml_is_elem (devices, "devices"))
         continue;
       for (xmlNode *dev = devices->children; dev != NULL; dev = dev->next)
         {
-          xmlNode *node = vfp_first_child (dev, "alias");
+          xmlNode *node = vfp_xml_first_child (dev, "alias");
 
           if (node != NULL && vfp_prop_equals (node, "name", alias))
             return TRUE;
@@ -985,8 +750,8 @@ vfp_build_standby (xmlDoc *doc, guint nic, const VfpVfConfig *cfg, const char *n
 static gboolean
 vfp_device_mac (const xmlNode *dev, guint8 mac[6])
 {
-  xmlNode *node = vfp_first_child (dev, "mac");
-  g_autofree char *text = node != NULL ? vfp_get_prop (node, "address") : NULL;
+  xmlNode *node = vfp_xml_first_child (dev, "mac");
+  g_autofree char *text = node != NULL ? vfp_xml_get_prop (node, "address") : NULL;
   g_autofree char *lower = text != NULL ? g_ascii_strdown (text, -1) : NULL;
 
   return lower != NULL && vfp_mac_parse (lower, mac, NULL);
@@ -1017,7 +782,7 @@ static xmlNode *
 vfp_devices_node (VfpDomXml *dom)
 {
   xmlNode *root = xmlDocGetRootElement (dom->doc);
-  xmlNode *devices = vfp_first_child (root, "devices");
+  xmlNode *devices = vfp_xml_first_child (root, "devices");
 
   if (devices == NULL)
     {
@@ -1075,17 +840,17 @@ vfp_domxml_find_standby (VfpDomXml *dom, const guint8 mac[6], char **alias, GErr
   *alias = NULL;
   for (xmlNode *devices = root->children; devices != NULL; devices = devices->next)
     {
-      if (!vfp_is_elem (devices, "devices"))
+      if (!vfp_xml_is_elem (devices, "devices"))
         continue;
       for (xmlNode *dev = devices->children; dev != NULL; dev = dev->next)
         {
           guint8 dev_mac[6];
-          xmlNode *teaming = vfp_first_child (dev, "teaming");
-          xmlNode *alias_node = vfp_first_child (dev, "alias");
-          g_autofree char *name = alias_node != NULL ? vfp_get_prop (alias_node, "name") : NULL;
+          xmlNode *teaming = vfp_xml_first_child (dev, "teaming");
+          xmlNode *alias_node = vfp_xml_first_child (dev, "alias");
+          g_autofree char *name = alias_node != NULL ? vfp_xml_get_prop (alias_node, "name") : NULL;
           g_autofree char *shown = NULL;
 
-          if (!vfp_is_elem (dev, "interface") || vfp_prop_equals (dev, "type", "hostdev")
+          if (!vfp_xml_is_elem (dev, "interface") || vfp_prop_equals (dev, "type", "hostdev")
               || !vfp_device_mac (dev, dev_mac) || memcmp (dev_mac, mac, 6) != 0)
             continue;
           if (teaming != NULL && vfp_prop_equals (teaming, "type", "persistent")
@@ -1207,7 +972,7 @@ vfp_unlink_standby (xmlNode *dev, gpointer user_data)
 {
   guint nic;
 
-  if (vfp_is_elem (dev, "interface") && vfp_alias_number (dev, VFP_STANDBY_ALIAS_PREFIX, &nic))
+  if (vfp_xml_is_elem (dev, "interface") && vfp_alias_number (dev, VFP_STANDBY_ALIAS_PREFIX, &nic))
     vfp_unlink_device (dev, VFP_FORM_INTERFACE, nic, user_data);
 }
 

@@ -3,7 +3,7 @@
 #
 # Usage: tests/fuzz/run-fuzzers.sh [SECONDS]     (default 60 per target)
 #   FUZZ_BUILDDIR=DIR   build and working corpus (default ${TMPDIR:-/tmp}/vfpool-fuzz)
-#   FUZZ_TARGETS="…"    subset of: fuzz-request fuzz-pool-config fuzz-lease
+#   FUZZ_TARGETS="…"    subset of: fuzz-request fuzz-pool-config fuzz-lease fuzz-hookdata
 #   FUZZ_JOBS=N         make -j for the library (default: number of CPUs)
 #
 # Exits non-zero when a target crashes, leaks, trips UBSan or breaks one of
@@ -16,7 +16,7 @@ set -euo pipefail
 SECS=${1:-60}
 SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${FUZZ_BUILDDIR:-${TMPDIR:-/tmp}/vfpool-fuzz}
-TARGETS=${FUZZ_TARGETS:-fuzz-request fuzz-pool-config fuzz-lease}
+TARGETS=${FUZZ_TARGETS:-fuzz-request fuzz-pool-config fuzz-lease fuzz-hookdata}
 JOBS=${FUZZ_JOBS:-$(nproc)}
 PKGS="glib-2.0 gio-2.0 libxml-2.0 libnl-3.0 libnl-route-3.0"
 

@@ -77,6 +77,7 @@ in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UT
 HOOKDIR=/etc/libvirt/hooks/qemu.d
 HOOK=$HOOKDIR/vfpool
 BIN=/usr/sbin/vfpool-hook
+NET_HOOK=/etc/libvirt/hooks/network.d/vfpool   # the network hook (network=yes pools)
 
 # The package's files, through apt as an operator runs it; stdin is not a
 # terminal, so a conffile prompt would fail the run instead of waiting.
@@ -113,7 +114,7 @@ version=$(sed -n 's/^Version: //p' "$work/new/DEBIAN/control")
 cp -a "$work/new" "$work/next"
 sed -i "s/^Version: .*/Version: $version+chroot1/" "$work/next/DEBIAN/control"
 cp -a "$work/new" "$work/old"
-rm "$work/old$HOOK"
+rm "$work/old$HOOK" "$work/old$NET_HOOK"
 mv "$work/old$BIN" "$work/old$HOOK"
 echo "$HOOK" >> "$work/old/DEBIAN/conffiles"
 sed -i "s|  ${BIN#/}\$|  ${HOOK#/}|" "$work/old/DEBIAN/md5sums"
@@ -134,6 +135,10 @@ check "install: $HOOK is a link to $BIN" hook_is_link
 check "install: the hook link is no conffile" \
   sh -c "! chroot '$root' dpkg-query -W -f='\${Conffiles}' vfpool | grep -q qemu.d"
 check "install: libvirt would run the hook and nothing else" only_runnable "$HOOK"
+check "install: $NET_HOOK is a link to $BIN" \
+  test -L "$root$NET_HOOK" -a "$(readlink "$root$NET_HOOK")" = "$BIN"
+check "install: vfpool-net-sync.service enabled (wanted by libvirtd)" \
+  test -L "$root/etc/systemd/system/libvirtd.service.wants/vfpool-net-sync.service"
 check "install: vfpool-vfs.service enabled" \
   test -L "$root/etc/systemd/system/multi-user.target.wants/vfpool-vfs.service"
 check "install: vfpool-guests.service enabled" \
@@ -181,6 +186,7 @@ check "remove (rc=$rc)" test "$rc" = 0
 check "remove: package in config-files state" status_is rc
 check "remove: nothing in qemu.d that libvirt would run" only_runnable
 check "remove: no dangling link in qemu.d" no_dangling
+check "remove: the network hook link gone" test ! -e "$root$NET_HOOK" -a ! -L "$root$NET_HOOK"
 check "remove: vfpoolctl and the hook binary gone" \
   test ! -e "$root/usr/sbin/vfpoolctl" -a ! -e "$root$BIN"
 check "remove: history kept" test -f "$root/var/lib/vfpool/sticky/11111111-2222-3333-4444-555555555555"

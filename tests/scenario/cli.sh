@@ -113,6 +113,7 @@ host-shutdown --timeout
 enable-vfs --wait
 vfio-bind -
 vfio-unbind -
+net-sync -
 TABLE
 listed=$("$CTL" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p' | grep -vx help | sort)
 tabled=$(sed -n '/^done <<.TABLE.$/,/^TABLE$/s/^\([a-z-]*\) .*/\1/p' "$0" | grep -vx done | sort)

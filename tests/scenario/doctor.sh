@@ -43,6 +43,19 @@ done
 "$CTL" doctor --no-libvirt --root "$ROOT" > "$T/ok.txt"; rc=$?
 check "healthy host: text output, exit 0, summary line" \
   bash -c "[ $rc = 0 ] && grep -q '^\[PASS\] iommu: IOMMU on: dmar0' '$T/ok.txt' && tail -1 '$T/ok.txt' | grep -q ' 0 failed'"
+check "no network=yes pool: no network-hook check" check_status "$T/ok.json" network-hook missing
+# a network=yes pool needs the network hook beside the QEMU hook
+NET_HOOK_AT="$ROOT$(dirname "$VFP_HOOKDIR")/network.d/vfpool"
+POOL_FILE=tenant.conf pool "[pool tenant]" "pfs=ens1f0;ens1f1" "allow=web*" "network=yes"
+"$CTL" doctor --json --no-libvirt --root "$ROOT" > "$T/nonet.json"
+check "network pool without the network hook: fails" check_status "$T/nonet.json" network-hook fail
+check "  naming the path and the fix" check_mentions "$T/nonet.json" network-hook \
+  "ln -s /usr/sbin/vfpool-hook $NET_HOOK_AT"
+mkdir -p "$(dirname "$NET_HOOK_AT")"; install -m 0755 "$HOOK" "$NET_HOOK_AT"
+"$CTL" doctor --json --no-libvirt --root "$ROOT" > "$T/net.json"
+check "network pool with the network hook: passes" check_status "$T/net.json" network-hook pass
+rm -f "$NET_HOOK_AT"
+POOL_FILE=tenant.conf pool "[pool tenant]" "pfs=ens1f0;ens1f1" "allow=web*"
 
 # libvirtd older than the hook: a warning naming the restart, still exit 0.
 touch -d @1000100000 "$HOOK_AT"

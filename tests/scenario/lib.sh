@@ -110,3 +110,40 @@ seed_vf() {
 }
 # wait_for FILE PATTERN: the detached worker appends shortly after started.
 wait_for() { for _ in $(seq 50); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+# hookdata NET MARKER-POOL PORT-N OWNER OWNER-N VF-SLOT.FN [PLUG-TYPE]: the
+# network hook's stdin for a port of VF 0000:01:SLOT.FN, as libvirt 9.0's
+# networkRunHook writes it (the network XML, then virNetworkPortDefFormatBuf's
+# <networkport>); MARKER-POOL '-' leaves vfpool's marker out.
+hookdata() {
+  local net=$1 marker=$2 port=$3 owner=$4 on=$5 slot=${6%.*} fn=${6#*.} plug=${7:-hostdev-pci}
+  echo "<hookData>"
+  echo "  <network>"
+  echo "    <name>$net</name>"
+  echo "    <uuid>6d7e2c55-0000-4000-8000-00000000000a</uuid>"
+  if [ "$marker" != - ]; then
+    echo "    <metadata>"
+    echo "      <vfpool:network xmlns:vfpool=\"urn:vfpool:network:1\" pool=\"$marker\"/>"
+    echo "    </metadata>"
+  fi
+  echo "    <forward mode='hostdev' managed='yes'>"
+  echo "      <driver name='vfio'/>"
+  echo "      <address type='pci' domain='0x0000' bus='0x01' slot='0x10' function='0x0'/>"
+  echo "    </forward>"
+  echo "  </network>"
+  echo "  <networkport>"
+  echo "    <uuid>$(printf 'aaaaaaaa-0000-4000-8000-%012d' "$port")</uuid>"
+  echo "    <owner>"
+  echo "      <name>$owner</name>"
+  echo "      <uuid>$(uuid_of "$on")</uuid>"
+  echo "    </owner>"
+  echo "    <mac address='52:54:00:aa:bb:0$on'/>"
+  echo "    <vlan>"
+  echo "      <tag id='100'/>"
+  echo "    </vlan>"
+  echo "    <plug type='$plug' managed='yes'>"
+  echo "      <driver name='vfio'/>"
+  echo "      <address domain='0x0000' bus='0x01' slot='0x$slot' function='0x$fn'/>"
+  echo "    </plug>"
+  echo "  </networkport>"
+  echo "</hookData>"
+}

@@ -106,6 +106,16 @@ wait_until () {   # SECONDS COMMAND...
   return 1
 }
 qemu_pid_of () { cat "/run/libvirt/qemu/$1.pid" 2>/dev/null; }
+# restart_libvirtd: stop the daemon, start it again, wait until it answers.
+restart_libvirtd () {
+  local lpid
+  lpid=$(cat /run/libvirtd.pid 2>/dev/null || pidof libvirtd)
+  log "stopping libvirtd ($lpid)"
+  kill "$lpid"
+  assert "libvirtd stopped" wait_until 30 sh -c "! kill -0 $lpid 2>/dev/null"
+  libvirtd -d || fail "libvirtd -d"
+  assert "libvirtd answers again" wait_until 60 sh -c 'virsh -q version >/dev/null 2>&1'
+}
 
 # Everything a scenario may leave behind: domains, pools, leases.
 e2e_cleanup_all () {

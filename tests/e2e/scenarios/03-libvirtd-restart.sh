@@ -14,12 +14,7 @@ assert_has_vf e2e-d1 1 30
 vf=$DOM_VF idx=$DOM_VF_IDX
 pid=$(qemu_pid_of e2e-d1)
 
-lpid=$(cat /run/libvirtd.pid 2>/dev/null || pidof libvirtd)
-log "stopping libvirtd ($lpid)"
-kill "$lpid"
-assert "libvirtd stopped" wait_until 30 sh -c "! kill -0 $lpid 2>/dev/null"
-libvirtd -d || fail "libvirtd -d"
-assert "libvirtd answers again" wait_until 60 sh -c 'virsh -q version >/dev/null 2>&1'
+restart_libvirtd
 
 assert "e2e-d1 still runs" wait_until 30 dom_running e2e-d1
 assert "with the same QEMU ($pid)" [ "$(qemu_pid_of e2e-d1)" = "$pid" ]
