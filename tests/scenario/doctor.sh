@@ -128,7 +128,7 @@ shutdown_doctor "$T/run-both.xml"
 check "ON_SHUTDOWN unset, no libvirt-guests.sh: host-shutdown warns (upstream default suspend)" \
   check_status "$T/sd.json" host-shutdown warn
 check "... naming web1's failover nic 0 (its save hangs too) and web2's nic 0" \
-  check_mentions "$T/sd.json" host-shutdown "'web1' (nic 0 failover), 'web2' (nic 0)"
+  bash -c "$(declare -f check_mentions json_get); check_mentions '$T/sd.json' host-shutdown \"'web1' (nic 0 failover)\" && check_mentions '$T/sd.json' host-shutdown \"'web2' (nic 0)\""
 json_get "$T/sd.json" "'\n'.join('    '+c['saw']+'\n    fix: '+c['fix'] for c in d['checks'] if c['id']=='host-shutdown')"
 check "... the saw says ON_SHUTDOWN is unset, upstream default suspend" \
   check_mentions "$T/sd.json" host-shutdown "ON_SHUTDOWN unset in $ROOT/etc/default/libvirt-guests (libvirt-guests' upstream default: suspend)"
