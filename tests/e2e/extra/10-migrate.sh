@@ -1,5 +1,5 @@
 #!/bin/bash
-# extra/10-migrate.sh: opt-in — live migration between two libvirt hosts in the fixture (host B: a second libvirtd in its own mount namespace, lib.sh host_b_up): a plain domain A -> B -> A (the control), then a guest with an OS on a vfpool failover nic A -> B -> A with plain `virsh migrate --live`: each time the destination's hook leases a VF of its own pool and re-points the device, the source's VF goes back, and the guest pairs the new VF; then a migration the destination refuses (its pool exhausted): it fails with vfpool's line and the source keeps its VF; then a guest on a plain VF through vfpoolctl migrate A -> B (VF out, migrate, B's VF plugged), and back to an exhausted A (refused, the VF back in on B).
+# extra/10-migrate.sh: opt-in — live migration between two libvirt hosts in the fixture (host B: a second libvirtd in its own mount namespace, lib.sh host_b_up): a plain domain A -> B -> A (the control), then a guest with an OS on a vfpool failover nic A -> B -> A with plain `virsh migrate --live`: each time the destination's hook leases a VF of its own pool and re-points the device, the source's VF goes back, and the guest pairs the new VF; then a migration the destination refuses (its pool exhausted): it fails with vfpool's line and the source keeps its VF; a migration aborted with virsh domjobabort leaves nothing on B; then a guest on a plain VF through vfpoolctl migrate A -> B (VF out, migrate, B's VF plugged), and back to an exhausted A (refused, the VF back in on B).
 # Run: make check-e2e E2E_ONLY=none E2E_SCENARIOS=$PWD/tests/e2e/extra/10-migrate.sh E2E_TIMEOUT=2400
 # e2e-timeout: 1800
 . "$E2E_LIB"
@@ -122,10 +122,33 @@ assert "the migration fails with vfpool's reason" sh -c "[ $RC != 0 ] && echo \"
 assert "$D still runs on A with $VA" sh -c "[ \"\$(virsh -q domstate $D)\" = running ] && [ -e '$LEASE_DIR/$VA' ]"
 assert "B has no lease for $D" sh -c "! grep -l '$(dom_uuid 112)' '$B_LEASE_DIR'/* 2>/dev/null"
 
-# ---- 5. a plain VF (no failover) through vfpoolctl migrate -------------------------------
-virsh -q destroy $D >/dev/null
+# ---- 4b. virsh domjobabort in the middle: nothing left on B, A keeps its VF ---------------
 vb -q destroy e2e-b1 >/dev/null; vb -q destroy e2e-b2 >/dev/null
 assert "B's holders are gone" wait_until 30 sh -c "[ \$(ls '$B_LEASE_DIR' | wc -l) = 0 ]"
+mk=$(console_lines "$C")
+P2=$(primary_of 0)
+t=$(now)
+# 1 MiB/s: the ~85 MiB of RAM take over a minute, time enough to abort.
+( OUT=$(virsh migrate --live --bandwidth 1 $D "$B_URI" --migrateuri tcp://127.0.0.1 2>&1); echo "rc=$? $OUT" > /tmp/e2e-mig-abort.out ) &
+b_vfs_as_before () { vf_line_is 2 "$(vf_line_before 2)" && vf_line_is 3 "$(vf_line_before 3)"; }
+assert "B leased a VF for the incoming $D" wait_until 60 sh -c "grep -lq '$(dom_uuid 112)' '$B_LEASE_DIR'/* 2>/dev/null"
+sleep 3
+OUT=$(virsh domjobabort $D 2>&1); RC=$?
+log "MEASURED: virsh domjobabort $D $(dt "$t") s into the migration: rc=$RC $OUT"
+wait_until 60 test -s /tmp/e2e-mig-abort.out
+log "MEASURED: the aborted virsh migrate: $(tr '\n' ' ' < /tmp/e2e-mig-abort.out | cut -c1-300)"
+assert "after the abort $D runs on A" dom_running $D
+assert "A keeps its lease for $VA and the VF in the live XML" sh -c "[ -e '$LEASE_DIR/$VA' ] && [ \"\$(virsh -q dumpxml $D | grep -c \"<interface type='hostdev'\")\" = 1 ]"
+assert "B has nothing left for $D" wait_until 60 sh -c "! grep -lq '$(dom_uuid 112)' '$B_LEASE_DIR'/* 2>/dev/null && ! virsh -c '$B_URI' -q dominfo $D >/dev/null 2>&1"
+assert "B's VFs are as before" wait_until 30 b_vfs_as_before
+if wait_console 120 "the guest's primary after the abort" primary_now "$C" "$(console_lines "$C")"; then
+  log "MEASURED: after the abort the guest has a primary again: $(last_failover "$C" "$mk"); reports (uptime:primary): $(window "$mk")"
+else
+  log "MEASURED: after the abort the guest has no primary within 120 s; reports (uptime:primary): $(window "$mk")"
+fi
+
+# ---- 5. a plain VF (no failover) through vfpoolctl migrate -------------------------------
+virsh -q destroy $D >/dev/null
 C2=/tmp/e2e-mig2-console.log
 MAC2=52:54:00:e2:01:02
 D2=e2e-mig2
@@ -170,7 +193,7 @@ start_dom e2e-a1; start_dom e2e-a2
 assert "A's pool is exhausted" wait_until 30 sh -c "[ \$(ls '$LEASE_DIR' | wc -l) = 2 ]"
 t=$(now)
 # vfpoolctl runs where the domain runs: on B, with B's lease store.
-OUT=$(timeout 600 on_b vfpoolctl migrate $D2 "$A_URI_FROM_B" --migrateuri tcp://127.0.0.1 --timeout 120 2>&1); RC=$?
+OUT=$(on_b timeout 600 vfpoolctl migrate $D2 "$A_URI_FROM_B" --migrateuri tcp://127.0.0.1 --timeout 120 2>&1); RC=$?
 log "MEASURED: vfpoolctl migrate $D2 back to an exhausted A: rc=$RC in $(dt "$t") s: $(echo "$OUT" | tr '\n' ' ')"
 assert "refused with vfpool's reason, the VF back in on B" \
   sh -c "[ $RC = 1 ] && echo \"\$1\" | grep -q 'no free VF' && echo \"\$1\" | grep -q 'nic 0 is back on VF'" _ "$OUT"
