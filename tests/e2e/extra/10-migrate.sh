@@ -100,6 +100,7 @@ mk=$(console_lines "$C")
 P1=$(primary_of 0)
 mig "$B_URI" "$A_URI" $D --persistent --undefinesource
 assert "$D migrates back to A" [ "$RC" = 0 ]
+wait_until 60 dom_running $D || log "$D on A: $(virsh -q domstate --reason $D 2>&1)"
 assert "$D runs on A" dom_running $D
 VA=$(vf_of "$A_URI"); VA_IDX=$(vf_index_of "$VA")
 assert "A re-pointed the VF to one of A's pool" [ "$VA_IDX" -le 1 ]
