@@ -138,6 +138,24 @@ choose_libvirt_uri (VfpContext *ctx, const char *connect)
     }
 }
 
+/* The host of a libvirt URI that names another machine (qemu+ssh://b/…),
+ * NULL for this one (qemu:///system, localhost, this host's name, the
+ * test seams).  Commands that read or change the lease store and the VFs
+ * act on this host: pointed at another host's libvirt they would free,
+ * configure or trust this host's leases for that host's domains. */
+static char *
+remote_host (const char *uri)
+{
+  g_autoptr (GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+  const char *host = parsed != NULL ? g_uri_get_host (parsed) : NULL;
+
+  if (host == NULL || *host == '\0' || g_ascii_strcasecmp (host, "localhost") == 0
+      || strcmp (host, "127.0.0.1") == 0 || strcmp (host, "::1") == 0
+      || g_ascii_strcasecmp (host, g_get_host_name ()) == 0)
+    return NULL;
+  return g_strdup (host);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -204,6 +222,16 @@ main (int argc, char **argv)
   for (guint c = 0; c < G_N_ELEMENTS (commands); c++)
     if (strcmp (argv[0], commands[c].name) == 0)
       {
+        g_autofree char *host = NULL;
+
+        if (commands[c].needs_root && !asks_for_help (argc, argv)
+            && (host = remote_host (ctx->libvirt_uri)) != NULL)
+          {
+            fprintf (stderr, "vfpoolctl: %s: the libvirt URI '%s' names host '%s', but %s "
+                     "works on this host's leases and VFs: run it on '%s'\n",
+                     commands[c].name, ctx->libvirt_uri, host, commands[c].name, host);
+            return VFPCTL_EXIT_USAGE;
+          }
         if (commands[c].needs_root && !asks_for_help (argc, argv)
             && !may_run_as_caller (&ctl, commands[c].name))
           return VFPCTL_EXIT_NEEDS_ROOT;

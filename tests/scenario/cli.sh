@@ -131,6 +131,21 @@ expect_rc() {
     bash -c "[ $rc = $want ] && one_line \"\$1\"" _ "$err"
 }
 expect_rc 2 "request without --pool" "$CTL" request web1
+# A command that works on this host's leases and VFs, pointed at another
+# host's libvirt, would free or trust this host's leases for that host's
+# domains: refused before anything is read, naming the host.
+for args in "attach web1 --pool tenant" "detach web1" "migrate web1 qemu:///system" \
+            "host-shutdown" "release web1" "reconcile" "status"; do
+  err=$("$CTL" -c qemu+ssh://otherhost/system $args 2>&1 >/dev/null); rc=$?
+  check "-c qemu+ssh://otherhost/system ${args%% *}: exit 2, one line naming the host ($err)" \
+    bash -c "[ $rc = 2 ] && one_line \"\$1\" && [[ \"\$1\" == *\"names host 'otherhost'\"*\"run it on 'otherhost'\" ]]" _ "$err"
+done
+err=$(env -u VFPOOL_LIBVIRT_URI LIBVIRT_DEFAULT_URI=qemu+tls://otherhost/system "$CTL" reconcile 2>&1 >/dev/null); rc=$?
+check "LIBVIRT_DEFAULT_URI on another host: refused too (rc=$rc)" test "$rc" = 2
+"$CTL" -c "qemu+ssh://localhost/system" status --help > /dev/null; rc=$?
+check "--help still works with any URI (rc=$rc)" test "$rc" = 0
+"$CTL" -c qemu+ssh://otherhost/system request web1 --pool tenant --print > /dev/null 2>&1; rc=$?
+check "request (libvirt's domain XML only) may use another host (rc=$rc, not 2)" test "$rc" != 2
 err=$("$CTL" request web1 --pool --vlan 5 2>&1); rc=$?
 check "request --pool --vlan 5: --pool needs a value, not '--vlan' (rc=$rc: $err)" \
   test "$rc:$err" = "2:vfpoolctl: request: option --pool needs a value (see vfpoolctl request --help)"
