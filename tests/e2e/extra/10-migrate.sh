@@ -108,7 +108,8 @@ assert "A's lease for $VA" [ -e "$LEASE_DIR/$VA" ]
 assert "B's lease is gone" sh -c "[ \$(ls '$B_LEASE_DIR' | wc -l) = 0 ]"
 assert "B's VF $VB is as before" wait_until 30 vf_line_is "$VB_IDX" "$(vf_line_before "$VB_IDX")"
 t=$(now)
-wait_console 300 "the guest's primary on A" paired_again "$mk" "$P1" || fail "the guest never paired A's VF after coming back"
+wait_console 300 "the guest's primary on A" paired_again "$mk" "$P1" \
+  || { since "$C" "$mk" | grep -v ' ifs:' | tail -12; log "before: $P1; QEMU's info pci: $(virsh -q qemu-monitor-command $D --hmp 'info pci' 2>&1 | grep -aE 'Ethernet|id "' | tr -s ' ' | tr '\n' ';')"; fail "the guest never paired A's VF after coming back"; }
 log "MEASURED: the guest paired A's VF $(dt "$t") s after the migration returned; reports (uptime:primary): $(window "$mk")"
 
 # ---- 4. B's pool exhausted: B refuses, the migration fails, A keeps its VF ----------------
