@@ -47,6 +47,8 @@ lease_owners (VfpCtl *ctl, GPtrArray **out, GError **error)
 
   if (!vfp_lease_list (ctl->ctx->state_dir, &leases, NULL, error))
     return FALSE;
+  /* A network pool's VF is libvirt's: nothing here would take it out. */
+  vfp_lease_drop_ports (leases);
   for (guint i = 0; i < leases->len; i++)
     {
       const char *name = ((VfpLease *) leases->pdata[i])->owner_name;

@@ -42,3 +42,12 @@ fuzz_common_init (void)
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+/* The LLVMFuzzerInitialize of a target that needs nothing but the above. */
+#define FUZZ_DEFAULT_INITIALIZE                                         \
+  int                                                                   \
+  LLVMFuzzerInitialize (int *argc, char ***argv)                        \
+  {                                                                     \
+    fuzz_common_init ();                                                \
+    return 0;                                                           \
+  }

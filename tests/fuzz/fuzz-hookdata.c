@@ -37,12 +37,7 @@ fuzz_info (const VfpNetInfo *info)
     FUZZ_CHECK (strcmp (again->vfs->pdata[i], info->vfs->pdata[i]) == 0, "VF %u changed", i);
 }
 
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  fuzz_common_init ();
-  return 0;
-}
+FUZZ_DEFAULT_INITIALIZE
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

@@ -55,12 +55,7 @@ fuzz_reparse (VfpDomXml *dom, guint nics, GPtrArray *devices)
   return g_steal_pointer (&again);
 }
 
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  fuzz_common_init ();
-  return 0;
-}
+FUZZ_DEFAULT_INITIALIZE
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
