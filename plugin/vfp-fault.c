@@ -28,6 +28,15 @@ vfp_fault_point (VfpContext *ctx, const char *name)
    * power cut or an OOM kill leaves behind. */
   kill (getpid (), SIGKILL);
 }
+
+void
+vfp_fault_point_env (const char *name)
+{
+  const char *spec = g_getenv ("VFPOOL_FAULT");
+
+  if (spec != NULL && strcmp (spec, name) == 0)
+    kill (getpid (), SIGKILL);
+}
 #else
 /* ISO C wants at least one declaration per translation unit. */
 typedef int vfp_fault_unused;

@@ -14,8 +14,12 @@ G_BEGIN_DECLS
  * In every other build the call compiles to nothing. */
 #ifdef VFP_FAULT_INJECTION
 void vfp_fault_point (VfpContext *ctx, const char *name);
+/* The same for code that has no context (the lease store): VFPOOL_FAULT
+ * from the environment, first hit only. */
+void vfp_fault_point_env (const char *name);
 #else
 #define vfp_fault_point(ctx, name) ((void) (ctx), (void) (name))
+#define vfp_fault_point_env(name) ((void) (name))
 #endif
 
 /* The points, for the tests and docs/RELIABILITY.md.  "after-knob-KNOB" is
@@ -26,5 +30,7 @@ void vfp_fault_point (VfpContext *ctx, const char *name);
 #define VFP_FAULT_AFTER_CONFIGURED  "after-configured"  /* CONFIGURED written */
 #define VFP_FAULT_AFTER_RESTORE     "after-restore"     /* VF restored, lease still there */
 #define VFP_FAULT_ROLLBACK          "rollback"          /* a failed prepare starts unwinding */
+#define VFP_FAULT_AFTER_LEASE_LINK  "after-lease-link"  /* lease linked, index byte not set */
+#define VFP_FAULT_AFTER_INDEX_CLEAR "after-index-clear" /* index byte 0, lease file still there */
 
 G_END_DECLS

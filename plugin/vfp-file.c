@@ -98,12 +98,12 @@ check_private (const struct stat *st, const char *path, const char *chmod_mode,
   return TRUE;
 }
 
-gboolean
-vfp_file_read_private (const char *path, gsize max_size, char **out, GError **error)
+int
+vfp_file_open_private (const char *path, int flags, GError **error)
 {
   /* O_NOFOLLOW: a planted symlink is refused, not followed; O_NONBLOCK: a
    * planted FIFO cannot hang the reader before fstat() refuses it. */
-  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+  int fd = open (path, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0600);
   struct stat st;
 
   if (fd < 0 && errno == ELOOP)
@@ -111,15 +111,19 @@ vfp_file_read_private (const char *path, gsize max_size, char **out, GError **er
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_LOOP,
                    "%s is a symlink, which vfpool does not follow; fix: check who made it, "
                    "then remove it", path);
-      return FALSE;
+      return -1;
     }
   if (fd < 0)
-    return set_errno_error (error, errno, "cannot open", path);
+    {
+      set_errno_error (error, errno, "cannot open", path);
+      return -1;
+    }
   if (fstat (fd, &st) < 0)
     {
       int errsv = errno;
       close (fd);
-      return set_errno_error (error, errsv, "cannot examine", path);
+      set_errno_error (error, errsv, "cannot examine", path);
+      return -1;
     }
   if (!S_ISREG (st.st_mode))
     {
@@ -127,14 +131,22 @@ vfp_file_read_private (const char *path, gsize max_size, char **out, GError **er
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
                    "%s is not a regular file (mode %06o); fix: check who made it, then "
                    "remove it", path, (guint) st.st_mode);
-      return FALSE;
+      return -1;
     }
   if (!check_private (&st, path, "0600", error))
     {
       close (fd);
-      return FALSE;
+      return -1;
     }
-  return read_fd (fd, path, max_size, out, error);
+  return fd;
+}
+
+gboolean
+vfp_file_read_private (const char *path, gsize max_size, char **out, GError **error)
+{
+  int fd = vfp_file_open_private (path, O_RDONLY, error);
+
+  return fd >= 0 && read_fd (fd, path, max_size, out, error);
 }
 
 gboolean

@@ -18,6 +18,9 @@ gboolean vfp_file_read (const char *path, gsize max_size, char **out, GError **e
  * nothing can be swapped in between. */
 gboolean vfp_file_read_private (const char *path, gsize max_size, char **out,
                                 GError **error);
+/* Open @path with @flags (O_RDONLY, O_RDWR, O_WRONLY, maybe O_CREAT: then
+ * 0600) under the same checks: the descriptor, or -1 with the error. */
+int vfp_file_open_private (const char *path, int flags, GError **error);
 
 /* TRUE if @path is a directory (not a symlink) owned by the user running
  * vfpool that neither group nor others may write.  With @exists given, a

@@ -1,6 +1,8 @@
 /* vfp-lease.c: lease files under STATE_DIR/leases/ (see vfp-lease.h). */
 #include "config.h"
 #include "vfp-lease.h"
+#include "vfp-lease-index.h"
+#include "vfp-fault.h"
 #include "vfp-mac-index.h"
 #include "vfp-error.h"
 #include "vfp-file.h"
@@ -112,8 +114,9 @@ vfp_lease_store_open (const char *state_dir, GError **error)
   return vfp_state_dir_check_fast (state_dir, error);
 }
 
-gboolean
-vfp_lease_lock (const char *state_dir, const char *vf_pci, int *fd_out, GError **error)
+static gboolean
+lease_lock (const char *state_dir, const char *vf_pci, gboolean wait, int *fd_out,
+            GError **error)
 {
   g_autofree char *dir = g_build_filename (state_dir, LOCK_DIR, NULL);
   g_autofree char *path = NULL;
@@ -130,7 +133,7 @@ vfp_lease_lock (const char *state_dir, const char *vf_pci, int *fd_out, GError *
                    "cannot open lock %s: %s", path, g_strerror (errsv));
       return FALSE;
     }
-  while (flock (fd, LOCK_EX) < 0)
+  while (flock (fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) < 0)
     if (errno != EINTR)
       {
         int errsv = errno;
@@ -141,6 +144,18 @@ vfp_lease_lock (const char *state_dir, const char *vf_pci, int *fd_out, GError *
       }
   *fd_out = fd;
   return TRUE;
+}
+
+gboolean
+vfp_lease_lock (const char *state_dir, const char *vf_pci, int *fd_out, GError **error)
+{
+  return lease_lock (state_dir, vf_pci, TRUE, fd_out, error);
+}
+
+gboolean
+vfp_lease_trylock (const char *state_dir, const char *vf_pci, int *fd_out)
+{
+  return lease_lock (state_dir, vf_pci, FALSE, fd_out, NULL);
 }
 
 void
@@ -364,6 +379,9 @@ claim_locked (const char *state_dir, const VfpLease *lease, GError **error)
         }
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_EXIST))
         {
+          /* The index said free (or was not asked): a lease exists, and
+           * under its lock it stays, so its byte may say so. */
+          vfp_lease_index_mark (state_dir, lease->pf_pci, lease->vf_index, TRUE);
           g_set_error (error, VFP_ERROR, VFP_ERROR_BUSY, "VF %s is already leased",
                        lease->vf_pci);
           return FALSE;
@@ -371,6 +389,9 @@ claim_locked (const char *state_dir, const VfpLease *lease, GError **error)
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  /* After the link() won, never before: a 1 always has its lease. */
+  vfp_fault_point_env (VFP_FAULT_AFTER_LEASE_LINK);
+  vfp_lease_index_mark (state_dir, lease->pf_pci, lease->vf_index, TRUE);
   return TRUE;
 }
 
@@ -506,6 +527,10 @@ vfp_lease_remove (const char *state_dir, const VfpLease *lease, GError **error)
   if (!check_vf_name (lease->vf_pci, error))
     return FALSE;
   path = lease_path (state_dir, lease->vf_pci);
+  /* The index byte goes first (callers hold the VF's lock): a crash in
+   * between leaves a 0 beside the lease, never a 1 without one. */
+  vfp_lease_index_mark (state_dir, lease->pf_pci, lease->vf_index, FALSE);
+  vfp_fault_point_env (VFP_FAULT_AFTER_INDEX_CLEAR);
   if (!vfp_file_remove (path, error))
     return FALSE;
   if (lease->applied.set & VFP_KNOB_MAC)

@@ -62,6 +62,8 @@ gboolean vfp_lease_store_open (const char *state_dir, GError **error);
  * third party claimed in between.  Claims need no lock (O_EXCL link). */
 gboolean vfp_lease_lock (const char *state_dir, const char *vf_pci, int *fd_out,
                          GError **error);
+/* The same without waiting: FALSE when another process holds it. */
+gboolean vfp_lease_trylock (const char *state_dir, const char *vf_pci, int *fd_out);
 void vfp_lease_unlock (int fd);
 
 /* Claim @lease->vf_pci for its owner.  VFP_ERROR_BUSY if it is leased.

@@ -7,6 +7,7 @@
 #include "vfp-error.h"
 #include "vfp-fault.h"
 #include "vfp-history.h"
+#include "vfp-lease-index.h"
 #include "vfp-mac-index.h"
 #include "vfp-metrics.h"
 #include "vfp-netxml.h"
@@ -462,16 +463,72 @@ add_keys_to_set (GHashTable *table, VfpVfSet *set)
     vfp_vf_set_add (set, key);
 }
 
-/* The pool's unavailable VFs as bits: one readdir of the lease store, no
- * string kept or hashed per lease. */
+/* The leased VFs of @pool from the per-PF index (vfp-lease-index.h): a
+ * few reads per PF instead of listing every lease of the host.  FALSE when
+ * some PF's index cannot be used: the caller lists leases/ instead. */
+static gboolean
+add_indexed (Operation *op, VfpPool *pool, VfpVfSet *set)
+{
+  const char *state_dir = op->ctx->state_dir;
+
+  if (!vfp_lease_index_usable (state_dir))
+    return FALSE;
+  for (guint i = 0; i < pool->pfs->len; i++)
+    {
+      const VfpPf *pf = pool->pfs->pdata[i];
+      guint n = pf->vfs != NULL ? pf->vfs->len : 0;
+      g_autofree guint8 *leased = NULL;
+
+      if (n == 0)
+        continue;
+      leased = g_malloc (n);
+      if (!vfp_lease_index_load (state_dir, pf, leased))
+        return FALSE;
+      for (guint j = 0; j < n; j++)
+        if (leased[j])
+          vfp_vf_set_add_at (set, i, j);
+    }
+  return TRUE;
+}
+
+/* VFs the index calls leased that have no lease file in @listed (one
+ * removed behind vfpool's back): set right, so that later starts see them
+ * free again.  Only a start the index made look refused pays for it. */
+static void
+repair_index (Operation *op, VfpPool *pool, const VfpVfSet *listed)
+{
+  g_autoptr (VfpVfSet) indexed = vfp_vf_set_new (pool);
+
+  if (!add_indexed (op, pool, indexed))
+    return;
+  for (guint i = 0; i < pool->pfs->len; i++)
+    {
+      const VfpPf *pf = pool->pfs->pdata[i];
+
+      for (guint j = 0; pf->vfs != NULL && j < pf->vfs->len; j++)
+        if (vfp_vf_set_contains (indexed, i, j) && !vfp_vf_set_contains (listed, i, j))
+          vfp_lease_index_repair (op->ctx->state_dir, pf->pci, j,
+                                  ((VfpVf *) pf->vfs->pdata[j])->pci);
+    }
+}
+
+/* The pool's unavailable VFs as bits: from the index (@use_index), else
+ * from one readdir of the lease store, no string kept or hashed per lease. */
 static VfpVfSet *
 list_unavailable (Operation *op, VfpPool *pool, GHashTable *quarantined, GHashTable *taken,
-                  GError **error)
+                  gboolean use_index, GError **error)
 {
   g_autoptr (VfpVfSet) set = vfp_vf_set_new (pool);
 
-  if (!vfp_lease_foreach_name (op->ctx->state_dir, add_to_set, set, error))
-    return NULL;
+  if (!use_index || !add_indexed (op, pool, set))
+    {
+      g_clear_pointer (&set, vfp_vf_set_free);
+      set = vfp_vf_set_new (pool);
+      if (!vfp_lease_foreach_name (op->ctx->state_dir, add_to_set, set, error))
+        return NULL;
+      if (!use_index)
+        repair_index (op, pool, set);
+    }
   add_keys_to_set (quarantined, set);
   add_keys_to_set (taken, set);
   return g_steal_pointer (&set);
@@ -502,9 +559,9 @@ rotate_tied_run (GPtrArray *ranked, guint from, const char *sticky)
 }
 
 static gboolean
-try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *taken,
-                   GHashTable *quarantined, GHashTable *avoid_ports, guint *unsafe,
-                   gboolean *claimed, char **refusal, GError **error)
+try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, gboolean use_index,
+                   GHashTable *taken, GHashTable *quarantined, GHashTable *avoid_ports,
+                   guint *unsafe, gboolean *claimed, char **refusal, GError **error)
 {
   g_autoptr (VfpVfSet) unavailable = NULL;
   g_autoptr (GPtrArray) ranked = NULL;
@@ -515,7 +572,7 @@ try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *t
   *claimed = FALSE;
   *unsafe = 0;
   g_clear_pointer (refusal, g_free);
-  unavailable = list_unavailable (op, plan->pool, quarantined, taken, error);
+  unavailable = list_unavailable (op, plan->pool, quarantined, taken, use_index, error);
   if (unavailable == NULL)
     return FALSE;
 
@@ -535,7 +592,7 @@ try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *t
       if (pass > 0 && op->ctx->lost_claims > lost_before)
         {
           g_clear_pointer (&unavailable, vfp_vf_set_free);
-          unavailable = list_unavailable (op, plan->pool, quarantined, taken, error);
+          unavailable = list_unavailable (op, plan->pool, quarantined, taken, use_index, error);
           if (unavailable == NULL)
             return FALSE;
           query.unavailable_set = unavailable;
@@ -556,6 +613,10 @@ try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *t
            * a claim bound to fail (the claim's link() still decides). */
           if (!dry_run && vfp_lease_exists (op->ctx->state_dir, vf->pci))
             {
+              /* The index may have said free wrongly (a claim that died
+               * before setting its byte): set it right for the next start. */
+              if (use_index)
+                vfp_lease_index_repair (op->ctx->state_dir, vf->pf->pci, vf->index, vf->pci);
               op->ctx->lost_claims++;
               rotate_tied_run (ranked, i + 1, sticky);
               continue;
@@ -615,13 +676,19 @@ claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, GHashTable *taken
     return FALSE;
   if (claimed)
     return TRUE;
-  if (!try_claim_free_vf (op, plan, dry_run, taken, quarantined, avoid_ports, &unsafe,
+  if (!try_claim_free_vf (op, plan, dry_run, TRUE, taken, quarantined, avoid_ports, &unsafe,
                           &claimed, &refusal, error))
+    return FALSE;
+  /* The index is a cache: a pool it shows full is asked of the lease files
+   * before a start is refused (which also repairs the index). */
+  if (!claimed
+      && !try_claim_free_vf (op, plan, dry_run, FALSE, taken, quarantined, avoid_ports,
+                             &unsafe, &claimed, &refusal, error))
     return FALSE;
   /* Only a pool that looks full pays for reading its leases. */
   if (!claimed && !dry_run && free_stale_leases (op, plan->pool) > 0
-      && !try_claim_free_vf (op, plan, dry_run, taken, quarantined, avoid_ports, &unsafe,
-                             &claimed, &refusal, error))
+      && !try_claim_free_vf (op, plan, dry_run, FALSE, taken, quarantined, avoid_ports,
+                             &unsafe, &claimed, &refusal, error))
     return FALSE;
   if (claimed)
     return TRUE;

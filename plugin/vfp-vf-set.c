@@ -53,8 +53,8 @@ vfp_vf_set_new (const VfpPool *pool)
   return set;
 }
 
-static void
-set_bit (VfpVfSet *set, guint pf_pos, guint index)
+void
+vfp_vf_set_add_at (VfpVfSet *set, guint pf_pos, guint index)
 {
   guint bit = set->offset[pf_pos] + index;
 
@@ -95,7 +95,7 @@ vfp_vf_set_add_rid (VfpVfSet *set, const char *pci, guint domain, guint rid)
       const PfRids *r = &set->rids[i - 1];
       if (key <= r->end && (key - r->start) % r->stride == 0)
         {
-          set_bit (set, r->pf_pos, (key - r->start) / r->stride);
+          vfp_vf_set_add_at (set, r->pf_pos, (key - r->start) / r->stride);
           return TRUE;
         }
     }
@@ -106,7 +106,7 @@ vfp_vf_set_add_rid (VfpVfSet *set, const char *pci, guint domain, guint rid)
 
       if (pf->vf_stride > 0 || (index = vfp_pf_vf_index (pf, pci)) < 0)
         continue;
-      set_bit (set, i, index);
+      vfp_vf_set_add_at (set, i, index);
       return TRUE;
     }
   return FALSE;

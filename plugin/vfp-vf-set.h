@@ -31,6 +31,9 @@ VfpVfSet *vfp_vf_set_new (const VfpPool *pool);
 gboolean vfp_vf_set_add (VfpVfSet *set, const char *pci);
 /* The same for an address already split by vfp_pci_address_rid(). */
 gboolean vfp_vf_set_add_rid (VfpVfSet *set, const char *pci, guint domain, guint rid);
+/* Add VF @index of the pool's PF number @pf_pos (no bounds check: the
+ * caller walks that PF's VFs). */
+void vfp_vf_set_add_at (VfpVfSet *set, guint pf_pos, guint index);
 /* Is VF @index of the pool's PF number @pf_pos (its place in pool->pfs)
  * in the set? */
 static inline gboolean
