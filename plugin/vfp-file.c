@@ -69,22 +69,24 @@ static gboolean
 check_private (const struct stat *st, const char *path, const char *chmod_mode,
                GError **error)
 {
+  uid_t euid = geteuid ();   /* once: every file and directory checked pays for it */
+
   /* Not root: the state belongs to root's vfpool; chown'ing it to us (or
    * removing it) would break every running domain's leases. */
-  if (st->st_uid != geteuid () && geteuid () != 0)
+  if (st->st_uid != euid && euid != 0)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
                    "%s is owned by uid %u, not by uid %u that runs vfpool; "
                    "run vfpool as root (leave the directory as it is)", path,
-                   (guint) st->st_uid, (guint) geteuid ());
+                   (guint) st->st_uid, (guint) euid);
       return FALSE;
     }
-  if (st->st_uid != geteuid ())
+  if (st->st_uid != euid)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
                    "%s is owned by uid %u, not by uid %u that runs vfpool, so it is not "
                    "trusted; fix: check who made it, then chown %u %s", path,
-                   (guint) st->st_uid, (guint) geteuid (), (guint) geteuid (), path);
+                   (guint) st->st_uid, (guint) euid, (guint) euid, path);
       return FALSE;
     }
   if (st->st_mode & (S_IWGRP | S_IWOTH))

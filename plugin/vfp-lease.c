@@ -107,9 +107,15 @@ vfp_lease_store_open (const char *state_dir, GError **error)
 
   /* An existing state dir is checked before anything is created in it; a
    * missing one is created 0700 here (and checked like any other). */
-  if (!vfp_state_dir_check_fast (state_dir, error)
-      || !vfp_file_ensure_dir (state_dir, 0700, error)
-      || !vfp_file_ensure_dir (dir, 0700, error))
+  gboolean exists = FALSE;
+
+  if (!vfp_state_dir_check_fast (state_dir, error))
+    return FALSE;
+  /* Both there (every start but the first): checked just now, nothing to
+   * create, and no second round of checks. */
+  if (vfp_file_check_private_dir (dir, &exists, NULL) && exists)
+    return TRUE;
+  if (!vfp_file_ensure_dir (state_dir, 0700, error) || !vfp_file_ensure_dir (dir, 0700, error))
     return FALSE;
   return vfp_state_dir_check_fast (state_dir, error);
 }
