@@ -3,6 +3,7 @@
  * vfp-explain.c). */
 #include "config.h"
 #include "vfp-doctor.h"
+#include "vfp-lease-index.h"
 #include "vfp-guests-conf.h"
 #include "vfp-alloc.h"
 #include "vfp-error.h"
@@ -1097,6 +1098,33 @@ add_dir_check (GPtrArray *report, const char *id, const char *what, const char *
   vfp_doctor_add (report, id, VFP_CHECK_FAIL, parts[1], "%s: %s", what, parts[0]);
 }
 
+/* The per-PF lease index (vfp-lease-index.h) against the lease files.
+ * Only a cache, so a warning: a start never trusts it over a lease file. */
+static void
+check_lease_index (const char *state_dir, GPtrArray *report)
+{
+  g_autoptr (GPtrArray) leases = NULL;
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *joined = NULL;
+
+  if (!vfp_state_dir_check (state_dir, NULL) || !vfp_lease_list (state_dir, &leases, NULL, NULL))
+    return;   /* the state-dir check says why */
+  vfp_lease_index_audit (state_dir, leases, problems);
+  if (problems->len == 0)
+    {
+      vfp_doctor_add (report, "lease-index", VFP_CHECK_PASS, NULL,
+                      "lease index agrees with the %u lease file%s", leases->len,
+                      leases->len == 1 ? "" : "s");
+      return;
+    }
+  g_ptr_array_add (problems, NULL);
+  joined = g_strjoinv ("; ", (char **) problems->pdata);
+  vfp_doctor_add (report, "lease-index", VFP_CHECK_WARN,
+                  "vfpoolctl reconcile (rebuilds the index from the lease files; starts "
+                  "meanwhile fall back to reading the lease files where it is not usable)",
+                  "%s", joined);
+}
+
 void
 vfp_doctor_check_state (const char *state_dir, const char *history_dir, GPtrArray *report)
 {
@@ -1108,6 +1136,7 @@ vfp_doctor_check_state (const char *state_dir, const char *history_dir, GPtrArra
   add_dir_check (report, "state-dir", "state dir", state_dir, ok, state_error);
   ok = vfp_history_dir_check (history_dir, &history_error);
   add_dir_check (report, "history-dir", "history dir", history_dir, ok, history_error);
+  check_lease_index (state_dir, report);
 }
 
 /* A pool of several PFs that are all functions of one physical port

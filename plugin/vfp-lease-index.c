@@ -196,6 +196,12 @@ rebuild (const char *state_dir, const VfpPf *pf, guint8 *out, gboolean *busy, GE
   gboolean ok;
 
   *busy = FALSE;
+  if (!vfp_lease_index_usable (state_dir))
+    {
+      g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT,
+                   "%s/%s is not a private directory of ours", state_dir, VFP_LEASE_INDEX_DIR);
+      return FALSE;
+    }
   fd = vfp_file_open_private (path, O_RDWR | O_CREAT, error);
   if (fd < 0)
     return FALSE;
@@ -221,12 +227,6 @@ vfp_lease_index_rebuild (const char *state_dir, const VfpPf *pf, GError **error)
 
   if (!vfp_pci_address_is_valid (pf->pci))
     return TRUE;
-  if (!vfp_lease_index_usable (state_dir))
-    {
-      g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT,
-                   "%s/%s is not a private directory of ours", state_dir, VFP_LEASE_INDEX_DIR);
-      return FALSE;
-    }
   /* Another process rebuilding it right now does the same work. */
   return rebuild (state_dir, pf, out, &busy, error) || busy;
 }
@@ -270,4 +270,89 @@ vfp_lease_index_load (const char *state_dir, const VfpPf *pf, guint8 *out)
     return FALSE;
   g_clear_error (&error);
   return rebuild (state_dir, pf, out, &busy, &error);
+}
+
+gboolean
+vfp_lease_index_rebuild_all (const char *state_dir, const char *sysfs_root, GPtrArray *problems)
+{
+  g_autofree char *dir_path = g_build_filename (state_dir, VFP_LEASE_INDEX_DIR, NULL);
+  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+  gboolean ok = TRUE;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autoptr (VfpPf) pf = NULL;
+      g_autoptr (GError) error = NULL;
+
+      if (!vfp_pci_address_is_valid (name))
+        continue;
+      /* A PF that is gone or has SR-IOV off has no VFs to lease: its
+       * index is rebuilt by the first start once it is back. */
+      if (!vfp_host_read_pf (sysfs_root, name, &pf, NULL))
+        continue;
+      if (!vfp_lease_index_rebuild (state_dir, pf, &error))
+        {
+          ok = FALSE;
+          if (problems != NULL)
+            g_ptr_array_add (problems, g_strdup_printf ("lease index of PF %s not rebuilt: %s",
+                                                        name, error->message));
+        }
+    }
+  return ok;
+}
+
+void
+vfp_lease_index_audit (const char *state_dir, GPtrArray *leases, GPtrArray *problems)
+{
+  g_autofree char *dir_path = g_build_filename (state_dir, VFP_LEASE_INDEX_DIR, NULL);
+  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+  g_autoptr (GHashTable) leased = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  const char *name;
+
+  for (guint i = 0; i < leases->len; i++)
+    {
+      const VfpLease *lease = leases->pdata[i];
+      g_hash_table_add (leased, g_strdup_printf ("%s/%u", lease->pf_pci, lease->vf_index));
+    }
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir_path, name, NULL);
+      g_autofree char *data = NULL;
+      g_autoptr (GError) error = NULL;
+      gsize len;
+
+      if (!vfp_pci_address_is_valid (name))
+        continue;
+      /* The whole file, with the same checks a start applies. */
+      if (!vfp_file_read_private (path, 1 << 20, &data, &error))
+        {
+          g_ptr_array_add (problems, g_strdup_printf ("lease index %s is not used: %s", path,
+                                                      error->message));
+          continue;
+        }
+      len = strlen (data);
+      if (len < HEADER || memcmp (data, MAGIC, HEADER - 1) != 0
+          || data[STATE_AT] != STATE_VALID)
+        {
+          g_ptr_array_add (problems, g_strdup_printf ("lease index %s is %s; the next start "
+                                                      "on PF %s rebuilds it", path,
+                                                      len >= HEADER && data[STATE_AT]
+                                                        == STATE_BUILDING
+                                                        ? "half built" : "not an index",
+                                                      name));
+          continue;
+        }
+      for (gsize i = HEADER; i < len; i++)
+        {
+          g_autofree char *key = g_strdup_printf ("%s/%" G_GSIZE_FORMAT, name, i - HEADER);
+
+          if (data[i] == '1' && !g_hash_table_contains (leased, key))
+            g_ptr_array_add (problems,
+                             g_strdup_printf ("lease index %s says VF %" G_GSIZE_FORMAT
+                                              " of PF %s is leased, but no lease names it: "
+                                              "starts skip it until 'vfpoolctl reconcile' "
+                                              "rebuilds the index", path, i - HEADER, name));
+        }
+    }
 }

@@ -59,4 +59,16 @@ gboolean vfp_lease_index_rebuild (const char *state_dir, const VfpPf *pf, GError
 gboolean vfp_lease_index_peek (const char *state_dir, const VfpPf *pf, char *state,
                                guint8 *out, GError **error);
 
+/* Rebuild every index under STATE_DIR/index whose PF @sysfs_root still
+ * has (reconcile).  One line per index that could not be rebuilt goes to
+ * @problems (if not NULL); FALSE when there was any. */
+gboolean vfp_lease_index_rebuild_all (const char *state_dir, const char *sysfs_root,
+                                      GPtrArray *problems);
+
+/* What is wrong with the indexes under STATE_DIR/index, one line each into
+ * @problems: not trusted or unreadable, not an index or half built, or a
+ * VF marked leased that none of @leases (VfpLease*, every lease) names —
+ * the one error that costs something (starts skip that VF). */
+void vfp_lease_index_audit (const char *state_dir, GPtrArray *leases, GPtrArray *problems);
+
 G_END_DECLS

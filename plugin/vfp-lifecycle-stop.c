@@ -3,6 +3,7 @@
  * vfp-lifecycle.h). */
 #include "config.h"
 #include "vfp-lifecycle.h"
+#include "vfp-lease-index.h"
 #include "vfp-error.h"
 #include "vfp-release.h"
 #include "vfp-quarantine.h"
@@ -231,6 +232,10 @@ vfp_lifecycle_reconcile (VfpContext *ctx, VfpOwnerProbe probe, gpointer data,
         }
       g_ptr_array_add (report, entry);
     }
+  /* The lease index is a cache of what is left now: rebuilt from the
+   * lease files (a VF it wrongly shows leased is free again for starts).
+   * Best effort: a start that cannot use an index lists leases/. */
+  vfp_lease_index_rebuild_all (ctx->state_dir, ctx->sysfs_root, NULL);
   if (!ok)
     g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "some leases could not be released");
   return ok;
