@@ -7,8 +7,9 @@
 # still works.  Prints the points x outcomes table of docs/RELIABILITY.md.
 . "$VFP_TOP_SRCDIR/tests/reliability/rel-lib.sh"
 
-POINTS="after-claim after-original after-knob-mac after-knob-vlan after-knob-spoofchk
-after-knob-trust after-knob-rate after-knob-link-state after-configured after-restore rollback"
+POINTS="after-lease-link after-claim after-original after-knob-mac after-knob-vlan after-knob-spoofchk
+after-knob-trust after-knob-rate after-knob-link-state after-configured after-restore
+after-index-clear rollback"
 PATHS="plain boot-time release+reconcile release+release rollback"
 
 make_host scale:2:4

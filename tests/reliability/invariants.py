@@ -81,6 +81,23 @@ def main():
             if cur != orig:
                 diff = ", ".join("%s=%s (was %s)" % (k, cur[k], orig[k]) for k in sorted(cur) if cur[k] != orig.get(k))
                 bad.append("free VF %d of %s not in its original state: %s" % (n, pf, diff))
+    # The lease index (STATE_DIR/index/PF_PCI) may miss a lease (a crash
+    # between the claim's link() and its byte: the next claim repairs it),
+    # but a VF it marks leased must have a lease: else starts skip that VF.
+    all_leased = set()
+    for name in os.listdir(lease_dir) if os.path.isdir(lease_dir) else []:
+        lease = keyfile(os.path.join(lease_dir, name), "lease")
+        if "pf" in lease and "vf-index" in lease:
+            all_leased.add((lease["pf"], int(lease["vf-index"])))
+    index_dir = os.path.join(state_dir, "index")
+    for pf_pci in sorted(os.listdir(index_dir)) if os.path.isdir(index_dir) else []:
+        with open(os.path.join(index_dir, pf_pci), "rb") as fh:
+            data = fh.read()
+        if len(data) < 16 or data[15:16] != b"V":
+            continue      # not used by starts until rebuilt
+        for i, c in enumerate(data[16:]):
+            if c == ord("1") and (pf_pci, i) not in all_leased:
+                bad.append("lease index of PF %s marks VF %d leased, but it has no lease" % (pf_pci, i))
     for q in sorted(quarantine):
         bad.append("VF %s quarantined" % q)
     for line in bad:
