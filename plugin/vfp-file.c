@@ -353,6 +353,31 @@ vfp_name_is_safe (const char *name)
   return TRUE;
 }
 
+/* Create (or keep) the empty regular file @path, durably.  An empty file
+ * has no content to lose in a crash, so no temporary and rename: the
+ * O_CREAT is atomic, and the directory's fsync makes the entry last.
+ * FALSE with errno set when it could not (ENOENT: the directory went). */
+static gboolean
+touch_empty (const char *path)
+{
+  struct stat st;
+  int fd = open (path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
+                 0600);
+
+  if (fd < 0)
+    return FALSE;
+  /* In a private directory (the caller's), so only ours can be there. */
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_size != 0
+      || (st.st_mode & 07777) != 0600)
+    {
+      close (fd);
+      errno = EEXIST;   /* not the file it should be: the caller replaces it */
+      return FALSE;
+    }
+  close (fd);
+  return fsync_dir_of (path, NULL);   /* errno ENOENT: the directory went */
+}
+
 gboolean
 vfp_file_touch_in_dir (const char *path, GError **error)
 {
@@ -364,8 +389,14 @@ vfp_file_touch_in_dir (const char *path, GError **error)
 
       if (!vfp_file_ensure_dir (dir, 0700, error))
         return FALSE;
-      if (vfp_file_replace (path, "", 0, 0600, &local_error))
+      if (touch_empty (path))
         return TRUE;
+      /* Something else is in the way (a symlink, a FIFO): replaced by an
+       * empty file of ours, as a whole. */
+      if (errno != ENOENT && vfp_file_replace (path, "", 0, 0600, &local_error))
+        return TRUE;
+      if (local_error == NULL)
+        set_errno_error (&local_error, ENOENT, "cannot create", path);
       if (attempt >= 3 || !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));

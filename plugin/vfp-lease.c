@@ -426,22 +426,31 @@ vfp_lease_claim (const char *state_dir, const VfpLease *lease, GError **error)
 }
 
 gboolean
-vfp_lease_update_locked (const char *state_dir, const VfpLease *lease,
-                         const char *expect_start_id, GError **error)
+vfp_lease_rewrite_locked (const char *state_dir, const VfpLease *lease, GError **error)
 {
   g_autofree char *path = NULL;
   g_autofree char *data = NULL;
-  g_autoptr (VfpLease) current = NULL;
   gsize len;
+
+  if (!check_vf_name (lease->vf_pci, error))
+    return FALSE;
+  data = lease_to_data_checked (lease, &len, error);
+  if (data == NULL)
+    return FALSE;
+  path = lease_path (state_dir, lease->vf_pci);
+  return vfp_file_replace (path, data, len, 0600, error);
+}
+
+gboolean
+vfp_lease_update_locked (const char *state_dir, const VfpLease *lease,
+                         const char *expect_start_id, GError **error)
+{
+  g_autoptr (VfpLease) current = NULL;
 
   if (!check_vf_name (lease->vf_pci, error))
     return FALSE;
   if (expect_start_id == NULL)
     expect_start_id = lease->start_id;
-  path = lease_path (state_dir, lease->vf_pci);
-  data = lease_to_data_checked (lease, &len, error);
-  if (data == NULL)
-    return FALSE;
   /* A remover holds the lock while it restores: either it removed the file
    * before (and we must not bring it back: the VF is restored and may be
    * someone else's), or it waits and sees what we write. */
@@ -459,7 +468,7 @@ vfp_lease_update_locked (const char *state_dir, const VfpLease *lease,
                    current->owner_name);
       return FALSE;
     }
-  return vfp_file_replace (path, data, len, 0600, error);
+  return vfp_lease_rewrite_locked (state_dir, lease, error);
 }
 
 gboolean
@@ -557,10 +566,10 @@ vfp_lease_owner_dir (const char *state_dir, const char *uuid)
 }
 
 gboolean
-vfp_lease_list_owner (const char *state_dir, const char *uuid, GPtrArray **out,
-                      GPtrArray *corrupt_names, GError **error)
+vfp_lease_list_owner_names (const char *state_dir, const char *uuid, GPtrArray **out,
+                            GError **error)
 {
-  g_autoptr (GPtrArray) leases = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_lease_free);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *dir_path = NULL;
   g_autoptr (GDir) dir = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -583,28 +592,52 @@ vfp_lease_list_owner (const char *state_dir, const char *uuid, GPtrArray **out,
       return FALSE;
     }
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (vfp_pci_address_is_valid (name))
+      g_ptr_array_add (names, g_strdup (name));
+  *out = g_steal_pointer (&names);
+  return TRUE;
+}
+
+gboolean
+vfp_lease_read_owned (const char *state_dir, const char *vf_pci, const char *uuid,
+                      VfpLease **out, gboolean *unreadable)
+{
+  g_autoptr (GError) read_error = NULL;
+  g_autoptr (VfpLease) lease = NULL;
+
+  *unreadable = FALSE;
+  if (!vfp_lease_read (state_dir, vf_pci, &lease, &read_error))
+    {
+      /* NOT_FOUND: stray entry of an interrupted claim.  Otherwise the
+       * index says the VF is this domain's but its lease cannot be
+       * trusted: the caller reports it, the other leases still count. */
+      *unreadable = !g_error_matches (read_error, VFP_ERROR, VFP_ERROR_NOT_FOUND);
+      return FALSE;
+    }
+  if (strcmp (lease->owner_uuid, uuid) != 0)
+    return FALSE;   /* stray entry; the VF is someone else's now */
+  *out = g_steal_pointer (&lease);
+  return TRUE;
+}
+
+gboolean
+vfp_lease_list_owner (const char *state_dir, const char *uuid, GPtrArray **out,
+                      GPtrArray *corrupt_names, GError **error)
+{
+  g_autoptr (GPtrArray) leases = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_lease_free);
+  g_autoptr (GPtrArray) names = NULL;
+
+  if (!vfp_lease_list_owner_names (state_dir, uuid, &names, error))
+    return FALSE;
+  for (guint i = 0; i < names->len; i++)
     {
       VfpLease *lease = NULL;
-      g_autoptr (GError) read_error = NULL;
+      gboolean unreadable;
 
-      if (!vfp_pci_address_is_valid (name))
-        continue;
-      if (!vfp_lease_read (state_dir, name, &lease, &read_error))
-        {
-          /* NOT_FOUND: stray entry of an interrupted claim.  Otherwise the
-           * index says the VF is this domain's but its lease cannot be
-           * trusted: the caller reports it, the other leases still count. */
-          if (!g_error_matches (read_error, VFP_ERROR, VFP_ERROR_NOT_FOUND)
-              && corrupt_names != NULL)
-            g_ptr_array_add (corrupt_names, g_strdup (name));
-          continue;
-        }
-      if (strcmp (lease->owner_uuid, uuid) != 0)
-        {
-          vfp_lease_free (lease);   /* stray entry; the VF is someone else's now */
-          continue;
-        }
-      g_ptr_array_add (leases, lease);
+      if (vfp_lease_read_owned (state_dir, names->pdata[i], uuid, &lease, &unreadable))
+        g_ptr_array_add (leases, lease);
+      else if (unreadable && corrupt_names != NULL)
+        g_ptr_array_add (corrupt_names, g_strdup (names->pdata[i]));
     }
   g_ptr_array_sort (leases, compare_leases);
   *out = g_steal_pointer (&leases);

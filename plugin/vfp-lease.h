@@ -80,6 +80,12 @@ gboolean vfp_lease_update (const char *state_dir, const VfpLease *lease,
 /* The same, for a caller that holds the VF's lock (vfp_lease_lock). */
 gboolean vfp_lease_update_locked (const char *state_dir, const VfpLease *lease,
                                   const char *expect_start_id, GError **error);
+/* Durably write @lease without re-reading it: only for a caller that
+ * checked it with vfp_lease_update_locked() and has held the VF's lock
+ * since (every other writer and remover takes it, so the file is still
+ * the one it checked). */
+gboolean vfp_lease_rewrite_locked (const char *state_dir, const VfpLease *lease,
+                                   GError **error);
 /* TRUE if @a and @b name the same holder: VF, owner, nic and start id. */
 gboolean vfp_lease_same_holder (const VfpLease *a, const VfpLease *b);
 /* VFP_ERROR_NOT_FOUND if there is no lease; VFP_ERROR_STATE_CORRUPT if the
@@ -99,6 +105,16 @@ char *vfp_lease_owner_dir (const char *state_dir, const char *uuid);
  * added to @corrupt (if not NULL): one bad file never hides the others. */
 gboolean vfp_lease_list_owner (const char *state_dir, const char *uuid, GPtrArray **out,
                                GPtrArray *corrupt, GError **error);
+
+/* The VF addresses filed under owners/@uuid, unread (a stray entry of an
+ * interrupted claim among them): a caller that needs only the leases it
+ * does not hold already reads just those (vfp_lease_read_owned). */
+gboolean vfp_lease_list_owner_names (const char *state_dir, const char *uuid, GPtrArray **out,
+                                     GError **error);
+/* The lease of @vf_pci if domain @uuid holds it.  FALSE when it does not:
+ * no lease, another's, or (*@unreadable) a file that cannot be read. */
+gboolean vfp_lease_read_owned (const char *state_dir, const char *vf_pci, const char *uuid,
+                               VfpLease **out, gboolean *unreadable);
 
 /* Remove from @leases (VfpLease*, owning) the network hook's leases (port
  * set): the request paths — prepare, started, attach, detach, managedsave —

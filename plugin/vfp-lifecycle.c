@@ -819,7 +819,8 @@ configure_vf_locked (Operation *op, NicPlan *plan, GError **error)
                           error))
     return FALSE;
   lease->state = VFP_LEASE_CONFIGURED;
-  if (!vfp_lease_update_locked (op->ctx->state_dir, lease, NULL, error))
+  /* Checked by the update above, under the lock held since: no re-read. */
+  if (!vfp_lease_rewrite_locked (op->ctx->state_dir, lease, error))
     return FALSE;
   vfp_fault_point (op->ctx, VFP_FAULT_AFTER_CONFIGURED);
   return TRUE;
@@ -923,20 +924,24 @@ record_history (Operation *op)
 static void
 release_leftovers (Operation *op)
 {
-  g_autoptr (GPtrArray) mine = NULL;
+  g_autoptr (GPtrArray) names = NULL;
 
-  if (!vfp_lease_list_owner (op->ctx->state_dir, op->uuid, &mine, NULL, NULL))
+  /* Only the entries this start does not hold are read: parsing the
+   * leases it just wrote was a tenth of a start's instructions. */
+  if (!vfp_lease_list_owner_names (op->ctx->state_dir, op->uuid, &names, NULL))
     return;
-  vfp_lease_drop_ports (mine);
-  for (guint i = 0; i < mine->len; i++)
+  for (guint i = 0; i < names->len; i++)
     {
-      VfpLease *lease = mine->pdata[i];
-      gboolean kept = FALSE;
+      g_autoptr (VfpLease) lease = NULL;
+      gboolean kept = FALSE, unreadable;
 
       for (guint p = 0; p < op->plans->len; p++)
         kept |= strcmp (g_array_index (op->plans, NicPlan, p).lease->vf_pci,
-                        lease->vf_pci) == 0;
-      if (!kept)
+                        names->pdata[i]) == 0;
+      if (!kept
+          && vfp_lease_read_owned (op->ctx->state_dir, names->pdata[i], op->uuid, &lease,
+                                   &unreadable)
+          && lease->port == NULL)   /* the network hook's: not a request's to drop */
         vfp_release_lease (op->ctx, lease, FALSE, NULL, NULL);
     }
 }
