@@ -112,19 +112,115 @@ find_sticky (VfpPool *pool, const char *sticky_pci)
   return NULL;
 }
 
+/* The members of @pool from @start on are all of @pf's VFs in index order
+ * (the usual pfs=ens1f0, not a range): *@run_len of them. */
+static gboolean
+whole_pf_run (const VfpPool *pool, guint start, const VfpPf *pf, guint *run_len)
+{
+  guint n = pf->vfs != NULL ? pf->vfs->len : 0;
+
+  if (n == 0 || start + n > pool->members->len)
+    return FALSE;
+  for (guint k = 0; k < n; k++)
+    if (pool->members->pdata[start + k] != pf->vfs->pdata[k])
+      return FALSE;
+  *run_len = n;
+  return start + n == pool->members->len
+         || ((VfpVf *) pool->members->pdata[start + n])->pf != pf;
+}
+
+static GPtrArray *
+best_to_array (const Candidate *best, guint n)
+{
+  GPtrArray *out = g_ptr_array_sized_new (n);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (out, best[i].vf);
+  return out;
+}
+
+/* vfp_alloc_rank_query() with a limit, for a pool of whole PFs and the
+ * unavailable VFs as bits only (every start): a PF's load is a popcount
+ * and, since its VFs rank by index after the per-PF facts, only its first
+ * @limit free VFs (and the sticky one) can be among the best — found a
+ * word of 64 VFs at a time, not one VF at a time.  NULL when the pool has
+ * a range of a PF: the general pass decides (same order). */
+static GPtrArray *
+rank_whole_pfs (VfpPool *pool, const VfpAllocQuery *q, const VfpVf *sticky_vf,
+                VfpAllocOutcome *outcome)
+{
+  const VfpVfSet *set = q->unavailable_set;
+  g_autofree Candidate *best = g_new (Candidate, q->limit);
+  VfpAllocOutcome local = { 0 };
+  guint n_best = 0;
+
+  for (guint i = 0; i < pool->members->len;)
+    {
+      const VfpPf *pf = ((VfpVf *) pool->members->pdata[i])->pf;
+      VfpVf probe = { (VfpPf *) pf, 0, NULL };
+      guint pf_pos = 0, n = 0, load, taken = 0;
+      guint down, remote;
+      int j;
+
+      if (!g_ptr_array_find (pool->pfs, pf, &pf_pos) || !whole_pf_run (pool, i, pf, &n))
+        return NULL;
+      i += n;
+      load = vfp_vf_set_count_pf (set, pf_pos);
+      if (link_refused (pool, &probe))
+        {
+          local.link_excluded += n - load;
+          continue;
+        }
+      if (on_avoided_port (q, &probe))
+        {
+          local.bond_excluded += n - load;
+          continue;
+        }
+      down = pf->link == VFP_LINK_DOWN ? 1 : 0;
+      remote = (q->numa_node >= 0 && pf->numa_node != q->numa_node) ? 1 : 0;
+      local.link_down += down * (n - load);
+      for (j = vfp_vf_set_next_clear (set, pf_pos, 0); j >= 0 && taken < q->limit;
+           j = vfp_vf_set_next_clear (set, pf_pos, j + 1))
+        {
+          Candidate c = { candidate_key (down, 1, remote, load, pf_pos, j), pf->vfs->pdata[j] };
+          if (c.vf == sticky_vf)
+            continue;
+          keep_best (best, &n_best, q->limit, c);
+          taken++;
+        }
+      if (sticky_vf != NULL && sticky_vf->pf == pf
+          && !vfp_vf_set_contains (set, pf_pos, sticky_vf->index))
+        keep_best (best, &n_best, q->limit,
+                   (Candidate) { candidate_key (down, 0, remote, load, pf_pos, sticky_vf->index),
+                                 (VfpVf *) sticky_vf });
+    }
+  if (outcome != NULL)
+    *outcome = local;
+  return best_to_array (best, n_best);
+}
+
 GPtrArray *
 vfp_alloc_rank_query (VfpPool *pool, const VfpAllocQuery *q, VfpAllocOutcome *outcome)
 {
-  g_autoptr (GArray) all = q->limit == 0 ? g_array_new (FALSE, FALSE, sizeof (Candidate)) : NULL;
-  g_autofree Candidate *best = g_new (Candidate, MAX (q->limit, 1));
-  g_autofree PfRank *pfs = g_new0 (PfRank, pool->pfs->len + 1);
   const VfpVf *sticky_vf = find_sticky (pool, q->sticky_pci);
-  g_autofree guint8 *busy = g_new (guint8, pool->members->len + 1);
-  g_autofree guint *pf_of = g_new (guint, pool->members->len + 1);
+  g_autoptr (GArray) all = NULL;
+  g_autofree Candidate *best = NULL;
+  g_autofree PfRank *pfs = NULL;
+  g_autofree guint8 *busy = NULL;
+  g_autofree guint *pf_of = NULL;
   const VfpPf *last = NULL;
   guint last_pos = 0, n_best = 0;
   VfpAllocOutcome local = { 0 };
   GPtrArray *out;
+
+  if (q->limit > 0 && q->unavailable == NULL && q->unavailable_set != NULL
+      && (out = rank_whole_pfs (pool, q, sticky_vf, outcome)) != NULL)
+    return out;
+  all = q->limit == 0 ? g_array_new (FALSE, FALSE, sizeof (Candidate)) : NULL;
+  best = g_new (Candidate, MAX (q->limit, 1));
+  pfs = g_new0 (PfRank, pool->pfs->len + 1);
+  busy = g_new (guint8, pool->members->len + 1);
+  pf_of = g_new (guint, pool->members->len + 1);
 
   for (guint i = 0; i < pool->pfs->len; i++)
     {
@@ -183,11 +279,7 @@ vfp_alloc_rank_query (VfpPool *pool, const VfpAllocQuery *q, VfpAllocOutcome *ou
         g_ptr_array_add (out, g_array_index (all, Candidate, i).vf);
     }
   else
-    {
-      out = g_ptr_array_sized_new (n_best);
-      for (guint i = 0; i < n_best; i++)
-        g_ptr_array_add (out, best[i].vf);
-    }
+    out = best_to_array (best, n_best);
   if (outcome != NULL)
     *outcome = local;
   return out;

@@ -112,6 +112,43 @@ vfp_vf_set_add_rid (VfpVfSet *set, const char *pci, guint domain, guint rid)
   return FALSE;
 }
 
+guint
+vfp_vf_set_count_pf (const VfpVfSet *set, guint pf_pos)
+{
+  guint from = set->offset[pf_pos], to = set->offset[pf_pos + 1], count = 0;
+
+  /* A word at a time: the PF's bits, masked at both ends. */
+  for (guint w = from / 64; w * 64 < to; w++)
+    {
+      guint64 word = set->bits[w];
+      if (w == from / 64)
+        word &= ~G_GUINT64_CONSTANT (0) << (from % 64);
+      if ((w + 1) * 64 > to)
+        word &= ~(~G_GUINT64_CONSTANT (0) << (to % 64));
+      count += __builtin_popcountll (word);
+    }
+  return count;
+}
+
+int
+vfp_vf_set_next_clear (const VfpVfSet *set, guint pf_pos, guint from)
+{
+  guint start = set->offset[pf_pos], end = set->offset[pf_pos + 1];
+
+  for (guint bit = start + from; bit < end;)
+    {
+      /* The clear bits of this word from @bit on. */
+      guint64 clear = ~set->bits[bit / 64] & (~G_GUINT64_CONSTANT (0) << (bit % 64));
+      if (clear != 0)
+        {
+          guint found = (bit / 64) * 64 + __builtin_ctzll (clear);
+          return found < end ? (int) (found - start) : -1;
+        }
+      bit = (bit / 64 + 1) * 64;
+    }
+  return -1;
+}
+
 void
 vfp_vf_set_free (VfpVfSet *set)
 {

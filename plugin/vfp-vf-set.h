@@ -46,6 +46,11 @@ vfp_vf_set_contains (const VfpVfSet *set, guint pf_pos, guint index)
   bit = set->offset[pf_pos] + index;
   return (set->bits[bit / 64] >> (bit % 64)) & 1;
 }
+/* How many VFs of PF number @pf_pos are in the set. */
+guint vfp_vf_set_count_pf (const VfpVfSet *set, guint pf_pos);
+/* The lowest VF index >= @from of PF number @pf_pos not in the set, or -1:
+ * a word of 64 VFs per step. */
+int vfp_vf_set_next_clear (const VfpVfSet *set, guint pf_pos, guint from);
 void vfp_vf_set_free (VfpVfSet *set);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpVfSet, vfp_vf_set_free)

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "vfp-alloc.h"
+#include "vfp-test-util.h"
 
 /* Two PFs: pf A on NUMA 0 with VFs a0..a3, pf B on NUMA 1 with b0..b3. */
 typedef struct {
@@ -301,6 +302,71 @@ test_bond_one_pf_exhausted (void **state)
   fixture_clear (&f);
 }
 
+/* The start's ranking of whole PFs from the bit set (a word of VFs at a
+ * time) gives the same best candidates, in the same order, and the same
+ * outcome counts as the general pass, for random leased sets over PFs of
+ * 100 VFs (not a multiple of 64), with and without a sticky VF, a NUMA
+ * node, a PF whose link is down, and require-link. */
+static void
+test_rank_whole_pfs_matches_general (void **state)
+{
+  g_autofree char *dir = vfp_test_mkdtemp ("alloc-whole");
+  g_autoptr (GHashTable) none = g_hash_table_new (g_str_hash, g_str_equal);
+  GRand *rand = g_rand_new_with_seed (14);
+  VfpPool pool = { .name = (char *) "p" };
+  VfpPf *pfs[3];
+  const char *names[3] = { "ens1f0", "ens2f0", "ens3f0" };
+
+  vfp_test_make_sysfs (dir, "scale:3:100");
+  pool.pfs = g_ptr_array_new ();
+  pool.members = g_ptr_array_new ();
+  for (guint p = 0; p < 3; p++)
+    {
+      assert_true (vfp_host_read_pf (dir, names[p], &pfs[p], NULL));
+      pfs[p]->numa_node = p % 2;
+      g_ptr_array_add (pool.pfs, pfs[p]);
+      g_ptr_array_extend (pool.members, pfs[p]->vfs, NULL, NULL);
+    }
+  for (guint round = 0; round < 200; round++)
+    {
+      g_autoptr (VfpVfSet) set = vfp_vf_set_new (&pool);
+      guint density = g_rand_int_range (rand, 0, 101);
+      const VfpVf *sticky = pool.members->pdata[g_rand_int_range (rand, 0, 300)];
+      VfpAllocQuery q = { NULL };
+      VfpAllocOutcome fast_o, general_o;
+      g_autoptr (GPtrArray) fast = NULL;
+      g_autoptr (GPtrArray) general = NULL;
+
+      for (guint i = 0; i < pool.members->len; i++)
+        if ((guint) g_rand_int_range (rand, 0, 100) < density)
+          assert_true (vfp_vf_set_add (set, ((VfpVf *) pool.members->pdata[i])->pci));
+      pfs[1]->link = round % 3 == 0 ? VFP_LINK_DOWN : VFP_LINK_UP;
+      pool.require_link = round % 5 == 0;
+      q.unavailable_set = set;
+      q.sticky_pci = round % 2 ? sticky->pci : NULL;
+      q.numa_node = (int) (round % 3) - 1;
+      q.limit = round % 4 == 0 ? 1 : round % 4 == 1 ? 8 : round % 4 == 2 ? 64 : 300;
+      fast = vfp_alloc_rank_query (&pool, &q, &fast_o);
+      q.unavailable = none;   /* a hash table too: the general pass */
+      general = vfp_alloc_rank_query (&pool, &q, &general_o);
+      if (fast->len != general->len)
+        fail_msg ("round %u: %u candidates, general pass %u", round, fast->len, general->len);
+      for (guint j = 0; j < fast->len; j++)
+        if (fast->pdata[j] != general->pdata[j])
+          fail_msg ("round %u: candidate %u is %s, general pass %s", round, j,
+                    ((VfpVf *) fast->pdata[j])->pci, ((VfpVf *) general->pdata[j])->pci);
+      assert_int_equal (fast_o.link_down, general_o.link_down);
+      assert_int_equal (fast_o.link_excluded, general_o.link_excluded);
+      assert_int_equal (fast_o.bond_excluded, general_o.bond_excluded);
+    }
+  g_rand_free (rand);
+  g_ptr_array_unref (pool.members);
+  g_ptr_array_unref (pool.pfs);
+  for (guint p = 0; p < 3; p++)
+    vfp_pf_free (pfs[p]);
+  vfp_test_rmtree (dir);
+}
+
 int
 main (void)
 {
@@ -311,6 +377,7 @@ main (void)
     cmocka_unit_test (test_require_link),
     cmocka_unit_test (test_bond_ports),
     cmocka_unit_test (test_bond_one_pf_exhausted),
+    cmocka_unit_test (test_rank_whole_pfs_matches_general),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
