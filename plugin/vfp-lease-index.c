@@ -308,8 +308,16 @@ vfp_lease_index_audit (const char *state_dir, GPtrArray *leases, GPtrArray *prob
   g_autofree char *dir_path = g_build_filename (state_dir, VFP_LEASE_INDEX_DIR, NULL);
   g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
   g_autoptr (GHashTable) leased = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GError) dir_error = NULL;
   const char *name;
 
+  if (!vfp_file_check_private_dir (dir_path, NULL, &dir_error)
+      && !g_error_matches (dir_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      g_ptr_array_add (problems, g_strdup_printf ("lease index directory not used: %s",
+                                                  dir_error->message));
+      return;
+    }
   for (guint i = 0; i < leases->len; i++)
     {
       const VfpLease *lease = leases->pdata[i];

@@ -312,9 +312,19 @@ test_untrusted_index_not_used (void **state)
       foreign = loaded (f);
       assert_string_equal (foreign, "");
     }
-  /* The directory itself open to others: no index at all. */
+  /* The directory itself open to others: no index at all, and doctor
+   * says why. */
   assert_int_equal (chmod (index_dir, 0777), 0);
   assert_false (vfp_lease_index_usable (f->state));
+  {
+    g_autoptr (GPtrArray) leases = NULL;
+    g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+
+    assert_true (vfp_lease_list (f->state, &leases, NULL, NULL));
+    vfp_lease_index_audit (f->state, leases, problems);
+    assert_int_equal (problems->len, 1);
+    assert_non_null (strstr (problems->pdata[0], "world-writable"));
+  }
   assert_int_equal (chmod (index_dir, 0700), 0);
   assert_true (vfp_lease_index_usable (f->state));
 }
