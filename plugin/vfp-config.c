@@ -27,6 +27,7 @@ pool_free (VfpPool *pool)
   g_free (pool->failover_network);
   g_clear_pointer (&pool->members, g_ptr_array_unref);
   g_clear_pointer (&pool->pfs, g_ptr_array_unref);
+  g_clear_pointer (&pool->unread, g_ptr_array_unref);
   g_free (pool);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpPool, pool_free)
@@ -147,7 +148,8 @@ parse_ranges (const char *text, const char *what, guint64 max, GArray *out, GErr
 
 /* One pfs= item: "ens1f0", "0000:3b:00.1" or "ens1f0#0-3,6". */
 static gboolean
-add_pf_item (VfpPool *pool, const char *item, const char *sysfs_root, GError **error)
+add_pf_item (VfpPool *pool, const char *item, const char *sysfs_root, gboolean unread_now,
+             GError **error)
 {
   g_autofree char *name = g_strdup (item);
   char *hash = strchr (name, '#');
@@ -166,6 +168,17 @@ add_pf_item (VfpPool *pool, const char *item, const char *sysfs_root, GError **e
       indices = g_array_new (FALSE, FALSE, sizeof (guint));
       if (!parse_ranges (hash + 1, "VF", 4095, indices, error))
         return FALSE;
+    }
+  /* A pool this call does not use: its PF's address only, for the
+   * overlap check (resolve_unread); a PF that is no PCI device cannot
+   * overlap any other. */
+  if (pool->unread != NULL && !unread_now)
+    {
+      g_autofree char *pci = vfp_host_pf_address (sysfs_root, name);
+
+      if (pci != NULL)
+        g_ptr_array_add (pool->unread, g_strconcat (pci, " ", item, NULL));
+      return TRUE;
     }
   if (!vfp_host_read_pf (sysfs_root, name, &pf, error))
     return FALSE;
@@ -322,7 +335,7 @@ parse_pool_key (VfpPool *pool, GKeyFile *kf, const char *group, const char *key,
           if (**p == '\0')
             continue;
           n++;
-          if (!add_pf_item (pool, *p, sysfs_root, error))
+          if (!add_pf_item (pool, *p, sysfs_root, FALSE, error))
             {
               g_prefix_error (error, "pfs '%s': ", *p);
               return FALSE;
@@ -421,7 +434,7 @@ parse_pool_key (VfpPool *pool, GKeyFile *kf, const char *group, const char *key,
 
 static gboolean
 parse_pool (const char *file, GKeyFile *kf, const char *group, const char *sysfs_root,
-            VfpPool **out, GError **error)
+            const char *const *wanted, VfpPool **out, GError **error)
 {
   g_autoptr (VfpPool) pool = g_new0 (VfpPool, 1);
   g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
@@ -441,6 +454,8 @@ parse_pool (const char *file, GKeyFile *kf, const char *group, const char *sysfs
   pool->failover_network = g_strdup (VFP_FAILOVER_NETWORK_DEFAULT);
   pool->pfs = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_pf_free);
   pool->members = g_ptr_array_new ();
+  if (wanted != NULL && !g_strv_contains (wanted, name))
+    pool->unread = g_ptr_array_new_with_free_func (g_free);
 
   for (char **k = keys; k && *k; k++)
     if (!parse_pool_key (pool, kf, group, *k, sysfs_root, error))
@@ -449,7 +464,8 @@ parse_pool (const char *file, GKeyFile *kf, const char *group, const char *sysfs
         g_prefix_error (error, "%s: [%s] %s=%s: ", file, group, *k, value);
         return FALSE;
       }
-  if (pool->pfs->len == 0)
+  if (pool->pfs->len == 0 && (pool->unread == NULL || pool->unread->len == 0)
+      && !g_key_file_has_key (kf, group, "pfs", NULL))
     {
       g_set_error (error, VFP_ERROR, VFP_ERROR_INVALID_CONFIG,
                    "%s: [%s]: missing key 'pfs'", file, group);
@@ -612,7 +628,8 @@ break_file (VfpConfig *config, const char *path, const char *text, const char *r
 /* Every pool of @path goes to config->pools or, with the reason, to
  * config->broken. */
 static void
-load_file (VfpConfig *config, const char *path, const char *sysfs_root)
+load_file (VfpConfig *config, const char *path, const char *sysfs_root,
+           const char *const *wanted)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) error = NULL;
@@ -641,7 +658,7 @@ load_file (VfpConfig *config, const char *path, const char *sysfs_root)
           reason = g_strdup_printf ("%s: group [%s] is not [pool NAME]", path, *g);
           add_broken (config, NULL, path, reason);
         }
-      else if (!parse_pool (path, kf, *g, sysfs_root, &pool, &pool_error))
+      else if (!parse_pool (path, kf, *g, sysfs_root, wanted, &pool, &pool_error))
         add_broken (config, pool_name_is_valid (name) ? name : NULL, path, pool_error->message);
       else if (vfp_config_find_pool (config, pool->name) != NULL
                || vfp_config_find_broken (config, pool->name) != NULL)
@@ -754,9 +771,52 @@ check_overlap (VfpConfig *config)
     }
 }
 
+/* The PFs of pools not asked for that an asked-for pool lists too are read
+ * now, so that check_overlap() sees every VF two pools could share. */
+static void
+resolve_unread (VfpConfig *config, const char *sysfs_root)
+{
+  g_autoptr (GHashTable) used = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < config->pools->len; i++)
+    {
+      VfpPool *pool = config->pools->pdata[i];
+      for (guint j = 0; pool->unread == NULL && j < pool->pfs->len; j++)
+        g_hash_table_add (used, ((VfpPf *) pool->pfs->pdata[j])->pci);
+    }
+  for (guint i = config->pools->len; i-- > 0;)
+    {
+      VfpPool *pool = config->pools->pdata[i];
+
+      for (guint j = 0; pool->unread != NULL && j < pool->unread->len; j++)
+        {
+          g_autofree char *pci = g_strdup (pool->unread->pdata[j]);
+          char *item = strchr (pci, ' ');
+          g_autoptr (GError) error = NULL;
+
+          *item++ = '\0';
+          if (!g_hash_table_contains (used, pci)
+              || add_pf_item (pool, item, sysfs_root, TRUE, &error))
+            continue;
+          /* As load_file() words it (the file's key and value, shortened). */
+          g_prefix_error (&error, "%s: [pool %s] pfs: pfs '%s': ", pool->file, pool->name, item);
+          add_broken (config, pool->name, pool->file, error->message);
+          g_ptr_array_remove_index (config->pools, i);
+          break;
+        }
+    }
+}
+
 gboolean
 vfp_config_load (const char *config_dir, const char *sysfs_root,
                  VfpConfig **out, GError **error)
+{
+  return vfp_config_load_pools (config_dir, sysfs_root, NULL, out, error);
+}
+
+gboolean
+vfp_config_load_pools (const char *config_dir, const char *sysfs_root,
+                       const char *const *wanted, VfpConfig **out, GError **error)
 {
   g_autoptr (VfpConfig) config = g_new0 (VfpConfig, 1);
   g_autoptr (GDir) dir = NULL;
@@ -802,9 +862,11 @@ vfp_config_load (const char *config_dir, const char *sysfs_root,
   for (guint i = 0; i < names->len; i++)
     {
       g_autofree char *path = g_build_filename (config->dir, names->pdata[i], NULL);
-      load_file (config, path, sysfs_root);
+      load_file (config, path, sysfs_root, wanted);
     }
   resolve_duplicates (config);
+  if (wanted != NULL)
+    resolve_unread (config, sysfs_root);
   check_overlap (config);
   g_ptr_array_sort (config->pools, compare_pools);
   *out = g_steal_pointer (&config);

@@ -29,6 +29,9 @@ typedef struct {
                              * through a request */
   GPtrArray *pfs;           /* VfpPf*, owned */
   GPtrArray *members;       /* VfpVf* (borrowed from pfs), in config order */
+  GPtrArray *unread;        /* vfp_config_load_pools(): the pfs= items (char *
+                             * "PCI ITEM") of a pool not asked for whose PF no
+                             * asked-for pool has, not read; NULL otherwise */
 } VfpPool;
 
 /* A pool (or a file) that could not be loaded.  It keeps only its own
@@ -58,6 +61,17 @@ typedef struct {
  * pools.d exists but cannot be read. */
 gboolean vfp_config_load (const char *config_dir, const char *sysfs_root,
                           VfpConfig **out, GError **error);
+
+/* vfp_config_load() for one call that uses only the pools named in
+ * @wanted (NULL: every pool): the other pools are parsed and checked as
+ * usual, but of their PFs only those that an asked-for pool also lists are
+ * read (the two-pools-share-a-VF check needs them); the others cost one
+ * readlink for their PCI address and stay in pool->unread, and their
+ * errors (a missing PF, SR-IOV off) are not found.  The hook's start reads
+ * only its request's pools this way: a host with many pools does not pay
+ * for every PF on every start. */
+gboolean vfp_config_load_pools (const char *config_dir, const char *sysfs_root,
+                                const char *const *wanted, VfpConfig **out, GError **error);
 
 /* TRUE when the config has broken pools or an unsafe pools.d. */
 gboolean vfp_config_has_broken (const VfpConfig *config);

@@ -745,6 +745,22 @@ not_sriov_pf (int dev_fd, const char *label, GError **error)
                  "(the device has no SR-IOV capability)", label);
 }
 
+char *
+vfp_host_pf_address (const char *sysfs_root, const char *name)
+{
+  g_autofree char *dev_path = NULL;
+  g_autofree char *pci = NULL;
+  int errnum = 0;
+
+  if (vfp_pci_address_is_valid (name))
+    return g_strdup (name);
+  if (!vfp_name_is_safe (name))
+    return NULL;
+  dev_path = g_strconcat (vfp_host_root (sysfs_root), "/class/net/", name, "/device", NULL);
+  pci = link_base (AT_FDCWD, dev_path, &errnum);
+  return pci != NULL && vfp_pci_address_is_valid (pci) ? g_steal_pointer (&pci) : NULL;
+}
+
 gboolean
 vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
                   GError **error)

@@ -67,6 +67,10 @@ typedef struct {
  * PF or SR-IOV is off (num_vfs = 0).  Names with '/' or ".." are refused. */
 gboolean vfp_host_read_pf (const char *sysfs_root, const char *name,
                            VfpPf **out, GError **error);
+/* The PCI address of PF @name (a netdev name or a PCI address) — one
+ * readlink, nothing else read — or NULL when there is no such PCI device
+ * (vfp_host_read_pf() says why). */
+char *vfp_host_pf_address (const char *sysfs_root, const char *name);
 
 gboolean vfp_host_read_vf_info (const char *sysfs_root, const char *vf_pci,
                                 VfpVfInfo **out, GError **error);

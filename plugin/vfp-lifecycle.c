@@ -182,6 +182,7 @@ static gboolean
 operation_plan (Operation *op, gboolean *has_request, GError **error)
 {
   g_autoptr (GPtrArray) devices = NULL;
+  g_autoptr (GPtrArray) wanted = NULL;
 
   op->raw_name = vfp_domxml_get_name (op->dom);
   op->name = vfp_error_quote (op->raw_name);
@@ -191,7 +192,14 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
   *has_request = op->request != NULL;
   if (op->request == NULL)
     return TRUE;
-  if (!vfp_config_load (op->ctx->config_dir, op->ctx->sysfs_root, &op->config, error))
+  /* Only the request's pools are read in full: a host with many pools
+   * does not pay for every PF on every start. */
+  wanted = g_ptr_array_new ();
+  for (guint i = 0; i < op->request->nics->len; i++)
+    g_ptr_array_add (wanted, ((VfpNicRequest *) op->request->nics->pdata[i])->pool);
+  g_ptr_array_add (wanted, NULL);
+  if (!vfp_config_load_pools (op->ctx->config_dir, op->ctx->sysfs_root,
+                              (const char *const *) wanted->pdata, &op->config, error))
     {
       g_prefix_error (error, "domain '%s': ", op->name);
       return FALSE;

@@ -57,6 +57,53 @@ load_text (Env *env, const char *text, VfpConfig **out, GError **error)
   return vfp_config_load (env->etc, env->sys, out, error);
 }
 
+/* A call that asks for some pools reads only their PFs, and the PFs other
+ * pools share with them (the overlap check): pool "web" on ens1f0 is
+ * broken by "copy" (the same PF by PCI address, not read otherwise), while
+ * "other" (ens4f0) and "gone" (no such PF) are parsed but not read — their
+ * errors belong to the calls that use them. */
+static void
+test_load_only_wanted_pools (void **state)
+{
+  Env *env = *state;
+  g_autofree char *pools = g_build_filename (env->etc, "pools.d", NULL);
+  const char *const want_web[] = { "web", NULL };
+  const char *const want_other[] = { "other", NULL };
+  g_autoptr (VfpConfig) all = NULL;
+  g_autoptr (VfpConfig) web = NULL;
+  g_autoptr (VfpConfig) other = NULL;
+  VfpPool *p;
+
+  vfp_test_rmtree (pools);
+  vfp_test_write (pools, "a.conf",
+                  "[pool web]\npfs=ens1f0\n[pool copy]\npfs=0000:01:00.0#2-3\n"
+                  "[pool other]\npfs=ens4f0\n[pool gone]\npfs=ens9f9\n");
+  assert_true (vfp_config_load (env->etc, env->sys, &all, NULL));
+  assert_non_null (vfp_config_find_broken (all, "web"));
+  assert_non_null (vfp_config_find_broken (all, "copy"));
+  assert_non_null (vfp_config_find_broken (all, "gone"));
+  assert_non_null (vfp_config_find_pool (all, "other"));
+
+  assert_true (vfp_config_load_pools (env->etc, env->sys, want_web, &web, NULL));
+  assert_non_null (vfp_config_find_broken (web, "web"));       /* as in the full load */
+  assert_non_null (vfp_config_find_broken (web, "copy"));
+  p = vfp_config_find_pool (web, "other");                     /* not read */
+  assert_non_null (p);
+  assert_int_equal (p->pfs->len, 0);
+  assert_int_equal (p->unread->len, 1);
+  assert_string_equal (p->unread->pdata[0], "0000:81:00.0 ens4f0");
+  assert_non_null (vfp_config_find_pool (web, "gone"));        /* its error not found */
+
+  assert_true (vfp_config_load_pools (env->etc, env->sys, want_other, &other, NULL));
+  p = vfp_config_find_pool (other, "other");
+  assert_non_null (p);
+  assert_null (p->unread);
+  assert_int_equal (p->members->len, 4);
+  /* web and copy overlap, but neither is asked for: not read, not found. */
+  assert_non_null (vfp_config_find_pool (other, "web"));
+  assert_int_equal (((VfpPool *) vfp_config_find_pool (other, "web"))->pfs->len, 0);
+}
+
 static void
 test_good (void **state)
 {
@@ -534,6 +581,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (test_good, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_load_only_wanted_pools, setup, teardown),
     cmocka_unit_test_setup_teardown (test_failover_keys, setup, teardown),
     cmocka_unit_test (test_missing_dir_is_empty),
     cmocka_unit_test_setup_teardown (test_allow_uuid_is_not_a_name, setup, teardown),
