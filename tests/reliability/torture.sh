@@ -17,8 +17,12 @@
 OPS=${TORTURE_OPS:-${TORTURE_DEFAULT_OPS:-200}}
 SEED=${TORTURE_SEED:-20240611}
 DOMAINS=32 VFS=16 PAR=8
-PREPARE_POINTS=(after-claim after-original after-knob-mac after-knob-vlan after-knob-spoofchk
-  after-knob-trust after-knob-link-state after-configured after-claim:2 after-configured:2 rollback)
+PREPARE_POINTS=(after-lease-link after-claim after-original after-knob-mac after-knob-vlan
+  after-knob-spoofchk after-knob-trust after-knob-link-state after-configured after-claim:2
+  after-configured:2 rollback)
+# Where a release dies: after the restore, or after the lease index byte
+# was cleared (lease file still there).
+RELEASE_POINTS=(after-restore after-index-clear)
 echo "    seed: $SEED (TORTURE_SEED=$SEED replays this run), operations: $OPS"
 RANDOM=$SEED
 
@@ -104,7 +108,7 @@ while [ "$ops" -lt "$OPS" ]; do
     r=$((RANDOM % 100)) arg=""
     if [ -f "$T/dom/$n" ]; then
       if [ $r -lt 35 ]; then kind=stop
-      elif [ $r -lt 50 ]; then kind=stop arg=after-restore
+      elif [ $r -lt 50 ]; then kind=stop arg=${RELEASE_POINTS[RANDOM % 2]}
       elif [ $r -lt 65 ]; then kind=crash
       elif [ $r -lt 75 ]; then kind=crash arg=after-restore
       elif [ $r -lt 90 ]; then kind=reconnect
