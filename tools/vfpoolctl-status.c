@@ -2,6 +2,7 @@
 #include "config.h"
 #include "vfpoolctl.h"
 #include "vfpoolctl-json.h"
+#include "vfpoolctl-migrations.h"
 #include "vfp-config.h"
 #include "vfp-error.h"
 #include "vfp-lease.h"
@@ -34,10 +35,23 @@ format_mac (const VfpLease *lease)
   return vfp_mac_to_string (lease->applied.mac);
 }
 
+/* The STATE column: a held VF of a domain libvirt is migrating says which
+ * way, so an operator sees why a VF stays leased on the source or is
+ * leased on the destination before the domain runs there. */
+static const char *
+shown_state (const VfpCtlRow *r)
+{
+  if (g_strcmp0 (r->migration, "in") == 0)
+    return "migrating-in";
+  if (g_strcmp0 (r->migration, "out") == 0)
+    return "migrating-out";
+  return r->state;
+}
+
 static void
 print_table (GArray *rows)
 {
-  printf ("%-12s %-10s %3s %-13s %4s %-11s %-16s %-17s %4s %s\n", "POOL", "PF", "VF", "PCI",
+  printf ("%-12s %-10s %3s %-13s %4s %-13s %-16s %-17s %4s %s\n", "POOL", "PF", "VF", "PCI",
           "NUMA", "STATE", "OWNER", "MAC", "VLAN", "SINCE");
   for (guint i = 0; i < rows->len; i++)
     {
@@ -51,9 +65,9 @@ print_table (GArray *rows)
       g_autofree char *owner = r->lease ? vfp_error_shell_quote (r->lease->owner_name)
                                         : g_strdup ("-");
 
-      printf ("%-12s %-10s %3u %-13s %4d %-11s %-16s %-17s %4s %s\n", r->pool,
+      printf ("%-12s %-10s %3u %-13s %4d %-13s %-16s %-17s %4s %s\n", r->pool,
               r->vf->pf->netdev ? r->vf->pf->netdev : r->vf->pf->pci, r->vf->index, r->vf->pci,
-              r->vf->pf->numa_node, r->state, owner, mac, vlan,
+              r->vf->pf->numa_node, shown_state (r), owner, mac, vlan,
               r->reason ? r->reason : since);
     }
 }
@@ -143,6 +157,7 @@ json_vf (JsonBuilder *b, VfpCtlRow *r)
   vfpctl_json_string (b, "form", lease == NULL ? NULL
                                  : lease->form == VFP_FORM_INTERFACE ? "interface" : "hostdev");
   vfpctl_json_string (b, "failover_network", lease ? lease->failover_network : NULL);
+  vfpctl_json_string (b, "migration", r->migration);
   vfpctl_json_string (b, "since", since);
   vfpctl_json_string (b, "reason", r->reason);
   json_builder_end_object (b);
@@ -260,6 +275,29 @@ vfpctl_view_load (VfpCtl *ctl, VfpCtlView *view, GError **error)
   return TRUE;
 }
 
+/* Ask libvirt once which lease holders are migrating, and mark their rows. */
+static void
+mark_migrations (VfpCtl *ctl, GArray *rows)
+{
+  g_autoptr (GHashTable) owners = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) ways = NULL;
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      VfpLease *lease = g_array_index (rows, VfpCtlRow, i).lease;
+      if (lease != NULL && lease->owner_uuid != NULL)
+        g_hash_table_insert (owners, lease->owner_uuid, lease->owner_name);
+    }
+  if ((ways = vfpctl_migrations_ask (ctl, owners)) == NULL)
+    return;
+  for (guint i = 0; i < rows->len; i++)
+    {
+      VfpCtlRow *r = &g_array_index (rows, VfpCtlRow, i);
+      if (r->lease != NULL && r->lease->owner_uuid != NULL)
+        r->migration = g_hash_table_lookup (ways, r->lease->owner_uuid);
+    }
+}
+
 int
 vfpctl_status (VfpCtl *ctl, int argc, char **argv)
 {
@@ -287,6 +325,7 @@ vfpctl_status (VfpCtl *ctl, int argc, char **argv)
     for (guint i = view.rows->len; i-- > 0;)
       if (strcmp (g_array_index (view.rows, VfpCtlRow, i).pool, only) != 0)
         g_array_remove_index (view.rows, i);
+  mark_migrations (ctl, view.rows);
   if (ctl->json)
     print_json (view.rows, config, only);
   else

@@ -93,6 +93,8 @@ typedef struct {
   const char *state;          /* free, leased, reserved, quarantined, corrupt */
   VfpLease *lease;            /* NULL unless leased */
   const char *reason;         /* quarantine reason, or why corrupt */
+  const char *migration;      /* leased: "in", "out" or "none" as libvirt
+                               * tells; NULL: not asked or unknown (status) */
 } VfpCtlRow;
 
 /* The pools, the leases and one VfpCtlRow per pool VF, loaded together. */

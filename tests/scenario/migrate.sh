@@ -43,6 +43,34 @@ hook web1 started begin "$T/in1.xml"
 check "  nothing hot-plugged (the device is in the XML)" \
   bash -c "! grep -q '^attach $(uuid_of 1) ' '$T/attach.log' 2>/dev/null"
 
+# ---- 1b. status tells a domain libvirt is migrating in or out --------------------
+# (the record seam plays libvirt's job: attach.log.migrating, "NAME in|out")
+vf_row() { "$CTL" status | awk -v pci="$1" '$4 == pci'; }
+vf_migration() {
+  "$CTL" status --json | python3 -c 'import json, sys
+print([v["migration"] for v in json.load(sys.stdin)["vfs"] if v["pci"] == sys.argv[1]][0])' "$1"
+}
+row=$(vf_row 0000:01:10.4); mig=$(vf_migration 0000:01:10.4)
+check "status: web1 not migrating: STATE leased, JSON migration none ($row; $mig)" \
+  bash -c "[[ \"\$1\" == *' leased '*web1* ]] && [ '$mig' = none ]" _ "$row"
+echo "web1 in" > "$T/attach.log.migrating"
+row=$(vf_row 0000:01:10.4); mig=$(vf_migration 0000:01:10.4)
+check "status: web1 migrating in: STATE migrating-in, JSON migration in ($row; $mig)" \
+  bash -c "[[ \"\$1\" == *' migrating-in '*web1* ]] && [ '$mig' = in ]" _ "$row"
+echo "web1 out" > "$T/attach.log.migrating"
+row=$(vf_row 0000:01:10.4); mig=$(vf_migration 0000:01:10.4)
+check "status: web1 migrating out: STATE migrating-out, JSON migration out ($row; $mig)" \
+  bash -c "[[ \"\$1\" == *' migrating-out '*web1* ]] && [ '$mig' = out ]" _ "$row"
+check "  a free VF has no migration (JSON null)" test "$(vf_migration 0000:01:10.6)" = None
+rm -f "$T/attach.log.migrating"
+# libvirt out of reach (libvirtd down): status still shows every lease, the
+# migration unknown (null), exit 0.
+out=$(VFPOOL_LIBVIRT_URI="qemu+unix:///system?socket=$T/no-such.sock" "$CTL" status --json 2>&1); rc=$?
+check "status without libvirt: exit 0, the lease shown, migration null (rc=$rc)" \
+  python3 -c 'import json, sys
+v = [v for v in json.loads(sys.argv[1])["vfs"] if v["pci"] == "0000:01:10.4"][0]
+sys.exit(not (v["owner"] == "web1" and v["migration"] is None))' "$out"
+
 # ---- 2. migrated back in later: its address is a free VF of the pool: kept -----
 stop_domain web1 "$T/in1.xml"
 out=$(hook web1 migrate begin "$T/in1.xml"); rc=$?
