@@ -1,5 +1,5 @@
 #!/bin/bash
-# extra/10-migrate.sh: opt-in — live migration between two libvirt hosts in the fixture (host B: a second libvirtd in its own mount namespace, lib.sh host_b_up): a plain domain A -> B -> A (the control), then a guest with an OS on a vfpool failover nic A -> B -> A with plain `virsh migrate --live`: each time the destination's hook leases a VF of its own pool and re-points the device, the source's VF goes back, and the guest pairs the new VF; then a migration the destination refuses (its pool exhausted): it fails with vfpool's line and the source keeps its VF; a migration aborted with virsh domjobabort leaves nothing on B; then a guest on a plain VF through vfpoolctl migrate A -> B (VF out, migrate, B's VF plugged), and back to an exhausted A (refused, the VF back in on B).
+# extra/10-migrate.sh: opt-in — live migration between two libvirt hosts in the fixture (host B: a second libvirtd in its own mount namespace, lib.sh host_b_up): a plain domain A -> B -> A (the control), then a guest with an OS on a vfpool failover nic A -> B -> A with plain `virsh migrate --live`: each time the destination's hook leases a VF of its own pool and re-points the device, the source's VF goes back, and the guest pairs the new VF; then a migration the destination refuses (its pool exhausted): it fails with vfpool's line and the source keeps its VF; a migration aborted with virsh domjobabort leaves nothing on B; vfpoolctl status on each host tells the domain migrating out and in; the source's QEMU killed mid-migration leaves nothing on either host; then a guest on a plain VF through vfpoolctl migrate A -> B (VF out, migrate, B's VF plugged), and back to an exhausted A (refused, the VF back in on B).
 # Run: make check-e2e E2E_ONLY=none E2E_SCENARIOS=$PWD/tests/e2e/extra/10-migrate.sh E2E_TIMEOUT=2400
 # e2e-timeout: 1800
 . "$E2E_LIB"
@@ -134,7 +134,16 @@ t=$(now)
 ( OUT=$(virsh migrate --live --bandwidth 1 $D "$B_URI" --migrateuri tcp://127.0.0.1 2>&1); echo "rc=$? $OUT" > /tmp/e2e-mig-abort.out ) &
 b_vfs_as_before () { vf_line_is 2 "$(vf_line_before 2)" && vf_line_is 3 "$(vf_line_before 3)"; }
 assert "B leased a VF for the incoming $D" wait_until 60 sh -c "grep -lq '$(dom_uuid 112)' '$B_LEASE_DIR'/* 2>/dev/null"
-sleep 3
+# What each side's libvirt says mid-migration, and what vfpoolctl status
+# makes of it.
+log "mid-migration: A: domstate $(virsh -q domstate --reason $D 2>&1), domjobinfo $(virsh -q domjobinfo $D 2>&1 | grep -E 'Job type|Operation' | tr -s ' ' | tr '\n' ';')"
+log "mid-migration: B: domstate $(vb -q domstate --reason $D 2>&1), domjobinfo $(vb -q domjobinfo $D 2>&1 | tr -s ' ' | tr '\n' ';')"
+STA=$(vfpoolctl status 2>&1); STB=$(on_b vfpoolctl status 2>&1)
+log "mid-migration: status on A: $(echo "$STA" | grep -F "$VA")"
+log "mid-migration: status on B: $(echo "$STB" | grep -F "$D")"
+assert "status on A: $VA migrating-out for $D" sh -c "echo \"\$1\" | grep -F '$VA' | grep -q 'migrating-out.*$D'" _ "$STA"
+assert "status on B (run there): a VF migrating-in for $D" sh -c "echo \"\$1\" | grep -q 'migrating-in.*$D'" _ "$STB"
+sleep 1
 OUT=$(virsh domjobabort $D 2>&1); RC=$?
 log "MEASURED: virsh domjobabort $D $(dt "$t") s into the migration: rc=$RC $OUT"
 wait_until 60 test -s /tmp/e2e-mig-abort.out
@@ -149,8 +158,29 @@ else
   log "MEASURED: after the abort the guest has no primary within 120 s; reports (uptime:primary): $(window "$mk")"
 fi
 
+# ---- 4c. the source's QEMU killed mid-migration: nothing left on either host -------------
+assert "the guest's VF is back in on A before 4c" wait_until 60 sh -c "[ \"\$(virsh -q dumpxml $D | grep -c \"<interface type='hostdev'\")\" = 1 ]"
+VA=$(vf_of "$A_URI"); VA_IDX=$(vf_index_of "$VA")
+rm -f /tmp/e2e-mig-crash.out
+t=$(now)
+( OUT=$(virsh migrate --live --bandwidth 1 $D "$B_URI" --migrateuri tcp://127.0.0.1 2>&1); echo "rc=$? $OUT" > /tmp/e2e-mig-crash.out ) &
+assert "B leased a VF for the incoming $D (4c)" wait_until 60 sh -c "grep -lq '$(dom_uuid 112)' '$B_LEASE_DIR'/* 2>/dev/null"
+QPID=$(cat /run/libvirt/qemu/$D.pid 2>/dev/null)
+sleep 2
+kill -9 "$QPID"
+log "MEASURED: killed $D's QEMU on A (pid $QPID) $(dt "$t") s into the migration"
+wait_until 120 test -s /tmp/e2e-mig-crash.out
+log "MEASURED: the migration whose source died: $(tr '\n' ' ' < /tmp/e2e-mig-crash.out | cut -c1-300)"
+assert "the migration failed" grep -q '^rc=[1-9]' /tmp/e2e-mig-crash.out
+assert "$D is not running on A" sh -c "[ \"\$(virsh -q domstate $D)\" != running ]"
+assert "A's lease for $VA is gone" wait_until 60 sh -c "[ ! -e '$LEASE_DIR/$VA' ]"
+assert "A's VF $VA is as before" wait_until 30 vf_line_is "$VA_IDX" "$(vf_line_before "$VA_IDX")"
+assert "B has nothing left for $D" wait_until 120 sh -c "! grep -lq '$(dom_uuid 112)' '$B_LEASE_DIR'/* 2>/dev/null && ! virsh -c '$B_URI' -q dominfo $D >/dev/null 2>&1"
+assert "B's VFs are as before (4c)" wait_until 30 b_vfs_as_before
+log "MEASURED: after the source died, both hosts clean $(dt "$t") s after the migration began"
+
 # ---- 5. a plain VF (no failover) through vfpoolctl migrate -------------------------------
-virsh -q destroy $D >/dev/null
+virsh -q destroy $D >/dev/null 2>&1
 C2=/tmp/e2e-mig2-console.log
 MAC2=52:54:00:e2:01:02
 D2=e2e-mig2
