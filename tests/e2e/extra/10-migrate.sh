@@ -1,5 +1,5 @@
 #!/bin/bash
-# extra/10-migrate.sh: opt-in — live migration between two libvirt hosts in the fixture (host B: a second libvirtd in its own mount namespace, lib.sh host_b_up): a plain domain A -> B -> A (the control), then a guest with an OS on a vfpool failover nic A -> B -> A with plain `virsh migrate --live`: each time the destination's hook leases a VF of its own pool and re-points the device, the source's VF goes back, and the guest pairs the new VF; then a migration the destination refuses (its pool exhausted): it fails with vfpool's line and the source keeps its VF; a migration aborted with virsh domjobabort leaves nothing on B; vfpoolctl status on each host tells the domain migrating out and in; the source's QEMU killed mid-migration leaves nothing on either host; then a guest on a plain VF through vfpoolctl migrate A -> B (VF out, migrate, B's VF plugged), and back to an exhausted A (refused, the VF back in on B).
+# extra/10-migrate.sh: opt-in — live migration between two libvirt hosts in the fixture (host B: a second libvirtd in its own mount namespace, lib.sh host_b_up): a plain domain A -> B -> A (the control), then a guest with an OS on a vfpool failover nic A -> B -> A with plain `virsh migrate --live`: each time the destination's hook leases a VF of its own pool and re-points the device, the source's VF goes back, and the guest pairs the new VF; then a migration the destination refuses (its pool exhausted): it fails with vfpool's line and the source keeps its VF; a migration aborted with virsh domjobabort leaves nothing on B; vfpoolctl status on each host tells the domain migrating out and in; the source's QEMU killed mid-migration, and the source's libvirtd killed with it (the host dying), leave nothing on either host; then a guest on a plain VF through vfpoolctl migrate A -> B (VF out, migrate, B's VF plugged), and back to an exhausted A (refused, the VF back in on B).
 # Run: make check-e2e E2E_ONLY=none E2E_SCENARIOS=$PWD/tests/e2e/extra/10-migrate.sh E2E_TIMEOUT=2400
 # e2e-timeout: 1800
 . "$E2E_LIB"
@@ -29,6 +29,26 @@ primary_of () { last_failover "$C" "$1" | sed -n 's/.*primary=//p'; }
 # (the ifindex of a re-plugged VF is new even when its name is the same).
 paired_again () {
   since "$C" "$1" | grep 'NESTED: FAILOVER' | sed -n 's/.*primary=//p' | grep -v '^none$' | grep -qvxF -- "$2"
+}
+# net_up WHERE MARK: the guest's network works over its current primary VF:
+# the guest runs DHCP over the failover master each time a new primary
+# appears, and the standby's bridge has no DHCP server, so a lease means
+# the traffic went through the VF (igb -> the fixture's user network).
+net_up () {
+  local pr
+  pr=$(primary_of "$2")
+  dhcp_done () { since "$C" "$2" | grep -qF "$1 (primary $pr)"; }
+  wait_console 120 "DHCP over $pr ($1)" dhcp_done "NESTED: DHCP-" "$2" || true
+  log "MEASURED: $1: $(since "$C" "$2" | grep -F "(primary $pr)" | tail -1)"
+  assert "$1: the guest got a DHCP lease over its VF $pr" dhcp_done "NESTED: DHCP-OK $MAC over" "$2"
+}
+# guest_stuck URI MARK: what to look at when the guest did not pair: its
+# last reports, the kernel's own lines on its console (a hung task or a
+# netdev that cannot go is printed there), QEMU's PCI view on host URI.
+guest_stuck () {
+  since "$C" "$2" | tail -6
+  tr -d '\r' < "$C" | tail -n +"$(( $2 + 1 ))" | grep -v '^NESTED:' | tail -15
+  log "QEMU's info pci on $1: $(virsh -c "$1" -q qemu-monitor-command $D --hmp 'info pci' 2>&1 | grep -aE 'Ethernet|id "' | tr -s ' ' | tr '\n' ';')"
 }
 A_URI=qemu:///system
 
@@ -73,6 +93,7 @@ assert "A's VF $VA is one of A's pool (VF 0-1)" [ "$VA_IDX" -le 1 ]
 wait_console 450 "the nested VM's first report" grep -q 'NESTED: FAILOVER' "$C" || fail "the nested VM did not report in 450 s"
 wait_console 300 "the guest's primary" primary_now "$C" 0 || fail "the guest never paired A's VF"
 log "ok: boot on A: $(last_failover "$C" 0)"
+net_up "boot on A" 0
 
 # ---- 2. A -> B with plain virsh migrate --live ---------------------------------------
 mk=$(console_lines "$C")
@@ -92,8 +113,9 @@ assert "--persistent: B's definition has the request and no VF address" \
   sh -c "virsh -c '$B_URI' -q dumpxml --inactive $D | grep -q 'urn:vfpool:domain:1' && ! virsh -c '$B_URI' -q dumpxml --inactive $D | grep -q \"<interface type='hostdev'\""
 assert "--undefinesource: A no longer defines $D" sh -c "! virsh -q dominfo $D >/dev/null 2>&1"
 t=$(now)
-wait_console 300 "the guest's primary on B" paired_again "$mk" "$P0" || { since "$C" "$mk" | tail -8; fail "the guest never paired B's VF"; }
+wait_console 300 "the guest's primary on B" paired_again "$mk" "$P0" || { guest_stuck "$B_URI" "$mk"; fail "the guest never paired B's VF"; }
 log "MEASURED: the guest paired B's VF $(dt "$t") s after the migration returned; reports (uptime:primary): $(window "$mk")"
+net_up "after A -> B" "$mk"
 
 # ---- 3. B -> A -------------------------------------------------------------------------
 mk=$(console_lines "$C")
@@ -109,8 +131,9 @@ assert "B's lease is gone" sh -c "[ \$(ls '$B_LEASE_DIR' | wc -l) = 0 ]"
 assert "B's VF $VB is as before" wait_until 30 vf_line_is "$VB_IDX" "$(vf_line_before "$VB_IDX")"
 t=$(now)
 wait_console 300 "the guest's primary on A" paired_again "$mk" "$P1" \
-  || { since "$C" "$mk" | grep -v ' ifs:' | tail -12; log "before: $P1; QEMU's info pci: $(virsh -q qemu-monitor-command $D --hmp 'info pci' 2>&1 | grep -aE 'Ethernet|id "' | tr -s ' ' | tr '\n' ';')"; fail "the guest never paired A's VF after coming back"; }
+  || { log "before: $P1"; guest_stuck "$A_URI" "$mk"; fail "the guest never paired A's VF after coming back"; }
 log "MEASURED: the guest paired A's VF $(dt "$t") s after the migration returned; reports (uptime:primary): $(window "$mk")"
+net_up "after B -> A" "$mk"
 
 # ---- 4. B's pool exhausted: B refuses, the migration fails, A keeps its VF ----------------
 define_b () {  # NAME N: a tiny domain on B asking B's pool
@@ -178,6 +201,36 @@ assert "A's VF $VA is as before" wait_until 30 vf_line_is "$VA_IDX" "$(vf_line_b
 assert "B has nothing left for $D" wait_until 120 sh -c "! grep -lq '$(dom_uuid 112)' '$B_LEASE_DIR'/* 2>/dev/null && ! virsh -c '$B_URI' -q dominfo $D >/dev/null 2>&1"
 assert "B's VFs are as before (4c)" wait_until 30 b_vfs_as_before
 log "MEASURED: after the source died, both hosts clean $(dt "$t") s after the migration began"
+
+# ---- 4d. the source host dies mid-migration (its libvirtd and the QEMU killed at once) ----
+# B must end the incoming domain on its own; A frees its lease when its
+# libvirtd comes back and finds the QEMU gone.
+start_dom $D
+assert "virsh start $D on A again (4d)" [ "$RC" = 0 ]
+VA=$(leases_of_uuid "$(dom_uuid 112)"); VA_IDX=$(vf_index_of "$VA")
+assert "A leased $VA for $D (4d)" [ -n "$VA" ]
+# the booting guest writes enough of its RAM for a minute at 1 MiB/s
+sleep 20
+rm -f /tmp/e2e-mig-hostdown.out
+t=$(now)
+( OUT=$(virsh migrate --live --bandwidth 1 $D "$B_URI" --migrateuri tcp://127.0.0.1 2>&1); echo "rc=$? $OUT" > /tmp/e2e-mig-hostdown.out ) &
+assert "B leased a VF for the incoming $D (4d)" wait_until 60 sh -c "grep -lq '$(dom_uuid 112)' '$B_LEASE_DIR'/* 2>/dev/null"
+QPID=$(qemu_pid_of $D); LPID=$(cat /run/libvirtd.pid)
+sleep 2
+kill -9 "$LPID" "$QPID"
+log "MEASURED: killed A's libvirtd (pid $LPID) and $D's QEMU (pid $QPID) $(dt "$t") s into the migration"
+wait_until 120 test -s /tmp/e2e-mig-hostdown.out
+log "MEASURED: the migration whose source host died: $(tr '\n' ' ' < /tmp/e2e-mig-hostdown.out | cut -c1-300)"
+assert "the migration failed (4d)" grep -q '^rc=[1-9]' /tmp/e2e-mig-hostdown.out
+assert "B has nothing left for $D (4d)" wait_until 120 sh -c "! grep -lq '$(dom_uuid 112)' '$B_LEASE_DIR'/* 2>/dev/null && ! virsh -c '$B_URI' -q dominfo $D >/dev/null 2>&1"
+assert "B's VFs are as before (4d)" wait_until 30 b_vfs_as_before
+log "MEASURED: B clean $(dt "$t") s after the migration began; A's lease for $VA still there while A's libvirtd is down: $([ -e "$LEASE_DIR/$VA" ] && echo yes || echo no)"
+libvirtd -d || fail "libvirtd -d"
+assert "A's libvirtd answers again" wait_until 60 sh -c 'virsh -q version >/dev/null 2>&1'
+assert "$D is shut off on A" wait_until 30 sh -c "[ \"\$(virsh -q domstate $D)\" = 'shut off' ]"
+assert "A's lease for $VA is gone (4d)" wait_until 60 sh -c "[ ! -e '$LEASE_DIR/$VA' ]"
+assert "A's VF $VA is as before (4d)" wait_until 30 vf_line_is "$VA_IDX" "$(vf_line_before "$VA_IDX")"
+log "MEASURED: after the source host's restart both hosts clean $(dt "$t") s after the migration began"
 
 # ---- 5. a plain VF (no failover) through vfpoolctl migrate -------------------------------
 virsh -q destroy $D >/dev/null 2>&1
