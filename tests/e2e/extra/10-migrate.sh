@@ -37,7 +37,7 @@ paired_again () {
 net_up () {
   local pr
   pr=$(primary_of "$2")
-  dhcp_done () { since "$C" "$2" | grep -qF "$1 (primary $pr)"; }
+  dhcp_done () { since "$C" "$2" | grep -F "(primary $pr)" | grep -qF "$1"; }
   wait_console 120 "DHCP over $pr ($1)" dhcp_done "NESTED: DHCP-" "$2" || true
   log "MEASURED: $1: $(since "$C" "$2" | grep -F "(primary $pr)" | tail -1)"
   assert "$1: the guest got a DHCP lease over its VF $pr" dhcp_done "NESTED: DHCP-OK $MAC over" "$2"
