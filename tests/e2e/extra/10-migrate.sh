@@ -26,9 +26,10 @@ window () {
 # primary_of MARK: the primary (NAME(DRIVER,IFINDEX)) of the last report.
 primary_of () { last_failover "$C" "$1" | sed -n 's/.*primary=//p'; }
 # paired_again MARK OLD: a report after MARK has a primary other than OLD
-# (the ifindex of a re-plugged VF is new even when its name is the same).
+# driven by igbvf (the ifindex of a re-plugged VF is new even when its name
+# is the same; a primary shown with driver "none" is one being unplugged).
 paired_again () {
-  since "$C" "$1" | grep 'NESTED: FAILOVER' | sed -n 's/.*primary=//p' | grep -v '^none$' | grep -qvxF -- "$2"
+  since "$C" "$1" | grep 'NESTED: FAILOVER' | sed -n 's/.*primary=//p' | grep '(igbvf,[0-9]*)$' | grep -qvxF -- "$2"
 }
 # net_up WHERE MARK: the guest's network works over its current primary VF:
 # the guest runs DHCP over the failover master each time a new primary
@@ -36,7 +37,7 @@ paired_again () {
 # the traffic went through the VF (igb -> the fixture's user network).
 net_up () {
   local pr
-  pr=$(primary_of "$2")
+  pr=$(since "$C" "$2" | grep 'NESTED: FAILOVER' | sed -n 's/.*primary=//p' | grep '(igbvf,[0-9]*)$' | tail -1)
   dhcp_done () { since "$C" "$2" | grep -F "(primary $pr)" | grep -qF "$1"; }
   wait_console 120 "DHCP over $pr ($1)" dhcp_done "NESTED: DHCP-" "$2" || true
   log "MEASURED: $1: $(since "$C" "$2" | grep -F "(primary $pr)" | tail -1)"
