@@ -1263,16 +1263,43 @@ guests_unit_enabled (const char *etc_root)
   return lstat (link, &st) == 0;
 }
 
+/* "'web3' (pool tenant)" for each domain that holds a VF through a vfpool
+ * network: the network hook's leases (port set), libvirt's port and not
+ * vfpool's device, so vfpool-guests.service leaves it in, and libvirt
+ * refuses to save a domain with a hostdev interface (e2e 10-network-pool
+ * replays the refusal). */
+static guint
+list_network_holders (GPtrArray *leases, GString *out)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; leases != NULL && i < leases->len; i++)
+    {
+      VfpLease *lease = leases->pdata[i];
+      g_autofree char *name = NULL;
+
+      if (lease->port == NULL || lease->owner_uuid == NULL
+          || !g_hash_table_add (seen, lease->owner_uuid))
+        continue;
+      name = vfp_error_quote (lease->owner_name ? lease->owner_name : lease->owner_uuid);
+      g_string_append_printf (out, "%s'%s' (pool %s)", out->len ? ", " : "", name,
+                              lease->pool ? lease->pool : "?");
+    }
+  return g_hash_table_size (seen);
+}
+
 void
 vfp_doctor_check_shutdown (const VfpDoctorPaths *paths, GPtrArray *running,
-                           GPtrArray *report)
+                           GPtrArray *leases, GPtrArray *report)
 {
   g_autofree char *file = g_build_filename (paths->etc_root, "default", "libvirt-guests", NULL);
   g_autofree char *setting = NULL;
   g_autofree char *mode = vfp_guests_on_shutdown (file, paths->guests_script, &setting);
   g_autoptr (GString) unsaveable = g_string_new (NULL);
+  g_autoptr (GString) by_network = g_string_new (NULL);
   g_autofree char *fix = NULL;
-  guint with_vfs = 0;
+  g_autofree char *network_note = NULL;
+  guint with_vfs = 0, with_ports;
 
   if (g_strcmp0 (mode, "shutdown") == 0)
     {
@@ -1302,29 +1329,54 @@ vfp_doctor_check_shutdown (const VfpDoctorPaths *paths, GPtrArray *running,
       g_string_append_printf (unsaveable, "%s'%s' (nic %s)", unsaveable->len ? ", " : "",
                               name, nics->str);
     }
+  with_ports = list_network_holders (leases, by_network);
+  if (with_ports > 0)
+    network_note = g_strdup_printf ("; libvirt refuses to save a domain holding a VF "
+                                    "through a vfpool network, and vfpool-guests.service "
+                                    "leaves libvirt's ports alone: %s", by_network->str);
   if (guests_unit_enabled (paths->etc_root))
     {
-      vfp_doctor_add (report, "host-shutdown", VFP_CHECK_PASS, NULL,
-                      "%s: vfpool-guests.service is enabled and takes the VFs out of the %u "
-                      "running domain%s with VFs before libvirt-guests saves them", setting,
-                      with_vfs, with_vfs == 1 ? "" : "s");
+      if (with_ports == 0)
+        {
+          vfp_doctor_add (report, "host-shutdown", VFP_CHECK_PASS, NULL,
+                          "%s: vfpool-guests.service is enabled and takes the VFs out of the "
+                          "%u running domain%s with VFs before libvirt-guests saves them",
+                          setting, with_vfs, with_vfs == 1 ? "" : "s");
+          return;
+        }
+      fix = g_strdup_printf ("shut those domains down before the host, or set "
+                             "ON_SHUTDOWN=shutdown in %s", file);
+      vfp_doctor_add (report, "host-shutdown", VFP_CHECK_WARN, fix,
+                      "%s: vfpool-guests.service is enabled, but at host shutdown "
+                      "libvirt-guests will not save every domain%s", setting, network_note);
       return;
     }
   fix = g_strdup_printf ("systemctl enable --now vfpool-guests.service (it takes the VFs out "
                          "before the save; their restore leases VFs again), or set "
                          "ON_SHUTDOWN=shutdown in %s", file);
-  if (with_vfs == 0)
+  if (with_vfs == 0 && with_ports == 0)
     {
       vfp_doctor_add (report, "host-shutdown", VFP_CHECK_PASS, fix,
                       "%s: no running domain holds pool VFs now; one that does will not be "
                       "saved at host shutdown", setting);
       return;
     }
+  if (with_vfs == 0)
+    {
+      /* the unit would not help these: the network fix alone */
+      g_free (fix);
+      fix = g_strdup_printf ("shut those domains down before the host, or set "
+                             "ON_SHUTDOWN=shutdown in %s", file);
+      vfp_doctor_add (report, "host-shutdown", VFP_CHECK_WARN, fix,
+                      "%s: at host shutdown libvirt-guests managed-saves running domains%s",
+                      setting, network_note);
+      return;
+    }
   vfp_doctor_add (report, "host-shutdown", VFP_CHECK_WARN, fix,
                   "%s: at host shutdown libvirt-guests managed-saves running domains, and "
                   "one holding a VF is not saved (libvirt refuses a plain VF; the save "
-                  "of a failover pair hung with libvirt 9.0 and QEMU 7.2): %s", setting,
-                  unsaveable->str);
+                  "of a failover pair hung with libvirt 9.0 and QEMU 7.2): %s%s", setting,
+                  unsaveable->str, network_note ? network_note : "");
 }
 
 /* ---- domains ------------------------------------------------------------ */

@@ -72,11 +72,14 @@ void vfp_doctor_check_domain (VfpConfig *config, VfpDomXml *dom, GPtrArray *repo
  * VF is refused, and a failover pair's save hung in the e2e fixture — unless
  * vfpool-guests.service (enabled: linked in ETC/systemd/system/
  * multi-user.target.wants) takes the VFs out first.  @running: live
- * VfpDomXml* of the running domains.  WARN (never FAIL) listing the domains
- * and nics when suspend, the unit is not enabled and a domain holds VFs;
+ * VfpDomXml* of the running domains; @leases: every lease (VfpLease*, may
+ * be NULL), for the network hook's.  WARN (never FAIL) listing the domains
+ * and nics when suspend, the unit is not enabled and a domain holds VFs,
+ * or when a running domain holds a VF through a vfpool network (libvirt's
+ * port: the unit leaves it in, and libvirt refuses the save), unit or not;
  * PASS otherwise (with the fix as advice when no domain holds VFs now). */
 void vfp_doctor_check_shutdown (const VfpDoctorPaths *paths, GPtrArray *running,
-                                GPtrArray *report);
+                                GPtrArray *leases, GPtrArray *report);
 
 /* The worst status in @report (PASS when empty). */
 VfpCheckStatus vfp_doctor_worst (GPtrArray *report);

@@ -5,6 +5,7 @@
 #include "vfpoolctl-json.h"
 #include "vfpoolctl-netsync.h"
 #include "vfp-doctor.h"
+#include "vfp-lease.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,7 +101,14 @@ check_libvirt (VfpCtl *ctl, VfpConfig *config, const VfpDoctorPaths *paths,
   vfpctl_net_check (ctl, conn, config, report);
   virConnectClose (conn);
   if (n >= 0)
-    vfp_doctor_check_shutdown (paths, running, report);
+    {
+      g_autoptr (GPtrArray) leases = NULL;
+
+      /* the network hook's leases: unreadable ones are the state checks' */
+      if (!vfp_lease_list (ctl->ctx->state_dir, &leases, NULL, NULL))
+        leases = NULL;
+      vfp_doctor_check_shutdown (paths, running, leases, report);
+    }
 }
 
 static void

@@ -151,7 +151,31 @@ ln -s /lib/systemd/system/vfpool-guests.service "$ROOT/etc/systemd/system/multi-
 shutdown_doctor "$T/run-both.xml"
 check "suspend, vfpool-guests.service enabled: passes, saying it takes the VFs out" \
   bash -c "$(declare -f check_status check_mentions json_get); check_status '$T/sd.json' host-shutdown pass && check_mentions '$T/sd.json' host-shutdown 'vfpool-guests.service is enabled and takes the VFs out of the 2 running domains'"
+# A domain holding a VF through a vfpool network (the network hook's lease,
+# libvirt's port): the unit leaves it in and libvirt refuses to save it
+# (e2e 10-network-pool), so enabled or not it warns.
+POOL_FILE=tenant.conf pool "[pool tenant]" "pfs=ens1f0;ens1f1" "allow=web*" "network=yes"
+hookdata vfpool-tenant tenant 1 web3 9 10.0 > "$T/p3.xml"
+check "web3's port on vfpool-tenant: the network hook leases a VF" \
+  hook vfpool-tenant port-created begin "$T/p3.xml"
+shutdown_doctor "$T/node.xml"
+check "suspend, unit enabled, web3 on a vfpool network: warns, naming it and the pool" \
+  bash -c "$(declare -f check_status check_mentions json_get); check_status '$T/sd.json' host-shutdown warn && check_mentions '$T/sd.json' host-shutdown \"'web3' (pool tenant)\""
+check "... the fix: shut it down first, or ON_SHUTDOWN=shutdown" \
+  check_mentions "$T/sd.json" host-shutdown "shut those domains down before the host, or set ON_SHUTDOWN=shutdown in $ROOT/etc/default/libvirt-guests"
 rm "$ROOT/etc/systemd/system/multi-user.target.wants/vfpool-guests.service"
+shutdown_doctor "$T/node.xml"
+check "suspend, unit not enabled, only web3 on a vfpool network: warns, naming it" \
+  bash -c "$(declare -f check_status check_mentions json_get); check_status '$T/sd.json' host-shutdown warn && check_mentions '$T/sd.json' host-shutdown \"'web3' (pool tenant)\""
+check "... the fix does not offer the unit (it leaves libvirt's ports alone)" \
+  bash -c "$(declare -f check_mentions json_get); check_mentions '$T/sd.json' host-shutdown 'shut those domains down' && ! check_mentions '$T/sd.json' host-shutdown 'systemctl enable'"
+printf 'ON_SHUTDOWN=shutdown\n' > "$ROOT/etc/default/libvirt-guests"
+shutdown_doctor "$T/node.xml"
+check "ON_SHUTDOWN=shutdown, web3 on a vfpool network: passes" check_status "$T/sd.json" host-shutdown pass
+hook vfpool-tenant port-deleted begin "$T/p3.xml"
+check "web3's port deleted: its lease is gone" test "$(lease_count)" = 0
+POOL_FILE=tenant.conf pool "[pool tenant]" "pfs=ens1f0;ens1f1" "allow=web*"
+printf 'ON_SHUTDOWN=suspend\n' > "$ROOT/etc/default/libvirt-guests"
 shutdown_doctor "$T/node.xml"
 check "suspend, no running domain holds VFs: passes, advising the unit" \
   bash -c "$(declare -f check_status check_mentions json_get); check_status '$T/sd.json' host-shutdown pass && check_mentions '$T/sd.json' host-shutdown 'vfpool-guests.service'"

@@ -5,7 +5,9 @@
 # <interface type='network'> gets a VF libvirt picked from boot (no hot-plug),
 # vfpool's network hook leases it and sets spoofchk/trust; an exhausted pool
 # and an allow= refusal fail the start; destroy restores and frees; a
-# libvirtd restart keeps libvirt's ports and vfpool's leases in step.
+# libvirtd restart keeps libvirt's ports and vfpool's leases in step; libvirt
+# refuses a managed save of such a domain, and doctor's host-shutdown check
+# names it.
 # shellcheck source=../guest/lib.sh
 . "$E2E_LIB"
 set -u
@@ -74,7 +76,23 @@ assert "trust on on VF $idx (the pool's)" vf_line_has "$idx" "trust on"
 assert "MAC from the domain XML (libvirt's)" vf_line_has "$idx" "link/ether 52:54:00:e2:09:01"
 assert "VLAN 100 from the domain XML (libvirt's)" vf_line_has "$idx" "vlan 100"
 
-# ---- allow= refuses: the port and so the start -------------------------------------
+# ---- a managed save (what libvirt-guests does with ON_SHUTDOWN=suspend) -----------
+# libvirt refuses it for a VF of a hostdev network; doctor's host-shutdown
+# check says so.  The domain must keep running with its VF and lease.
+OUT=$(virsh managedsave e2e-n1 2>&1); RC=$?
+log "MEASURED: virsh managedsave e2e-n1: rc=$RC $(echo "$OUT" | tr '\n' ' ' | cut -c1-300)"
+assert "libvirt refuses to save a domain holding a VF of a vfpool network" [ "$RC" != 0 ]
+assert "  e2e-n1 still runs with the same QEMU" sh -c "[ \"\$(virsh -q domstate e2e-n1)\" = running ] && [ \"\$(cat /run/libvirt/qemu/e2e-n1.pid)\" = $pid ]"
+assert "  and keeps its lease" grep -q -- "$(dom_uuid 1)" "$LEASE_DIR/$vf"
+rm -f /tmp/libvirt-guests.orig
+[ -e /etc/default/libvirt-guests ] && cp /etc/default/libvirt-guests /tmp/libvirt-guests.orig
+printf 'ON_SHUTDOWN=suspend\n' > /etc/default/libvirt-guests
+OUT=$(vfpoolctl doctor 2>&1); log "doctor, host-shutdown: $(echo "$OUT" | grep -A1 'host-shutdown' | tr '\n' ' ')"
+assert "doctor's host-shutdown check names e2e-n1 and its pool" \
+  sh -c "echo \"\$1\" | grep 'host-shutdown' | grep -q \"'e2e-n1' (pool e2enet)\"" _ "$OUT"
+if [ -e /tmp/libvirt-guests.orig ]; then cp /tmp/libvirt-guests.orig /etc/default/libvirt-guests
+else rm -f /etc/default/libvirt-guests; fi
+
 net_domain acl-x 4 52:54:00:e2:09:04 100
 start_dom acl-x
 assert "virsh start acl-x fails" [ "$RC" != 0 ]
