@@ -1299,6 +1299,7 @@ vfp_doctor_check_shutdown (const VfpDoctorPaths *paths, GPtrArray *running,
   g_autoptr (GString) by_network = g_string_new (NULL);
   g_autofree char *fix = NULL;
   g_autofree char *network_note = NULL;
+  g_autofree char *network_fix = NULL;
   guint with_vfs = 0, with_ports;
 
   if (g_strcmp0 (mode, "shutdown") == 0)
@@ -1330,6 +1331,8 @@ vfp_doctor_check_shutdown (const VfpDoctorPaths *paths, GPtrArray *running,
                               name, nics->str);
     }
   with_ports = list_network_holders (leases, by_network);
+  network_fix = g_strdup_printf ("shut those domains down before the host, or set "
+                                 "ON_SHUTDOWN=shutdown in %s", file);
   if (with_ports > 0)
     network_note = g_strdup_printf ("; libvirt refuses to save a domain holding a VF "
                                     "through a vfpool network, and vfpool-guests.service "
@@ -1344,9 +1347,7 @@ vfp_doctor_check_shutdown (const VfpDoctorPaths *paths, GPtrArray *running,
                           setting, with_vfs, with_vfs == 1 ? "" : "s");
           return;
         }
-      fix = g_strdup_printf ("shut those domains down before the host, or set "
-                             "ON_SHUTDOWN=shutdown in %s", file);
-      vfp_doctor_add (report, "host-shutdown", VFP_CHECK_WARN, fix,
+      vfp_doctor_add (report, "host-shutdown", VFP_CHECK_WARN, network_fix,
                       "%s: vfpool-guests.service is enabled, but at host shutdown "
                       "libvirt-guests will not save every domain%s", setting, network_note);
       return;
@@ -1363,11 +1364,8 @@ vfp_doctor_check_shutdown (const VfpDoctorPaths *paths, GPtrArray *running,
     }
   if (with_vfs == 0)
     {
-      /* the unit would not help these: the network fix alone */
-      g_free (fix);
-      fix = g_strdup_printf ("shut those domains down before the host, or set "
-                             "ON_SHUTDOWN=shutdown in %s", file);
-      vfp_doctor_add (report, "host-shutdown", VFP_CHECK_WARN, fix,
+      /* the unit would not help these */
+      vfp_doctor_add (report, "host-shutdown", VFP_CHECK_WARN, network_fix,
                       "%s: at host shutdown libvirt-guests managed-saves running domains%s",
                       setting, network_note);
       return;
