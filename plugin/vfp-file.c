@@ -103,9 +103,16 @@ check_private (const struct stat *st, const char *path, const char *chmod_mode,
 int
 vfp_file_open_private (const char *path, int flags, GError **error)
 {
+  return vfp_file_open_private_at (AT_FDCWD, path, path, flags, error);
+}
+
+int
+vfp_file_open_private_at (int dir_fd, const char *name, const char *path, int flags,
+                          GError **error)
+{
   /* O_NOFOLLOW: a planted symlink is refused, not followed; O_NONBLOCK: a
    * planted FIFO cannot hang the reader before fstat() refuses it. */
-  int fd = open (path, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0600);
+  int fd = openat (dir_fd, name, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0600);
   struct stat st;
 
   if (fd < 0 && errno == ELOOP)

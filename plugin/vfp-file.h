@@ -21,6 +21,12 @@ gboolean vfp_file_read_private (const char *path, gsize max_size, char **out,
 /* Open @path with @flags (O_RDONLY, O_RDWR, O_WRONLY, maybe O_CREAT: then
  * 0600) under the same checks: the descriptor, or -1 with the error. */
 int vfp_file_open_private (const char *path, int flags, GError **error);
+/* The same for entry @name (one component, no symlink followed there
+ * either) of the directory open at @dir_fd; @path names it in messages.  A
+ * start opens its PFs' index files this way: one path walk for the
+ * directory, not one per file. */
+int vfp_file_open_private_at (int dir_fd, const char *name, const char *path, int flags,
+                              GError **error);
 
 /* TRUE if @path is a directory (not a symlink) owned by the user running
  * vfpool that neither group nor others may write.  With @exists given, a

@@ -72,6 +72,23 @@ gboolean vfp_host_read_pf (const char *sysfs_root, const char *name,
  * (vfp_host_read_pf() says why). */
 char *vfp_host_pf_address (const char *sysfs_root, const char *name);
 
+/* sysfs for reading many PFs (a pool config of 16 PFs on every start):
+ * ROOT/class/net and ROOT/bus/pci/devices are opened on first use and
+ * each PF is looked up relative to them, a component or two walked per
+ * lookup instead of the whole root.  A directory that cannot be opened
+ * (fd -1) means whole paths, as vfp_host_read_pf() uses. */
+typedef struct {
+  const char *root;     /* vfp_host_root(), borrowed */
+  int net_fd;           /* -2: not opened yet */
+  int pci_fd;
+} VfpSysfs;
+
+void vfp_sysfs_init (VfpSysfs *sys, const char *sysfs_root);
+void vfp_sysfs_clear (VfpSysfs *sys);
+/* vfp_host_read_pf() and vfp_host_pf_address() through @sys. */
+gboolean vfp_host_read_pf_in (VfpSysfs *sys, const char *name, VfpPf **out, GError **error);
+char *vfp_host_pf_address_in (VfpSysfs *sys, const char *name);
+
 gboolean vfp_host_read_vf_info (const char *sysfs_root, const char *vf_pci,
                                 VfpVfInfo **out, GError **error);
 
@@ -101,5 +118,6 @@ void vfp_vf_info_free (VfpVfInfo *info);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpPf, vfp_pf_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpVfInfo, vfp_vf_info_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VfpSysfs, vfp_sysfs_clear)
 
 G_END_DECLS
