@@ -279,6 +279,7 @@ vfp_sysfs_init (VfpSysfs *sys, const char *sysfs_root)
   sys->root = vfp_host_root (sysfs_root);
   sys->net_fd = -2;
   sys->pci_fd = -2;
+  sys->skip_numa = FALSE;
 }
 
 void
@@ -801,7 +802,7 @@ not_sriov_pf (int dev_fd, const char *label, GError **error)
 char *
 vfp_host_pf_address (const char *sysfs_root, const char *name)
 {
-  g_auto (VfpSysfs) sys = { NULL, -1, -1 };
+  g_auto (VfpSysfs) sys = { NULL, -1, -1, FALSE };
 
   sys.root = vfp_host_root (sysfs_root);
   return vfp_host_pf_address_in (&sys, name);
@@ -835,7 +836,7 @@ vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
                   GError **error)
 {
   /* One PF: its paths walked whole, no directory opened for it. */
-  g_auto (VfpSysfs) sys = { NULL, -1, -1 };
+  g_auto (VfpSysfs) sys = { NULL, -1, -1, FALSE };
 
   sys.root = vfp_host_root (sysfs_root);
   return vfp_host_read_pf_in (&sys, name, out, error);
@@ -909,7 +910,8 @@ vfp_host_read_pf_in (VfpSysfs *sys, const char *name, VfpPf **out, GError **erro
     }
 
   /* 3. The facts allocation needs. */
-  pf->numa_node = read_numa_node (dev_fd);
+  if (!sys->skip_numa)
+    pf->numa_node = read_numa_node (dev_fd);
   pf->driver = read_driver (dev_fd);
   if (pf->netdev == NULL)
     pf->netdev = read_first_netdev (dev_fd);
@@ -1004,7 +1006,7 @@ vfp_host_read_vf_info (const char *sysfs_root, const char *vf_pci,
   const char *root = vfp_host_root (sysfs_root);
   g_autoptr (VfpVfInfo) info = NULL;
   /* One device: its path walked whole, no directory opened for it. */
-  g_auto (VfpSysfs) sys = { NULL, -1, -1 };
+  g_auto (VfpSysfs) sys = { NULL, -1, -1, FALSE };
   g_autofree char *group_text = NULL;
   g_auto (VfpHostFd) dev_fd = -1;
   guint64 value;

@@ -26,7 +26,7 @@ struct _VfpPf {
   char *pci;            /* "0000:01:00.0" */
   char *netdev;         /* "ens1f0", NULL when the PF has no netdev */
   char *driver;         /* "igb", NULL when unbound */
-  int numa_node;        /* -1 when unknown */
+  int numa_node;        /* -1 when unknown or not read (VfpSysfs.skip_numa) */
   guint num_vfs;        /* sriov_numvfs (enabled) */
   GPtrArray *vfs;       /* VfpVf*, index i = virtfn i, length num_vfs */
   /* VF i is at PCI domain vf_domain, routing ID vf_rid0 + i * vf_stride,
@@ -81,6 +81,8 @@ typedef struct {
   const char *root;     /* vfp_host_root(), borrowed */
   int net_fd;           /* -2: not opened yet */
   int pci_fd;
+  gboolean skip_numa;   /* PFs' numa_node left -1, not read: a start for a
+                         * domain without NUMA placement never compares it */
 } VfpSysfs;
 
 void vfp_sysfs_init (VfpSysfs *sys, const char *sysfs_root);

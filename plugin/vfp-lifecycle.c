@@ -199,7 +199,8 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
     g_ptr_array_add (wanted, ((VfpNicRequest *) op->request->nics->pdata[i])->pool);
   g_ptr_array_add (wanted, NULL);
   if (!vfp_config_load_pools (op->ctx->config_dir, op->ctx->sysfs_root,
-                              (const char *const *) wanted->pdata, &op->config, error))
+                              (const char *const *) wanted->pdata,
+                              vfp_domxml_get_numa_node (op->dom), &op->config, error))
     {
       g_prefix_error (error, "domain '%s': ", op->name);
       return FALSE;

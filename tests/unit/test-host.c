@@ -157,7 +157,7 @@ test_pci_address (void **state)
 static gboolean
 read_pf_both (const char *root, const char *name, VfpPf **out, GError **error)
 {
-  g_auto (VfpSysfs) sys = { NULL, -2, -2 };
+  g_auto (VfpSysfs) sys = { NULL, -2, -2, FALSE };
   g_autoptr (VfpPf) other = NULL;
   g_autoptr (VfpPf) via = NULL;
   g_autoptr (GError) via_error = NULL;
