@@ -734,9 +734,14 @@ check_overlap (VfpConfig *config)
     {
       VfpPool *pool = config->pools->pdata[i];
       const VfpPf *last = NULL;
-      gboolean shared = FALSE;
+      gboolean shared = FALSE, any_shared = FALSE;
 
-      for (guint j = 0; j < pool->members->len; j++)
+      /* A pool none of whose PFs another pool lists has no VF to check:
+       * its members (4096 at 16 PFs x 256) are not walked at all. */
+      for (guint j = 0; j < pool->pfs->len && !any_shared; j++)
+        any_shared = GPOINTER_TO_UINT (g_hash_table_lookup (
+                       pf_pools, ((VfpPf *) pool->pfs->pdata[j])->pci)) > 1;
+      for (guint j = 0; any_shared && j < pool->members->len; j++)
         {
           VfpVf *vf = pool->members->pdata[j];
           VfpPool *other;
