@@ -620,17 +620,27 @@ format_rids (char *block, guint domain, guint rid0, guint stride, guint n)
   if (n == 0)
     return;
   format_rid (block, domain, rid0);
-  for (guint i = 1; i < n; i++)
+  for (guint i = 1, prev = rid0; i < n; i++)
     {
       char *s = block + (gsize) i * size;
-      guint rid = rid0 + i * stride, bus = rid >> 8, slot = (rid >> 3) & 0x1f;
+      guint rid = rid0 + i * stride, slot = (rid >> 3) & 0x1f;
 
-      memcpy (s, block, size);
-      s[5] = hex[bus >> 4];
-      s[6] = hex[bus & 15];
-      s[8] = hex[slot >> 4];
-      s[9] = hex[slot & 15];
+      /* From the address before: usually only the function digit differs
+       * (8 functions a slot), so the slot and bus digits are written only
+       * when they changed. */
+      memcpy (s, s - size, size);
       s[11] = hex[rid & 7];
+      if ((rid ^ prev) >> 3)
+        {
+          s[8] = hex[slot >> 4];
+          s[9] = hex[slot & 15];
+          if ((rid ^ prev) >> 8)
+            {
+              s[5] = hex[rid >> 12];
+              s[6] = hex[(rid >> 8) & 15];
+            }
+        }
+      prev = rid;
     }
 }
 
