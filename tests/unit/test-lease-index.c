@@ -247,7 +247,10 @@ test_broken_index_rebuilt_or_skipped (void **state)
   Fixture *f = *state;
   g_autoptr (VfpLease) l = lease_of (f, 4, OWNER1);
   const char *broken[] = { "garbage", "vfpool-index-1\nV0000", "vfpool-index-1\nV0000x000",
-                           "vfpool-index-1\nB00000000" };
+                           "vfpool-index-1\nB00000000",
+                           /* bad bytes the 8-at-a-time parse must see too */
+                           "vfpool-index-1\nV00000002", "vfpool-index-1\nV0\xb1" "000000",
+                           "vfpool-index-1\nV0000000!" };
   g_autofree char *busy = NULL;
   int fd;
 
