@@ -34,6 +34,11 @@ int vfp_file_open_private_at (int dir_fd, const char *name, const char *path, in
  * message names the path, what is wrong and the fix (never "remove it"). */
 gboolean vfp_file_check_private_dir (const char *path, gboolean *exists, GError **error);
 
+/* Open directory @path (O_NOFOLLOW) for lookups relative to it and check
+ * the descriptor by vfp_file_check_private_dir()'s rules: the descriptor,
+ * or -1 with the error (G_FILE_ERROR_NOENT when it does not exist). */
+int vfp_file_open_private_dir (const char *path, GError **error);
+
 /* Like vfp_file_read for entry @name of directory @dir, but never through a
  * symlink at @name and only if it is a regular file: for files in a
  * directory another program writes (libvirt's run dir).  @name must be one

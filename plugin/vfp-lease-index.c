@@ -85,15 +85,15 @@ vfp_lease_index_usable (const char *state_dir)
 int
 vfp_lease_index_open_dir (const char *state_dir)
 {
-  g_autofree char *dir = NULL;
+  g_autofree char *dir = g_build_filename (state_dir, VFP_LEASE_INDEX_DIR, NULL);
+  g_autoptr (GError) error = NULL;
+  /* The checks on the descriptor the files are then opened through. */
+  int fd = vfp_file_open_private_dir (dir, &error);
 
-  if (!vfp_lease_index_usable (state_dir))
-    return -1;
-  /* O_NOFOLLOW after the check: a symlink put there since is refused, not
-   * followed (replacing index/ needs write access to the state dir, which
-   * is ours alone or nothing is trusted). */
-  dir = g_build_filename (state_dir, VFP_LEASE_INDEX_DIR, NULL);
-  return open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+      && vfp_file_ensure_dir (dir, 0700, NULL))
+    fd = vfp_file_open_private_dir (dir, NULL);
+  return fd;
 }
 
 /* @buf (HEADER + @n bytes read) as a valid index: its state into *@state

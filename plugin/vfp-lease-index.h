@@ -40,7 +40,8 @@ void vfp_lease_index_repair (const char *state_dir, const char *pf_pci, guint vf
 /* TRUE when STATE_DIR/index is a directory of ours that others cannot
  * write (created 0700 when missing); else the index is not used. */
 gboolean vfp_lease_index_usable (const char *state_dir);
-/* vfp_lease_index_usable(), then STATE_DIR/index opened (O_NOFOLLOW) for
+/* STATE_DIR/index opened (O_NOFOLLOW, created 0700 when missing) and
+ * checked on the descriptor by vfp_lease_index_usable()'s rules, for
  * vfp_lease_index_load(): its descriptor, or -1 when the index is not
  * used. */
 int vfp_lease_index_open_dir (const char *state_dir);

@@ -355,6 +355,17 @@ test_untrusted_index_not_used (void **state)
     assert_int_equal (symlink (real, index_dir), 0);
     assert_int_equal (vfp_lease_index_open_dir (f->state), -1);
     assert_int_equal (g_unlink (index_dir), 0);
+    /* Missing: created 0700, then used. */
+    fd = vfp_lease_index_open_dir (f->state);
+    assert_true (fd >= 0);
+    close (fd);
+    {
+      struct stat st;
+      assert_int_equal (lstat (index_dir, &st), 0);
+      assert_true (S_ISDIR (st.st_mode));
+      assert_int_equal (st.st_mode & 07777, 0700);
+    }
+    assert_int_equal (g_rmdir (index_dir), 0);
     assert_int_equal (g_rename (real, index_dir), 0);
   }
 }
