@@ -310,13 +310,22 @@ static int
 open_pci_device (VfpSysfs *sys, const char *pci, GError **error)
 {
   int dir_fd = sysfs_dir (sys, &sys->pci_fd, "/bus/pci/devices");
-  g_autofree char *path = g_build_filename (sys->root, "bus", "pci", "devices", pci, NULL);
-  int fd = dir_fd >= 0 ? openat (dir_fd, pci, O_PATH | O_DIRECTORY | O_CLOEXEC)
-                       : open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  g_autofree char *path = NULL;
+  int fd;
 
+  /* The whole path only without the directory, or for the message. */
+  if (dir_fd >= 0)
+    fd = openat (dir_fd, pci, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  else
+    {
+      path = g_strconcat (sys->root, "/bus/pci/devices/", pci, NULL);
+      fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
   if (fd < 0)
     {
       int errnum = errno;
+      if (path == NULL)
+        path = g_strconcat (sys->root, "/bus/pci/devices/", pci, NULL);
       if (errnum == ENOENT || errnum == ENOTDIR)
         g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
                      "no PCI device %s (nothing at %s)", pci, path);
