@@ -100,12 +100,32 @@ check_private (const struct stat *st, const char *path, const char *chmod_mode,
   return TRUE;
 }
 
+/* fstat() @fd; when that fails, @fd is closed and the error names @path. */
+static gboolean
+fstat_or_close (int fd, const char *path, struct stat *st, GError **error)
+{
+  if (fstat (fd, st) == 0)
+    return TRUE;
+  {
+    int errsv = errno;
+    close (fd);
+    return set_errno_error (error, errsv, "cannot examine", path);
+  }
+}
+
 int
 vfp_file_open_private (const char *path, int flags, GError **error)
 {
+  return vfp_file_open_private_at (AT_FDCWD, path, path, flags, error);
+}
+
+int
+vfp_file_open_private_at (int dir_fd, const char *name, const char *path, int flags,
+                          GError **error)
+{
   /* O_NOFOLLOW: a planted symlink is refused, not followed; O_NONBLOCK: a
    * planted FIFO cannot hang the reader before fstat() refuses it. */
-  int fd = open (path, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0600);
+  int fd = openat (dir_fd, name, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0600);
   struct stat st;
 
   if (fd < 0 && errno == ELOOP)
@@ -120,13 +140,8 @@ vfp_file_open_private (const char *path, int flags, GError **error)
       set_errno_error (error, errno, "cannot open", path);
       return -1;
     }
-  if (fstat (fd, &st) < 0)
-    {
-      int errsv = errno;
-      close (fd);
-      set_errno_error (error, errsv, "cannot examine", path);
-      return -1;
-    }
+  if (!fstat_or_close (fd, path, &st, error))
+    return -1;
   if (!S_ISREG (st.st_mode))
     {
       close (fd);
@@ -186,6 +201,34 @@ vfp_file_check_private_dir (const char *path, gboolean *exists, GError **error)
       return FALSE;
     }
   return check_private (&st, path, "0700", error);
+}
+
+int
+vfp_file_open_private_dir (const char *path, GError **error)
+{
+  int fd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+
+  if (fd < 0)
+    {
+      int errsv = errno;
+      /* A symlink (ELOOP) or no directory (ENOTDIR): the path check says
+       * what is wrong and how to fix it. */
+      if ((errsv == ELOOP || errsv == ENOTDIR) && !vfp_file_check_private_dir (path, NULL, error))
+        return -1;
+      set_errno_error (error, errsv, "cannot open", path);
+      return -1;
+    }
+  /* Checked on the descriptor that will be used: nothing can be swapped in
+   * between the check and the use. */
+  if (!fstat_or_close (fd, path, &st, error))
+    return -1;
+  if (!check_private (&st, path, "0700", error))
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
 }
 
 gboolean

@@ -21,12 +21,23 @@ gboolean vfp_file_read_private (const char *path, gsize max_size, char **out,
 /* Open @path with @flags (O_RDONLY, O_RDWR, O_WRONLY, maybe O_CREAT: then
  * 0600) under the same checks: the descriptor, or -1 with the error. */
 int vfp_file_open_private (const char *path, int flags, GError **error);
+/* The same for entry @name (one component, no symlink followed there
+ * either) of the directory open at @dir_fd; @path names it in messages.  A
+ * start opens its PFs' index files this way: one path walk for the
+ * directory, not one per file. */
+int vfp_file_open_private_at (int dir_fd, const char *name, const char *path, int flags,
+                              GError **error);
 
 /* TRUE if @path is a directory (not a symlink) owned by the user running
  * vfpool that neither group nor others may write.  With @exists given, a
  * missing @path is TRUE with *@exists = FALSE; else it is an error.  The
  * message names the path, what is wrong and the fix (never "remove it"). */
 gboolean vfp_file_check_private_dir (const char *path, gboolean *exists, GError **error);
+
+/* Open directory @path (O_NOFOLLOW) for lookups relative to it and check
+ * the descriptor by vfp_file_check_private_dir()'s rules: the descriptor,
+ * or -1 with the error (G_FILE_ERROR_NOENT when it does not exist). */
+int vfp_file_open_private_dir (const char *path, GError **error);
 
 /* Like vfp_file_read for entry @name of directory @dir, but never through a
  * symlink at @name and only if it is a regular file: for files in a

@@ -271,16 +271,61 @@ read_first_netdev (int dirfd)
   return g_steal_pointer (&first);
 }
 
+/* ---- sysfs opened once --------------------------------------------- */
+
+void
+vfp_sysfs_init (VfpSysfs *sys, const char *sysfs_root)
+{
+  sys->root = vfp_host_root (sysfs_root);
+  sys->net_fd = -2;
+  sys->pci_fd = -2;
+  sys->skip_numa = FALSE;
+}
+
+void
+vfp_sysfs_clear (VfpSysfs *sys)
+{
+  if (sys->net_fd >= 0)
+    close (sys->net_fd);
+  if (sys->pci_fd >= 0)
+    close (sys->pci_fd);
+  sys->net_fd = sys->pci_fd = -2;
+}
+
+/* ROOT/@sub opened on first use (*@fd is -2 until then), or AT_FDCWD when
+ * it cannot be (then callers use whole paths, as without the handle). */
+static int
+sysfs_dir (const VfpSysfs *sys, int *fd, const char *sub)
+{
+  if (*fd == -2)
+    {
+      g_autofree char *path = g_strconcat (sys->root, sub, NULL);
+      *fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+  return *fd;
+}
+
 /* Open the device directory of PCI address @pci (already validated). */
 static int
-open_pci_device (const char *root, const char *pci, GError **error)
+open_pci_device (VfpSysfs *sys, const char *pci, GError **error)
 {
-  g_autofree char *path = g_build_filename (root, "bus", "pci", "devices", pci, NULL);
-  int fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int dir_fd = sysfs_dir (sys, &sys->pci_fd, "/bus/pci/devices");
+  g_autofree char *path = NULL;
+  int fd;
 
+  /* The whole path only without the directory, or for the message. */
+  if (dir_fd >= 0)
+    fd = openat (dir_fd, pci, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  else
+    {
+      path = g_strconcat (sys->root, "/bus/pci/devices/", pci, NULL);
+      fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
   if (fd < 0)
     {
       int errnum = errno;
+      if (path == NULL)
+        path = g_strconcat (sys->root, "/bus/pci/devices/", pci, NULL);
       if (errnum == ENOENT || errnum == ENOTDIR)
         g_set_error (error, VFP_ERROR, VFP_ERROR_NOT_FOUND,
                      "no PCI device %s (nothing at %s)", pci, path);
@@ -460,17 +505,19 @@ vfp_host_read_link (const char *sysfs_root, const char *netdev, char **operstate
  * bus/pci/devices/, anything else as a network interface through
  * class/net/NAME/device.  Sets @pci (and @netdev for an interface name). */
 static int
-open_pf_device (const char *root, const char *name, char **pci, char **netdev,
+open_pf_device (VfpSysfs *sys, const char *name, char **pci, char **netdev,
                 GError **error)
 {
+  const char *root = sys->root;
   g_autofree char *net_path = NULL;
   g_autofree char *dev_path = NULL;
   g_autofree char *dev_pci = NULL;
-  int dev_fd, errnum = 0;
+  g_autofree char *rel_path = NULL;
+  int dev_fd, net_dir, errnum = 0;
 
   if (vfp_pci_address_is_valid (name))
     {
-      dev_fd = open_pci_device (root, name, error);
+      dev_fd = open_pci_device (sys, name, error);
       if (dev_fd >= 0)
         *pci = g_strdup (name);
       return dev_fd;
@@ -482,9 +529,16 @@ open_pf_device (const char *root, const char *name, char **pci, char **netdev,
   /* g_strconcat: g_build_filename costs ~1,500 instructions a call, twice
    * per PF on every start (a root given with a trailing '/' makes a
    * harmless "//"). */
+  /* Relative to class/net opened once per config load: two components
+   * walked per PF, not the whole root twice. */
+  net_dir = sysfs_dir (sys, &sys->net_fd, "/class/net");
   net_path = g_strconcat (root, "/class/net/", name, NULL);
   dev_path = g_strconcat (net_path, "/device", NULL);
-  dev_pci = link_base (AT_FDCWD, dev_path, &errnum);
+  if (net_dir >= 0)
+    rel_path = g_strconcat (name, "/device", NULL);
+  else
+    net_dir = AT_FDCWD;
+  dev_pci = link_base (net_dir, rel_path != NULL ? rel_path : dev_path, &errnum);
   if (dev_pci == NULL && (errnum == ENOENT || errnum == ENOTDIR)
       && !g_file_test (net_path, G_FILE_TEST_IS_DIR))
     {
@@ -504,7 +558,8 @@ open_pf_device (const char *root, const char *name, char **pci, char **netdev,
                      "physical function", name);
       return -1;
     }
-  dev_fd = open (dev_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  dev_fd = openat (net_dir, rel_path != NULL ? rel_path : dev_path,
+                   O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dev_fd < 0)
     {
       set_errno_error (error, errno, "opening %s/device", net_path);
@@ -574,17 +629,27 @@ format_rids (char *block, guint domain, guint rid0, guint stride, guint n)
   if (n == 0)
     return;
   format_rid (block, domain, rid0);
-  for (guint i = 1; i < n; i++)
+  for (guint i = 1, prev = rid0; i < n; i++)
     {
       char *s = block + (gsize) i * size;
-      guint rid = rid0 + i * stride, bus = rid >> 8, slot = (rid >> 3) & 0x1f;
+      guint rid = rid0 + i * stride, slot = (rid >> 3) & 0x1f;
 
-      memcpy (s, block, size);
-      s[5] = hex[bus >> 4];
-      s[6] = hex[bus & 15];
-      s[8] = hex[slot >> 4];
-      s[9] = hex[slot & 15];
+      /* From the address before: usually only the function digit differs
+       * (8 functions a slot), so the slot and bus digits are written only
+       * when they changed. */
+      memcpy (s, s - size, size);
       s[11] = hex[rid & 7];
+      if ((rid ^ prev) >> 3)
+        {
+          s[8] = hex[slot >> 4];
+          s[9] = hex[slot & 15];
+          if ((rid ^ prev) >> 8)
+            {
+              s[5] = hex[rid >> 12];
+              s[6] = hex[(rid >> 8) & 15];
+            }
+        }
+      prev = rid;
     }
 }
 
@@ -592,11 +657,19 @@ static gboolean
 read_virtfn (int dev_fd, const char *label, const VfpPf *pf, guint i, char **out,
              GError **error)
 {
-  char link_name[sizeof "virtfn" + 10];
+  char link_name[sizeof "virtfn" + 10], digits[10];
   g_autofree char *vf_pci = NULL;
-  int errnum = 0;
+  int errnum = 0, nd = 0;
 
-  g_snprintf (link_name, sizeof link_name, "virtfn%u", i);
+  /* "virtfn%u" by hand: g_snprintf cost ~700 instructions a call, three
+   * calls per PF on every start. */
+  do
+    digits[nd++] = '0' + i % 10;
+  while ((i /= 10) > 0 && nd < (int) sizeof digits);
+  memcpy (link_name, "virtfn", 6);
+  for (int k = 0; k < nd; k++)
+    link_name[6 + k] = digits[nd - 1 - k];
+  link_name[6 + nd] = '\0';
   vf_pci = link_base (dev_fd, link_name, &errnum);
   if (vf_pci == NULL)
     {
@@ -748,16 +821,32 @@ not_sriov_pf (int dev_fd, const char *label, GError **error)
 char *
 vfp_host_pf_address (const char *sysfs_root, const char *name)
 {
+  g_auto (VfpSysfs) sys = { NULL, -1, -1, FALSE };
+
+  sys.root = vfp_host_root (sysfs_root);
+  return vfp_host_pf_address_in (&sys, name);
+}
+
+char *
+vfp_host_pf_address_in (VfpSysfs *sys, const char *name)
+{
   g_autofree char *dev_path = NULL;
   g_autofree char *pci = NULL;
-  int errnum = 0;
+  int net_dir, errnum = 0;
 
   if (vfp_pci_address_is_valid (name))
     return g_strdup (name);
   if (!vfp_name_is_safe (name))
     return NULL;
-  dev_path = g_strconcat (vfp_host_root (sysfs_root), "/class/net/", name, "/device", NULL);
-  pci = link_base (AT_FDCWD, dev_path, &errnum);
+  net_dir = sysfs_dir (sys, &sys->net_fd, "/class/net");
+  if (net_dir >= 0)
+    dev_path = g_strconcat (name, "/device", NULL);
+  else
+    {
+      net_dir = AT_FDCWD;
+      dev_path = g_strconcat (sys->root, "/class/net/", name, "/device", NULL);
+    }
+  pci = link_base (net_dir, dev_path, &errnum);
   return pci != NULL && vfp_pci_address_is_valid (pci) ? g_steal_pointer (&pci) : NULL;
 }
 
@@ -765,7 +854,17 @@ gboolean
 vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
                   GError **error)
 {
-  const char *root = vfp_host_root (sysfs_root);
+  /* One PF: its paths walked whole, no directory opened for it. */
+  g_auto (VfpSysfs) sys = { NULL, -1, -1, FALSE };
+
+  sys.root = vfp_host_root (sysfs_root);
+  return vfp_host_read_pf_in (&sys, name, out, error);
+}
+
+gboolean
+vfp_host_read_pf_in (VfpSysfs *sys, const char *name, VfpPf **out, GError **error)
+{
+  const char *root = sys->root;
   g_autoptr (VfpPf) pf = NULL;
   g_autofree char *numvfs_text = NULL;
   g_autofree char *label = NULL;
@@ -781,7 +880,7 @@ vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
   pf = g_new0 (VfpPf, 1);
   pf->numa_node = -1;
   pf->vfs = g_ptr_array_new ();
-  dev_fd = open_pf_device (root, name, &pf->pci, &pf->netdev, error);
+  dev_fd = open_pf_device (sys, name, &pf->pci, &pf->netdev, error);
   if (dev_fd < 0)
     return FALSE;
   label = pf_label (name, pf->pci);
@@ -830,7 +929,8 @@ vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
     }
 
   /* 3. The facts allocation needs. */
-  pf->numa_node = read_numa_node (dev_fd);
+  if (!sys->skip_numa)
+    pf->numa_node = read_numa_node (dev_fd);
   pf->driver = read_driver (dev_fd);
   if (pf->netdev == NULL)
     pf->netdev = read_first_netdev (dev_fd);
@@ -924,6 +1024,8 @@ vfp_host_read_vf_info (const char *sysfs_root, const char *vf_pci,
 {
   const char *root = vfp_host_root (sysfs_root);
   g_autoptr (VfpVfInfo) info = NULL;
+  /* One device: its path walked whole, no directory opened for it. */
+  g_auto (VfpSysfs) sys = { NULL, -1, -1, FALSE };
   g_autofree char *group_text = NULL;
   g_auto (VfpHostFd) dev_fd = -1;
   guint64 value;
@@ -941,7 +1043,8 @@ vfp_host_read_vf_info (const char *sysfs_root, const char *vf_pci,
       return FALSE;
     }
 
-  dev_fd = open_pci_device (root, vf_pci, error);
+  sys.root = root;
+  dev_fd = open_pci_device (&sys, vf_pci, error);
   if (dev_fd < 0)
     return FALSE;
 

@@ -26,7 +26,7 @@ struct _VfpPf {
   char *pci;            /* "0000:01:00.0" */
   char *netdev;         /* "ens1f0", NULL when the PF has no netdev */
   char *driver;         /* "igb", NULL when unbound */
-  int numa_node;        /* -1 when unknown */
+  int numa_node;        /* -1 when unknown or not read (VfpSysfs.skip_numa) */
   guint num_vfs;        /* sriov_numvfs (enabled) */
   GPtrArray *vfs;       /* VfpVf*, index i = virtfn i, length num_vfs */
   /* VF i is at PCI domain vf_domain, routing ID vf_rid0 + i * vf_stride,
@@ -72,6 +72,25 @@ gboolean vfp_host_read_pf (const char *sysfs_root, const char *name,
  * (vfp_host_read_pf() says why). */
 char *vfp_host_pf_address (const char *sysfs_root, const char *name);
 
+/* sysfs for reading many PFs (a pool config of 16 PFs on every start):
+ * ROOT/class/net and ROOT/bus/pci/devices are opened on first use and
+ * each PF is looked up relative to them, a component or two walked per
+ * lookup instead of the whole root.  A directory that cannot be opened
+ * (fd -1) means whole paths, as vfp_host_read_pf() uses. */
+typedef struct {
+  const char *root;     /* vfp_host_root(), borrowed */
+  int net_fd;           /* -2: not opened yet */
+  int pci_fd;
+  gboolean skip_numa;   /* PFs' numa_node left -1, not read: a start for a
+                         * domain without NUMA placement never compares it */
+} VfpSysfs;
+
+void vfp_sysfs_init (VfpSysfs *sys, const char *sysfs_root);
+void vfp_sysfs_clear (VfpSysfs *sys);
+/* vfp_host_read_pf() and vfp_host_pf_address() through @sys. */
+gboolean vfp_host_read_pf_in (VfpSysfs *sys, const char *name, VfpPf **out, GError **error);
+char *vfp_host_pf_address_in (VfpSysfs *sys, const char *name);
+
 gboolean vfp_host_read_vf_info (const char *sysfs_root, const char *vf_pci,
                                 VfpVfInfo **out, GError **error);
 
@@ -101,5 +120,6 @@ void vfp_vf_info_free (VfpVfInfo *info);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpPf, vfp_pf_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VfpVfInfo, vfp_vf_info_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VfpSysfs, vfp_sysfs_clear)
 
 G_END_DECLS

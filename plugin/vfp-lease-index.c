@@ -82,6 +82,20 @@ vfp_lease_index_usable (const char *state_dir)
   return exists || vfp_file_ensure_dir (dir, 0700, NULL);
 }
 
+int
+vfp_lease_index_open_dir (const char *state_dir)
+{
+  g_autofree char *dir = g_build_filename (state_dir, VFP_LEASE_INDEX_DIR, NULL);
+  g_autoptr (GError) error = NULL;
+  /* The checks on the descriptor the files are then opened through. */
+  int fd = vfp_file_open_private_dir (dir, &error);
+
+  if (fd < 0 && g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+      && vfp_file_ensure_dir (dir, 0700, NULL))
+    fd = vfp_file_open_private_dir (dir, NULL);
+  return fd;
+}
+
 /* @buf (HEADER + @n bytes read) as a valid index: its state into *@state
  * and the VFs into @out.  FALSE, with why, when it is not one. */
 static gboolean
@@ -102,7 +116,21 @@ parse (const char *buf, gssize len, guint n, char *state, guint8 *out, const cha
                    n);
       return FALSE;
     }
-  for (guint i = 0; i < n; i++)
+  /* Eight bytes at a time while each is '0' or '1' (0x30, 0x31): the
+   * index of a start's pool is thousands of bytes.  The loop below takes
+   * the rest, and names the first bad byte. */
+  guint i = 0;
+  for (; i + 8 <= n; i += 8)
+    {
+      guint64 w;
+
+      memcpy (&w, buf + HEADER + i, 8);
+      w ^= G_GUINT64_CONSTANT (0x3030303030303030);
+      if (w & ~G_GUINT64_CONSTANT (0x0101010101010101))
+        break;
+      memcpy (out + i, &w, 8);
+    }
+  for (; i < n; i++)
     {
       char c = buf[HEADER + i];
       if (c != '0' && c != '1')
@@ -231,9 +259,11 @@ vfp_lease_index_rebuild (const char *state_dir, const VfpPf *pf, GError **error)
   return rebuild (state_dir, pf, out, &busy, error) || busy;
 }
 
-gboolean
-vfp_lease_index_peek (const char *state_dir, const VfpPf *pf, char *state, guint8 *out,
-                      GError **error)
+/* vfp_lease_index_peek, through the index directory open at @dir_fd
+ * when it is not -1. */
+static gboolean
+peek_at (const char *state_dir, int dir_fd, const VfpPf *pf, char *state, guint8 *out,
+         GError **error)
 {
   g_autofree char *path = index_path (state_dir, pf->pci);
   g_autoptr (GError) local_error = NULL;
@@ -241,7 +271,8 @@ vfp_lease_index_peek (const char *state_dir, const VfpPf *pf, char *state, guint
   gboolean ok;
 
   *state = 0;
-  fd = vfp_file_open_private (path, O_RDONLY, &local_error);
+  fd = dir_fd >= 0 ? vfp_file_open_private_at (dir_fd, pf->pci, path, O_RDONLY, &local_error)
+                   : vfp_file_open_private (path, O_RDONLY, &local_error);
   if (fd < 0)
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
@@ -255,7 +286,14 @@ vfp_lease_index_peek (const char *state_dir, const VfpPf *pf, char *state, guint
 }
 
 gboolean
-vfp_lease_index_load (const char *state_dir, const VfpPf *pf, guint8 *out)
+vfp_lease_index_peek (const char *state_dir, const VfpPf *pf, char *state, guint8 *out,
+                      GError **error)
+{
+  return peek_at (state_dir, -1, pf, state, out, error);
+}
+
+gboolean
+vfp_lease_index_load (const char *state_dir, int dir_fd, const VfpPf *pf, guint8 *out)
 {
   g_autoptr (GError) error = NULL;
   char state = 0;
@@ -263,7 +301,7 @@ vfp_lease_index_load (const char *state_dir, const VfpPf *pf, guint8 *out)
 
   if (pf_vf_count (pf) == 0 || !vfp_pci_address_is_valid (pf->pci))
     return FALSE;
-  if (vfp_lease_index_peek (state_dir, pf, &state, out, &error) && state == STATE_VALID)
+  if (peek_at (state_dir, dir_fd, pf, &state, out, &error) && state == STATE_VALID)
     return TRUE;
   /* Untrusted (a symlink, not ours, writable by others): not touched. */
   if (error != NULL && !g_error_matches (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT))

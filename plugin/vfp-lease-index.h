@@ -40,14 +40,22 @@ void vfp_lease_index_repair (const char *state_dir, const char *pf_pci, guint vf
 /* TRUE when STATE_DIR/index is a directory of ours that others cannot
  * write (created 0700 when missing); else the index is not used. */
 gboolean vfp_lease_index_usable (const char *state_dir);
+/* STATE_DIR/index opened (O_NOFOLLOW, created 0700 when missing) and
+ * checked on the descriptor by vfp_lease_index_usable()'s rules, for
+ * vfp_lease_index_load(): its descriptor, or -1 when the index is not
+ * used. */
+int vfp_lease_index_open_dir (const char *state_dir);
 
 /* Which VFs of @pf are leased, one byte per VF of pf->vfs (1 = leased),
  * from its index.  A missing index, a short or corrupt one, or one a
  * process that died left half built, is rebuilt first.  FALSE when the
  * index cannot be used now (not trusted — a symlink, not ours, writable by
  * others —, being built by another process, an error): the caller lists
- * leases/ instead.  A cache never refuses a start. */
-gboolean vfp_lease_index_load (const char *state_dir, const VfpPf *pf, guint8 *out);
+ * leases/ instead.  A cache never refuses a start.  @dir_fd: STATE_DIR/index
+ * from vfp_lease_index_open_dir() (its file opened relative to it, with
+ * the same checks), or -1 (by path). */
+gboolean vfp_lease_index_load (const char *state_dir, int dir_fd, const VfpPf *pf,
+                               guint8 *out);
 
 /* Rebuild @pf's index from the lease files, under each VF's lock
  * (reconcile).  FALSE with the error naming the file when it could not. */

@@ -199,7 +199,8 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
     g_ptr_array_add (wanted, ((VfpNicRequest *) op->request->nics->pdata[i])->pool);
   g_ptr_array_add (wanted, NULL);
   if (!vfp_config_load_pools (op->ctx->config_dir, op->ctx->sysfs_root,
-                              (const char *const *) wanted->pdata, &op->config, error))
+                              (const char *const *) wanted->pdata,
+                              vfp_domxml_get_numa_node (op->dom), &op->config, error))
     {
       g_prefix_error (error, "domain '%s': ", op->name);
       return FALSE;
@@ -478,27 +479,40 @@ static gboolean
 add_indexed (Operation *op, VfpPool *pool, VfpVfSet *set)
 {
   const char *state_dir = op->ctx->state_dir;
+  g_autofree guint8 *leased = NULL;
+  guint most = 0;
+  gboolean ok = TRUE;
+  /* Opened once: each PF's index file is then one component away, not a
+   * walk of the whole state dir path per PF. */
+  int dir_fd = vfp_lease_index_open_dir (state_dir);
 
-  if (!vfp_lease_index_usable (state_dir))
+  if (dir_fd < 0)
     return FALSE;
   for (guint i = 0; i < pool->pfs->len; i++)
     {
       const VfpPf *pf = pool->pfs->pdata[i];
+      most = MAX (most, pf->vfs != NULL ? pf->vfs->len : 0);
+    }
+  leased = g_malloc (most + 1);
+  for (guint i = 0; i < pool->pfs->len; i++)
+    {
+      const VfpPf *pf = pool->pfs->pdata[i];
       guint n = pf->vfs != NULL ? pf->vfs->len : 0;
-      g_autofree guint8 *leased = NULL;
 
       if (n == 0)
         continue;
-      leased = g_malloc (n);
-      if (!vfp_lease_index_load (state_dir, pf, leased))
-        return FALSE;
+      if (!vfp_lease_index_load (state_dir, dir_fd, pf, leased))
+        {
+          ok = FALSE;
+          break;
+        }
       for (guint j = 0; j < n; j++)
         if (leased[j])
           vfp_vf_set_add_at (set, i, j);
     }
-  return TRUE;
+  close (dir_fd);
+  return ok;
 }
-
 /* VFs the index calls leased that have no lease file in @listed (one
  * removed behind vfpool's back): set right, so that later starts see them
  * free again.  Only a start the index made look refused pays for it. */

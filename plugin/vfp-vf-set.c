@@ -53,14 +53,6 @@ vfp_vf_set_new (const VfpPool *pool)
   return set;
 }
 
-void
-vfp_vf_set_add_at (VfpVfSet *set, guint pf_pos, guint index)
-{
-  guint bit = set->offset[pf_pos] + index;
-
-  set->bits[bit / 64] |= G_GUINT64_CONSTANT (1) << (bit % 64);
-}
-
 gboolean
 vfp_vf_set_add (VfpVfSet *set, const char *pci)
 {

@@ -84,7 +84,7 @@ test_load_only_wanted_pools (void **state)
   assert_non_null (vfp_config_find_broken (all, "gone"));
   assert_non_null (vfp_config_find_pool (all, "other"));
 
-  assert_true (vfp_config_load_pools (env->etc, env->sys, want_web, &web, NULL));
+  assert_true (vfp_config_load_pools (env->etc, env->sys, want_web, 0, &web, NULL));
   assert_non_null (vfp_config_find_broken (web, "web"));       /* as in the full load */
   assert_non_null (vfp_config_find_broken (web, "copy"));
   p = vfp_config_find_pool (web, "other");                     /* not read */
@@ -94,11 +94,23 @@ test_load_only_wanted_pools (void **state)
   assert_string_equal (p->unread->pdata[0], "0000:81:00.0 ens4f0");
   assert_non_null (vfp_config_find_pool (web, "gone"));        /* its error not found */
 
-  assert_true (vfp_config_load_pools (env->etc, env->sys, want_other, &other, NULL));
+  assert_true (vfp_config_load_pools (env->etc, env->sys, want_other, 0, &other, NULL));
   p = vfp_config_find_pool (other, "other");
   assert_non_null (p);
   assert_null (p->unread);
   assert_int_equal (p->members->len, 4);
+  assert_int_equal (((VfpPf *) p->pfs->pdata[0])->numa_node, 1);   /* ens4f0: node 1 */
+  /* For a domain without a NUMA node (-1) the PFs' node is not read. */
+  {
+    g_autoptr (VfpConfig) no_numa = NULL;
+    VfpPool *q;
+
+    assert_true (vfp_config_load_pools (env->etc, env->sys, want_other, -1, &no_numa, NULL));
+    q = vfp_config_find_pool (no_numa, "other");
+    assert_non_null (q);
+    assert_int_equal (q->members->len, 4);
+    assert_int_equal (((VfpPf *) q->pfs->pdata[0])->numa_node, -1);
+  }
   /* web and copy overlap, but neither is asked for: not read, not found. */
   assert_non_null (vfp_config_find_pool (other, "web"));
   assert_int_equal (((VfpPool *) vfp_config_find_pool (other, "web"))->pfs->len, 0);

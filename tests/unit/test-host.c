@@ -151,6 +151,38 @@ test_pci_address (void **state)
 
 /* ---- PFs ---------------------------------------------------------------- */
 
+/* vfp_host_read_pf(), checked against the same read through a VfpSysfs
+ * handle (directories opened once, as config loading does) after another
+ * PF was read through it: the same PF, or the same error message. */
+static gboolean
+read_pf_both (const char *root, const char *name, VfpPf **out, GError **error)
+{
+  g_auto (VfpSysfs) sys = { NULL, -2, -2, FALSE };
+  g_autoptr (VfpPf) other = NULL;
+  g_autoptr (VfpPf) via = NULL;
+  g_autoptr (GError) via_error = NULL;
+  gboolean ok = vfp_host_read_pf (root, name, out, error);
+
+  vfp_sysfs_init (&sys, root);
+  (void) vfp_host_read_pf_in (&sys, "ens1f0", &other, NULL);
+  if (vfp_host_read_pf_in (&sys, name, &via, &via_error) != ok)
+    fail_msg ("'%s': through the handle %s", name, ok ? "failed" : "succeeded");
+  if (!ok)
+    assert_string_equal (via_error->message, (*error)->message);
+  else
+    {
+      g_autofree char *address = vfp_host_pf_address_in (&sys, name);
+
+      assert_string_equal (via->pci, (*out)->pci);
+      assert_string_equal (address, (*out)->pci);
+      assert_int_equal (via->vfs->len, (*out)->vfs->len);
+      for (guint j = 0; j < via->vfs->len; j++)
+        assert_string_equal (((VfpVf *) via->vfs->pdata[j])->pci,
+                             ((VfpVf *) (*out)->vfs->pdata[j])->pci);
+    }
+  return ok;
+}
+
 static void
 test_read_pf_layouts (void **state)
 {
@@ -187,7 +219,7 @@ test_read_pf_layouts (void **state)
       g_autoptr (VfpPf) pf = NULL;
       g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
-      if (!vfp_host_read_pf (root_of (state, cases[i].layout), cases[i].name, &pf, &error))
+      if (!read_pf_both (root_of (state, cases[i].layout), cases[i].name, &pf, &error))
         fail_msg ("%s: %s", what, error->message);
       CHECK_STR (what, pf->pci, cases[i].pci);
       CHECK_STR (what, pf->netdev, cases[i].netdev);
@@ -293,7 +325,7 @@ test_read_pf_errors (void **state)
       g_autoptr (GError) error = NULL;
       VfpPf *pf = NULL;
 
-      if (vfp_host_read_pf (root_of (state, cases[i].layout), cases[i].name, &pf, &error))
+      if (read_pf_both (root_of (state, cases[i].layout), cases[i].name, &pf, &error))
         fail_msg ("%s: succeeded, want an error", what);
       CHECK (what, pf == NULL);
       if (!g_error_matches (error, VFP_ERROR, cases[i].code))

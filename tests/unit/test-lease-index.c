@@ -89,11 +89,22 @@ static char *
 loaded (Fixture *f)
 {
   g_autofree guint8 *out = g_malloc (f->pf->vfs->len);
+  g_autofree guint8 *out_at = g_malloc (f->pf->vfs->len);
   GString *s = g_string_new (NULL);
+  int dir_fd = vfp_lease_index_open_dir (f->state);
+  gboolean ok_at = dir_fd >= 0 && vfp_lease_index_load (f->state, dir_fd, f->pf, out_at);
 
-  if (vfp_lease_index_load (f->state, f->pf, out))
-    for (guint i = 0; i < f->pf->vfs->len; i++)
-      g_string_append_c (s, out[i] ? '1' : '0');
+  if (dir_fd >= 0)
+    close (dir_fd);
+  /* The hook's way (through the directory opened once) and by path say
+   * the same, whatever state the test left the file in. */
+  if (vfp_lease_index_load (f->state, -1, f->pf, out))
+    {
+      assert_true (ok_at);
+      assert_memory_equal (out, out_at, f->pf->vfs->len);
+      for (guint i = 0; i < f->pf->vfs->len; i++)
+        g_string_append_c (s, out[i] ? '1' : '0');
+    }
   return g_string_free (s, FALSE);
 }
 
@@ -236,7 +247,10 @@ test_broken_index_rebuilt_or_skipped (void **state)
   Fixture *f = *state;
   g_autoptr (VfpLease) l = lease_of (f, 4, OWNER1);
   const char *broken[] = { "garbage", "vfpool-index-1\nV0000", "vfpool-index-1\nV0000x000",
-                           "vfpool-index-1\nB00000000" };
+                           "vfpool-index-1\nB00000000",
+                           /* bad bytes the 8-at-a-time parse must see too */
+                           "vfpool-index-1\nV00000002", "vfpool-index-1\nV0\xb1" "000000",
+                           "vfpool-index-1\nV0000000!" };
   g_autofree char *busy = NULL;
   int fd;
 
@@ -316,6 +330,7 @@ test_untrusted_index_not_used (void **state)
    * says why. */
   assert_int_equal (chmod (index_dir, 0777), 0);
   assert_false (vfp_lease_index_usable (f->state));
+  assert_int_equal (vfp_lease_index_open_dir (f->state), -1);
   {
     g_autoptr (GPtrArray) leases = NULL;
     g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
@@ -327,6 +342,32 @@ test_untrusted_index_not_used (void **state)
   }
   assert_int_equal (chmod (index_dir, 0700), 0);
   assert_true (vfp_lease_index_usable (f->state));
+  /* index/ itself a symlink to a private directory of ours: the hook's
+   * one open of the directory refuses it (it reads every PF's index
+   * through that descriptor). */
+  {
+    g_autofree char *real = g_strconcat (index_dir, ".real", NULL);
+    int fd = vfp_lease_index_open_dir (f->state);
+
+    assert_true (fd >= 0);
+    close (fd);
+    assert_int_equal (g_rename (index_dir, real), 0);
+    assert_int_equal (symlink (real, index_dir), 0);
+    assert_int_equal (vfp_lease_index_open_dir (f->state), -1);
+    assert_int_equal (g_unlink (index_dir), 0);
+    /* Missing: created 0700, then used. */
+    fd = vfp_lease_index_open_dir (f->state);
+    assert_true (fd >= 0);
+    close (fd);
+    {
+      struct stat st;
+      assert_int_equal (lstat (index_dir, &st), 0);
+      assert_true (S_ISDIR (st.st_mode));
+      assert_int_equal (st.st_mode & 07777, 0700);
+    }
+    assert_int_equal (g_rmdir (index_dir), 0);
+    assert_int_equal (g_rename (real, index_dir), 0);
+  }
 }
 
 int
