@@ -6,6 +6,7 @@
 #include "vfp-error.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <string.h>
 #include <syslog.h>
@@ -20,20 +21,21 @@ extern char **environ;
 /* The worker is installed beside the hook (in sbindir: Debian's AppArmor
  * profile for libvirtd lets its children execute nothing under
  * /usr/libexec); a test install runs its own worker, never the host's. */
-static char *
-worker_path (GError **error)
+static gboolean
+worker_path (char path[PATH_MAX], GError **error)
 {
-  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *dir = NULL;
+  ssize_t n = readlink ("/proc/self/exe", path, PATH_MAX);
+  char *slash = n > 0 && n < PATH_MAX ? memrchr (path, '/', n) : NULL;
 
-  if (self == NULL || !g_path_is_absolute (self))
+  /* into a buffer, not the heap: the forked children only _exit or exec */
+  if (slash == NULL || (gsize) (slash - path) + 1 + strlen (WORKER_NAME) >= PATH_MAX)
     {
       g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED,
                    "cannot find the hot-plug worker: /proc/self/exe is unreadable");
-      return NULL;
+      return FALSE;
     }
-  dir = g_path_get_dirname (self);
-  return g_build_filename (dir, WORKER_NAME, NULL);
+  strcpy (slash + 1, WORKER_NAME);
+  return TRUE;
 }
 
 /* The job in an anonymous memory file, at offset 0: the worker's stdin. */
@@ -71,8 +73,8 @@ gboolean
 vfp_hotplug_spawn (VfpContext *ctx, const char *uuid, const char *name, guint domid,
                    GPtrArray *hotplug, GError **error)
 {
-  g_autofree char *path = worker_path (error);
-  int job = path != NULL ? job_memfd (uuid, name, domid, hotplug, error) : -1;
+  char path[PATH_MAX];
+  int job = worker_path (path, error) ? job_memfd (uuid, name, domid, hotplug, error) : -1;
   pid_t pid;
   int status = 0;
 

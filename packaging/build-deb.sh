@@ -60,7 +60,7 @@ contents=$(dpkg -c "$deb")
 missing=0
 for f in './etc/libvirt/hooks/qemu.d/vfpool -> /usr/sbin/vfpool-hook' \
          './etc/libvirt/hooks/network.d/vfpool -> /usr/sbin/vfpool-hook' ./usr/sbin/vfpool-hook \
-         ./usr/sbin/vfpoolctl ./usr/share/doc/vfpool/README.md.gz ./usr/share/doc/vfpool/GUIDE.md.gz \
+         ./usr/sbin/vfpoolctl ./usr/sbin/vfpool-hotplug ./usr/share/doc/vfpool/README.md.gz ./usr/share/doc/vfpool/GUIDE.md.gz \
          ./usr/share/man/man7/vfpool.7.gz ./usr/share/man/man8/vfpoolctl.8.gz ./usr/share/man/man8/vfpool-hook.8.gz \
          ./usr/share/man/man5/vfpool.conf.5.gz ./usr/share/man/man5/vfpool-sriov.conf.5.gz ./lib/systemd/system/vfpool-vfs.service \
          ./lib/systemd/system/vfpool-guests.service \

@@ -39,11 +39,13 @@ else
        CFLAGS="-g -O1" > configure.log 2>&1) || { tail -30 "$BUILD/configure.log"; die "configure failed"; }
   fi
 fi
-# Only the hook is needed: build and install just that (into a tree of our
-# own, so make check's tests/_inst is left alone).
+# Only the hook and its hot-plug worker are needed: build and install just
+# those (into a tree of our own, so make check's tests/_inst is left alone).
+# The hook linked dynamically: memcheck cannot follow the heap of the
+# static one (hooks/vfpool-hook-dynamic is the same code).
 INST=$BUILD/tests/_valgrind_inst
 rm -rf "$INST"
-make -C "$BUILD" -j"$(nproc)" hooks/vfpool-hook > "$INST.log" 2>&1 \
+make -C "$BUILD" -j"$(nproc)" hooks/vfpool-hook-dynamic hooks/vfpool-hotplug > "$INST.log" 2>&1 \
   || { tail -30 "$INST.log"; die "build failed"; }
 t_build=$(( $(date +%s) - t0 ))
 
@@ -55,7 +57,8 @@ sbindir=$(make -s -C "$BUILD" --no-print-directory -f Makefile -f - print-sbindi
 print-sbindir: ; @echo $(sbindir)
 EOF
 )
-install -D -m 0755 "$BUILD/hooks/vfpool-hook" "$INST$sbindir/vfpool-hook" \
+{ install -D -m 0755 "$BUILD/hooks/vfpool-hook-dynamic" "$INST$sbindir/vfpool-hook" \
+  && install -D -m 0755 "$BUILD/hooks/vfpool-hotplug" "$INST$sbindir/vfpool-hotplug"; } \
   || die "install failed"
 export VFP_TOP_SRCDIR=$SRCDIR VFP_INST=$INST VFP_HOOKDIR=$hookdir VFP_SBINDIR=$sbindir
 # shellcheck source=scenario/lib.sh
@@ -63,7 +66,8 @@ export VFP_TOP_SRCDIR=$SRCDIR VFP_INST=$INST VFP_HOOKDIR=$hookdir VFP_SBINDIR=$s
 
 # lib.sh's hook() runs "$HOOK" with libvirt's bare environment; point it at a
 # wrapper that runs the real hook under valgrind.  One log per process (%p):
-# the hook, its first fork and the detached worker each get theirs.
+# the hook, its first fork and the detached worker (exec'ed: traced into)
+# each get theirs.
 REAL_HOOK=$HOOK
 VG_LOGS=$T/vg
 mkdir -p "$VG_LOGS"
@@ -71,7 +75,7 @@ HOOK=$T/hook-under-valgrind
 cat > "$HOOK" <<EOF
 #!/bin/sh
 # GLib: plain malloc and cleared pointers, so memcheck sees real ownership.
-G_SLICE=always-malloc G_DEBUG=gc-friendly exec valgrind --leak-check=full \\
+G_SLICE=always-malloc G_DEBUG=gc-friendly exec valgrind --trace-children=yes --leak-check=full \\
   --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \\
   --error-exitcode=1 --track-origins=yes --num-callers=30 \\
   --log-file="$VG_LOGS/%p.log" "$REAL_HOOK" "\$@"

@@ -23,10 +23,17 @@ tests/reliability/.dir-stamp:
 	$(MKDIR_P) tests/reliability && touch $@
 CLEANFILES += tests/reliability/.dir-stamp
 
-check_PROGRAMS += tests/reliability/vfpool-hook-fault tests/reliability/vfpoolctl-fault
+# The fault hook execs the hot-plug worker from beside itself, so its
+# worker (with the same fault points) is tests/reliability/vfpool-hotplug.
+check_PROGRAMS += tests/reliability/vfpool-hook-fault tests/reliability/vfpoolctl-fault \
+	tests/reliability/vfpool-hotplug
+tests_reliability_vfpool_hotplug_SOURCES = $(hooks_vfpool_hotplug_SOURCES)
+tests_reliability_vfpool_hotplug_CPPFLAGS = $(REL_CPPFLAGS)
+tests_reliability_vfpool_hotplug_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS)
+tests_reliability_vfpool_hotplug_LDADD = $(REL_LIBS) $(LIBVIRT_LIBS)
 tests_reliability_vfpool_hook_fault_SOURCES = $(hooks_vfpool_hook_SOURCES)
 tests_reliability_vfpool_hook_fault_CPPFLAGS = $(REL_CPPFLAGS)
-tests_reliability_vfpool_hook_fault_LDADD = $(REL_LIBS) $(LIBS)
+tests_reliability_vfpool_hook_fault_LDADD = $(REL_LIBS)
 tests_reliability_vfpoolctl_fault_SOURCES = $(tools_vfpoolctl_SOURCES)
 tests_reliability_vfpoolctl_fault_CPPFLAGS = $(REL_CPPFLAGS)
 tests_reliability_vfpoolctl_fault_CFLAGS = $(AM_CFLAGS) $(LIBVIRT_CFLAGS) $(JSON_CFLAGS)
