@@ -92,7 +92,7 @@ vfp_hotplug_spawn (VfpContext *ctx, const char *uuid, const char *name, guint do
     {
       /* Double fork + setsid: libvirt waits for every holder of the hook's
        * stdout/stderr, so the worker must hold none of them. */
-      char *argv[] = { (char *) WORKER_NAME, NULL };
+      char *argv[] = { path, NULL };
       int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
       pid_t worker;
 

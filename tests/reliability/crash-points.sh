@@ -20,6 +20,7 @@ domain_xml d1 1 "$ALL" > "$T/d1.xml"
 domain_xml d2 2 "$ALL" 'pool="other" vlan="5" trust="on"' > "$T/d2.xml"
 
 reset_host() {
+  workers_done    # the last cell's worker acts on that cell's host only
   for f in "$T"/qemu/*; do [ -f "$f" ] && qemu_down "$(basename "$f")"; done
   rm -rf "$T/run" "$T/lib" "$T/nl.log" "$T/nl.log.d" "$T/nl.log.rules" "$T/attach.log"
   mkdir -p "$T/run" "$T/lib"

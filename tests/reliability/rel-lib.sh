@@ -57,6 +57,19 @@ lv_start() {
   fhook "" "$2" start begin "$4"; fhook "" "$2" started begin "$4"
   return 0
 }
+# workers_done: wait (at most 10 s) until no hot-plug worker of the fault
+# build is left: the hook's detached fork, then the vfpool-hotplug it execs
+# (argv[0] its full path).  A worker plugs, or releases the VF of a start
+# whose QEMU is gone, a moment after started begin; a test that stops QEMU
+# right after a start waits for it first.
+workers_done() {
+  for _ in $(seq 100); do
+    pgrep -f "vfpool-hook-fault .* started begin|$VFP_REL_BIN/vfpool-hotplug" > /dev/null \
+      || return 0
+    sleep 0.1
+  done
+  echo "    hot-plug workers still running after 10 s" >&2
+}
 # lv_stop POINT NAME XML: QEMU goes, stopped end, release end (armed).
 lv_stop() {
   qemu_down "$2"

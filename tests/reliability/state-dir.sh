@@ -60,7 +60,7 @@ check "state dir that is a symlink: refused ($err)" test "$rc" = 1
 rm -f "$T/run"; mkdir -m 0700 "$T/run"
 
 # --- host reboot -------------------------------------------------------
-lv_start "" d1 1 "$T/d1.xml"; lv_start "" d2 2 "$T/d2.xml"
+lv_start "" d1 1 "$T/d1.xml"; lv_start "" d2 2 "$T/d2.xml"; workers_done
 vf1=$(lease_of d1)
 qemu_down d1; qemu_down d2      # the host goes down with its VMs
 echo "99999999-2222-3333-4444-555555555555" > "$T/boot_id"
@@ -75,7 +75,7 @@ lv_stop "" d1 "$T/d1.xml"
 
 # The next prepare that finds old leases in its way takes them over.
 echo "11111111-2222-3333-4444-555555555555" > "$T/boot_id"
-lv_start "" d1 1 "$T/d1.xml"; lv_start "" d2 2 "$T/d2.xml"
+lv_start "" d1 1 "$T/d1.xml"; lv_start "" d2 2 "$T/d2.xml"; workers_done
 qemu_down d1; qemu_down d2
 echo "aaaaaaaa-2222-3333-4444-555555555555" > "$T/boot_id"
 check "reboot: a full-looking pool still starts d3" lv_start "" d3 3 "$T/d3.xml"
@@ -209,7 +209,7 @@ rm -f "$T/run/leases/$bad" "$T/run/owners/$(uuid_of 4)/$bad"
 "$CTL" quarantine clear "$bad" > /dev/null
 
 # reconcile quarantines an unreadable lease too
-lv_start "" d1 1 "$T/d1.xml"; vf1=$(lease_of d1); qemu_down d1
+lv_start "" d1 1 "$T/d1.xml"; workers_done; vf1=$(lease_of d1); qemu_down d1
 echo "junk" > "$T/run/leases/$vf1"
 "$CTL" reconcile > "$T/rec.txt"
 check "reconcile reports the unreadable lease and quarantines it" \

@@ -87,15 +87,11 @@ op() {
   if [ "$rc" = 0 ]; then echo running > "$T/dom/$n"; else rm -f "$T/dom/$n"; fi
 }
 
-# Hot-plug workers are detached forks of the hook: wait until none is left
-# (a stale one that released a VF late would otherwise escape the check).
+# Wait until no hot-plug worker is left (a stale one that released a VF
+# late would otherwise escape the check).
 wait_workers() {
   rm -f "$T/attach.log.hold"
-  for _ in $(seq 100); do
-    pgrep -f "vfpool-hook-fault .* started begin" > /dev/null || return 0
-    sleep 0.1
-  done
-  echo "    hot-plug workers still running after 10 s" >&2
+  workers_done
 }
 
 ops=0 violations=0 kills=0 rounds=0 refused=0
