@@ -1,0 +1,136 @@
+/* vfp-keyfile-writer.c: key files without GKeyFile (see vfp-keyfile-writer.h). */
+#include "config.h"
+#include "vfp-keyfile-writer.h"
+
+/* G_MAXUINT64 has 20 digits; G_MININT64 19 and a sign */
+#define DIGITS_MAX 21
+
+void
+vfp_keyfile_writer_init (VfpKeyfileWriter *w, gsize reserve)
+{
+  w->out = g_string_sized_new (reserve);
+  w->pending = NULL;
+  w->any_group = FALSE;
+}
+
+char *
+vfp_keyfile_writer_finish (VfpKeyfileWriter *w, gsize *len)
+{
+  if (len != NULL)
+    *len = w->out->len;
+  return g_string_free (g_steal_pointer (&w->out), FALSE);
+}
+
+void
+vfp_keyfile_group (VfpKeyfileWriter *w, const char *group)
+{
+  w->pending = group;
+}
+
+/* "key=", after the group's header if this is its first key.  GKeyFile
+ * puts an empty line before a header unless the text ends in one already,
+ * which a group always having a key never does. */
+static void
+key_start (VfpKeyfileWriter *w, const char *key)
+{
+  if (w->pending != NULL)
+    {
+      if (w->any_group)
+        g_string_append_c (w->out, '\n');
+      g_string_append_c (w->out, '[');
+      g_string_append (w->out, w->pending);
+      g_string_append_len (w->out, "]\n", 2);
+      w->pending = NULL;
+      w->any_group = TRUE;
+    }
+  g_string_append (w->out, key);
+  g_string_append_c (w->out, '=');
+}
+
+void
+vfp_keyfile_string (VfpKeyfileWriter *w, const char *key, const char *value)
+{
+  const char *p = value;
+  const char *run;
+
+  /* what g_key_file_set_string does with NULL: nothing but a warning */
+  g_return_if_fail (value != NULL);
+  g_return_if_fail (w->pending != NULL || w->any_group);
+  key_start (w, key);
+  /* The leading blanks: GKeyFile escapes spaces and tabs up to the first
+   * other character; a newline or CR (escaped everywhere) does not end the
+   * run, a backslash does. */
+  for (;; p++)
+    {
+      const char *esc;
+
+      switch (*p)
+        {
+        case ' ': esc = "\\s"; break;
+        case '\t': esc = "\\t"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        default: esc = NULL; break;
+        }
+      if (esc == NULL)
+        break;
+      g_string_append_len (w->out, esc, 2);
+    }
+  /* The rest: raw but for newline, CR and backslash, copied a run at a time. */
+  for (run = p; *p != '\0'; p++)
+    {
+      const char *esc;
+
+      switch (*p)
+        {
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\\': esc = "\\\\"; break;
+        default: continue;
+        }
+      g_string_append_len (w->out, run, p - run);
+      g_string_append_len (w->out, esc, 2);
+      run = p + 1;
+    }
+  g_string_append_len (w->out, run, p - run);
+  g_string_append_c (w->out, '\n');
+}
+
+/* @magnitude in decimal, after a '-' if @negative: a digit loop, as
+ * g_string_append_printf costs more than the rest of a line together. */
+static void
+append_number (VfpKeyfileWriter *w, const char *key, guint64 magnitude, gboolean negative)
+{
+  char buf[DIGITS_MAX];
+  char *end = buf + sizeof buf;
+  char *p = end;
+
+  g_return_if_fail (w->pending != NULL || w->any_group);
+  key_start (w, key);
+  do
+    {
+      *--p = (char) ('0' + magnitude % 10);
+      magnitude /= 10;
+    }
+  while (magnitude != 0);
+  if (negative)
+    *--p = '-';
+  g_string_append_len (w->out, p, end - p);
+  g_string_append_c (w->out, '\n');
+}
+
+void
+vfp_keyfile_uint64 (VfpKeyfileWriter *w, const char *key, guint64 value)
+{
+  append_number (w, key, value, FALSE);
+}
+
+void
+vfp_keyfile_int64 (VfpKeyfileWriter *w, const char *key, gint64 value)
+{
+  /* 0 - (guint64) value: the magnitude of G_MININT64 too, without overflow */
+  if (value < 0)
+    append_number (w, key, 0 - (guint64) value, TRUE);
+  else
+    append_number (w, key, (guint64) value, FALSE);
+}
