@@ -2,13 +2,34 @@
 #include "config.h"
 #include "vfp-keyfile-writer.h"
 
+#include <string.h>
+
 /* G_MAXUINT64 has 20 digits; G_MININT64 19 and a sign */
 #define DIGITS_MAX 21
 
-void
-vfp_keyfile_writer_init (VfpKeyfileWriter *w, gsize reserve)
+/* g_string_append_len() is g_string_insert_len() with its checks, a
+ * third of the writer's instructions: grow (rarely) and copy. */
+static inline void
+put (GString *out, const char *text, gsize len)
 {
-  w->out = g_string_sized_new (reserve);
+  gsize at = out->len;
+
+  g_string_set_size (out, at + len);
+  memcpy (out->str + at, text, len);
+}
+
+static inline void
+put_str (GString *out, const char *text)
+{
+  put (out, text, strlen (text));
+}
+
+void
+vfp_keyfile_writer_init (VfpKeyfileWriter *w, gsize size)
+{
+  /* GLib allocates @n + 1 bytes rounded up to a power of two: asked for
+   * 1024, it would take 2048, out of malloc's cheap small sizes */
+  w->out = g_string_sized_new (size > 1 ? size - 1 : size);
   w->pending = NULL;
   w->any_group = FALSE;
 }
@@ -38,12 +59,12 @@ key_start (VfpKeyfileWriter *w, const char *key)
       if (w->any_group)
         g_string_append_c (w->out, '\n');
       g_string_append_c (w->out, '[');
-      g_string_append (w->out, w->pending);
-      g_string_append_len (w->out, "]\n", 2);
+      put_str (w->out, w->pending);
+      put (w->out, "]\n", 2);
       w->pending = NULL;
       w->any_group = TRUE;
     }
-  g_string_append (w->out, key);
+  put_str (w->out, key);
   g_string_append_c (w->out, '=');
 }
 
@@ -74,7 +95,7 @@ vfp_keyfile_string (VfpKeyfileWriter *w, const char *key, const char *value)
         }
       if (esc == NULL)
         break;
-      g_string_append_len (w->out, esc, 2);
+      put (w->out, esc, 2);
     }
   /* The rest: raw but for newline, CR and backslash, copied a run at a time. */
   for (run = p; *p != '\0'; p++)
@@ -88,11 +109,11 @@ vfp_keyfile_string (VfpKeyfileWriter *w, const char *key, const char *value)
         case '\\': esc = "\\\\"; break;
         default: continue;
         }
-      g_string_append_len (w->out, run, p - run);
-      g_string_append_len (w->out, esc, 2);
+      put (w->out, run, p - run);
+      put (w->out, esc, 2);
       run = p + 1;
     }
-  g_string_append_len (w->out, run, p - run);
+  put (w->out, run, p - run);
   g_string_append_c (w->out, '\n');
 }
 
@@ -115,7 +136,7 @@ append_number (VfpKeyfileWriter *w, const char *key, guint64 magnitude, gboolean
   while (magnitude != 0);
   if (negative)
     *--p = '-';
-  g_string_append_len (w->out, p, end - p);
+  put (w->out, p, end - p);
   g_string_append_c (w->out, '\n');
 }
 

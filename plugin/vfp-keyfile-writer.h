@@ -23,8 +23,9 @@ typedef struct {
                          * header needs an empty line before it */
 } VfpKeyfileWriter;
 
-/* Start writing; @reserve is a guess of the final size (0: GLib's default). */
-void vfp_keyfile_writer_init (VfpKeyfileWriter *w, gsize reserve);
+/* Start writing into a buffer of @size bytes (a power of two; 0: GLib's
+ * default), grown as needed. */
+void vfp_keyfile_writer_init (VfpKeyfileWriter *w, gsize size);
 /* The text written (owned by the caller) and its length; @w is spent. */
 char *vfp_keyfile_writer_finish (VfpKeyfileWriter *w, gsize *len);
 

@@ -177,7 +177,7 @@ vfp_lease_to_data (const VfpLease *lease, gsize *len)
 {
   VfpKeyfileWriter w;
 
-  /* a lease is about 700 bytes: one allocation, no growing */
+  /* a lease is about 650 bytes: one allocation, no growing */
   vfp_keyfile_writer_init (&w, 1024);
   vfp_keyfile_group (&w, G_LEASE);
   vfp_keyfile_string (&w, "vf", lease->vf_pci);
