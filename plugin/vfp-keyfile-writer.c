@@ -7,8 +7,9 @@
 /* G_MAXUINT64 has 20 digits; G_MININT64 19 and a sign */
 #define DIGITS_MAX 21
 
-/* g_string_append_len() is g_string_insert_len() with its checks, a
- * third of the writer's instructions: grow (rarely) and copy. */
+/* g_string_append_len() goes through g_string_insert_len() and its checks:
+ * growing (rarely) and copying took a start's three leases from 46 k to
+ * 38 k instructions (callgrind). */
 static inline void
 put (GString *out, const char *text, gsize len)
 {
@@ -50,10 +51,12 @@ vfp_keyfile_group (VfpKeyfileWriter *w, const char *group)
 
 /* "key=", after the group's header if this is its first key.  GKeyFile
  * puts an empty line before a header unless the text ends in one already,
- * which a group always having a key never does. */
-static void
+ * which a group always having a key never does.  FALSE (and nothing
+ * written) before any group, as GKeyFile refuses a key without one. */
+static gboolean
 key_start (VfpKeyfileWriter *w, const char *key)
 {
+  g_return_val_if_fail (w->pending != NULL || w->any_group, FALSE);
   if (w->pending != NULL)
     {
       if (w->any_group)
@@ -66,6 +69,7 @@ key_start (VfpKeyfileWriter *w, const char *key)
     }
   put_str (w->out, key);
   g_string_append_c (w->out, '=');
+  return TRUE;
 }
 
 void
@@ -76,8 +80,8 @@ vfp_keyfile_string (VfpKeyfileWriter *w, const char *key, const char *value)
 
   /* what g_key_file_set_string does with NULL: nothing but a warning */
   g_return_if_fail (value != NULL);
-  g_return_if_fail (w->pending != NULL || w->any_group);
-  key_start (w, key);
+  if (!key_start (w, key))
+    return;
   /* The leading blanks: GKeyFile escapes spaces and tabs up to the first
    * other character; a newline or CR (escaped everywhere) does not end the
    * run, a backslash does. */
@@ -126,8 +130,8 @@ append_number (VfpKeyfileWriter *w, const char *key, guint64 magnitude, gboolean
   char *end = buf + sizeof buf;
   char *p = end;
 
-  g_return_if_fail (w->pending != NULL || w->any_group);
-  key_start (w, key);
+  if (!key_start (w, key))
+    return;
   do
     {
       *--p = (char) ('0' + magnitude % 10);

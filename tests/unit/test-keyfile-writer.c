@@ -153,17 +153,23 @@ static const char *nasty[] = {
 static char *all_bytes;
 static char *long_name;
 
-static const char *
-pick_string (GRand *rand)
-{
-  guint n = G_N_ELEMENTS (nasty) + 2;
-  guint i = g_rand_int_range (rand, 0, n);
+/* The strings above, then those two. */
+#define N_STRINGS (G_N_ELEMENTS (nasty) + 2)
 
+static const char *
+string_at (guint i)
+{
   if (i == G_N_ELEMENTS (nasty))
     return all_bytes;
   if (i == G_N_ELEMENTS (nasty) + 1)
     return long_name;
   return nasty[i];
+}
+
+static const char *
+pick_string (GRand *rand)
+{
+  return string_at (g_rand_int_range (rand, 0, N_STRINGS));
 }
 
 static int
@@ -334,12 +340,11 @@ test_lease_every_string (void **state)
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (11);
 
-  for (guint i = 0; i < G_N_ELEMENTS (nasty) + 2; i++)
+  for (guint i = 0; i < N_STRINGS; i++)
     for (VfpLeaseState st = VFP_LEASE_RESERVED; st <= VFP_LEASE_CONFIGURED; st++)
       for (guint optional = 0; optional < 2; optional++)
         {
-          const char *s = i < G_N_ELEMENTS (nasty) ? nasty[i]
-                          : i == G_N_ELEMENTS (nasty) ? all_bytes : long_name;
+          const char *s = string_at (i);
           g_autoptr (VfpLease) l = vfp_lease_new ();
 
           l->vf_pci = g_strdup (s);
@@ -394,23 +399,24 @@ test_writer_primitives (void **state)
   VfpKeyfileWriter w;
 
   vfp_keyfile_writer_init (&w, 16);     /* small: grows many times */
-  vfp_keyfile_group (&w, "unsigned");
-  for (guint i = 0; i < G_N_ELEMENTS (unsigned_values); i++)
+  vfp_keyfile_group (&w, "numbers");
+  for (guint i = 0; i < MAX (G_N_ELEMENTS (unsigned_values), G_N_ELEMENTS (wide)); i++)
     {
-      g_autofree char *key = g_strdup_printf ("u%u", i);
+      g_autofree char *ukey = g_strdup_printf ("u%u", i);
+      g_autofree char *skey = g_strdup_printf ("s%u", i);
 
-      vfp_keyfile_uint64 (&w, key, unsigned_values[i]);
-      g_key_file_set_uint64 (kf, "unsigned", key, unsigned_values[i]);
+      if (i < G_N_ELEMENTS (unsigned_values))
+        {
+          vfp_keyfile_uint64 (&w, ukey, unsigned_values[i]);
+          g_key_file_set_uint64 (kf, "numbers", ukey, unsigned_values[i]);
+        }
+      if (i < G_N_ELEMENTS (wide))
+        {
+          vfp_keyfile_int64 (&w, skey, wide[i]);
+          g_key_file_set_int64 (kf, "numbers", skey, wide[i]);
+        }
     }
   vfp_keyfile_group (&w, "never written");
-  vfp_keyfile_group (&w, "signed");
-  for (guint i = 0; i < G_N_ELEMENTS (wide); i++)
-    {
-      g_autofree char *key = g_strdup_printf ("s%u", i);
-
-      vfp_keyfile_int64 (&w, key, wide[i]);
-      g_key_file_set_int64 (kf, "signed", key, wide[i]);
-    }
   vfp_keyfile_group (&w, "strings");
   for (guint i = 0; i < G_N_ELEMENTS (nasty); i++)
     {
@@ -438,6 +444,43 @@ test_writer_primitives (void **state)
   got = vfp_keyfile_writer_finish (&w, &len);
   assert_int_equal (len, 0);
   assert_string_equal (got, "");
+}
+
+static void
+count_message (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+/* A NULL value, or a key before any group: GKeyFile writes nothing and
+ * warns (g_return_if_fail); so does the writer, and it goes on. */
+static void
+test_writer_misuse (void **state)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autofree char *got = NULL;
+  g_autofree char *want = NULL;
+  guint messages = 0;
+  GLogFunc old_handler = g_log_set_default_handler (count_message, &messages);
+  GLogLevelFlags old_fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  VfpKeyfileWriter w;
+
+  vfp_keyfile_writer_init (&w, 0);
+  vfp_keyfile_string (&w, "orphan", "x");
+  vfp_keyfile_uint64 (&w, "orphan-number", 1);
+  vfp_keyfile_group (&w, "g");
+  vfp_keyfile_string (&w, "null", NULL);
+  vfp_keyfile_string (&w, "k", "v");
+  got = vfp_keyfile_writer_finish (&w, NULL);
+  g_key_file_set_string (kf, "g", "null", NULL);
+  g_key_file_set_string (kf, "g", "k", "v");
+  want = g_key_file_to_data (kf, NULL, NULL);
+  g_log_set_always_fatal (old_fatal);
+  g_log_set_default_handler (old_handler, NULL);
+  assert_string_equal (got, want);
+  assert_string_equal (got, "[g]\nk=v\n");
+  /* three from the writer, one from GKeyFile */
+  assert_int_equal (messages, 4);
 }
 
 /* The escapes themselves, spelled out (GKeyFile agreeing with the writer
@@ -474,6 +517,17 @@ test_writer_escapes (void **state)
     }
 }
 
+static void
+check_config_read_back (const VfpVfConfig *got, const VfpVfConfig *want)
+{
+  g_autofree char *got_text = vfp_vf_config_describe (got);
+  g_autofree char *want_text = vfp_vf_config_describe (want);
+
+  /* the reader adds the private attribute bits of the knobs it read */
+  assert_int_equal (got->set & VFP_KNOB_ALL, want->set);
+  assert_string_equal (got_text, want_text);
+}
+
 /* What the writer writes, vfp_lease_from_data reads back to the same lease
  * and vfp_lease_peek to the same owner name and boot id, for every nasty
  * string that is valid UTF-8 in the free-form fields (the rest are checked
@@ -489,21 +543,16 @@ test_lease_round_trip (void **state)
   guint tried = 0;
 
   assert_true (vfp_lease_store_open (dir, &error));
-  for (guint i = 0; i < G_N_ELEMENTS (nasty) + 2; i++)
+  for (guint i = 0; i < N_STRINGS; i++)
     for (VfpLeaseState st = VFP_LEASE_RESERVED; st <= VFP_LEASE_CONFIGURED; st++)
       {
-        const char *s = i < G_N_ELEMENTS (nasty) ? nasty[i]
-                        : i == G_N_ELEMENTS (nasty) ? all_bytes : long_name;
+        const char *s = string_at (i);
         g_autoptr (VfpLease) l = vfp_lease_new ();
         g_autoptr (VfpLease) back = NULL;
         g_autofree char *data = NULL;
         g_autofree char *again = NULL;
         g_autofree char *owner = NULL;
         g_autofree char *boot = NULL;
-        g_autofree char *want_applied = NULL;
-        g_autofree char *got_applied = NULL;
-        g_autofree char *want_original = NULL;
-        g_autofree char *got_original = NULL;
         gsize len = 0, len2 = 0;
 
         if (!g_utf8_validate (s, -1, NULL))
@@ -556,19 +605,11 @@ test_lease_round_trip (void **state)
         assert_string_equal (back->failover_network ? back->failover_network : "-",
                              l->failover_network ? l->failover_network : "-");
         assert_string_equal (back->port ? back->port : "-", l->port ? l->port : "-");
-        /* the reader adds the private attribute bits of the knobs it read */
-        assert_int_equal (back->applied.set & VFP_KNOB_ALL, l->applied.set);
-        want_applied = vfp_vf_config_describe (&l->applied);
-        got_applied = vfp_vf_config_describe (&back->applied);
-        assert_string_equal (got_applied, want_applied);
+        check_config_read_back (&back->applied, &l->applied);
         if (st == VFP_LEASE_RESERVED)
           assert_int_equal (back->original.set, 0);
         else
-          {
-            want_original = vfp_vf_config_describe (&l->original);
-            got_original = vfp_vf_config_describe (&back->original);
-            assert_string_equal (got_original, want_original);
-          }
+          check_config_read_back (&back->original, &l->original);
         again = vfp_lease_to_data (back, &len2);
         assert_int_equal (len2, len);
         assert_memory_equal (again, data, len);
@@ -582,8 +623,8 @@ test_lease_round_trip (void **state)
         assert_string_equal (boot, s);
         tried++;
       }
-  /* the valid UTF-8 strings, in 3 states: not a loop that skipped them all */
-  assert_true (tried >= 3 * (G_N_ELEMENTS (nasty) - 3));
+  /* every string but the three that are not UTF-8, in 3 states */
+  assert_int_equal (tried, 3 * (N_STRINGS - 3));
   vfp_test_rmtree (dir);
 }
 
@@ -593,6 +634,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_writer_escapes),
     cmocka_unit_test (test_writer_primitives),
+    cmocka_unit_test (test_writer_misuse),
     cmocka_unit_test (test_config_every_knob),
     cmocka_unit_test (test_lease_every_string),
     cmocka_unit_test (test_lease_random),
