@@ -171,38 +171,41 @@ vfp_lease_unlock (int fd)
     close (fd);   /* drops the flock; a crash drops it too */
 }
 
+/* Written with a VfpKeyfileWriter, not a GKeyFile: three times per start. */
 char *
 vfp_lease_to_data (const VfpLease *lease, gsize *len)
 {
-  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  VfpKeyfileWriter w;
 
-  g_key_file_set_string (kf, G_LEASE, "vf", lease->vf_pci);
-  g_key_file_set_string (kf, G_LEASE, "pf", lease->pf_pci);
+  /* a lease is about 650 bytes: one allocation, no growing */
+  vfp_keyfile_writer_init (&w, 1024);
+  vfp_keyfile_group (&w, G_LEASE);
+  vfp_keyfile_string (&w, "vf", lease->vf_pci);
+  vfp_keyfile_string (&w, "pf", lease->pf_pci);
   if (lease->pf_netdev != NULL)
-    g_key_file_set_string (kf, G_LEASE, "pf-netdev", lease->pf_netdev);
-  g_key_file_set_uint64 (kf, G_LEASE, "vf-index", lease->vf_index);
-  g_key_file_set_string (kf, G_LEASE, "pool", lease->pool);
-  g_key_file_set_uint64 (kf, G_LEASE, "nic", lease->nic);
-  g_key_file_set_string (kf, G_LEASE, "owner-uuid", lease->owner_uuid);
-  g_key_file_set_string (kf, G_LEASE, "owner-name", lease->owner_name);
+    vfp_keyfile_string (&w, "pf-netdev", lease->pf_netdev);
+  vfp_keyfile_uint64 (&w, "vf-index", lease->vf_index);
+  vfp_keyfile_string (&w, "pool", lease->pool);
+  vfp_keyfile_uint64 (&w, "nic", lease->nic);
+  vfp_keyfile_string (&w, "owner-uuid", lease->owner_uuid);
+  vfp_keyfile_string (&w, "owner-name", lease->owner_name);
   if (lease->boot_id != NULL)
-    g_key_file_set_string (kf, G_LEASE, "boot-id", lease->boot_id);
+    vfp_keyfile_string (&w, "boot-id", lease->boot_id);
   if (lease->start_id != NULL)
-    g_key_file_set_string (kf, G_LEASE, "start-id", lease->start_id);
-  g_key_file_set_int64 (kf, G_LEASE, "created", lease->created);
-  g_key_file_set_int64 (kf, G_LEASE, "qemu-pid", lease->qemu_pid);
-  g_key_file_set_string (kf, G_LEASE, "state", state_names[lease->state]);
-  g_key_file_set_string (kf, G_LEASE, "form",
-                         lease->form == VFP_FORM_INTERFACE ? "interface" : "hostdev");
-  g_key_file_set_string (kf, G_LEASE, "managed", lease->managed ? "yes" : "no");
+    vfp_keyfile_string (&w, "start-id", lease->start_id);
+  vfp_keyfile_int64 (&w, "created", lease->created);
+  vfp_keyfile_int64 (&w, "qemu-pid", lease->qemu_pid);
+  vfp_keyfile_string (&w, "state", state_names[lease->state]);
+  vfp_keyfile_string (&w, "form", lease->form == VFP_FORM_INTERFACE ? "interface" : "hostdev");
+  vfp_keyfile_string (&w, "managed", lease->managed ? "yes" : "no");
   if (lease->failover_network != NULL)
-    g_key_file_set_string (kf, G_LEASE, "failover-network", lease->failover_network);
+    vfp_keyfile_string (&w, "failover-network", lease->failover_network);
   if (lease->port != NULL)
-    g_key_file_set_string (kf, G_LEASE, "network-port", lease->port);
-  vfp_vf_config_to_keyfile (&lease->applied, kf, G_APPLIED);
+    vfp_keyfile_string (&w, "network-port", lease->port);
+  vfp_vf_config_write (&lease->applied, &w, G_APPLIED);
   if (lease->state != VFP_LEASE_RESERVED)
-    vfp_vf_config_to_keyfile (&lease->original, kf, G_ORIGINAL);
-  return g_key_file_to_data (kf, len, NULL);
+    vfp_vf_config_write (&lease->original, &w, G_ORIGINAL);
+  return vfp_keyfile_writer_finish (&w, len);
 }
 
 /* The text of @lease, or NULL if vfp_lease_read would refuse it as larger

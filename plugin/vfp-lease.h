@@ -148,7 +148,8 @@ gboolean vfp_lease_exists (const char *state_dir, const char *vf_pci);
 gboolean vfp_lease_list (const char *state_dir, GPtrArray **out, GPtrArray *corrupt,
                          GError **error);
 
-/* Text form (GKeyFile) — exposed for the fuzzer and tests. */
+/* Text form, a key file (written by vfp-keyfile-writer.c as GKeyFile would,
+ * read with GKeyFile) — exposed for the fuzzer and tests. */
 char *vfp_lease_to_data (const VfpLease *lease, gsize *len);
 gboolean vfp_lease_from_data (const char *data, gsize len, VfpLease **out, GError **error);
 

@@ -299,14 +299,15 @@ vfp_fake_write_state (VfpNetlinkFake *self, const char *pf, guint vf_index,
                       const VfpVfConfig *state, GError **error)
 {
   g_autofree char *path = vfp_fake_state_path (self, pf, vf_index);
-  g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autofree char *text = NULL;
+  VfpKeyfileWriter w;
   gsize len = 0;
 
   if (!vfp_file_ensure_dir (self->state_dir, 0700, error))
     return FALSE;
-  vfp_vf_config_to_keyfile (state, kf, VFP_FAKE_GROUP);
-  text = g_key_file_to_data (kf, &len, NULL);
+  vfp_keyfile_writer_init (&w, 256);
+  vfp_vf_config_write (state, &w, VFP_FAKE_GROUP);
+  text = vfp_keyfile_writer_finish (&w, &len);
   return vfp_file_replace (path, text, len, 0600, error);
 }
 

@@ -340,8 +340,23 @@ vfp_mac_parse (const char *text, guint8 mac[6], GError **error)
 char *
 vfp_mac_to_string (const guint8 mac[6])
 {
-  return g_strdup_printf ("%02x:%02x:%02x:%02x:%02x:%02x",
-                          mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+  char text[VFP_MAC_STRLEN];
+
+  return g_strdup (vfp_mac_format (mac, text));
+}
+
+const char *
+vfp_mac_format (const guint8 mac[6], char text[VFP_MAC_STRLEN])
+{
+  static const char hex[] = "0123456789abcdef";
+
+  for (guint i = 0; i < 6; i++)
+    {
+      text[3 * i] = hex[mac[i] >> 4];
+      text[3 * i + 1] = hex[mac[i] & 0xf];
+      text[3 * i + 2] = i < 5 ? ':' : '\0';
+    }
+  return text;
 }
 
 gboolean
@@ -436,39 +451,39 @@ vfp_onoff (gboolean b)
 }
 
 void
-vfp_vf_config_to_keyfile (const VfpVfConfig *cfg, GKeyFile *kf, const char *group)
+vfp_vf_config_write (const VfpVfConfig *cfg, VfpKeyfileWriter *w, const char *group)
 {
+  vfp_keyfile_group (w, group);
   if (cfg->set & VFP_KNOB_MAC)
     {
-      g_autofree char *mac = vfp_mac_to_string (cfg->mac);
+      char mac[VFP_MAC_STRLEN];
 
-      g_key_file_set_string (kf, group, VFP_ATTR_MAC, mac);
+      vfp_keyfile_string (w, VFP_ATTR_MAC, vfp_mac_format (cfg->mac, mac));
     }
   if (cfg->set & VFP_KNOB_VLAN)
     {
       const char *proto = vfp_vlan_proto_to_string (cfg->vlan_proto);
 
-      g_key_file_set_uint64 (kf, group, VFP_ATTR_VLAN, cfg->vlan);
-      g_key_file_set_uint64 (kf, group, VFP_ATTR_QOS, cfg->qos);
+      vfp_keyfile_uint64 (w, VFP_ATTR_VLAN, cfg->vlan);
+      vfp_keyfile_uint64 (w, VFP_ATTR_QOS, cfg->qos);
       /* an unknown number is written as such so reading it back fails
        * loudly instead of silently turning into 802.1Q */
       if (proto != NULL)
-        g_key_file_set_string (kf, group, VFP_ATTR_VLAN_PROTO, proto);
+        vfp_keyfile_string (w, VFP_ATTR_VLAN_PROTO, proto);
       else
-        g_key_file_set_uint64 (kf, group, VFP_ATTR_VLAN_PROTO, cfg->vlan_proto);
+        vfp_keyfile_uint64 (w, VFP_ATTR_VLAN_PROTO, cfg->vlan_proto);
     }
   if (cfg->set & VFP_KNOB_SPOOFCHK)
-    g_key_file_set_string (kf, group, VFP_ATTR_SPOOFCHK, vfp_onoff (cfg->spoofchk));
+    vfp_keyfile_string (w, VFP_ATTR_SPOOFCHK, vfp_onoff (cfg->spoofchk));
   if (cfg->set & VFP_KNOB_TRUST)
-    g_key_file_set_string (kf, group, VFP_ATTR_TRUST, vfp_onoff (cfg->trust));
+    vfp_keyfile_string (w, VFP_ATTR_TRUST, vfp_onoff (cfg->trust));
   if (cfg->set & VFP_KNOB_RATE)
     {
-      g_key_file_set_uint64 (kf, group, VFP_ATTR_MIN_TX_RATE, cfg->min_tx_rate);
-      g_key_file_set_uint64 (kf, group, VFP_ATTR_MAX_TX_RATE, cfg->max_tx_rate);
+      vfp_keyfile_uint64 (w, VFP_ATTR_MIN_TX_RATE, cfg->min_tx_rate);
+      vfp_keyfile_uint64 (w, VFP_ATTR_MAX_TX_RATE, cfg->max_tx_rate);
     }
   if (cfg->set & VFP_KNOB_LINK_STATE)
-    g_key_file_set_string (kf, group, VFP_ATTR_LINK_STATE,
-                           vfp_link_state_to_string (cfg->link_state));
+    vfp_keyfile_string (w, VFP_ATTR_LINK_STATE, vfp_link_state_to_string (cfg->link_state));
 }
 
 gboolean

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include "vfp-keyfile-writer.h"
 
 G_BEGIN_DECLS
 
@@ -71,6 +72,9 @@ void vfp_vf_config_merge (VfpVfConfig *base, const VfpVfConfig *top);
 /* MAC helpers.  Parsing accepts "aa:bb:cc:dd:ee:ff" only. */
 gboolean vfp_mac_parse (const char *text, guint8 mac[6], GError **error);
 char *vfp_mac_to_string (const guint8 mac[6]);
+/* The same text in @text (returned), without allocating. */
+#define VFP_MAC_STRLEN 18
+const char *vfp_mac_format (const guint8 mac[6], char text[VFP_MAC_STRLEN]);
 gboolean vfp_mac_is_multicast (const guint8 mac[6]);
 gboolean vfp_mac_is_zero (const guint8 mac[6]);
 /* Stable, locally administered, unicast MAC from a domain UUID and nic index. */
@@ -79,10 +83,11 @@ void vfp_mac_derive (const char *uuid, guint nic_index, guint8 mac[6]);
 const char *vfp_knob_name (VfpKnob knob);
 const char *vfp_link_state_to_string (VfpLinkState state);
 
-/* Text form of the set knobs as a GKeyFile group (VFP_ATTR_* keys), used by
- * lease files and the fake backend.  Reading is strict: unknown keys and bad
- * values fail with VFP_ERROR_STATE_CORRUPT. */
-void vfp_vf_config_to_keyfile (const VfpVfConfig *cfg, GKeyFile *kf, const char *group);
+/* Text form of the set knobs as a key file group (VFP_ATTR_* keys), used by
+ * lease files and the fake backend: written with a VfpKeyfileWriter (no
+ * group at all when no knob is set), read back with GKeyFile.  Reading is
+ * strict: unknown keys and bad values fail with VFP_ERROR_STATE_CORRUPT. */
+void vfp_vf_config_write (const VfpVfConfig *cfg, VfpKeyfileWriter *w, const char *group);
 gboolean vfp_vf_config_from_keyfile (VfpVfConfig *cfg, GKeyFile *kf,
                                      const char *group, GError **error);
 

@@ -324,16 +324,17 @@ test_keyfile_round_trip (void **state)
       "mac", "02:11:22:33:44:55", "vlan", "100", "qos", "3", "vlan-proto", "802.1ad",
       "spoofchk", "off", "trust", "on", "min-tx-rate", "10", "max-tx-rate", "1000",
       "link-state", "disable", NULL });
-  g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GKeyFile) kf2 = g_key_file_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *data = NULL;
   g_autofree char *d1 = NULL;
   g_autofree char *d2 = NULL;
   VfpVfConfig back = { 0 };
+  VfpKeyfileWriter w;
 
-  vfp_vf_config_to_keyfile (&cfg, kf, "applied");
-  data = g_key_file_to_data (kf, NULL, NULL);
+  vfp_keyfile_writer_init (&w, 0);
+  vfp_vf_config_write (&cfg, &w, "applied");
+  data = vfp_keyfile_writer_finish (&w, NULL);
   CHECK_STR ("keyfile text", data,
              "[applied]\n"
              "mac=02:11:22:33:44:55\n"
@@ -388,11 +389,12 @@ test_keyfile_writes_only_set (void **state)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       VfpVfConfig cfg = cfg_from (cases[i].set);
-      g_autoptr (GKeyFile) kf = g_key_file_new ();
       g_autofree char *data = NULL;
+      VfpKeyfileWriter w;
 
-      vfp_vf_config_to_keyfile (&cfg, kf, "g");
-      data = g_key_file_to_data (kf, NULL, NULL);
+      vfp_keyfile_writer_init (&w, 0);
+      vfp_vf_config_write (&cfg, &w, "g");
+      data = vfp_keyfile_writer_finish (&w, NULL);
       CHECK_STR (cases[i].label, data, cases[i].text);
     }
 }
