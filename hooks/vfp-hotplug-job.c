@@ -3,6 +3,7 @@
 #include "vfp-hotplug-job.h"
 #include "vfp-error.h"
 #include "vfp-host.h"
+#include "vfp-keyfile-writer.h"
 
 #include <string.h>
 #include <syslog.h>
@@ -25,32 +26,38 @@ char *
 vfp_hotplug_job_to_data (const char *uuid, const char *name, guint domid, GPtrArray *hotplug,
                          gsize *len)
 {
-  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  VfpKeyfileWriter w;
+  g_autoptr (GPtrArray) groups = g_ptr_array_new_with_free_func (g_free);
 
-  g_key_file_set_string (kf, G_JOB, "uuid", uuid);
-  g_key_file_set_string (kf, G_JOB, "name", name);
-  g_key_file_set_uint64 (kf, G_JOB, "domid", domid);
-  g_key_file_set_uint64 (kf, G_JOB, "devices", hotplug->len);
+  vfp_keyfile_writer_init (&w, 0);
+  vfp_keyfile_group (&w, G_JOB);
+  vfp_keyfile_string (&w, "uuid", uuid);
+  vfp_keyfile_string (&w, "name", name);
+  vfp_keyfile_uint64 (&w, "domid", domid);
+  vfp_keyfile_uint64 (&w, "devices", hotplug->len);
   for (guint i = 0; i < hotplug->len; i++)
     {
       const VfpHotplug *hp = hotplug->pdata[i];
-      g_autofree char *group = g_strdup_printf ("device %u", i);
-      g_autofree char *config = g_strdup_printf ("device %u config", i);
+      char *group = g_strdup_printf ("device %u", i);
+      char *config = g_strdup_printf ("device %u config", i);
 
-      g_key_file_set_uint64 (kf, group, "nic", hp->nic);
-      g_key_file_set_string (kf, group, "vf", hp->vf_pci);
-      g_key_file_set_string (kf, group, "start-id", hp->start_id);
-      g_key_file_set_int64 (kf, group, "qemu-pid", hp->qemu_pid);
-      g_key_file_set_string (kf, group, "form",
-                             hp->form == VFP_FORM_INTERFACE ? "interface" : "hostdev");
-      g_key_file_set_boolean (kf, group, "managed", hp->managed);
+      /* the writer keeps the group names until their first key */
+      g_ptr_array_add (groups, group);
+      g_ptr_array_add (groups, config);
+      vfp_keyfile_group (&w, group);
+      vfp_keyfile_uint64 (&w, "nic", hp->nic);
+      vfp_keyfile_string (&w, "vf", hp->vf_pci);
+      vfp_keyfile_string (&w, "start-id", hp->start_id);
+      vfp_keyfile_int64 (&w, "qemu-pid", hp->qemu_pid);
+      vfp_keyfile_string (&w, "form", hp->form == VFP_FORM_INTERFACE ? "interface" : "hostdev");
+      vfp_keyfile_string (&w, "managed", hp->managed ? "true" : "false");
       if (hp->standby_alias != NULL)
-        g_key_file_set_string (kf, group, "standby-alias", hp->standby_alias);
+        vfp_keyfile_string (&w, "standby-alias", hp->standby_alias);
       if (hp->standby_network != NULL)
-        g_key_file_set_string (kf, group, "standby-network", hp->standby_network);
-      vfp_vf_config_to_keyfile (&hp->cfg, kf, config);
+        vfp_keyfile_string (&w, "standby-network", hp->standby_network);
+      vfp_vf_config_write (&hp->cfg, &w, config);
     }
-  return g_key_file_to_data (kf, len, NULL);
+  return vfp_keyfile_writer_finish (&w, len);
 }
 
 static gboolean
