@@ -942,6 +942,35 @@ check_hook (const VfpDoctorPaths *paths, GPtrArray *report, gint64 *mtime_out)
   return TRUE;
 }
 
+/* The hook executes its hot-plug worker from the directory of its own
+ * binary (the link's target): without it a plain 'virsh start' gives the
+ * domain no VF (the hook releases what it leased). */
+static void
+check_hotplug_worker (const VfpDoctorPaths *paths, GPtrArray *report)
+{
+  g_autofree char *binary = realpath (paths->hook_path, NULL);
+  g_autofree char *dir = NULL;
+  g_autofree char *worker = NULL;
+  g_autofree char *fix = NULL;
+  struct stat st;
+
+  if (binary == NULL)
+    return;   /* check_hook said what is wrong with the hook itself */
+  dir = g_path_get_dirname (binary);
+  worker = g_build_filename (dir, "vfpool-hotplug", NULL);
+  if (stat (worker, &st) == 0 && S_ISREG (st.st_mode) && (st.st_mode & S_IXUSR) != 0)
+    {
+      vfp_doctor_add (report, "hotplug-worker", VFP_CHECK_PASS, NULL,
+                      "%s is installed beside the hook", worker);
+      return;
+    }
+  fix = g_strdup_printf ("apt-get install --reinstall vfpool, or make install (it installs "
+                         "vfpool-hotplug beside %s)", binary);
+  vfp_doctor_add (report, "hotplug-worker", VFP_CHECK_FAIL, fix,
+                  "no executable hot-plug worker at %s: a plain 'virsh start' gives domains "
+                  "no VF (the hook releases what it leased)", worker);
+}
+
 /* Debian's AppArmor profile for libvirtd lets it exec files under /etc/libvirt/hooks
  * and /usr/{s,}bin, nothing under /usr/local or /opt (docs/DESIGN.md §1); the
  * profile applies to the resolved path, so a symlink does not help. */
@@ -1227,7 +1256,10 @@ vfp_doctor_check_host (const VfpDoctorPaths *paths, GPtrArray *report, VfpConfig
   if (config != NULL)
     check_net_hook (paths, config, report);
   if (check_hook (paths, report, &hook_mtime))
-    check_apparmor (paths, report);
+    {
+      check_hotplug_worker (paths, report);
+      check_apparmor (paths, report);
+    }
   check_daemon (paths, report, hook_mtime);
 
   if (config_out != NULL)

@@ -30,6 +30,8 @@ hz=$(getconf CLK_TCK)
 echo "4242 (libvirtd) S 1 4242 4242 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 $((20000 * hz)) 1 1" \
   > "$T/proc/4242/stat"
 install -m 0755 "$HOOK" "$HOOK_AT"
+# the hook runs its hot-plug worker from beside its binary (here the copy)
+install -m 0755 "$VFP_INST$VFP_SBINDIR/vfpool-hotplug" "$(dirname "$HOOK_AT")/vfpool-hotplug"
 touch -d @1000000000 "$HOOK_AT"              # installed before libvirtd started
 
 "$CTL" doctor --json --no-libvirt --root "$ROOT" > "$T/ok.json"; rc=$?
@@ -37,7 +39,7 @@ check "healthy host: doctor exits 0 (rc=$rc)" test "$rc" = 0
 check "healthy host: JSON parses, nothing fails" \
   test "$(json_get "$T/ok.json" "d['failed']")" = 0
 for id in iommu vfio-pci config pf-sriov:ens1f0 pf-link:ens1f1 pf-autoprobe:ens1f0 \
-          vf-iommu:tenant vf-count:ens1f0 hook libvirtd networkmanager; do
+          vf-iommu:tenant vf-count:ens1f0 hook hotplug-worker libvirtd networkmanager; do
   check "healthy host: $id passes" check_status "$T/ok.json" "$id" pass
 done
 "$CTL" doctor --no-libvirt --root "$ROOT" > "$T/ok.txt"; rc=$?
@@ -272,6 +274,12 @@ check "broken host: PF SR-IOV off, fix writes sriov_numvfs" check_mentions "$T/b
 check "... and says the package enables vfpool-vfs.service" \
   check_mentions "$T/bad.json" pf-sriov:ens1f0 "the package enables it; after make install: systemctl enable"
 rm -rf "$ROOT/run/NetworkManager"
+rm -f "$(dirname "$HOOK_AT")/vfpool-hotplug"
+"$CTL" doctor --json --no-libvirt --root "$ROOT" > "$T/noworker.json"; rc=$?
+check "hot-plug worker missing beside the hook: fails (rc=$rc)" \
+  bash -c "[ $rc = 1 ] && $(declare -f json_get check_status); check_status '$T/noworker.json' hotplug-worker fail"
+check "  naming the worker's path and the reinstall" check_mentions "$T/noworker.json" hotplug-worker \
+  "$(dirname "$HOOK_AT")/vfpool-hotplug"
 rm -f "$HOOK_AT"
 "$CTL" doctor --json --no-libvirt --root "$ROOT" > "$T/nohook.json"
 check "hook missing: fails, fix links it" check_mentions "$T/nohook.json" hook "ln -s /usr/sbin/vfpool-hook"
