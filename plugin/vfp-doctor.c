@@ -868,6 +868,14 @@ check_hook_leftovers (const VfpDoctorPaths *paths, GPtrArray *report)
       }
 }
 
+static gboolean
+is_executable_file (const char *path)
+{
+  struct stat st;
+
+  return stat (path, &st) == 0 && S_ISREG (st.st_mode) && (st.st_mode & S_IXUSR) != 0;
+}
+
 /* network=yes pools need the network hook, the sibling of the QEMU hook:
  * .../hooks/qemu.d/vfpool -> .../hooks/network.d/vfpool. */
 static void
@@ -878,14 +886,13 @@ check_net_hook (const VfpDoctorPaths *paths, VfpConfig *config, GPtrArray *repor
   g_autofree char *path = g_build_filename (hooks, "network.d", "vfpool", NULL);
   g_autofree char *fix = NULL;
   const char *pool = NULL;
-  struct stat st;
 
   for (guint p = 0; p < config->pools->len && pool == NULL; p++)
     if (((VfpPool *) config->pools->pdata[p])->network)
       pool = ((VfpPool *) config->pools->pdata[p])->name;
   if (pool == NULL)
     return;
-  if (stat (path, &st) == 0 && S_ISREG (st.st_mode) && (st.st_mode & S_IXUSR) != 0)
+  if (is_executable_file (path))
     {
       vfp_doctor_add (report, "network-hook", VFP_CHECK_PASS, NULL,
                       "%s is installed and executable", path);
@@ -952,13 +959,12 @@ check_hotplug_worker (const VfpDoctorPaths *paths, GPtrArray *report)
   g_autofree char *dir = NULL;
   g_autofree char *worker = NULL;
   g_autofree char *fix = NULL;
-  struct stat st;
 
   if (binary == NULL)
     return;   /* check_hook said what is wrong with the hook itself */
   dir = g_path_get_dirname (binary);
   worker = g_build_filename (dir, "vfpool-hotplug", NULL);
-  if (stat (worker, &st) == 0 && S_ISREG (st.st_mode) && (st.st_mode & S_IXUSR) != 0)
+  if (is_executable_file (worker))
     {
       vfp_doctor_add (report, "hotplug-worker", VFP_CHECK_PASS, NULL,
                       "%s is installed beside the hook", worker);
