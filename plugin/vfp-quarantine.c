@@ -5,6 +5,7 @@
 #include "vfp-file.h"
 #include "vfp-host.h"
 
+#include <dirent.h>
 #include <string.h>
 
 #define QUARANTINE_DIR "quarantine"
@@ -54,11 +55,15 @@ vfp_quarantine_list (const char *state_dir)
 {
   g_autofree char *dir_path = g_build_filename (state_dir, QUARANTINE_DIR, NULL);
   GHashTable *out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
-  const char *name;
+  /* opendir, not g_dir_open: the directory is missing on most hosts, and
+   * GLib's error for that converts the path to UTF-8, which loads glibc's
+   * iconv tables on every start (the hook's hot path). */
+  DIR *dir = opendir (dir_path);
+  struct dirent *entry;
 
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+  while (dir != NULL && (entry = readdir (dir)) != NULL)
     {
+      const char *name = entry->d_name;
       g_autofree char *path = NULL;
       char *reason = NULL;
 
@@ -69,5 +74,7 @@ vfp_quarantine_list (const char *state_dir)
         reason = g_strdup ("(reason unreadable)");
       g_hash_table_insert (out, g_strdup (name), reason);
     }
+  if (dir != NULL)
+    closedir (dir);
   return out;
 }

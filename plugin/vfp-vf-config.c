@@ -504,23 +504,24 @@ vfp_vf_config_from_keyfile (VfpVfConfig *cfg, GKeyFile *kf,
     {
       g_autoptr (GError) local_error = NULL;
       g_autofree char *value = g_key_file_get_value (kf, group, keys[i], NULL);
-      g_autofree char *quoted_key = vfp_error_quote (keys[i]);
-      g_autofree char *quoted_value = vfp_error_quote (value != NULL ? value : "");
+      g_autofree char *quoted_key = NULL;
+      g_autofree char *quoted_value = NULL;
+      gboolean known = vfp_vf_config_is_attr (keys[i]);
 
-      if (!vfp_vf_config_is_attr (keys[i]))
-        {
-          g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT,
-                       "[%s] %s=%s: unknown key '%s'",
-                       group, quoted_key, quoted_value, quoted_key);
-          return FALSE;
-        }
-      if (!vfp_vf_config_set_attr (&parsed, keys[i], value, &local_error))
-        {
-          g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT,
-                       "[%s] %s=%s: %s",
-                       group, quoted_key, quoted_value, local_error->message);
-          return FALSE;
-        }
+      if (known && vfp_vf_config_set_attr (&parsed, keys[i], value, &local_error))
+        continue;
+      /* quoted only for the message: a lease is read on every start */
+      quoted_key = vfp_error_quote (keys[i]);
+      quoted_value = vfp_error_quote (value != NULL ? value : "");
+      if (!known)
+        g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT,
+                     "[%s] %s=%s: unknown key '%s'",
+                     group, quoted_key, quoted_value, quoted_key);
+      else
+        g_set_error (error, VFP_ERROR, VFP_ERROR_STATE_CORRUPT,
+                     "[%s] %s=%s: %s",
+                     group, quoted_key, quoted_value, local_error->message);
+      return FALSE;
     }
 
   *cfg = parsed;

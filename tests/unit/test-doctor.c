@@ -88,9 +88,22 @@ enum {
   HOOK_LINK = 1 << 8,           /* the hook is a link to .../usr/sbin/vfpool-hook */
   HOOK_DANGLING = 1 << 9,       /* the hook is a link to nothing (package removed) */
   HOOK_DPKG_NEW = 1 << 10,      /* an executable vfpool.dpkg-new beside the hook */
+  NO_WORKER = 1 << 11,          /* no vfpool-hotplug beside the hook's binary */
 };
 
 #define HOOK_MTIME 1000000000   /* 2001-09-09 */
+
+/* The hook runs its hot-plug worker from its binary's directory. */
+static void
+write_worker (const char *dir, unsigned extras)
+{
+  g_autofree char *path = g_build_filename (dir, "vfpool-hotplug", NULL);
+
+  if (extras & NO_WORKER)
+    return;
+  vfp_test_write (dir, "vfpool-hotplug", "#!/bin/sh\n");
+  assert_int_equal (chmod (path, 0755), 0);
+}
 #define BOOT_TIME 999990000
 
 static void
@@ -121,6 +134,7 @@ host_setup (Host *h, const char *cmdline, unsigned extras)
           g_autofree char *opt = g_build_filename (h->dir, "opt", "vfpool", NULL);
           g_autofree char *optdir = g_path_get_dirname (opt);
           vfp_test_write (optdir, "vfpool", "#!/bin/sh\n");
+          write_worker (optdir, extras);
           g_mkdir_with_parents (dir, 0755);
           assert_int_equal (symlink (opt, h->hook), 0);
           assert_int_equal (chmod (opt, 0755), 0);
@@ -128,6 +142,7 @@ host_setup (Host *h, const char *cmdline, unsigned extras)
       else
         {
           vfp_test_write (dir, base, "#!/bin/sh\n");
+          write_worker (dir, extras);
           assert_int_equal (chmod (h->hook, extras & HOOK_NOT_EXEC ? 0644 : 0755), 0);
           set_mtime (h->hook, HOOK_MTIME);
         }
@@ -140,6 +155,7 @@ host_setup (Host *h, const char *cmdline, unsigned extras)
       if (extras & HOOK_LINK)
         {
           vfp_test_write (bindir, "vfpool-hook", "#!/bin/sh\n");
+          write_worker (bindir, extras);
           assert_int_equal (chmod (bin, 0755), 0);
           set_mtime (bin, HOOK_MTIME);
         }
@@ -220,7 +236,7 @@ static const HostCase host_cases[] = {
       { "pf-autoprobe:ens1f1", VFP_CHECK_PASS, NULL },
       { "vf-iommu:tenant", VFP_CHECK_PASS, NULL },
       { "libvirtd", VFP_CHECK_PASS, "after the hook" },
-      { "hook", VFP_CHECK_PASS, NULL } } },
+      { "hotplug-worker", VFP_CHECK_PASS, "qemu.d/vfpool-hotplug is installed beside the hook" } } },
   { "SR-IOV off: config and PF fail with the sriov_numvfs command", "--host off",
     "[pool tenant]\npfs=ens1f0\n", GOOD_CMDLINE, GOOD, VFP_CHECK_FAIL,
     { { "config", VFP_CHECK_FAIL, "SR-IOV is off" },
@@ -281,6 +297,12 @@ static const HostCase host_cases[] = {
     HOOK_LINK | DAEMON_AFTER, VFP_CHECK_PASS,
     { { "hook", VFP_CHECK_PASS, "/usr/sbin/vfpool-hook is installed" },
       { "libvirtd", VFP_CHECK_PASS, "after the hook" } } },
+  { "hook: a link to the binary, its hot-plug worker missing beside it", "--host demo",
+    DEMO_POOL, GOOD_CMDLINE, HOOK_LINK | DAEMON_AFTER | NO_WORKER, VFP_CHECK_FAIL,
+    { { "hook", VFP_CHECK_PASS, "/usr/sbin/vfpool-hook is installed" },
+      { "hotplug-worker", VFP_CHECK_FAIL, "usr/sbin/vfpool-hotplug: a plain 'virsh start' gives "
+        "domains no VF" },
+      { "hotplug-worker", VFP_CHECK_FAIL, "apt-get install --reinstall vfpool" } } },
   { "hook: a dangling link (package removed)", "--host demo", DEMO_POOL, GOOD_CMDLINE,
     HOOK_DANGLING | DAEMON_AFTER, VFP_CHECK_FAIL,
     { { "hook", VFP_CHECK_FAIL, "dangling link" } } },
