@@ -69,6 +69,17 @@ close_inherited_fds (void)
     close ((int) fd);
 }
 
+/* No worker will run: the devices' VFs must not stay leased to a domain
+ * that never gets them. */
+static gboolean
+give_up_all (VfpContext *ctx, const char *uuid, const char *name, GPtrArray *hotplug,
+             GError **error)
+{
+  for (guint i = 0; i < hotplug->len; i++)
+    vfp_hotplug_give_up (ctx, uuid, name, hotplug->pdata[i], (*error)->message);
+  return FALSE;
+}
+
 gboolean
 vfp_hotplug_spawn (VfpContext *ctx, const char *uuid, const char *name, guint domid,
                    GPtrArray *hotplug, GError **error)
@@ -79,14 +90,14 @@ vfp_hotplug_spawn (VfpContext *ctx, const char *uuid, const char *name, guint do
   int status = 0;
 
   if (job < 0)
-    return FALSE;
+    return give_up_all (ctx, uuid, name, hotplug, error);
   pid = fork ();
   if (pid < 0)
     {
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
                    "cannot fork the hot-plug worker: %s", g_strerror (errno));
       close (job);
-      return FALSE;
+      return give_up_all (ctx, uuid, name, hotplug, error);
     }
   if (pid == 0)
     {
@@ -128,7 +139,8 @@ vfp_hotplug_spawn (VfpContext *ctx, const char *uuid, const char *name, guint do
                    "cannot start the hot-plug worker (%s)",
                    WIFEXITED (status) && WEXITSTATUS (status) == 2 ? "second fork failed"
                                                                    : "setsid failed");
-      return FALSE;
+      /* (a worker that ran all the same finds its lease gone: stale) */
+      return give_up_all (ctx, uuid, name, hotplug, error);
     }
   return TRUE;
 }

@@ -12,7 +12,7 @@ G_BEGIN_DECLS
  * stdin: attach each VfpHotplug of @hotplug to domain @uuid, live — only
  * while the domain is still instance @domid (libvirt's id, 0 if unknown)
  * and the VF still leased under the VfpHotplug's start id.  A device that
- * cannot be attached (the worker cannot even be run included) has its
+ * cannot be attached (the worker cannot even be started or run included) has its
  * lease released (that lease only); the worker logs to syslog.  Returns
  * once the worker is detached; an error if it could not be. */
 gboolean vfp_hotplug_spawn (VfpContext *ctx, const char *uuid, const char *name,
