@@ -155,6 +155,8 @@ check "install: the hook runs (exit 2 without arguments)" \
 in_root vfpoolctl doctor > "$work/doctor.txt" 2>&1; rc=$?
 check "doctor: exits 0 or 1, no crash (rc=$rc)" test "$rc" -le 1
 check "doctor: the hook link passes" grep -q "^\[PASS\] hook: $HOOK -> $BIN" "$work/doctor.txt"
+check "doctor: the hot-plug worker beside the hook passes" \
+  grep -q "^\[PASS\] hotplug-worker: /usr/sbin/vfpool-hotplug is installed beside the hook" "$work/doctor.txt"
 [ "$rc" -le 1 ] && grep -q "^\[PASS\] hook" "$work/doctor.txt" || cat "$work/doctor.txt"
 
 # ---- upgrade over a modified hook, same layout ------------------------------------
