@@ -367,6 +367,90 @@ test_rank_whole_pfs_matches_general (void **state)
   vfp_test_rmtree (dir);
 }
 
+/* Write @state into @pf's operstate file under sysfs @root and mark its
+ * link unread, as a start's config load leaves it (VFP_PF_FACT_LINK). */
+static void
+set_unread_link (const char *root, VfpPf *pf, const char *state)
+{
+  g_autofree char *dir = g_build_filename (root, "bus", "pci", "devices", pf->pci, "net",
+                                           pf->netdev, NULL);
+
+  vfp_test_write (dir, "operstate", state);
+  pf->link = VFP_LINK_UNKNOWN;
+  pf->link_unread = TRUE;
+}
+
+/* A start's ranking (limited, no outcome) reads the link only of the PFs
+ * it reaches, best first, and still gives exactly the general pass's
+ * candidates: for random leased sets, sticky VFs, NUMA nodes, links down
+ * and require-link.  Some rounds must leave a PF's link unread, else the
+ * walk read every PF. */
+static void
+test_rank_reads_links_lazily (void **state)
+{
+  g_autofree char *dir = vfp_test_mkdtemp ("alloc-lazy-link");
+  g_autoptr (GHashTable) none = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (30);
+  VfpPool pool = { .name = (char *) "p" };
+  VfpPf *pfs[4];
+  const char *names[4] = { "ens1f0", "ens2f0", "ens3f0", "ens4f0" };
+  guint rounds_left_unread = 0;
+
+  vfp_test_make_sysfs (dir, "scale:4:40");
+  pool.pfs = g_ptr_array_new ();
+  pool.members = g_ptr_array_new ();
+  for (guint p = 0; p < 4; p++)
+    {
+      assert_true (vfp_host_read_pf (dir, names[p], &pfs[p], NULL));
+      pfs[p]->numa_node = p % 2;
+      g_ptr_array_add (pool.pfs, pfs[p]);
+      g_ptr_array_extend (pool.members, pfs[p]->vfs, NULL, NULL);
+    }
+  for (guint round = 0; round < 300; round++)
+    {
+      g_autoptr (VfpVfSet) set = vfp_vf_set_new (&pool);
+      guint density = g_rand_int_range (rand, 0, 101);
+      const VfpVf *sticky = pool.members->pdata[g_rand_int_range (rand, 0, 160)];
+      VfpAllocQuery q = { NULL };
+      g_autoptr (GPtrArray) lazy = NULL;
+      g_autoptr (GPtrArray) general = NULL;
+      gboolean some_unread = FALSE;
+
+      for (guint i = 0; i < pool.members->len; i++)
+        if ((guint) g_rand_int_range (rand, 0, 100) < density)
+          assert_true (vfp_vf_set_add (set, ((VfpVf *) pool.members->pdata[i])->pci));
+      for (guint p = 0; p < 4; p++)
+        set_unread_link (dir, pfs[p], g_rand_int_range (rand, 0, 4) == 0 ? "down" : "up");
+      pool.require_link = round % 5 == 0;
+      q.unavailable_set = set;
+      q.sticky_pci = round % 2 ? sticky->pci : NULL;
+      q.numa_node = (int) (round % 3) - 1;
+      q.limit = round % 3 == 0 ? 1 : round % 3 == 1 ? 8 : 50;
+      q.sysfs_root = dir;
+      lazy = vfp_alloc_rank_query (&pool, &q, NULL);
+      for (guint p = 0; p < 4; p++)
+        some_unread |= pfs[p]->link_unread;
+      rounds_left_unread += some_unread;
+      q.unavailable = none;   /* a hash table too: the general pass, every link */
+      general = vfp_alloc_rank_query (&pool, &q, NULL);
+      for (guint p = 0; p < 4; p++)
+        assert_false (pfs[p]->link_unread);
+      if (lazy->len != general->len)
+        fail_msg ("round %u: %u candidates, general pass %u", round, lazy->len, general->len);
+      for (guint j = 0; j < lazy->len; j++)
+        if (lazy->pdata[j] != general->pdata[j])
+          fail_msg ("round %u: candidate %u is %s, general pass %s", round, j,
+                    ((VfpVf *) lazy->pdata[j])->pci, ((VfpVf *) general->pdata[j])->pci);
+    }
+  if (rounds_left_unread < 100)
+    fail_msg ("only %u of 300 rounds left a PF's link unread", rounds_left_unread);
+  g_ptr_array_unref (pool.members);
+  g_ptr_array_unref (pool.pfs);
+  for (guint p = 0; p < 4; p++)
+    vfp_pf_free (pfs[p]);
+  vfp_test_rmtree (dir);
+}
+
 int
 main (void)
 {
@@ -378,6 +462,7 @@ main (void)
     cmocka_unit_test (test_bond_ports),
     cmocka_unit_test (test_bond_one_pf_exhausted),
     cmocka_unit_test (test_rank_whole_pfs_matches_general),
+    cmocka_unit_test (test_rank_reads_links_lazily),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
