@@ -28,10 +28,4 @@ char *vfp_hotplug_job_to_data (const char *uuid, const char *name, guint domid,
 gboolean vfp_hotplug_job_from_data (const char *data, gsize len, VfpHotplugJob **out,
                                     GError **error);
 
-/* A device the domain never got must not stay leased to it — but only
- * this start's lease (@hp's start id): a later start may hold the same VF
- * by now.  Logs why (@why) and the outcome to syslog. */
-void vfp_hotplug_give_up (VfpContext *ctx, const char *uuid, const char *name,
-                          const VfpHotplug *hp, const char *why);
-
 G_END_DECLS

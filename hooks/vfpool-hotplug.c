@@ -287,7 +287,7 @@ worker_run (const Instance *in, GPtrArray *hotplug)
                   error != NULL ? error->message : "the start it was leased for is over");
           continue;
         }
-      vfp_hotplug_give_up (ctx, in->uuid, in->name, hp, error->message);
+      vfp_lifecycle_release_hotplug (ctx, in->uuid, in->name, hp, error->message);
     }
   if (dom != NULL)
     virDomainFree (dom);

@@ -14,12 +14,7 @@ trap 'for f in "$T"/qemu/*; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; do
 # ("" = nowhere).  Exit status 137 = killed at the point.
 fhook() {
   local point=$1; shift
-  env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-    VFPOOL_SYSFS_ROOT="$VFPOOL_SYSFS_ROOT" VFPOOL_CONFIG_DIR="$VFPOOL_CONFIG_DIR" \
-    VFPOOL_STATE_DIR="$VFPOOL_STATE_DIR" VFPOOL_HISTORY_DIR="$VFPOOL_HISTORY_DIR" \
-    VFPOOL_NETLINK="$VFPOOL_NETLINK" VFPOOL_LIBVIRT_URI="$VFPOOL_LIBVIRT_URI" \
-    VFPOOL_LIBVIRT_RUN_DIR="$VFPOOL_LIBVIRT_RUN_DIR" VFPOOL_BOOT_ID_FILE="$VFPOOL_BOOT_ID_FILE" \
-    VFPOOL_FAULT="$point" "$HOOKF" "$1" "$2" "$3" - < "$4" 2>/dev/null
+  hook_env VFPOOL_FAULT="$point" "$HOOKF" "$1" "$2" "$3" - < "$4" 2>/dev/null
 }
 # fctl POINT ARGS...: vfpoolctl dying at POINT.
 fctl() { local point=$1; shift; VFPOOL_FAULT="$point" "$CTLF" "$@" 2>/dev/null; }

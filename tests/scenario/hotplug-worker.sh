@@ -21,7 +21,7 @@ check "d1 keeps its lease" test -n "$(lease_of d1)"
 # leased to a domain that will never get it.
 mkdir -p "$T/sbin"
 cp "$HOOK" "$T/sbin/vfpool-hook"
-check "d2 prepare and start" bash -c "$(declare -f hook); HOOK='$HOOK'; \
+check "d2 prepare and start" bash -c "$(declare -f hook_env hook); HOOK='$HOOK'; \
   hook d2 prepare begin '$T/d2.xml' && hook d2 start begin '$T/d2.xml'"
 vf2=$(lease_of d2)
 check "d2 holds a VF before started" test -n "$vf2"
@@ -58,11 +58,6 @@ form=hostdev
 managed=true
 EOF
 lines_before=$(wc -l < "$T/attach.log")
-hook_env() { env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-  VFPOOL_SYSFS_ROOT="$VFPOOL_SYSFS_ROOT" VFPOOL_CONFIG_DIR="$VFPOOL_CONFIG_DIR" \
-  VFPOOL_STATE_DIR="$VFPOOL_STATE_DIR" VFPOOL_HISTORY_DIR="$VFPOOL_HISTORY_DIR" \
-  VFPOOL_NETLINK="$VFPOOL_NETLINK" VFPOOL_LIBVIRT_URI="$VFPOOL_LIBVIRT_URI" \
-  VFPOOL_LIBVIRT_RUN_DIR="$VFPOOL_LIBVIRT_RUN_DIR" VFPOOL_BOOT_ID_FILE="$VFPOOL_BOOT_ID_FILE" "$@"; }
 hook_env "$WORKER" < "$T/forged.job"; rc=$?
 check "the forged job runs to its end (exit 0)" test "$rc" = 0
 check "nothing attached for the forged owner" test "$(wc -l < "$T/attach.log")" = "$lines_before"

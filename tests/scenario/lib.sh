@@ -79,14 +79,18 @@ fake_qemu() {
   return 1
 }
 
+# hook_env [VAR=VALUE...] CMD [ARG...]: CMD with the bare environment
+# libvirt gives its hooks (which the hook's hot-plug worker inherits), plus
+# the test seams above and VFPOOL_STATS when set.
+hook_env() { env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+               VFPOOL_SYSFS_ROOT="$VFPOOL_SYSFS_ROOT" VFPOOL_CONFIG_DIR="$VFPOOL_CONFIG_DIR" \
+               VFPOOL_STATE_DIR="$VFPOOL_STATE_DIR" VFPOOL_HISTORY_DIR="$VFPOOL_HISTORY_DIR" \
+               VFPOOL_NETLINK="$VFPOOL_NETLINK" VFPOOL_LIBVIRT_URI="$VFPOOL_LIBVIRT_URI" \
+               VFPOOL_LIBVIRT_RUN_DIR="$VFPOOL_LIBVIRT_RUN_DIR" VFPOOL_BOOT_ID_FILE="$VFPOOL_BOOT_ID_FILE" \
+               ${VFPOOL_STATS:+VFPOOL_STATS="$VFPOOL_STATS"} \
+               "$@"; }
 # hook NAME OP SUB XMLFILE: one hook call the way libvirt makes it.
-hook() { env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-           VFPOOL_SYSFS_ROOT="$VFPOOL_SYSFS_ROOT" VFPOOL_CONFIG_DIR="$VFPOOL_CONFIG_DIR" \
-           VFPOOL_STATE_DIR="$VFPOOL_STATE_DIR" VFPOOL_HISTORY_DIR="$VFPOOL_HISTORY_DIR" \
-           VFPOOL_NETLINK="$VFPOOL_NETLINK" VFPOOL_LIBVIRT_URI="$VFPOOL_LIBVIRT_URI" \
-           VFPOOL_LIBVIRT_RUN_DIR="$VFPOOL_LIBVIRT_RUN_DIR" VFPOOL_BOOT_ID_FILE="$VFPOOL_BOOT_ID_FILE" \
-           ${VFPOOL_STATS:+VFPOOL_STATS="$VFPOOL_STATS"} \
-           "$HOOK" "$1" "$2" "$3" - < "$4"; }
+hook() { hook_env "$HOOK" "$1" "$2" "$3" - < "$4"; }
 
 # The libvirt sequences (docs/DESIGN.md §1).
 start_plain() { hook "$1" prepare begin "$2" && hook "$1" start begin "$2" && hook "$1" started begin "$2"; }

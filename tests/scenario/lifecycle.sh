@@ -14,7 +14,7 @@ domain_xml plain 4 > "$T/plain.xml"
 
 # A domain without a request is left alone and nothing is created.
 check "domain without request: every operation exits 0" \
-  bash -c "$(declare -f hook start_plain stop_domain); HOOK='$HOOK'; start_plain plain '$T/plain.xml' && stop_domain plain '$T/plain.xml'"
+  bash -c "$(declare -f hook_env hook start_plain stop_domain); HOOK='$HOOK'; start_plain plain '$T/plain.xml' && stop_domain plain '$T/plain.xml'"
 check "domain without request: no lease, no VF change" test "$(lease_count)" = 0 -a ! -e "$T/nl.log"
 
 # 1. plain start: prepare leases + configures, started hot-plugs.
