@@ -793,16 +793,22 @@ alloc_vfs (VfpPf *pf)
 {
   /* Every field is set below: nothing zeroed first (thousands of VFs on
    * every start). */
-  pf->vf_block = g_new (VfpVf, pf->num_vfs);
+  VfpVf *block;
+  gpointer *pdata;
+  char *pci;
+
+  pf->vf_block = block = g_new (VfpVf, pf->num_vfs);
   g_ptr_array_set_size (pf->vfs, pf->num_vfs);
-  pf->pci_block = g_malloc ((gsize) pf->num_vfs * sizeof "dddd:bb:ss.f");
-  for (guint i = 0; i < pf->num_vfs; i++)
+  pf->pci_block = pci = g_malloc ((gsize) pf->num_vfs * sizeof "dddd:bb:ss.f");
+  /* Through locals: the stores through pf-> fields made the compiler
+   * reload them for every VF (they might alias the blocks). */
+  pdata = pf->vfs->pdata;
+  for (guint i = 0; i < pf->num_vfs; i++, pci += sizeof "dddd:bb:ss.f")
     {
-      VfpVf *vf = &pf->vf_block[i];
-      vf->pf = pf;
-      vf->index = i;
-      vf->pci = pf->pci_block + (gsize) i * sizeof "dddd:bb:ss.f";
-      pf->vfs->pdata[i] = vf;
+      block[i].pf = pf;
+      block[i].index = i;
+      block[i].pci = pci;
+      pdata[i] = &block[i];
     }
 }
 
