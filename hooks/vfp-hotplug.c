@@ -3,6 +3,7 @@
 #include "config.h"
 #include "vfp-hotplug.h"
 #include "vfp-hotplug-job.h"
+#include "vfp-hotplug-give-up.h"
 #include "vfp-error.h"
 
 #include <errno.h>
@@ -76,7 +77,7 @@ give_up_all (VfpContext *ctx, const char *uuid, const char *name, GPtrArray *hot
              GError **error)
 {
   for (guint i = 0; i < hotplug->len; i++)
-    vfp_lifecycle_release_hotplug (ctx, uuid, name, hotplug->pdata[i], (*error)->message);
+    vfp_hotplug_give_up (ctx, uuid, name, hotplug->pdata[i], (*error)->message);
   return FALSE;
 }
 
@@ -126,7 +127,7 @@ vfp_hotplug_spawn (VfpContext *ctx, const char *uuid, const char *name, guint do
 
         openlog ("vfpool", LOG_PID, LOG_DAEMON);
         for (guint i = 0; i < hotplug->len; i++)
-          vfp_lifecycle_release_hotplug (ctx, uuid, name, hotplug->pdata[i], why);
+          vfp_hotplug_give_up (ctx, uuid, name, hotplug->pdata[i], why);
       }
       _exit (0);
     }

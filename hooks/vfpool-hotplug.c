@@ -6,6 +6,7 @@
  * libvirt, which the static hook cannot load. */
 #include "config.h"
 #include "vfp-hotplug-job.h"
+#include "vfp-hotplug-give-up.h"
 #include "vfp-lifecycle.h"
 #include "vfp-error.h"
 #include "vfp-liveness.h"
@@ -287,7 +288,7 @@ worker_run (const Instance *in, GPtrArray *hotplug)
                   error != NULL ? error->message : "the start it was leased for is over");
           continue;
         }
-      vfp_lifecycle_release_hotplug (ctx, in->uuid, in->name, hp, error->message);
+      vfp_hotplug_give_up (ctx, in->uuid, in->name, hp, error->message);
     }
   if (dom != NULL)
     virDomainFree (dom);

@@ -72,12 +72,19 @@ is_unavailable (const VfpAllocQuery *q, const VfpVf *vf, guint pf_pos)
          || (q->unavailable != NULL && g_hash_table_contains (q->unavailable, vf->pci));
 }
 
+/* @pf's link: read now if the config load left it for later. */
+static VfpLink
+pf_link (const VfpAllocQuery *q, const VfpPf *pf)
+{
+  return vfp_pf_link ((VfpPf *) pf, q->sysfs_root);
+}
+
 /* A free VF the pool may not hand out at all (as opposed to ranking it
  * last): its PF's link is down and the pool requires link. */
 static gboolean
-link_refused (const VfpPool *pool, const VfpVf *vf)
+link_refused (const VfpPool *pool, const VfpAllocQuery *q, const VfpVf *vf)
 {
-  return pool->require_link && vf->pf->link == VFP_LINK_DOWN;
+  return pool->require_link && pf_link (q, vf->pf) == VFP_LINK_DOWN;
 }
 
 static gboolean
@@ -139,60 +146,113 @@ best_to_array (const Candidate *best, guint n)
   return out;
 }
 
+/* A PF of a pool of whole PFs, as rank_whole_pfs() walks them. */
+typedef struct {
+  const VfpPf *pf;
+  guint pos, n, load, remote;
+  guint64 key;              /* the key its VFs would have, less link and index */
+} PfRun;
+
+static gint
+compare_runs (gconstpointer pa, gconstpointer pb)
+{
+  const PfRun *a = pa, *b = pb;
+
+  return a->key < b->key ? -1 : a->key > b->key;
+}
+
+/* The first q->limit free VFs of @r's PF (not the sticky one) into @best:
+ * since a PF's VFs rank by index after the per-PF facts, no other of its
+ * VFs can be among the best — found a word of 64 VFs at a time. */
+static void
+add_run (const VfpAllocQuery *q, const PfRun *r, guint down, const VfpVf *sticky_vf,
+         Candidate *best, guint *n_best)
+{
+  guint taken = 0;
+
+  for (int j = vfp_vf_set_next_clear (q->unavailable_set, r->pos, 0); j >= 0 && taken < q->limit;
+       j = vfp_vf_set_next_clear (q->unavailable_set, r->pos, j + 1))
+    {
+      Candidate c = { candidate_key (down, 1, r->remote, r->load, r->pos, j), r->pf->vfs->pdata[j] };
+      if (c.vf == sticky_vf)
+        continue;
+      keep_best (best, n_best, q->limit, c);
+      taken++;
+    }
+}
+
 /* vfp_alloc_rank_query() with a limit, for a pool of whole PFs and the
- * unavailable VFs as bits only (every start): a PF's load is a popcount
- * and, since its VFs rank by index after the per-PF facts, only its first
- * @limit free VFs (and the sticky one) can be among the best — found a
- * word of 64 VFs at a time, not one VF at a time.  NULL when the pool has
- * a range of a PF: the general pass decides (same order). */
+ * unavailable VFs as bits only (every start): a PF's load is a popcount,
+ * and only its first @limit free VFs (and the sticky one) can be among the
+ * best.  The PFs are walked best first by everything but the link, which
+ * is read as each is reached: once @limit candidates on PFs whose link is
+ * not down rank before the next PF, no later PF can place one, and their
+ * links are not read (without @outcome, whose counts need every PF).  NULL
+ * when the pool has a range of a PF: the general pass decides (same
+ * order). */
 static GPtrArray *
 rank_whole_pfs (VfpPool *pool, const VfpAllocQuery *q, const VfpVf *sticky_vf,
                 VfpAllocOutcome *outcome)
 {
   const VfpVfSet *set = q->unavailable_set;
   g_autofree Candidate *best = g_new (Candidate, q->limit);
+  g_autofree PfRun *runs = g_new (PfRun, pool->pfs->len + 1);
   VfpAllocOutcome local = { 0 };
-  guint n_best = 0;
+  guint n_best = 0, n_runs = 0;
 
   for (guint i = 0; i < pool->members->len;)
     {
       const VfpPf *pf = ((VfpVf *) pool->members->pdata[i])->pf;
       VfpVf probe = { (VfpPf *) pf, 0, NULL };
-      guint pf_pos = 0, n = 0, load, taken = 0;
-      guint down, remote;
-      int j;
+      PfRun r = { pf, 0, 0, 0, 0, 0 };
 
-      if (!g_ptr_array_find (pool->pfs, pf, &pf_pos) || !whole_pf_run (pool, i, pf, &n))
+      if (!g_ptr_array_find (pool->pfs, pf, &r.pos) || !whole_pf_run (pool, i, pf, &r.n)
+          || n_runs == pool->pfs->len)
         return NULL;
-      i += n;
-      load = vfp_vf_set_count_pf (set, pf_pos);
-      if (link_refused (pool, &probe))
-        {
-          local.link_excluded += n - load;
-          continue;
-        }
+      i += r.n;
+      r.load = vfp_vf_set_count_pf (set, r.pos);
       if (on_avoided_port (q, &probe))
         {
-          local.bond_excluded += n - load;
+          /* Counted as the general pass counts it: require-link first. */
+          if (outcome != NULL && link_refused (pool, q, &probe))
+            local.link_excluded += r.n - r.load;
+          else
+            local.bond_excluded += r.n - r.load;
           continue;
         }
-      down = pf->link == VFP_LINK_DOWN ? 1 : 0;
-      remote = (q->numa_node >= 0 && pf->numa_node != q->numa_node) ? 1 : 0;
-      local.link_down += down * (n - load);
-      for (j = vfp_vf_set_next_clear (set, pf_pos, 0); j >= 0 && taken < q->limit;
-           j = vfp_vf_set_next_clear (set, pf_pos, j + 1))
+      r.remote = (q->numa_node >= 0 && pf->numa_node != q->numa_node) ? 1 : 0;
+      r.key = candidate_key (0, 1, r.remote, r.load, r.pos, 0);
+      runs[n_runs++] = r;
+    }
+  qsort (runs, n_runs, sizeof *runs, compare_runs);
+  /* The sticky VF ranks before every other VF whose PF's link is like its
+   * PF's: placed first, so that the walk below can stop early. */
+  for (guint k = 0; sticky_vf != NULL && k < n_runs; k++)
+    if (runs[k].pf == sticky_vf->pf && !vfp_vf_set_contains (set, runs[k].pos, sticky_vf->index))
+      {
+        VfpLink link = pf_link (q, runs[k].pf);
+
+        if (!(pool->require_link && link == VFP_LINK_DOWN))
+          keep_best (best, &n_best, q->limit,
+                     (Candidate) { candidate_key (link == VFP_LINK_DOWN, 0, runs[k].remote,
+                                                  runs[k].load, runs[k].pos, sticky_vf->index),
+                                   (VfpVf *) sticky_vf });
+      }
+  for (guint k = 0; k < n_runs; k++)
+    {
+      const PfRun *r = &runs[k];
+      guint down;
+
+      if (outcome == NULL && n_best == q->limit && best[q->limit - 1].key < r->key)
+        break;
+      if (pool->require_link && pf_link (q, r->pf) == VFP_LINK_DOWN)
         {
-          Candidate c = { candidate_key (down, 1, remote, load, pf_pos, j), pf->vfs->pdata[j] };
-          if (c.vf == sticky_vf)
-            continue;
-          keep_best (best, &n_best, q->limit, c);
-          taken++;
+          local.link_excluded += r->n - r->load;
+          continue;
         }
-      if (sticky_vf != NULL && sticky_vf->pf == pf
-          && !vfp_vf_set_contains (set, pf_pos, sticky_vf->index))
-        keep_best (best, &n_best, q->limit,
-                   (Candidate) { candidate_key (down, 0, remote, load, pf_pos, sticky_vf->index),
-                                 (VfpVf *) sticky_vf });
+      down = pf_link (q, r->pf) == VFP_LINK_DOWN ? 1 : 0;
+      local.link_down += down * (r->n - r->load);
+      add_run (q, r, down, sticky_vf, best, &n_best);
     }
   if (outcome != NULL)
     *outcome = local;
@@ -227,9 +287,9 @@ vfp_alloc_rank_query (VfpPool *pool, const VfpAllocQuery *q, VfpAllocOutcome *ou
       const VfpPf *pf = pool->pfs->pdata[i];
       VfpVf probe = { (VfpPf *) pf, 0, NULL };
 
-      pfs[i].down = pf->link == VFP_LINK_DOWN ? 1 : 0;
+      pfs[i].down = pf_link (q, pf) == VFP_LINK_DOWN ? 1 : 0;
       pfs[i].remote = (q->numa_node >= 0 && pf->numa_node != q->numa_node) ? 1 : 0;
-      pfs[i].refused = link_refused (pool, &probe);
+      pfs[i].refused = link_refused (pool, q, &probe);
       pfs[i].avoided = on_avoided_port (q, &probe);
     }
   /* Load per PF counts the pool's own leased VFs, so pools that share a PF
@@ -344,7 +404,7 @@ vfp_alloc_refusal (VfpPool *pool, const VfpAllocQuery *q, const char *bond)
 
       if (is_unavailable (q, vf, pf_position (pool, vf, &last, &last_pos)))
         continue;
-      if (link_refused (pool, vf))
+      if (link_refused (pool, q, vf))
         {
           link_excluded++;
           if (!g_ptr_array_find_with_equal_func (down, pf_name (vf->pf), g_str_equal, NULL))

@@ -19,6 +19,8 @@ typedef struct {
   guint limit;              /* return only the best @limit candidates; 0 = all */
   const VfpVfSet *unavailable_set; /* the pool's VFs leased, quarantined or taken,
                              * as bits; or NULL.  A VF in either is unavailable */
+  const char *sysfs_root;   /* where the link of a PF loaded without it
+                             * (VFP_PF_FACT_LINK) is read, by vfp_pf_link() */
 } VfpAllocQuery;
 
 /* What the ranking left out or put last, for messages and explain. */
@@ -33,7 +35,9 @@ typedef struct {
  * sticky VF (if free), then VFs on the requested NUMA node, then VFs on the
  * PF with the fewest leased pool members, then PF order, then lowest VF
  * index.  VFs in q->unavailable, and VFs on a port in q->avoid_ports, are
- * left out.  Returns borrowed VfpVf*.  @outcome may be NULL. */
+ * left out.  Returns borrowed VfpVf*.  @outcome may be NULL; without it a
+ * limited ranking reads the link only of the PFs it needs (the best ones
+ * first, until @limit candidates on PFs whose link is not down are found). */
 GPtrArray *vfp_alloc_rank_query (VfpPool *pool, const VfpAllocQuery *q,
                                  VfpAllocOutcome *outcome);
 

@@ -147,9 +147,12 @@ parse_ranges (const char *text, const char *what, guint64 max, GArray *out, GErr
 }
 
 /* One pfs= item: "ens1f0", "0000:3b:00.1" or "ens1f0#0-3,6". */
+/* Add pfs= item @item to @pool: its PF, and its VFs (or the range after
+ * '#') to the members.  @n_items: how many items the pool lists (0: not
+ * known), to size the members once. */
 static gboolean
 add_pf_item (VfpPool *pool, const char *item, VfpSysfs *sys, gboolean unread_now,
-             GError **error)
+             guint n_items, GError **error)
 {
   g_autofree char *name = g_strdup (item);
   char *hash = strchr (name, '#');
@@ -192,6 +195,14 @@ add_pf_item (VfpPool *pool, const char *item, VfpSysfs *sys, gboolean unread_now
 
   kept = g_steal_pointer (&pf);
   g_ptr_array_add (pool->pfs, kept);
+  /* Room for every item the size of the first: growing by doubling
+   * would copy the members four times at 16 PFs of 256 VFs, into fresh
+   * pages each time, on every start.  Room not used is never touched. */
+  if (pool->members->len == 0 && pool->pfs->len == 1 && n_items > 1)
+    {
+      g_ptr_array_unref (pool->members);
+      pool->members = g_ptr_array_sized_new (n_items * kept->vfs->len);
+    }
   if (indices == NULL)
     {
       g_ptr_array_extend (pool->members, kept->vfs, NULL, NULL);
@@ -327,7 +338,7 @@ parse_pool_key (VfpPool *pool, GKeyFile *kf, const char *group, const char *key,
   if (strcmp (key, "pfs") == 0)
     {
       g_auto (GStrv) items = g_strsplit (value, ";", -1);
-      guint n = 0;
+      guint n = 0, n_items = g_strv_length (items);
 
       for (char **p = items; *p; p++)
         {
@@ -335,7 +346,7 @@ parse_pool_key (VfpPool *pool, GKeyFile *kf, const char *group, const char *key,
           if (**p == '\0')
             continue;
           n++;
-          if (!add_pf_item (pool, *p, sys, FALSE, error))
+          if (!add_pf_item (pool, *p, sys, FALSE, n_items, error))
             {
               g_prefix_error (error, "pfs '%s': ", *p);
               return FALSE;
@@ -801,7 +812,7 @@ resolve_unread (VfpConfig *config, VfpSysfs *sys)
 
           *item++ = '\0';
           if (!g_hash_table_contains (used, pci)
-              || add_pf_item (pool, item, sys, TRUE, &error))
+              || add_pf_item (pool, item, sys, TRUE, 0, &error))
             continue;
           /* As load_file() words it (the file's key and value, shortened). */
           g_prefix_error (&error, "%s: [pool %s] pfs: pfs '%s': ", pool->file, pool->name, item);
@@ -821,7 +832,7 @@ vfp_config_load (const char *config_dir, const char *sysfs_root,
 
 gboolean
 vfp_config_load_pools (const char *config_dir, const char *sysfs_root,
-                       const char *const *wanted, int numa_node, VfpConfig **out,
+                       const char *const *wanted, VfpPfFacts skip, VfpConfig **out,
                        GError **error)
 {
   g_autoptr (VfpConfig) config = g_new0 (VfpConfig, 1);
@@ -829,14 +840,12 @@ vfp_config_load_pools (const char *config_dir, const char *sysfs_root,
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) local_error = NULL;
   g_autofree char *unsafe = NULL;
-  g_auto (VfpSysfs) sys = { NULL, -2, -2, FALSE };
+  g_auto (VfpSysfs) sys = { NULL, -2, -2, 0 };
   struct stat st;
   const char *name;
 
   vfp_sysfs_init (&sys, sysfs_root);
-  /* Ranking compares a PF's node only with the domain's: three syscalls
-   * per PF saved when the domain has none. */
-  sys.skip_numa = numa_node < 0;
+  sys.skip = skip;
   config->dir = g_build_filename (config_dir, "pools.d", NULL);
   config->pools = g_ptr_array_new_with_free_func ((GDestroyNotify) pool_free);
   config->broken = g_ptr_array_new_with_free_func ((GDestroyNotify) vfp_broken_pool_free);

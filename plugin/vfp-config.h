@@ -69,11 +69,10 @@ gboolean vfp_config_load (const char *config_dir, const char *sysfs_root,
  * readlink for their PCI address and stay in pool->unread, and their
  * errors (a missing PF, SR-IOV off) are not found.  The hook's start reads
  * only its request's pools this way: a host with many pools does not pay
- * for every PF on every start.  @numa_node: the node the caller ranks VFs
- * for (vfp_domxml_get_numa_node()); when it is -1 the PFs' numa_node is
- * not read (left -1, "unknown"), which ranking then never looks at. */
+ * for every PF on every start.  @skip: PF facts the caller never looks at
+ * (VfpPfFacts), left unread for every PF. */
 gboolean vfp_config_load_pools (const char *config_dir, const char *sysfs_root,
-                                const char *const *wanted, int numa_node, VfpConfig **out,
+                                const char *const *wanted, VfpPfFacts skip, VfpConfig **out,
                                 GError **error);
 
 /* TRUE when the config has broken pools or an unsafe pools.d. */

@@ -98,7 +98,10 @@ static char *
 attr_read (int dirfd, const char *name, int *errnum)
 {
   g_auto (VfpHostFd) fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  g_autofree char *buf = NULL;
+  /* On the stack, the result copied out: a 4 KiB block from the heap per
+   * attribute, three per PF on every hook call, cost more in malloc's
+   * splitting and merging than the copy. */
+  char buf[ATTR_MAX + 1];
   gsize len = 0;
 
   if (fd < 0)
@@ -106,7 +109,6 @@ attr_read (int dirfd, const char *name, int *errnum)
       *errnum = errno;
       return NULL;
     }
-  buf = g_malloc (ATTR_MAX + 1);
   for (;;)
     {
       ssize_t n = read (fd, buf + len, ATTR_MAX + 1 - len);
@@ -133,8 +135,7 @@ attr_read (int dirfd, const char *name, int *errnum)
     }
   while (len > 0 && g_ascii_isspace (buf[len - 1]))
     len--;
-  buf[len] = '\0';
-  return g_steal_pointer (&buf);
+  return g_strndup (buf, len);
 }
 
 /* The last component of the text of link @name in @dirfd ("igb" for
@@ -222,13 +223,21 @@ read_numa_node (int dirfd)
   return (int) node;
 }
 
-/* The driver a device is bound to, NULL when unbound. */
+/* The driver of the device whose driver link is @link in @dirfd, NULL
+ * when unbound. */
 static char *
-read_driver (int dirfd)
+read_driver_at (int dirfd, const char *link)
 {
   int errnum = 0;
 
-  return link_base (dirfd, "driver", &errnum);
+  return link_base (dirfd, link, &errnum);
+}
+
+/* The driver device directory @dirfd is bound to, NULL when unbound. */
+static char *
+read_driver (int dirfd)
+{
+  return read_driver_at (dirfd, "driver");
 }
 
 static int
@@ -279,7 +288,7 @@ vfp_sysfs_init (VfpSysfs *sys, const char *sysfs_root)
   sys->root = vfp_host_root (sysfs_root);
   sys->net_fd = -2;
   sys->pci_fd = -2;
-  sys->skip_numa = FALSE;
+  sys->skip = 0;
 }
 
 void
@@ -419,6 +428,31 @@ vfp_pf_free (VfpPf *pf)
 }
 
 const char *
+vfp_pf_driver (VfpPf *pf, const char *sysfs_root)
+{
+  if (pf->driver_unread)
+    {
+      g_autofree char *link = g_strconcat (vfp_host_root (sysfs_root), "/bus/pci/devices/",
+                                           pf->pci, "/driver", NULL);
+
+      pf->driver = read_driver_at (AT_FDCWD, link);
+      pf->driver_unread = FALSE;
+    }
+  return pf->driver;
+}
+
+VfpLink
+vfp_pf_link (VfpPf *pf, const char *sysfs_root)
+{
+  if (pf->link_unread)
+    {
+      pf->link = vfp_host_read_link (sysfs_root, pf->netdev, &pf->operstate);
+      pf->link_unread = FALSE;
+    }
+  return pf->link;
+}
+
+const char *
 vfp_pf_port_key (const VfpPf *pf)
 {
   return pf->phys_port_id != NULL ? pf->phys_port_id : pf->pci;
@@ -438,19 +472,32 @@ vfp_link_to_string (VfpLink link)
     }
 }
 
+/* @prefix then @name into @buf (NAME_MAX_LEN + 32 bytes, enough for
+ * "net/" + a safe name + "/" + an attribute name): paths built on the
+ * stack, since this runs for every PF on every hook call. */
+static const char *
+attr_path (char *buf, const char *prefix, const char *name)
+{
+  gsize a = strlen (prefix), b = strlen (name);
+
+  g_assert (a + b < NAME_MAX_LEN + 32);
+  memcpy (buf, prefix, a);
+  memcpy (buf + a, name, b + 1);
+  return buf;
+}
+
 /* The link of the interface whose sysfs directory is @prefix (relative to
  * @dirfd: "" or "net/NETDEV/"), and its operstate as read (NULL when
  * unreadable). */
 static VfpLink
 read_link (int dirfd, const char *prefix, char **operstate)
 {
-  g_autofree char *operstate_name = g_strconcat (prefix, "operstate", NULL);
-  g_autofree char *carrier_name = g_strconcat (prefix, "carrier", NULL);
+  char path[NAME_MAX_LEN + 32];
   g_autofree char *carrier = NULL;
   int errnum = 0;
 
-  *operstate = attr_read (dirfd, operstate_name, &errnum);
-  carrier = attr_read (dirfd, carrier_name, &errnum);
+  *operstate = attr_read (dirfd, attr_path (path, prefix, "operstate"), &errnum);
+  carrier = attr_read (dirfd, attr_path (path, prefix, "carrier"), &errnum);
   /* "unknown" is what drivers that do not track link report: not down. */
   if ((*operstate != NULL && strcmp (*operstate, "up") != 0
        && strcmp (*operstate, "unknown") != 0)
@@ -461,28 +508,34 @@ read_link (int dirfd, const char *prefix, char **operstate)
   return VFP_LINK_UNKNOWN;
 }
 
-/* Port identity and link from net/NETDEV/ of the PF.  Read on every config
- * load (each hook call), so a pick sees the link as it is now; by paths
- * relative to the device, not an open of net/NETDEV (two syscalls per PF).
- * Missing files are not errors: many drivers have no phys_port_id (reading
- * it fails with EOPNOTSUPP), and carrier cannot be read while the interface
- * is administratively down (EINVAL). */
+/* Port identity and link from net/NETDEV/ of the PF, each unless @skip
+ * says so.  Read on every config load (each hook call), so a pick sees the
+ * link as it is now; by paths relative to the device, not an open of
+ * net/NETDEV (two syscalls per PF).  Missing files are not errors: many
+ * drivers have no phys_port_id (reading it fails with EOPNOTSUPP), and
+ * carrier cannot be read while the interface is administratively down
+ * (EINVAL). */
 static void
-read_port_and_link (int dev_fd, VfpPf *pf)
+read_port_and_link (int dev_fd, VfpPf *pf, VfpPfFacts skip)
 {
-  g_autofree char *prefix = NULL;
-  g_autofree char *port_name = NULL;
+  char prefix[NAME_MAX_LEN + 32], path[NAME_MAX_LEN + 32];
   int errnum = 0;
 
   pf->link = VFP_LINK_UNKNOWN;
-  if (pf->netdev == NULL || !vfp_name_is_safe (pf->netdev))
+  if (pf->netdev == NULL || !vfp_name_is_safe (pf->netdev))   /* at most 255 bytes */
     return;
-  prefix = g_strconcat ("net/", pf->netdev, "/", NULL);
-  port_name = g_strconcat (prefix, "phys_port_id", NULL);
-  pf->phys_port_id = attr_read (dev_fd, port_name, &errnum);
-  if (pf->phys_port_id != NULL && *pf->phys_port_id == '\0')
-    g_clear_pointer (&pf->phys_port_id, g_free);
-  pf->link = read_link (dev_fd, prefix, &pf->operstate);
+  attr_path (prefix, "net/", pf->netdev);
+  strcat (prefix, "/");
+  if (!(skip & VFP_PF_FACT_PORT))
+    {
+      pf->phys_port_id = attr_read (dev_fd, attr_path (path, prefix, "phys_port_id"), &errnum);
+      if (pf->phys_port_id != NULL && *pf->phys_port_id == '\0')
+        g_clear_pointer (&pf->phys_port_id, g_free);
+    }
+  if (!(skip & VFP_PF_FACT_LINK))
+    pf->link = read_link (dev_fd, prefix, &pf->operstate);
+  else
+    pf->link_unread = TRUE;
 }
 
 VfpLink
@@ -499,6 +552,41 @@ vfp_host_read_link (const char *sysfs_root, const char *netdev, char **operstate
   if (net_fd < 0)
     return VFP_LINK_UNKNOWN;
   return read_link (net_fd, "", operstate);
+}
+
+/* The short way from interface @name to its device directory, for PFs
+ * read on every hook call: the link class/net/NAME itself is read (one
+ * component, not followed), and its target, "../../devices/.../PCI/net/NAME",
+ * opened without "/net/NAME": the kernel files a PCI netdev under the
+ * device its device link names.  Two path walks of a few components instead
+ * of two through both links.  -1 when the link is not of that shape (a
+ * virtual interface, an absolute target): the caller takes the long way,
+ * which also says what is wrong. */
+static int
+open_netdev_parent (int net_dir, const char *name, char **pci)
+{
+  char target[512];
+  gsize name_len = strlen (name);
+  ssize_t n = readlinkat (net_dir, name, target, sizeof target);
+  char *tail, *addr;
+  int fd;
+
+  if (n <= 0 || (gsize) n >= sizeof target || target[0] == '/'
+      || (gsize) n < sizeof "/dddd:bb:ss.f/net/" - 1 + name_len)
+    return -1;
+  target[n] = '\0';
+  tail = target + n - name_len - (sizeof "/net/" - 1);
+  if (memcmp (tail, "/net/", sizeof "/net/" - 1) != 0
+      || strcmp (tail + sizeof "/net/" - 1, name) != 0)
+    return -1;
+  *tail = '\0';
+  addr = strrchr (target, '/');
+  if (addr == NULL || !vfp_pci_address_is_valid (addr + 1))
+    return -1;
+  fd = openat (net_dir, target, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0)
+    *pci = g_strdup (addr + 1);
+  return fd;
 }
 
 /* Resolve @name to its device directory: a PCI address through
@@ -532,6 +620,11 @@ open_pf_device (VfpSysfs *sys, const char *name, char **pci, char **netdev,
   /* Relative to class/net opened once per config load: two components
    * walked per PF, not the whole root twice. */
   net_dir = sysfs_dir (sys, &sys->net_fd, "/class/net");
+  if (net_dir >= 0 && (dev_fd = open_netdev_parent (net_dir, name, pci)) >= 0)
+    {
+      *netdev = g_strdup (name);
+      return dev_fd;
+    }
   net_path = g_strconcat (root, "/class/net/", name, NULL);
   dev_path = g_strconcat (net_path, "/device", NULL);
   if (net_dir >= 0)
@@ -654,7 +747,7 @@ format_rids (char *block, guint domain, guint rid0, guint stride, guint n)
 }
 
 static gboolean
-read_virtfn (int dev_fd, const char *label, const VfpPf *pf, guint i, char **out,
+read_virtfn (int dev_fd, const char *name, const VfpPf *pf, guint i, char **out,
              GError **error)
 {
   char link_name[sizeof "virtfn" + 10], digits[10];
@@ -673,6 +766,8 @@ read_virtfn (int dev_fd, const char *label, const VfpPf *pf, guint i, char **out
   vf_pci = link_base (dev_fd, link_name, &errnum);
   if (vf_pci == NULL)
     {
+      g_autofree char *label = pf_label (name, pf->pci);
+
       /* Seen while VFs are being enabled or disabled. */
       set_errno_error (error, errnum, "PF %s has sriov_numvfs = %u but %s cannot be read",
                        label, pf->num_vfs, link_name);
@@ -681,27 +776,14 @@ read_virtfn (int dev_fd, const char *label, const VfpPf *pf, guint i, char **out
   if (!vfp_pci_address_is_valid (vf_pci))
     {
       g_autofree char *shown = vfp_error_quote (vf_pci);
+      g_autofree char *label = pf_label (name, pf->pci);
+
       g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "PF %s: %s points to '%s', not a PCI address",
                    label, link_name, shown);
       return FALSE;
     }
   *out = g_steal_pointer (&vf_pci);
   return TRUE;
-}
-
-/* Does the stride rule (domain, rid0, stride) give @first for VF 0 and
- * @last for VF @n - 1?  Every RID must fit 16 bits. */
-static gboolean
-rule_matches (guint domain, guint rid0, guint stride, guint n, const char *first,
-              const char *last)
-{
-  guint d, rid;
-
-  if (rid0 + (guint64) (n - 1) * stride > 0xffff)
-    return FALSE;
-  return vfp_pci_address_rid (first, &d, &rid) && d == domain && rid == rid0
-         && vfp_pci_address_rid (last, &d, &rid) && d == domain
-         && rid == rid0 + (n - 1) * stride;
 }
 
 /* The storage of @pf's vfs: one block of structs and one of strings, so a
@@ -711,46 +793,51 @@ alloc_vfs (VfpPf *pf)
 {
   /* Every field is set below: nothing zeroed first (thousands of VFs on
    * every start). */
-  pf->vf_block = g_new (VfpVf, pf->num_vfs);
+  VfpVf *block;
+  gpointer *pdata;
+  char *pci;
+
+  pf->vf_block = block = g_new (VfpVf, pf->num_vfs);
   g_ptr_array_set_size (pf->vfs, pf->num_vfs);
-  pf->pci_block = g_malloc ((gsize) pf->num_vfs * sizeof "dddd:bb:ss.f");
-  for (guint i = 0; i < pf->num_vfs; i++)
+  pf->pci_block = pci = g_malloc ((gsize) pf->num_vfs * sizeof "dddd:bb:ss.f");
+  /* Through locals: the stores through pf-> fields made the compiler
+   * reload them for every VF (they might alias the blocks). */
+  pdata = pf->vfs->pdata;
+  for (guint i = 0; i < pf->num_vfs; i++, pci += sizeof "dddd:bb:ss.f")
     {
-      VfpVf *vf = &pf->vf_block[i];
-      vf->pf = pf;
-      vf->index = i;
-      vf->pci = pf->pci_block + (gsize) i * sizeof "dddd:bb:ss.f";
-      pf->vfs->pdata[i] = vf;
+      block[i].pf = pf;
+      block[i].index = i;
+      block[i].pci = pci;
+      pdata[i] = &block[i];
     }
 }
 
 /* VF addresses.  The hook reads pools of thousands of VFs on every start,
  * and a readlink per VF was most of its cost.  The kernel places VF i at
- * routing ID RID(PF) + sriov_offset + i x sriov_stride, so the links of
- * VF 0 and VF 1 give the rule, and the link of the last VF checks it (and
- * catches VFs still being enabled: their links appear in order); three
- * readlinks per PF, not two files read as well.  A layout the rule does
- * not fit has every virtfnN link read.  Everything else about a VF is read
- * on demand by vfp_host_read_vf_info() for the one VF allocation picks. */
+ * routing ID RID(PF) + sriov_offset + i x sriov_stride (the SR-IOV rule its
+ * virtfnN links are made from), so the links of the first and the last VF
+ * give the rule: two readlinks per PF, not two files read as well.  The
+ * last link also catches VFs still being enabled (their links appear in
+ * order).  A layout the rule does not fit has every virtfnN link read.
+ * Everything else about a VF is read on demand by vfp_host_read_vf_info()
+ * for the one VF allocation picks.  @name: the PF as the user wrote it. */
 static gboolean
-read_vfs (int dev_fd, const char *label, VfpPf *pf, GError **error)
+read_vfs (int dev_fd, const char *name, VfpPf *pf, GError **error)
 {
-  guint n = pf->num_vfs, domain, rid0, domain1, rid1, stride = 1;
+  guint n = pf->num_vfs, domain, rid0, domain_last, rid_last, stride = 1;
   g_autofree char *first = NULL;
-  g_autofree char *second = NULL;
   g_autofree char *last = NULL;
 
   if (n == 0)
     return TRUE;
-  if (!read_virtfn (dev_fd, label, pf, 0, &first, error)
-      || (n > 1 && (!read_virtfn (dev_fd, label, pf, 1, &second, error)
-                    || !read_virtfn (dev_fd, label, pf, n - 1, &last, error))))
+  if (!read_virtfn (dev_fd, name, pf, 0, &first, error)
+      || (n > 1 && !read_virtfn (dev_fd, name, pf, n - 1, &last, error)))
     return FALSE;
   if (vfp_pci_address_rid (first, &domain, &rid0)
       && (n == 1
-          || (vfp_pci_address_rid (second, &domain1, &rid1) && domain1 == domain
-              && rid1 > rid0 && (stride = rid1 - rid0) > 0
-              && rule_matches (domain, rid0, stride, n, first, last))))
+          || (vfp_pci_address_rid (last, &domain_last, &rid_last) && domain_last == domain
+              && rid_last > rid0 && (rid_last - rid0) % (n - 1) == 0
+              && (stride = (rid_last - rid0) / (n - 1)) > 0)))
     {
       pf->vf_domain = domain;
       pf->vf_rid0 = rid0;
@@ -764,7 +851,7 @@ read_vfs (int dev_fd, const char *label, VfpPf *pf, GError **error)
     {
       g_autofree char *vf_pci = NULL;
 
-      if (!read_virtfn (dev_fd, label, pf, i, &vf_pci, error))
+      if (!read_virtfn (dev_fd, name, pf, i, &vf_pci, error))
         return FALSE;
       /* Valid addresses are exactly 12 characters. */
       memcpy (pf->pci_block + (gsize) i * sizeof "dddd:bb:ss.f", vf_pci, sizeof "dddd:bb:ss.f");
@@ -821,7 +908,7 @@ not_sriov_pf (int dev_fd, const char *label, GError **error)
 char *
 vfp_host_pf_address (const char *sysfs_root, const char *name)
 {
-  g_auto (VfpSysfs) sys = { NULL, -1, -1, FALSE };
+  g_auto (VfpSysfs) sys = { NULL, -1, -1, 0 };
 
   sys.root = vfp_host_root (sysfs_root);
   return vfp_host_pf_address_in (&sys, name);
@@ -855,7 +942,7 @@ vfp_host_read_pf (const char *sysfs_root, const char *name, VfpPf **out,
                   GError **error)
 {
   /* One PF: its paths walked whole, no directory opened for it. */
-  g_auto (VfpSysfs) sys = { NULL, -1, -1, FALSE };
+  g_auto (VfpSysfs) sys = { NULL, -1, -1, 0 };
 
   sys.root = vfp_host_root (sysfs_root);
   return vfp_host_read_pf_in (&sys, name, out, error);
@@ -883,7 +970,6 @@ vfp_host_read_pf_in (VfpSysfs *sys, const char *name, VfpPf **out, GError **erro
   dev_fd = open_pf_device (sys, name, &pf->pci, &pf->netdev, error);
   if (dev_fd < 0)
     return FALSE;
-  label = pf_label (name, pf->pci);
 
   /* 1. Is it an SR-IOV PF with VFs enabled?  The kernel creates
    *    sriov_numvfs and sriov_totalvfs only for devices with the SR-IOV
@@ -892,11 +978,13 @@ vfp_host_read_pf_in (VfpSysfs *sys, const char *name, VfpPf **out, GError **erro
   numvfs_text = attr_read (dev_fd, "sriov_numvfs", &errnum);
   if (numvfs_text == NULL && errnum != ENOENT)
     {
+      label = pf_label (name, pf->pci);
       set_errno_error (error, errnum, "reading sriov_numvfs of %s", label);
       return FALSE;
     }
   if (numvfs_text == NULL)
     {
+      label = pf_label (name, pf->pci);
       not_sriov_pf (dev_fd, label, error);
       return FALSE;
     }
@@ -913,6 +1001,7 @@ vfp_host_read_pf_in (VfpSysfs *sys, const char *name, VfpPf **out, GError **erro
       g_autofree char *path = numvfs_path (root, pf);
       guint64 total = 0;
 
+      label = pf_label (name, pf->pci);
       /* 2. Enabling VFs is the administrator's decision (it resets the
        *    PF), so say how instead of doing it. */
       if (!read_uint_attr (dev_fd, pf->pci, "sriov_totalvfs", 10, VFS_MAX, &total, NULL)
@@ -929,15 +1018,18 @@ vfp_host_read_pf_in (VfpSysfs *sys, const char *name, VfpPf **out, GError **erro
     }
 
   /* 3. The facts allocation needs. */
-  if (!sys->skip_numa)
+  if (!(sys->skip & VFP_PF_FACT_NUMA))
     pf->numa_node = read_numa_node (dev_fd);
-  pf->driver = read_driver (dev_fd);
+  if (!(sys->skip & VFP_PF_FACT_DRIVER))
+    pf->driver = read_driver (dev_fd);
+  else
+    pf->driver_unread = TRUE;
   if (pf->netdev == NULL)
     pf->netdev = read_first_netdev (dev_fd);
-  read_port_and_link (dev_fd, pf);
+  read_port_and_link (dev_fd, pf, sys->skip);
 
   /* 4. The enabled VFs. */
-  if (!read_vfs (dev_fd, label, pf, error))
+  if (!read_vfs (dev_fd, name, pf, error))
     return FALSE;
 
   *out = g_steal_pointer (&pf);
@@ -1025,7 +1117,7 @@ vfp_host_read_vf_info (const char *sysfs_root, const char *vf_pci,
   const char *root = vfp_host_root (sysfs_root);
   g_autoptr (VfpVfInfo) info = NULL;
   /* One device: its path walked whole, no directory opened for it. */
-  g_auto (VfpSysfs) sys = { NULL, -1, -1, FALSE };
+  g_auto (VfpSysfs) sys = { NULL, -1, -1, 0 };
   g_autofree char *group_text = NULL;
   g_auto (VfpHostFd) dev_fd = -1;
   guint64 value;

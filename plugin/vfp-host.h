@@ -25,8 +25,11 @@ typedef struct {
 struct _VfpPf {
   char *pci;            /* "0000:01:00.0" */
   char *netdev;         /* "ens1f0", NULL when the PF has no netdev */
-  char *driver;         /* "igb", NULL when unbound */
-  int numa_node;        /* -1 when unknown or not read (VfpSysfs.skip_numa) */
+  char *driver;         /* "igb", NULL when unbound (or not read yet:
+                         * vfp_pf_driver() knows) */
+  gboolean driver_unread; /* VFP_PF_FACT_DRIVER was skipped (and nobody
+                         * has asked vfp_pf_driver() since) */
+  int numa_node;        /* -1 when unknown or not read (VFP_PF_FACT_NUMA) */
   guint num_vfs;        /* sriov_numvfs (enabled) */
   GPtrArray *vfs;       /* VfpVf*, index i = virtfn i, length num_vfs */
   /* VF i is at PCI domain vf_domain, routing ID vf_rid0 + i * vf_stride,
@@ -36,8 +39,10 @@ struct _VfpPf {
   VfpVf *vf_block;      /* storage of the vfs, one allocation per PF */
   char *pci_block;      /* storage of their pci strings */
   char *phys_port_id;   /* net/NETDEV/phys_port_id, NULL when absent or empty */
-  VfpLink link;
+  VfpLink link;         /* vfp_pf_link() when it may not have been read */
   char *operstate;      /* as read, for messages; NULL when unreadable */
+  gboolean link_unread; /* VFP_PF_FACT_LINK was skipped (and nobody has
+                         * asked vfp_pf_link() since) */
 };
 
 /* The index of the VF of @pf at PCI address @pci, or -1 when it is not
@@ -77,12 +82,25 @@ char *vfp_host_pf_address (const char *sysfs_root, const char *name);
  * each PF is looked up relative to them, a component or two walked per
  * lookup instead of the whole root.  A directory that cannot be opened
  * (fd -1) means whole paths, as vfp_host_read_pf() uses. */
+/* Facts about a PF that not every reader needs.  Each costs syscalls per
+ * PF on every hook call, so a start leaves out what its request never
+ * looks at (VfpSysfs.skip). */
+typedef enum {
+  VFP_PF_FACT_NUMA = 1 << 0,    /* numa_node (left -1): ranking compares it
+                                 * only with a domain's own node */
+  VFP_PF_FACT_PORT = 1 << 1,    /* phys_port_id (left NULL, so the port key
+                                 * is the PCI address): only bonds compare ports */
+  VFP_PF_FACT_DRIVER = 1 << 2,  /* driver: read by vfp_pf_driver() for the
+                                 * one PF a start configures a VF of */
+  VFP_PF_FACT_LINK = 1 << 3,    /* link and operstate: read by vfp_pf_link()
+                                 * for the PFs ranking gets to */
+} VfpPfFacts;
+
 typedef struct {
   const char *root;     /* vfp_host_root(), borrowed */
   int net_fd;           /* -2: not opened yet */
   int pci_fd;
-  gboolean skip_numa;   /* PFs' numa_node left -1, not read: a start for a
-                         * domain without NUMA placement never compares it */
+  VfpPfFacts skip;      /* facts not read; 0: all of them */
 } VfpSysfs;
 
 void vfp_sysfs_init (VfpSysfs *sys, const char *sysfs_root);
@@ -98,6 +116,12 @@ gboolean vfp_host_read_vf_info (const char *sysfs_root, const char *vf_pci,
  * reports one (multi-host and NPAR functions share it), else its PCI
  * address.  Two PFs with the same key are one port. */
 const char *vfp_pf_port_key (const VfpPf *pf);
+/* The driver @pf is bound to (NULL when unbound), read from sysfs under
+ * @sysfs_root now if the read that made @pf skipped it. */
+const char *vfp_pf_driver (VfpPf *pf, const char *sysfs_root);
+/* @pf's link, read from sysfs under @sysfs_root now if the read that made
+ * @pf skipped it. */
+VfpLink vfp_pf_link (VfpPf *pf, const char *sysfs_root);
 /* The link of interface @netdev under @sysfs_root, as host discovery reads
  * it for a PF; *@operstate gets the operstate text (NULL when unreadable). */
 VfpLink vfp_host_read_link (const char *sysfs_root, const char *netdev, char **operstate);

@@ -10,7 +10,6 @@
 #include "vfp-state-dir.h"
 
 #include <string.h>
-#include <syslog.h>
 
 gboolean
 vfp_lifecycle_release (VfpContext *ctx, const char *uuid, GPtrArray *warnings, GError **error)
@@ -240,20 +239,4 @@ vfp_lifecycle_reconcile (VfpContext *ctx, VfpOwnerProbe probe, gpointer data,
   if (!ok)
     g_set_error (error, VFP_ERROR, VFP_ERROR_FAILED, "some leases could not be released");
   return ok;
-}
-
-void
-vfp_lifecycle_release_hotplug (VfpContext *ctx, const char *uuid, const char *name,
-                               const VfpHotplug *hp, const char *why)
-{
-  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GError) error = NULL;
-
-  syslog (LOG_ERR, "domain '%s' nic %u: hot-plug of VF %s failed: %s; releasing it", name,
-          hp->nic, hp->vf_pci, why);
-  if (!vfp_lifecycle_release_vf (ctx, uuid, hp->vf_pci, hp->start_id, warnings, &error))
-    syslog (LOG_ERR, "domain '%s' nic %u: releasing VF %s failed: %s", name, hp->nic,
-            hp->vf_pci, error->message);
-  for (guint w = 0; w < warnings->len; w++)
-    syslog (LOG_WARNING, "domain '%s': %s", name, (char *) warnings->pdata[w]);
 }

@@ -183,6 +183,8 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
 {
   g_autoptr (GPtrArray) devices = NULL;
   g_autoptr (GPtrArray) wanted = NULL;
+  VfpPfFacts skip = VFP_PF_FACT_DRIVER | VFP_PF_FACT_PORT | VFP_PF_FACT_LINK;
+  int numa_node;
 
   op->raw_name = vfp_domxml_get_name (op->dom);
   op->name = vfp_error_quote (op->raw_name);
@@ -194,13 +196,25 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
     return TRUE;
   /* Only the request's pools are read in full: a host with many pools
    * does not pay for every PF on every start. */
+  /* And of their PFs only the facts this start can use: the driver is
+   * read for the PF of the VF it configures (vfp_pf_driver()), links for
+   * the PFs ranking gets to (vfp_pf_link()), ports are compared only for
+   * bonds, nodes only for a domain with one. */
   wanted = g_ptr_array_new ();
   for (guint i = 0; i < op->request->nics->len; i++)
-    g_ptr_array_add (wanted, ((VfpNicRequest *) op->request->nics->pdata[i])->pool);
+    {
+      VfpNicRequest *nic = op->request->nics->pdata[i];
+
+      g_ptr_array_add (wanted, nic->pool);
+      if (nic->bond != NULL)
+        skip &= ~VFP_PF_FACT_PORT;
+    }
   g_ptr_array_add (wanted, NULL);
+  numa_node = vfp_domxml_get_numa_node (op->dom);
+  if (numa_node < 0)
+    skip |= VFP_PF_FACT_NUMA;
   if (!vfp_config_load_pools (op->ctx->config_dir, op->ctx->sysfs_root,
-                              (const char *const *) wanted->pdata,
-                              vfp_domxml_get_numa_node (op->dom), &op->config, error))
+                              (const char *const *) wanted->pdata, skip, &op->config, error))
     {
       g_prefix_error (error, "domain '%s': ", op->name);
       return FALSE;
@@ -506,9 +520,7 @@ add_indexed (Operation *op, VfpPool *pool, VfpVfSet *set)
           ok = FALSE;
           break;
         }
-      for (guint j = 0; j < n; j++)
-        if (leased[j])
-          vfp_vf_set_add_at (set, i, j);
+      vfp_vf_set_add_flags (set, i, leased, n);
     }
   close (dir_fd);
   return ok;
@@ -603,6 +615,7 @@ try_claim_free_vf (Operation *op, NicPlan *plan, gboolean dry_run, gboolean use_
   query.sticky_pci = sticky;
   query.numa_node = vfp_domxml_get_numa_node (op->dom);
   query.avoid_ports = avoid_ports;
+  query.sysfs_root = op->ctx->sysfs_root;
   /* The best few first: the first claim almost always wins, and ranking
    * every free VF of a large pool costs more than the rest of a start.
    * Only when concurrent starts took all of those is every one ranked,
@@ -796,7 +809,8 @@ configure_vf_locked (Operation *op, NicPlan *plan, GError **error)
 {
   VfpLease *lease = plan->lease;
   VfpNetlink *nl = vfp_context_get_netlink (op->ctx, error);
-  VfpVfTarget target = vfp_lease_target (lease, plan->vf->pf->driver);
+  VfpVfTarget target = vfp_lease_target (lease, vfp_pf_driver (plan->vf->pf,
+                                                                op->ctx->sysfs_root));
   g_autofree char *expect = NULL;
 
   if (nl == NULL)

@@ -89,13 +89,6 @@ gboolean vfp_lifecycle_release_injected (VfpContext *ctx, VfpDomXml *dom, GPtrAr
 gboolean vfp_lifecycle_release_vf (VfpContext *ctx, const char *uuid, const char *vf_pci,
                                    const char *start_id, GPtrArray *warnings,
                                    GError **error);
-/* A hot-plug that failed or will never run (the hook and its worker): the
- * device the domain never got must not stay leased to it — but only this
- * start's lease (@hp's start id): a later start may hold the same VF by now.
- * Logs why (@why) and the outcome to syslog, the only place either of them
- * can report to. */
-void vfp_lifecycle_release_hotplug (VfpContext *ctx, const char *uuid, const char *name,
-                                    const VfpHotplug *hp, const char *why);
 
 /* vfpoolctl attach: lease and configure a VF for nic @nic of @dom, a
  * running domain's live XML whose request already holds that nic (added

@@ -45,7 +45,7 @@ static gboolean
 configure_locked (VfpContext *ctx, VfpPool *pool, VfpVf *vf, VfpLease *lease, GError **error)
 {
   VfpNetlink *nl = vfp_context_get_netlink (ctx, error);
-  VfpVfTarget target = vfp_lease_target (lease, vf->pf->driver);
+  VfpVfTarget target = vfp_lease_target (lease, vfp_pf_driver (vf->pf, ctx->sysfs_root));
 
   if (nl == NULL)
     return FALSE;

@@ -3,6 +3,7 @@
 #include "vfp-vf-set.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* Where a PF's VFs are, for the arithmetic of vfp_vf_set_add(). */
 struct _VfpVfSetPfRids {
@@ -102,6 +103,31 @@ vfp_vf_set_add_rid (VfpVfSet *set, const char *pci, guint domain, guint rid)
       return TRUE;
     }
   return FALSE;
+}
+
+void
+vfp_vf_set_add_flags (VfpVfSet *set, guint pf_pos, const guint8 *flags, guint n)
+{
+  guint base = set->offset[pf_pos], i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    {
+      guint64 w, byte;
+      guint bit = base + i;
+
+      memcpy (&w, flags + i, 8);
+      if (w == 0)
+        continue;
+      /* Bytes of 0 or 1 to 8 bits, byte k to bit k: the multiply sums
+       * each byte's low bit into the top byte at its own place. */
+      byte = (w * G_GUINT64_CONSTANT (0x0102040810204080)) >> 56;
+      set->bits[bit / 64] |= byte << (bit % 64);
+      if (bit % 64 > 56)
+        set->bits[bit / 64 + 1] |= byte >> (64 - bit % 64);
+    }
+  for (; i < n; i++)
+    if (flags[i])
+      vfp_vf_set_add_at (set, pf_pos, i);
 }
 
 guint

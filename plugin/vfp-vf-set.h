@@ -41,6 +41,10 @@ vfp_vf_set_add_at (VfpVfSet *set, guint pf_pos, guint index)
 
   set->bits[bit / 64] |= G_GUINT64_CONSTANT (1) << (bit % 64);
 }
+/* Add the VFs of the pool's PF number @pf_pos whose byte in @flags (@n of
+ * them, each 0 or 1, as the lease index gives them) is 1: eight VFs per
+ * step, not a test and a store per VF. */
+void vfp_vf_set_add_flags (VfpVfSet *set, guint pf_pos, const guint8 *flags, guint n);
 /* Is VF @index of the pool's PF number @pf_pos (its place in pool->pfs)
  * in the set? */
 static inline gboolean

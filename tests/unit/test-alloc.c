@@ -302,6 +302,72 @@ test_bond_one_pf_exhausted (void **state)
   fixture_clear (&f);
 }
 
+/* A pool "p" of the whole PFs ens1f0, ens2f0, ... of a scale:N:VFS host
+ * made under @dir, PF p on NUMA node p % 2: the rankings below are drawn
+ * on it. */
+typedef struct {
+  VfpPool pool;
+  VfpPf *pfs[4];
+  guint n;
+} WholePool;
+
+static void
+whole_pool_init (WholePool *w, const char *dir, guint n, guint vfs)
+{
+  g_autofree char *layout = g_strdup_printf ("scale:%u:%u", n, vfs);
+
+  g_assert (n <= G_N_ELEMENTS (w->pfs));
+  memset (w, 0, sizeof *w);
+  w->n = n;
+  w->pool.name = (char *) "p";
+  w->pool.pfs = g_ptr_array_new ();
+  w->pool.members = g_ptr_array_new ();
+  vfp_test_make_sysfs (dir, layout);
+  for (guint p = 0; p < n; p++)
+    {
+      g_autofree char *name = g_strdup_printf ("ens%uf0", p + 1);
+
+      assert_true (vfp_host_read_pf (dir, name, &w->pfs[p], NULL));
+      w->pfs[p]->numa_node = p % 2;
+      g_ptr_array_add (w->pool.pfs, w->pfs[p]);
+      g_ptr_array_extend (w->pool.members, w->pfs[p]->vfs, NULL, NULL);
+    }
+}
+
+static void
+whole_pool_clear (WholePool *w)
+{
+  g_ptr_array_unref (w->pool.members);
+  g_ptr_array_unref (w->pool.pfs);
+  for (guint p = 0; p < w->n; p++)
+    vfp_pf_free (w->pfs[p]);
+}
+
+/* A random share (itself random) of @w's VFs, as a start's unavailable set. */
+static VfpVfSet *
+random_unavailable (WholePool *w, GRand *rand)
+{
+  VfpVfSet *set = vfp_vf_set_new (&w->pool);
+  guint density = g_rand_int_range (rand, 0, 101);
+
+  for (guint i = 0; i < w->pool.members->len; i++)
+    if ((guint) g_rand_int_range (rand, 0, 100) < density)
+      assert_true (vfp_vf_set_add (set, ((VfpVf *) w->pool.members->pdata[i])->pci));
+  return set;
+}
+
+/* @got is @want, candidate by candidate. */
+static void
+assert_same_ranking (guint round, GPtrArray *got, GPtrArray *want)
+{
+  if (got->len != want->len)
+    fail_msg ("round %u: %u candidates, general pass %u", round, got->len, want->len);
+  for (guint j = 0; j < got->len; j++)
+    if (got->pdata[j] != want->pdata[j])
+      fail_msg ("round %u: candidate %u is %s, general pass %s", round, j,
+                ((VfpVf *) got->pdata[j])->pci, ((VfpVf *) want->pdata[j])->pci);
+}
+
 /* The start's ranking of whole PFs from the bit set (a word of VFs at a
  * time) gives the same best candidates, in the same order, and the same
  * outcome counts as the general pass, for random leased sets over PFs of
@@ -313,57 +379,99 @@ test_rank_whole_pfs_matches_general (void **state)
   g_autofree char *dir = vfp_test_mkdtemp ("alloc-whole");
   g_autoptr (GHashTable) none = g_hash_table_new (g_str_hash, g_str_equal);
   GRand *rand = g_rand_new_with_seed (14);
-  VfpPool pool = { .name = (char *) "p" };
-  VfpPf *pfs[3];
-  const char *names[3] = { "ens1f0", "ens2f0", "ens3f0" };
+  WholePool w;
+  VfpPool *pool = &w.pool;
+  VfpPf **pfs = w.pfs;
 
-  vfp_test_make_sysfs (dir, "scale:3:100");
-  pool.pfs = g_ptr_array_new ();
-  pool.members = g_ptr_array_new ();
-  for (guint p = 0; p < 3; p++)
-    {
-      assert_true (vfp_host_read_pf (dir, names[p], &pfs[p], NULL));
-      pfs[p]->numa_node = p % 2;
-      g_ptr_array_add (pool.pfs, pfs[p]);
-      g_ptr_array_extend (pool.members, pfs[p]->vfs, NULL, NULL);
-    }
+  whole_pool_init (&w, dir, 3, 100);
   for (guint round = 0; round < 200; round++)
     {
-      g_autoptr (VfpVfSet) set = vfp_vf_set_new (&pool);
-      guint density = g_rand_int_range (rand, 0, 101);
-      const VfpVf *sticky = pool.members->pdata[g_rand_int_range (rand, 0, 300)];
+      g_autoptr (VfpVfSet) set = random_unavailable (&w, rand);
+      const VfpVf *sticky = pool->members->pdata[g_rand_int_range (rand, 0, 300)];
       VfpAllocQuery q = { NULL };
       VfpAllocOutcome fast_o, general_o;
       g_autoptr (GPtrArray) fast = NULL;
       g_autoptr (GPtrArray) general = NULL;
 
-      for (guint i = 0; i < pool.members->len; i++)
-        if ((guint) g_rand_int_range (rand, 0, 100) < density)
-          assert_true (vfp_vf_set_add (set, ((VfpVf *) pool.members->pdata[i])->pci));
       pfs[1]->link = round % 3 == 0 ? VFP_LINK_DOWN : VFP_LINK_UP;
-      pool.require_link = round % 5 == 0;
+      pool->require_link = round % 5 == 0;
       q.unavailable_set = set;
       q.sticky_pci = round % 2 ? sticky->pci : NULL;
       q.numa_node = (int) (round % 3) - 1;
       q.limit = round % 4 == 0 ? 1 : round % 4 == 1 ? 8 : round % 4 == 2 ? 64 : 300;
-      fast = vfp_alloc_rank_query (&pool, &q, &fast_o);
+      fast = vfp_alloc_rank_query (pool, &q, &fast_o);
       q.unavailable = none;   /* a hash table too: the general pass */
-      general = vfp_alloc_rank_query (&pool, &q, &general_o);
-      if (fast->len != general->len)
-        fail_msg ("round %u: %u candidates, general pass %u", round, fast->len, general->len);
-      for (guint j = 0; j < fast->len; j++)
-        if (fast->pdata[j] != general->pdata[j])
-          fail_msg ("round %u: candidate %u is %s, general pass %s", round, j,
-                    ((VfpVf *) fast->pdata[j])->pci, ((VfpVf *) general->pdata[j])->pci);
+      general = vfp_alloc_rank_query (pool, &q, &general_o);
+      assert_same_ranking (round, fast, general);
       assert_int_equal (fast_o.link_down, general_o.link_down);
       assert_int_equal (fast_o.link_excluded, general_o.link_excluded);
       assert_int_equal (fast_o.bond_excluded, general_o.bond_excluded);
     }
   g_rand_free (rand);
-  g_ptr_array_unref (pool.members);
-  g_ptr_array_unref (pool.pfs);
-  for (guint p = 0; p < 3; p++)
-    vfp_pf_free (pfs[p]);
+  whole_pool_clear (&w);
+  vfp_test_rmtree (dir);
+}
+
+/* Write @state into @pf's operstate file under sysfs @root and mark its
+ * link unread, as a start's config load leaves it (VFP_PF_FACT_LINK). */
+static void
+set_unread_link (const char *root, VfpPf *pf, const char *state)
+{
+  g_autofree char *dir = g_build_filename (root, "bus", "pci", "devices", pf->pci, "net",
+                                           pf->netdev, NULL);
+
+  vfp_test_write (dir, "operstate", state);
+  pf->link = VFP_LINK_UNKNOWN;
+  pf->link_unread = TRUE;
+}
+
+/* A start's ranking (limited, no outcome) reads the link only of the PFs
+ * it reaches, best first, and still gives exactly the general pass's
+ * candidates: for random leased sets, sticky VFs, NUMA nodes, links down
+ * and require-link.  Some rounds must leave a PF's link unread, else the
+ * walk read every PF. */
+static void
+test_rank_reads_links_lazily (void **state)
+{
+  g_autofree char *dir = vfp_test_mkdtemp ("alloc-lazy-link");
+  g_autoptr (GHashTable) none = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (30);
+  WholePool w;
+  VfpPool *pool = &w.pool;
+  VfpPf **pfs = w.pfs;
+  guint rounds_left_unread = 0;
+
+  whole_pool_init (&w, dir, 4, 40);
+  for (guint round = 0; round < 300; round++)
+    {
+      g_autoptr (VfpVfSet) set = random_unavailable (&w, rand);
+      const VfpVf *sticky = pool->members->pdata[g_rand_int_range (rand, 0, 160)];
+      VfpAllocQuery q = { NULL };
+      g_autoptr (GPtrArray) lazy = NULL;
+      g_autoptr (GPtrArray) general = NULL;
+      gboolean some_unread = FALSE;
+
+      for (guint p = 0; p < 4; p++)
+        set_unread_link (dir, pfs[p], g_rand_int_range (rand, 0, 4) == 0 ? "down" : "up");
+      pool->require_link = round % 5 == 0;
+      q.unavailable_set = set;
+      q.sticky_pci = round % 2 ? sticky->pci : NULL;
+      q.numa_node = (int) (round % 3) - 1;
+      q.limit = round % 3 == 0 ? 1 : round % 3 == 1 ? 8 : 50;
+      q.sysfs_root = dir;
+      lazy = vfp_alloc_rank_query (pool, &q, NULL);
+      for (guint p = 0; p < 4; p++)
+        some_unread |= pfs[p]->link_unread;
+      rounds_left_unread += some_unread;
+      q.unavailable = none;   /* a hash table too: the general pass, every link */
+      general = vfp_alloc_rank_query (pool, &q, NULL);
+      for (guint p = 0; p < 4; p++)
+        assert_false (pfs[p]->link_unread);
+      assert_same_ranking (round, lazy, general);
+    }
+  if (rounds_left_unread < 100)
+    fail_msg ("only %u of 300 rounds left a PF's link unread", rounds_left_unread);
+  whole_pool_clear (&w);
   vfp_test_rmtree (dir);
 }
 
@@ -378,6 +486,7 @@ main (void)
     cmocka_unit_test (test_bond_ports),
     cmocka_unit_test (test_bond_one_pf_exhausted),
     cmocka_unit_test (test_rank_whole_pfs_matches_general),
+    cmocka_unit_test (test_rank_reads_links_lazily),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -105,11 +105,29 @@ test_load_only_wanted_pools (void **state)
     g_autoptr (VfpConfig) no_numa = NULL;
     VfpPool *q;
 
-    assert_true (vfp_config_load_pools (env->etc, env->sys, want_other, -1, &no_numa, NULL));
+    assert_true (vfp_config_load_pools (env->etc, env->sys, want_other, VFP_PF_FACT_NUMA,
+                                        &no_numa, NULL));
     q = vfp_config_find_pool (no_numa, "other");
     assert_non_null (q);
     assert_int_equal (q->members->len, 4);
     assert_int_equal (((VfpPf *) q->pfs->pdata[0])->numa_node, -1);
+  }
+  /* The driver left for later is read when asked for, and is the one a
+   * full read finds. */
+  {
+    g_autoptr (VfpConfig) no_driver = NULL;
+    VfpPf *full = ((VfpPool *) vfp_config_find_pool (other, "other"))->pfs->pdata[0];
+    VfpPf *pf;
+
+    assert_non_null (full->driver);
+    assert_true (vfp_config_load_pools (env->etc, env->sys, want_other, VFP_PF_FACT_DRIVER,
+                                        &no_driver, NULL));
+    pf = ((VfpPool *) vfp_config_find_pool (no_driver, "other"))->pfs->pdata[0];
+    assert_null (pf->driver);
+    assert_true (pf->driver_unread);
+    assert_string_equal (vfp_pf_driver (pf, env->sys), full->driver);
+    assert_false (pf->driver_unread);
+    assert_string_equal (vfp_pf_driver (pf, env->sys), full->driver);
   }
   /* web and copy overlap, but neither is asked for: not read, not found. */
   assert_non_null (vfp_config_find_pool (other, "web"));

@@ -157,7 +157,7 @@ test_pci_address (void **state)
 static gboolean
 read_pf_both (const char *root, const char *name, VfpPf **out, GError **error)
 {
-  g_auto (VfpSysfs) sys = { NULL, -2, -2, FALSE };
+  g_auto (VfpSysfs) sys = { NULL, -2, -2, 0 };
   g_autoptr (VfpPf) other = NULL;
   g_autoptr (VfpPf) via = NULL;
   g_autoptr (GError) via_error = NULL;
@@ -507,7 +507,7 @@ virtfn_target (const char *dev, guint i)
 /* A virtfnN link missing although sriov_numvfs counts it (VFs being
  * enabled, links appear in order) is an error, not a shorter list: on the
  * computed path the last link is checked; a layout the stride rule (from
- * virtfn0 and virtfn1) does not fit has every link read, so a missing
+ * virtfn0 and the last link) does not fit has every link read, so a missing
  * middle one is caught too.  Either way each address is its link's. */
 static void
 test_read_pf_missing_virtfn (void **state)
@@ -537,10 +537,11 @@ test_read_pf_missing_virtfn (void **state)
   /* VF 0's neighbour function is the other PF's VF (stride 2): not ours. */
   CHECK ("odd function is not a VF of this PF", vfp_pf_vf_index (computed, "0000:01:10.1") == -1);
 
-  /* virtfn1 off the line through virtfn0 and the last one: no rule, every
+  /* The last link off every line through virtfn0 (7 VFs from 01:10.0, and
+   * 01:13.7 is 31 routing IDs on, not a multiple of 6): no rule, every
    * link read. */
-  path = g_build_filename (dev, "virtfn1", NULL);
-  CHECK ("re-point virtfn1", g_unlink (path) == 0 && symlink ("../0000:01:13.7", path) == 0);
+  path = g_build_filename (dev, "virtfn6", NULL);
+  CHECK ("re-point virtfn6", g_unlink (path) == 0 && symlink ("../0000:01:13.7", path) == 0);
   CHECK ("link path reads igb", vfp_host_read_pf (root, "ens1f0", &linked, NULL));
   CHECK ("link path has no stride rule", linked->vf_stride == 0);
   CHECK ("same VF count", computed->vfs->len == linked->vfs->len);
@@ -552,7 +553,7 @@ test_read_pf_missing_virtfn (void **state)
       CHECK ("linked address = virtfn link", g_strcmp0 (pci, want) == 0);
       CHECK ("link path finds the VF", vfp_pf_vf_index (linked, pci) == (int) i);
     }
-  odd = g_strdup (((VfpVf *) linked->vfs->pdata[1])->pci);
+  odd = g_strdup (((VfpVf *) linked->vfs->pdata[6])->pci);
   CHECK ("the re-pointed VF is read as linked", strcmp (odd, "0000:01:13.7") == 0);
   CHECK ("odd function is not a VF of this PF", vfp_pf_vf_index (linked, "0000:01:10.1") == -1);
   g_free (path);

@@ -229,6 +229,48 @@ test_interleaved_pfs (void **state)
   teardown ((void **) &env);
 }
 
+/* vfp_vf_set_add_flags() sets exactly the VFs whose byte is 1, eight at a
+ * time, also where a PF's bits start mid-word and cross a word boundary
+ * (PFs of 100 VFs: bits 100-199 and 200-299), and for a tail shorter
+ * than eight. */
+static void
+test_add_flags (void **state)
+{
+  Env *env = env_new ("scale:3:100", "[pool a]\npfs=ens1f0#1-99;ens2f0;ens3f0\n\n"
+                                     "[pool b]\npfs=ens1f0#0\n");
+  VfpPool *a = vfp_config_find_pool (env->config, "a");
+  g_autoptr (GRand) rand = g_rand_new_with_seed (14);
+
+  /* ens1f0's VF 0 is pool b's: a has 299 members over 300 VFs. */
+  assert_int_equal (a->pfs->len, 3);
+  for (guint round = 0; round < 200; round++)
+    {
+      g_autoptr (VfpVfSet) set = vfp_vf_set_new (a);
+      guint8 flags[3][100];
+
+      for (guint pf = 0; pf < 3; pf++)
+        {
+          /* Dense, sparse, empty and full runs. */
+          gint32 density = g_rand_int_range (rand, 0, 5);
+
+          for (guint j = 0; j < 100; j++)
+            flags[pf][j] = density == 0 ? 0 : density == 4 ? 1
+                           : g_rand_int_range (rand, 0, 4) < density;
+          vfp_vf_set_add_flags (set, pf, flags[pf], round % 2 ? 100 : 97);
+        }
+      for (guint pf = 0; pf < 3; pf++)
+        for (guint j = 0; j < 100; j++)
+          {
+            gboolean want = flags[pf][j] && j < (round % 2 ? 100u : 97u);
+
+            if (vfp_vf_set_contains (set, pf, j) != want)
+              fail_msg ("round %u: PF %u VF %u is %d, flag %u", round, pf, j,
+                        vfp_vf_set_contains (set, pf, j), flags[pf][j]);
+          }
+    }
+  teardown ((void **) &env);
+}
+
 int
 main (void)
 {
@@ -237,6 +279,7 @@ main (void)
     cmocka_unit_test (test_find_member),
     cmocka_unit_test (test_rank_same_as_hash),
     cmocka_unit_test (test_interleaved_pfs),
+    cmocka_unit_test (test_add_flags),
   };
   return cmocka_run_group_tests (tests, setup, teardown);
 }
