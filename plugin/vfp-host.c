@@ -435,6 +435,7 @@ vfp_pf_driver (VfpPf *pf, const char *sysfs_root)
       g_autofree char *link = g_strconcat (vfp_host_root (sysfs_root), "/bus/pci/devices/",
                                            pf->pci, "/driver", NULL);
 
+      g_free (pf->driver);
       pf->driver = read_driver_at (AT_FDCWD, link);
       pf->driver_unread = FALSE;
     }
@@ -446,6 +447,7 @@ vfp_pf_link (VfpPf *pf, const char *sysfs_root)
 {
   if (pf->link_unread)
     {
+      g_clear_pointer (&pf->operstate, g_free);
       pf->link = vfp_host_read_link (sysfs_root, pf->netdev, &pf->operstate);
       pf->link_unread = FALSE;
     }
