@@ -17,12 +17,17 @@ echo "# vfpool hook benchmark"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ), iterations: $ITER, simulated host in ${TMPDIR:-/tmp}"
 echo
+# median WHAT < HOOKBENCH-OUTPUT: the median (ms) on the first line for WHAT.
+median() { awk -v w="$1" '$1 == w { print $3; exit }'; }
+declare -A prep=() rel=()
 echo "## floor"
 domain_xml floor 1 > "$T/none.xml"
-"$HB" "$ITER" "$T/none.xml" "$VFP_TRIVIAL"
+out=$("$HB" "$ITER" "$T/none.xml" "$VFP_TRIVIAL"); echo "$out"
+floor=$(median floor <<< "$out")
 echo
 echo "## domain without a request (prepare begin, fast path)"
-"$HB" "$ITER" "$T/none.xml" "$HOOK" floor | head -1
+out=$("$HB" "$ITER" "$T/none.xml" "$HOOK" floor | head -1); echo "$out"
+none=$(median prepare <<< "$out")
 for layout in scale:1:8 scale:1:64 scale:2:256 scale:4:256 scale:16:256; do
   rm -rf "$T/sys" "$T/run" "$T/nl.log" "$T/nl.log.d"; mkdir -p "$T/run"
   make_host "$layout"
@@ -38,8 +43,20 @@ for layout in scale:1:8 scale:1:64 scale:2:256 scale:4:256 scale:16:256; do
     domain_xml "o$i" "$i" 'pool="bench"' > "$T/o.xml"
     hook "o$i" prepare begin "$T/o.xml" 2>/dev/null || break
   done
-  "$HB" "$ITER" "$T/b.xml" "$HOOK" b
+  out=$("$HB" "$ITER" "$T/b.xml" "$HOOK" b); echo "$out"
+  prep[$total]=$(median prepare <<< "$out")
+  rel[$total]=$(median release <<< "$out")
 done
+# The performance issue's targets are ratios to the floor of the same run
+# (docs/BENCHMARKS.md); printed, not judged.
+echo
+echo "## ratios to the floor (medians)"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+echo "no request: $(ratio "$none" "$floor")"
+for total in 8 64 512 1024 4096; do
+  echo "pool of $total VFs: prepare $(ratio "${prep[$total]}" "$floor"), release $(ratio "${rel[$total]}" "$floor")"
+done
+echo "growth 1024 -> 4096 VFs: prepare $(ratio "${prep[4096]}" "${prep[1024]}"), release $(ratio "${rel[4096]}" "${rel[1024]}")"
 echo
 echo "## 64 concurrent prepare begin on a 32-VF pool (hookbench -c: spawned at once)"
 rm -rf "$T/sys" "$T/run" "$T/nl.log" "$T/nl.log.d" "$T/lib"; mkdir -p "$T/run" "$T/lib"
