@@ -20,6 +20,7 @@ echo
 # median WHAT < HOOKBENCH-OUTPUT: the median (ms) on the first line for WHAT.
 median() { awk -v w="$1" '$1 == w { print $3; exit }'; }
 declare -A prep=() rel=()
+totals=()
 echo "## floor"
 domain_xml floor 1 > "$T/none.xml"
 out=$("$HB" "$ITER" "$T/none.xml" "$VFP_TRIVIAL"); echo "$out"
@@ -44,6 +45,7 @@ for layout in scale:1:8 scale:1:64 scale:2:256 scale:4:256 scale:16:256; do
     hook "o$i" prepare begin "$T/o.xml" 2>/dev/null || break
   done
   out=$("$HB" "$ITER" "$T/b.xml" "$HOOK" b); echo "$out"
+  totals+=("$total")
   prep[$total]=$(median prepare <<< "$out")
   rel[$total]=$(median release <<< "$out")
 done
@@ -53,7 +55,7 @@ echo
 echo "## ratios to the floor (medians)"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 echo "no request: $(ratio "$none" "$floor")"
-for total in 8 64 512 1024 4096; do
+for total in "${totals[@]}"; do
   echo "pool of $total VFs: prepare $(ratio "${prep[$total]}" "$floor"), release $(ratio "${rel[$total]}" "$floor")"
 done
 echo "growth 1024 -> 4096 VFs: prepare $(ratio "${prep[4096]}" "${prep[1024]}"), release $(ratio "${rel[4096]}" "${rel[1024]}")"

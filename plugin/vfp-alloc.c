@@ -245,12 +245,12 @@ rank_whole_pfs (VfpPool *pool, const VfpAllocQuery *q, const VfpVf *sticky_vf,
 
       if (outcome == NULL && n_best == q->limit && best[q->limit - 1].key < r->key)
         break;
-      if (pool->require_link && pf_link (q, r->pf) == VFP_LINK_DOWN)
+      down = pf_link (q, r->pf) == VFP_LINK_DOWN ? 1 : 0;
+      if (pool->require_link && down)
         {
           local.link_excluded += r->n - r->load;
           continue;
         }
-      down = pf_link (q, r->pf) == VFP_LINK_DOWN ? 1 : 0;
       local.link_down += down * (r->n - r->load);
       add_run (q, r, down, sticky_vf, best, &n_best);
     }

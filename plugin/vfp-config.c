@@ -146,9 +146,8 @@ parse_ranges (const char *text, const char *what, guint64 max, GArray *out, GErr
   return TRUE;
 }
 
-/* One pfs= item: "ens1f0", "0000:3b:00.1" or "ens1f0#0-3,6". */
-/* Add pfs= item @item to @pool: its PF, and its VFs (or the range after
- * '#') to the members.  @n_items: how many items the pool lists (0: not
+/* Add pfs= item @item ("ens1f0", "0000:3b:00.1" or "ens1f0#0-3,6") to
+ * @pool: its PF, and its VFs (or the range after '#') to the members.  @n_items: how many items the pool lists (0: not
  * known), to size the members once. */
 static gboolean
 add_pf_item (VfpPool *pool, const char *item, VfpSysfs *sys, gboolean unread_now,

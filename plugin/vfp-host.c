@@ -223,21 +223,14 @@ read_numa_node (int dirfd)
   return (int) node;
 }
 
-/* The driver of the device whose driver link is @link in @dirfd, NULL
- * when unbound. */
+/* The driver of the device whose driver link is @link in @dirfd ("driver"
+ * in its directory), NULL when unbound. */
 static char *
-read_driver_at (int dirfd, const char *link)
+read_driver (int dirfd, const char *link)
 {
   int errnum = 0;
 
   return link_base (dirfd, link, &errnum);
-}
-
-/* The driver device directory @dirfd is bound to, NULL when unbound. */
-static char *
-read_driver (int dirfd)
-{
-  return read_driver_at (dirfd, "driver");
 }
 
 static int
@@ -436,7 +429,7 @@ vfp_pf_driver (VfpPf *pf, const char *sysfs_root)
                                            pf->pci, "/driver", NULL);
 
       g_free (pf->driver);
-      pf->driver = read_driver_at (AT_FDCWD, link);
+      pf->driver = read_driver (AT_FDCWD, link);
       pf->driver_unread = FALSE;
     }
   return pf->driver;
@@ -1023,7 +1016,7 @@ vfp_host_read_pf_in (VfpSysfs *sys, const char *name, VfpPf **out, GError **erro
   if (!(sys->skip & VFP_PF_FACT_NUMA))
     pf->numa_node = read_numa_node (dev_fd);
   if (!(sys->skip & VFP_PF_FACT_DRIVER))
-    pf->driver = read_driver (dev_fd);
+    pf->driver = read_driver (dev_fd, "driver");
   else
     pf->driver_unread = TRUE;
   if (pf->netdev == NULL)
@@ -1153,7 +1146,7 @@ vfp_host_read_vf_info (const char *sysfs_root, const char *vf_pci,
     return FALSE;
   info->device = value;
   info->numa_node = read_numa_node (dev_fd);
-  info->driver = read_driver (dev_fd);
+  info->driver = read_driver (dev_fd, "driver");
   info->netdev = read_first_netdev (dev_fd);
 
   group_text = link_base (dev_fd, "iommu_group", &errnum);

@@ -77,11 +77,6 @@ gboolean vfp_host_read_pf (const char *sysfs_root, const char *name,
  * (vfp_host_read_pf() says why). */
 char *vfp_host_pf_address (const char *sysfs_root, const char *name);
 
-/* sysfs for reading many PFs (a pool config of 16 PFs on every start):
- * ROOT/class/net and ROOT/bus/pci/devices are opened on first use and
- * each PF is looked up relative to them, a component or two walked per
- * lookup instead of the whole root.  A directory that cannot be opened
- * (fd -1) means whole paths, as vfp_host_read_pf() uses. */
 /* Facts about a PF that not every reader needs.  Each costs syscalls per
  * PF on every hook call, so a start leaves out what its request never
  * looks at (VfpSysfs.skip). */
@@ -96,6 +91,11 @@ typedef enum {
                                  * for the PFs ranking gets to */
 } VfpPfFacts;
 
+/* sysfs for reading many PFs (a pool config of 16 PFs on every start):
+ * ROOT/class/net and ROOT/bus/pci/devices are opened on first use and
+ * each PF is looked up relative to them, a component or two walked per
+ * lookup instead of the whole root.  A directory that cannot be opened
+ * (fd -1) means whole paths, as vfp_host_read_pf() uses. */
 typedef struct {
   const char *root;     /* vfp_host_root(), borrowed */
   int net_fd;           /* -2: not opened yet */

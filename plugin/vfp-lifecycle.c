@@ -184,7 +184,6 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
   g_autoptr (GPtrArray) devices = NULL;
   g_autoptr (GPtrArray) wanted = NULL;
   VfpPfFacts skip = VFP_PF_FACT_DRIVER | VFP_PF_FACT_PORT | VFP_PF_FACT_LINK;
-  int numa_node;
 
   op->raw_name = vfp_domxml_get_name (op->dom);
   op->name = vfp_error_quote (op->raw_name);
@@ -195,11 +194,11 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
   if (op->request == NULL)
     return TRUE;
   /* Only the request's pools are read in full: a host with many pools
-   * does not pay for every PF on every start. */
-  /* And of their PFs only the facts this start can use: the driver is
-   * read for the PF of the VF it configures (vfp_pf_driver()), links for
-   * the PFs ranking gets to (vfp_pf_link()), ports are compared only for
-   * bonds, nodes only for a domain with one. */
+   * does not pay for every PF on every start.  And of their PFs only the
+   * facts this start can use: the driver is read for the PF of the VF it
+   * configures (vfp_pf_driver()), links for the PFs ranking gets to
+   * (vfp_pf_link()), ports are compared only for bonds, nodes only for a
+   * domain with one. */
   wanted = g_ptr_array_new ();
   for (guint i = 0; i < op->request->nics->len; i++)
     {
@@ -210,8 +209,7 @@ operation_plan (Operation *op, gboolean *has_request, GError **error)
         skip &= ~VFP_PF_FACT_PORT;
     }
   g_ptr_array_add (wanted, NULL);
-  numa_node = vfp_domxml_get_numa_node (op->dom);
-  if (numa_node < 0)
+  if (vfp_domxml_get_numa_node (op->dom) < 0)
     skip |= VFP_PF_FACT_NUMA;
   if (!vfp_config_load_pools (op->ctx->config_dir, op->ctx->sysfs_root,
                               (const char *const *) wanted->pdata, skip, &op->config, error))
